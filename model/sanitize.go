@@ -1,0 +1,244 @@
+package model
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// tabWidth is where tab stops fall, as in every terminal's default.
+const tabWidth = 8
+
+// Safe is untrusted text made safe to write to a terminal: Text holds printable
+// characters and SGR colour sequences only, Width is its display width in cells.
+type Safe struct {
+	Text  string
+	Width int
+	// Styled is true when Text carries SGR sequences (so its plain form differs).
+	Styled bool
+}
+
+// Plain is the text without colour.
+func (s Safe) Plain() string {
+	if !s.Styled {
+		return s.Text
+	}
+	return ansi.Strip(s.Text)
+}
+
+// Sanitize makes one line of untrusted text (log output, a commit message line,
+// a branch name, an API error) safe to show. It keeps SGR colour; removes every
+// other escape or control sequence (OSC, DCS, APC, PM, SOS, non-SGR CSI, C1
+// controls, BEL, backspace, a lone or unterminated ESC); resolves carriage-return
+// overwrites to what a terminal would finally show; expands tabs; replaces
+// invalid UTF-8; and measures the result's display width. Newlines are not
+// expected (split first); any that remain are treated like other controls.
+func Sanitize(s string) Safe {
+	if isPlainASCII(s) {
+		return Safe{Text: s, Width: len(s)}
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var sc screenLine
+	sc.write(s)
+	return sc.render()
+}
+
+// SanitizeInline is Sanitize for a one-line field (branch, author, title): any
+// newline becomes a space and colour is dropped, so the field cannot restyle
+// the row it sits in.
+func SanitizeInline(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return Sanitize(s).Plain()
+}
+
+// SanitizeText sanitizes multi-line text line by line and returns plain text
+// (no colour), joined with "\n".
+func SanitizeText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Sanitize(l).Plain()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// cell is one terminal column: a grapheme, its width, and the SGR state it was
+// written in. The second column of a wide grapheme is a cell with width 0.
+type cell struct {
+	g     string
+	w     int
+	style string
+}
+
+// screenLine is the minimal terminal a single line needs: a row of cells, a
+// cursor that only carriage return and printing move, and the SGR state.
+type screenLine struct {
+	cells []cell
+	col   int
+	style string
+}
+
+func (sc *screenLine) write(s string) {
+	var state byte
+	p := ansi.NewParser()
+	for len(s) > 0 {
+		seq, width, n, newState := ansi.DecodeSequence(s, state, p)
+		state = newState
+		s = s[n:]
+		if state != ansi.NormalState {
+			// An unterminated sequence runs to the end of the text: drop it.
+			if len(s) == 0 {
+				break
+			}
+			continue
+		}
+		switch {
+		case len(seq) == 0:
+		case seq[0] == ansi.ESC || seq[0] == 0x9b && len(seq) > 1:
+			if ansi.HasCsiPrefix(seq) && ansi.Cmd(p.Command()).Final() == 'm' &&
+				ansi.Cmd(p.Command()).Prefix() == 0 && ansi.Cmd(p.Command()).Intermediate() == 0 {
+				sc.sgr(seq, p)
+			}
+			// Every other escape sequence is dropped.
+		case len(seq) == 1 && seq[0] < 0x80:
+			switch c := seq[0]; {
+			case c == '\r':
+				sc.col = 0
+			case c == '\t':
+				next := (sc.col/tabWidth + 1) * tabWidth
+				for sc.col < next {
+					sc.put(" ", 1)
+				}
+			case c >= 0x20 && c < 0x7f:
+				sc.put(seq, 1)
+			}
+			// Other C0 controls (BEL, backspace, NUL, ...) and DEL are dropped.
+		default:
+			if !printableCluster(seq) {
+				continue
+			}
+			if width == 0 {
+				sc.attach(seq)
+				continue
+			}
+			sc.put(seq, width)
+		}
+	}
+}
+
+// printableCluster rejects clusters holding C1 controls (U+0080-U+009F, which
+// some terminals obey as 8-bit escapes), bidi overrides that reorder what is
+// shown, and the replacement of a lone continuation byte.
+func printableCluster(g string) bool {
+	for _, r := range g {
+		switch {
+		case r < 0x20, r >= 0x7f && r <= 0x9f:
+			return false
+		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return false
+		}
+	}
+	return true
+}
+
+// sgr updates the style. A reset (no params or 0 alone) clears it; anything
+// else accumulates, normalised to one ESC [ ... m form.
+func (sc *screenLine) sgr(seq string, p *ansi.Parser) {
+	params := p.Params()
+	if len(params) == 0 || len(params) == 1 && params[0].Param(0) == 0 {
+		sc.style = ""
+		return
+	}
+	// Re-emit in 7-bit form whatever its original introducer was.
+	body := seq[strings.IndexByte(seq, '[')+1:]
+	if seq[0] == 0x9b {
+		body = seq[1:]
+	}
+	sc.style += "\x1b[" + body
+}
+
+func (sc *screenLine) put(g string, w int) {
+	// Writing into the right half of a wide grapheme blanks its left half, as a
+	// terminal would; writing over a wide grapheme's left half blanks its right.
+	for len(sc.cells) < sc.col {
+		sc.cells = append(sc.cells, cell{g: " ", w: 1})
+	}
+	if sc.col < len(sc.cells) && sc.cells[sc.col].w == 0 && sc.col > 0 {
+		sc.cells[sc.col-1] = cell{g: " ", w: 1, style: sc.cells[sc.col-1].style}
+	}
+	for i := 0; i < w; i++ {
+		c := cell{style: sc.style}
+		if i == 0 {
+			c.g, c.w = g, w
+		}
+		at := sc.col + i
+		if at < len(sc.cells) {
+			old := sc.cells[at]
+			if old.w > 1 && at+1 < len(sc.cells) && i == w-1 {
+				sc.cells[at+1] = cell{g: " ", w: 1, style: old.style}
+			}
+			sc.cells[at] = c
+		} else {
+			sc.cells = append(sc.cells, c)
+		}
+	}
+	sc.col += w
+}
+
+// attach joins a zero-width cluster (a lone combining mark) to the grapheme
+// before the cursor, or drops it when there is none.
+func (sc *screenLine) attach(g string) {
+	at := sc.col - 1
+	for at >= 0 && at < len(sc.cells) && sc.cells[at].w == 0 {
+		at--
+	}
+	if at < 0 || at >= len(sc.cells) {
+		return
+	}
+	merged := sc.cells[at].g + g
+	if ansi.StringWidth(merged) == sc.cells[at].w {
+		sc.cells[at].g = merged
+	}
+}
+
+func (sc *screenLine) render() Safe {
+	var b strings.Builder
+	width, style := 0, ""
+	for _, c := range sc.cells {
+		if c.w == 0 {
+			continue
+		}
+		if c.style != style {
+			if style != "" {
+				b.WriteString("\x1b[m")
+			}
+			b.WriteString(c.style)
+			style = c.style
+		}
+		b.WriteString(c.g)
+		width += c.w
+	}
+	styled := false
+	for _, c := range sc.cells {
+		if c.style != "" {
+			styled = true
+			break
+		}
+	}
+	if style != "" {
+		b.WriteString("\x1b[m")
+	}
+	return Safe{Text: b.String(), Width: width, Styled: styled}
+}
