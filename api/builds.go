@@ -1,0 +1,208 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// batchSize is how many tags or version ids one call may carry.
+const batchSize = 20
+
+func (c *Client) accountPath() string { return "/accounts/" + url.PathEscape(c.account) }
+
+// Workers lists the account's Workers (name and tag).
+func (c *Client) Workers(ctx context.Context) ([]model.Worker, error) {
+	var scripts []wireScript
+	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/workers/scripts", nil, &scripts); err != nil {
+		return nil, fmt.Errorf("list Workers: %w", err)
+	}
+	out := make([]model.Worker, 0, len(scripts))
+	for _, s := range scripts {
+		if s.Tag == "" {
+			continue
+		}
+		out = append(out, model.Worker{Name: string(s.ID), Tag: string(s.Tag)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// LatestBuilds returns the latest build of each Worker tag that has one. More
+// than 20 tags become several calls.
+func (c *Client) LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error) {
+	return c.buildMap(ctx, "/builds/builds/latest", "external_script_ids", tags, true)
+}
+
+// BuildsByVersion returns the build that produced each Worker version id; a
+// version made outside Builds has no entry. More than 20 ids become several calls.
+func (c *Client) BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error) {
+	return c.buildMap(ctx, "/builds/builds", "version_ids", versionIDs, false)
+}
+
+func (c *Client) buildMap(ctx context.Context, path, param string, keys []string, keysAreTags bool) (map[string]model.Build, error) {
+	out := make(map[string]model.Build, len(keys))
+	for start := 0; start < len(keys); start += batchSize {
+		batch := keys[start:min(start+batchSize, len(keys))]
+		var res struct {
+			Builds map[string]wireBuild `json:"builds"`
+		}
+		q := url.Values{param: {strings.Join(batch, ",")}}
+		if _, err := c.do(ctx, http.MethodGet, c.accountPath()+path, q, &res); err != nil {
+			return nil, fmt.Errorf("get builds by %s: %w", param, err)
+		}
+		for k, wb := range res.Builds {
+			b := wb.model()
+			if keysAreTags && b.WorkerTag == "" {
+				b.WorkerTag = k
+			}
+			out[k] = b
+		}
+	}
+	return out, nil
+}
+
+// HistoryPage is one page of a Worker's build history, newest first.
+type HistoryPage struct {
+	Builds []model.Build
+	Info   ResultInfo
+}
+
+// More reports whether another page follows.
+func (p HistoryPage) More() bool {
+	if p.Info.NextPage > p.Info.Page {
+		return true
+	}
+	return p.Info.TotalPages > p.Info.Page
+}
+
+// WorkerBuilds returns one page (1-based) of a Worker's builds. The API does
+// not document an order, so the page is sorted newest first here.
+func (c *Client) WorkerBuilds(ctx context.Context, tag string, page, perPage int) (HistoryPage, error) {
+	q := url.Values{}
+	if page > 0 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if perPage > 0 {
+		q.Set("per_page", strconv.Itoa(min(perPage, 200)))
+	}
+	var res []wireBuild
+	info, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/workers/"+url.PathEscape(tag)+"/builds", q, &res)
+	if err != nil {
+		return HistoryPage{}, fmt.Errorf("list builds of Worker %s: %w", tag, err)
+	}
+	p := HistoryPage{Builds: make([]model.Build, 0, len(res))}
+	if info != nil {
+		p.Info = *info
+	}
+	for _, wb := range res {
+		b := wb.model()
+		if b.WorkerTag == "" {
+			b.WorkerTag = tag
+		}
+		p.Builds = append(p.Builds, b)
+	}
+	SortNewestFirst(p.Builds)
+	return p, nil
+}
+
+// SortNewestFirst orders builds by created_on, newest first, uuid breaking ties.
+func SortNewestFirst(bs []model.Build) {
+	sort.SliceStable(bs, func(i, j int) bool {
+		if !bs[i].CreatedOn.Equal(bs[j].CreatedOn) {
+			return bs[i].CreatedOn.After(bs[j].CreatedOn)
+		}
+		return bs[i].UUID > bs[j].UUID
+	})
+}
+
+// Build returns one build.
+func (c *Client) Build(ctx context.Context, uuid string) (model.Build, error) {
+	var wb wireBuild
+	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid), nil, &wb); err != nil {
+		return model.Build{}, fmt.Errorf("get build %s: %w", uuid, err)
+	}
+	return wb.model(), nil
+}
+
+// LogPage is one page of a build log.
+type LogPage struct {
+	Cursor    string
+	Lines     []model.LogLine
+	Truncated bool // another page exists now
+}
+
+// Log reads one log page from cursor ("" for the start).
+func (c *Client) Log(ctx context.Context, uuid, cursor string) (LogPage, error) {
+	var q url.Values
+	if cursor != "" {
+		q = url.Values{"cursor": {cursor}}
+	}
+	var wp wireLogPage
+	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/logs", q, &wp); err != nil {
+		return LogPage{}, fmt.Errorf("get log of build %s: %w", uuid, err)
+	}
+	p := LogPage{Cursor: string(wp.Cursor), Truncated: bool(wp.Truncated), Lines: make([]model.LogLine, len(wp.Lines))}
+	for i, l := range wp.Lines {
+		p.Lines[i] = model.LogLine(l)
+	}
+	return p, nil
+}
+
+// maxLogPages bounds a whole-log read: 90 days of a 20-minute build cannot
+// need more, and a server that keeps saying "truncated" cannot loop us forever.
+const maxLogPages = 100_000
+
+// ErrCursorStuck is returned when the API says more pages exist but hands
+// back the cursor it was given.
+var ErrCursorStuck = errors.New("the log cursor did not advance")
+
+// ReadLog reads a whole log from the start, every page.
+func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
+	var all []model.LogLine
+	cursor := ""
+	for range maxLogPages {
+		p, err := c.Log(ctx, uuid, cursor)
+		if err != nil {
+			return all, err
+		}
+		all = append(all, p.Lines...)
+		if !p.Truncated {
+			return all, nil
+		}
+		if p.Cursor == cursor || p.Cursor == "" {
+			return all, fmt.Errorf("read log of build %s: %w", uuid, ErrCursorStuck)
+		}
+		cursor = p.Cursor
+	}
+	return all, fmt.Errorf("read log of build %s: more than %d pages", uuid, maxLogPages)
+}
+
+// CancelResult is the API's answer to a cancel.
+type CancelResult struct {
+	UUID      string
+	Outcome   model.Outcome
+	StoppedOn *time.Time
+}
+
+// Cancel asks for a queued or running build to stop. It is sent exactly once,
+// never retried: the caller reads the build again to learn what happened.
+func (c *Client) Cancel(ctx context.Context, uuid string) (CancelResult, error) {
+	var wc wireCancel
+	if _, err := c.do(ctx, http.MethodPut, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/cancel", nil, &wc); err != nil {
+		var ae *Error
+		if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
+			ae.Detail = "the token lacks the Workers CI Edit permission needed to cancel builds"
+		}
+		return CancelResult{}, fmt.Errorf("cancel build %s: %w", uuid, err)
+	}
+	return CancelResult{UUID: string(wc.UUID), Outcome: model.Outcome(wc.Outcome), StoppedOn: wc.StoppedOn.t}, nil
+}

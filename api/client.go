@@ -1,0 +1,393 @@
+// Package api is cfbuilds' client for the Cloudflare Workers Builds REST API,
+// on net/http. It decodes Cloudflare's envelope into model types, turns every
+// failure into a typed *Error, retries what is safe to retry, and keeps the
+// process inside its share of the account's request budget.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// DefaultBaseURL is Cloudflare's API.
+const DefaultBaseURL = "https://api.cloudflare.com/client/v4"
+
+// maxBody caps how much of a response is read: a log page is well under it.
+const maxBody = 16 << 20
+
+// Client talks to one account. It is safe for concurrent use.
+type Client struct {
+	account    string
+	token      string
+	email, key string
+	base       *url.URL
+	http       *http.Client
+	userAgent  string
+	budget     *Budget
+	debug      io.Writer
+	debugMu    sync.Mutex
+	timeout    time.Duration
+	retries    int
+	backoff    time.Duration
+	maxWait    time.Duration
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
+
+	mu           sync.Mutex
+	blockedUntil time.Time // after a 429, every call fails fast until then
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithBaseURL points the client at another API root (the simulator, a proxy).
+func WithBaseURL(u string) Option {
+	return func(c *Client) {
+		if p, err := url.Parse(strings.TrimRight(u, "/")); err == nil {
+			c.base = p
+		} else {
+			c.base = &url.URL{Scheme: "invalid"}
+		}
+	}
+}
+
+// WithAPIKey uses the legacy X-Auth-Email and X-Auth-Key instead of a token.
+func WithAPIKey(email, key string) Option {
+	return func(c *Client) { c.email, c.key = email, key }
+}
+
+// WithHTTPClient replaces the HTTP client (its redirect policy is kept safe).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// WithVersion sets the version in the User-Agent.
+func WithVersion(v string) Option { return func(c *Client) { c.userAgent = "cfbuilds/" + v } }
+
+// WithBudget shares a request budget (limiter) between clients.
+func WithBudget(b *Budget) Option { return func(c *Client) { c.budget = b } }
+
+// WithDebug logs each request's method, path, status and time to w. Headers
+// and bodies are never logged, so the token cannot leak there.
+func WithDebug(w io.Writer) Option { return func(c *Client) { c.debug = w } }
+
+// WithTimeout bounds each attempt of each call (default 30 s).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithRetries sets how many times a GET is retried after a network error or a
+// 5xx (default 3), and the first backoff (default 500 ms, doubling, jittered).
+func WithRetries(n int, backoff time.Duration) Option {
+	return func(c *Client) { c.retries, c.backoff = n, backoff }
+}
+
+// WithMaxRetryWait is the longest Retry-After a GET waits out by itself before
+// giving the 429 to the caller (default 60 s).
+func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
+
+// New returns a client for account, authenticating with a bearer token (or
+// WithAPIKey). The base URL comes from the option, else DefaultBaseURL.
+func New(account, token string, opts ...Option) (*Client, error) {
+	c := &Client{
+		account:   account,
+		token:     token,
+		userAgent: "cfbuilds/dev",
+		timeout:   30 * time.Second,
+		retries:   3,
+		backoff:   500 * time.Millisecond,
+		maxWait:   60 * time.Second,
+		now:       time.Now,
+		sleep:     sleepCtx,
+	}
+	WithBaseURL(DefaultBaseURL)(c)
+	for _, o := range opts {
+		o(c)
+	}
+	if c.base.Scheme != "http" && c.base.Scheme != "https" || c.base.Host == "" {
+		return nil, fmt.Errorf("use base URL %q: it must be an http(s) URL such as %s", c.base.Redacted(), DefaultBaseURL)
+	}
+	if account == "" {
+		return nil, errors.New("no account id: set CLOUDFLARE_ACCOUNT_ID or --account")
+	}
+	if token == "" && (c.email == "" || c.key == "") {
+		return nil, errors.New("no credentials: set CLOUDFLARE_API_TOKEN (a user API token with Workers CI Read), or try --demo")
+	}
+	if c.budget == nil {
+		c.budget = NewBudget(int(CloudflareBudget * DefaultShare))
+	}
+	h := http.Client{}
+	if c.http != nil {
+		h = *c.http
+	}
+	h.CheckRedirect = c.checkRedirect
+	c.http = &h
+	return c, nil
+}
+
+// checkRedirect follows a few redirects on the same host only: the
+// Authorization header must never travel to another host.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("refused a redirect to another host (%s)", req.URL.Host)
+	}
+	return nil
+}
+
+// Account is the account id the client works on.
+func (c *Client) Account() string { return c.account }
+
+// Budget is the client's request budget.
+func (c *Client) Budget() *Budget { return c.budget }
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// do sends one call and decodes the envelope's result into out (if non-nil).
+// GETs are retried with jittered exponential backoff on network errors and
+// 5xx; other methods are sent exactly once.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, out any) (*ResultInfo, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = query.Encode()
+	backoff := c.backoff
+	for attempt := 0; ; attempt++ {
+		info, err, retryIn := c.once(ctx, method, path, u.String(), out)
+		if err == nil {
+			return info, nil
+		}
+		if method != http.MethodGet || attempt >= c.retries || retryIn < 0 || ctx.Err() != nil {
+			return nil, err
+		}
+		if retryIn == 0 {
+			// Full jitter over the doubling backoff, capped at 8 s.
+			retryIn = backoff/2 + rand.N(backoff/2+1)
+			backoff = min(backoff*2, 8*time.Second)
+		}
+		if err := c.sleep(ctx, retryIn); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// once makes one attempt. retryIn < 0 means do not retry; 0 means retry after
+// the usual backoff; > 0 means retry after exactly that (Retry-After).
+func (c *Client) once(ctx context.Context, method, path, rawURL string, out any) (*ResultInfo, error, time.Duration) {
+	c.mu.Lock()
+	blocked := c.blockedUntil
+	c.mu.Unlock()
+	if wait := blocked.Sub(c.now()); wait > 0 {
+		err := &Error{Kind: ErrRateLimited, Method: method, Path: path, Status: http.StatusTooManyRequests, RetryAfter: wait,
+			Detail: "not sent: Cloudflare blocks every call for a while after a 429"}
+		if wait <= c.maxWait {
+			return nil, err, wait
+		}
+		return nil, err, -1
+	}
+	if err := c.budget.Wait(ctx); err != nil {
+		return nil, fmt.Errorf("wait for the request budget: %w", err), -1
+	}
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, method, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err)), -1
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else {
+		req.Header.Set("X-Auth-Email", c.email)
+		req.Header.Set("X-Auth-Key", c.key)
+	}
+	start := c.now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.logf("%s %s: %v (%s)", method, path, c.scrub(err), c.now().Sub(start).Round(time.Millisecond))
+		if ctx.Err() != nil {
+			return nil, ctx.Err(), -1
+		}
+		return nil, &netError{method: method, path: path, err: c.scrub(err)}, 0
+	}
+	defer resp.Body.Close()
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	c.logf("%s %s: HTTP %d, %d bytes (%s)", method, path, resp.StatusCode, len(body), c.now().Sub(start).Round(time.Millisecond))
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err(), -1
+		}
+		return nil, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}, 0
+	}
+	if len(body) > maxBody {
+		return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
+			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}, -1
+	}
+	info, apiErr := c.decode(method, path, resp, body, out)
+	if apiErr == nil {
+		return info, nil, 0
+	}
+	switch apiErr.Kind {
+	case ErrRateLimited:
+		c.mu.Lock()
+		c.blockedUntil = c.now().Add(apiErr.RetryAfter)
+		c.mu.Unlock()
+		if apiErr.RetryAfter <= c.maxWait {
+			return nil, apiErr, apiErr.RetryAfter
+		}
+		return nil, apiErr, -1
+	case ErrServer:
+		return nil, apiErr, 0
+	case ErrBadResponse:
+		// A garbled or truncated body from a 2xx or 5xx is usually a proxy or
+		// a dropped connection: worth one more try for a GET.
+		return nil, apiErr, 0
+	}
+	return nil, apiErr, -1
+}
+
+// decode reads the envelope. Both a non-2xx status and success:false are errors.
+func (c *Client) decode(method, path string, resp *http.Response, body []byte, out any) (*ResultInfo, *Error) {
+	var env envelope
+	jsonErr := json.Unmarshal(body, &env)
+	if jsonErr != nil || env.Success == nil {
+		kind, _ := classify(resp.StatusCode, nil)
+		if resp.StatusCode < 300 || kind == ErrRequest {
+			kind = ErrBadResponse
+		}
+		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Detail: describeBody(resp, body)}
+		if kind == ErrRateLimited {
+			e.RetryAfter = retryAfter(resp)
+		}
+		return nil, e
+	}
+	if resp.StatusCode >= 300 || !*env.Success {
+		kind, hint := classify(resp.StatusCode, env.Errors)
+		msgs := make([]Message, len(env.Errors))
+		for i, m := range env.Errors {
+			msgs[i] = Message{Code: m.Code, Message: model.SanitizeInline(m.Message)}
+		}
+		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Errors: msgs, Detail: hint}
+		if kind == ErrRateLimited {
+			e.RetryAfter = retryAfter(resp)
+		}
+		return nil, e
+	}
+	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
+		if err := json.Unmarshal(env.Result, out); err != nil {
+			return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
+				Detail: "result has an unexpected shape: " + model.SanitizeInline(err.Error())}
+		}
+	}
+	return env.ResultInfo, nil
+}
+
+// describeBody says what a non-envelope body was, with a short sanitized excerpt.
+func describeBody(resp *http.Response, body []byte) string {
+	ct := resp.Header.Get("Content-Type")
+	what := "a body that is not JSON"
+	trimmed := strings.TrimSpace(string(body))
+	switch {
+	case len(trimmed) == 0:
+		what = "an empty body"
+	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(trimmed), "<!doctype") || strings.HasPrefix(trimmed, "<"):
+		what = "an HTML page, not JSON (a proxy or Cloudflare's edge answered)"
+	case strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "["):
+		what = "malformed or truncated JSON"
+	}
+	excerpt := model.SanitizeInline(trimmed)
+	if len(excerpt) > 80 {
+		excerpt = excerpt[:80] + "…"
+	}
+	if excerpt == "" {
+		return what
+	}
+	return fmt.Sprintf("%s: %q", what, strings.ToValidUTF8(excerpt, "?"))
+}
+
+// retryAfter reads Retry-After in seconds (or an HTTP date); Cloudflare's block
+// is five minutes when it says nothing.
+func retryAfter(resp *http.Response) time.Duration {
+	v := resp.Header.Get("Retry-After")
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 5 * time.Minute
+}
+
+// netError is a failure to reach the API at all.
+type netError struct {
+	method, path string
+	err          error
+}
+
+func (e *netError) Error() string {
+	return fmt.Sprintf("%s %s: cannot reach the API: %v", e.method, e.path, e.err)
+}
+func (e *netError) Unwrap() error { return e.err }
+
+// IsNetwork reports whether err is a failure to reach the API.
+func IsNetwork(err error) bool {
+	var ne *netError
+	var oe *net.OpError
+	return errors.As(err, &ne) || errors.As(err, &oe)
+}
+
+// scrub removes the credentials from an error's text, however it got there.
+func (c *Client) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	clean := Scrub(s, c.token, c.key)
+	if clean == s {
+		return err
+	}
+	return errors.New(clean)
+}
+
+// Scrub replaces each secret in s with "[redacted]".
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+func (c *Client) logf(format string, args ...any) {
+	if c.debug == nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	line = Scrub(line, c.token, c.key)
+	c.debugMu.Lock()
+	defer c.debugMu.Unlock()
+	fmt.Fprintf(c.debug, "%s %s\n", c.now().UTC().Format(time.RFC3339Nano), line)
+}

@@ -1,0 +1,248 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// build is a simulated build's plan. Its status and visible log follow from
+// the plan and the time; cancel rewrites the plan's end.
+type build struct {
+	uuid    string
+	worker  *worker
+	created time.Time
+	initOn  time.Time
+	runOn   time.Time
+	stopOn  time.Time
+	outcome string // what it ends with
+
+	source, branch, commit, message, author string
+	prURL                                   string
+	versionID                               string
+
+	lines []planLine // offsets from runOn, ascending; all <= stopOn-runOn
+}
+
+type planLine struct {
+	at   time.Duration
+	text string
+}
+
+// state is the build's status and outcome ("" until stopped) at now.
+func (b *build) state(now time.Time) (status, outcome string) {
+	switch {
+	case now.Before(b.initOn):
+		return "queued", ""
+	case now.Before(b.runOn):
+		return "initializing", ""
+	case now.Before(b.stopOn):
+		return "running", ""
+	}
+	return "stopped", b.outcome
+}
+
+// visible is the log as written by now.
+func (b *build) visible(now time.Time) []planLine {
+	if now.Before(b.runOn) {
+		return nil
+	}
+	el := now.Sub(b.runOn)
+	// Lines are sorted by offset: find the first not yet written.
+	lo, hi := 0, len(b.lines)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if b.lines[m].at <= el {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return b.lines[:lo]
+}
+
+// cancel stops the build now: the log ends with the lines already written and
+// a line saying it was cancelled.
+func (b *build) cancel(now time.Time) {
+	at := max(now.Sub(b.runOn), 0)
+	if now.Before(b.runOn) {
+		b.lines = nil
+	} else {
+		b.lines = b.visible(now)
+	}
+	b.lines = append(b.lines[:len(b.lines):len(b.lines)], planLine{at: at, text: "Build was cancelled by user"})
+	b.stopOn = now
+	if b.runOn.After(now) {
+		b.runOn = now
+	}
+	if b.initOn.After(now) {
+		b.initOn = now
+	}
+	b.outcome = "cancelled"
+}
+
+var (
+	workerNames = []string{"api-gateway", "auth-service", "image-resizer", "marketing-site", "webhooks", "cron-reports", "edge-cache", "docs", "billing", "search"}
+	branches    = []string{"main", "main", "main", "feature/login", "fix/timeout", "renovate/wrangler-3.x", "release/2026.11", "dependabot/npm/hono-4.6"}
+	authors     = []string{"ada@acme.dev", "grace@acme.dev", "linus@acme.dev", "margaret@acme.dev", "ken@acme.dev"}
+	messages    = []string{
+		"Fix race in session refresh\n\nThe refresh token was read twice when two tabs\nwoke up at once.",
+		"Add /healthz endpoint",
+		"Bump wrangler to 3.90\n\nSigned-off-by: Renovate Bot <bot@renovateapp.com>",
+		"Cache images for a week",
+		"Refactor routing into modules\n\n- split handlers\n- add tests",
+		"Revert \"Cache images for a week\"\n\nThis reverts commit 1a2b3c4.",
+		"WIP: try new build command",
+		"Handle 日本語 filenames in uploads",
+	}
+)
+
+func workerName(i int) string {
+	if i < len(workerNames) {
+		return workerNames[i]
+	}
+	return fmt.Sprintf("worker-%02d", i)
+}
+
+func hex32(rng *rand.Rand) string { return fmt.Sprintf("%016x%016x", rng.Uint64(), rng.Uint64()) }
+
+func uuid(rng *rand.Rand) string {
+	h := hex32(rng)
+	return h[0:8] + "-" + h[8:12] + "-4" + h[13:16] + "-a" + h[17:20] + "-" + h[20:32]
+}
+
+// plan makes a build pushed at `at`. live builds take demo-friendly times
+// (tens of seconds); history builds are long stopped.
+func (s *Sim) plan(w *worker, at time.Time, live bool) *build {
+	rng := w.rng
+	b := &build{
+		uuid:    uuid(rng),
+		worker:  w,
+		created: at.Truncate(time.Millisecond),
+		branch:  branches[rng.IntN(len(branches))],
+		author:  authors[rng.IntN(len(authors))],
+		message: messages[rng.IntN(len(messages))],
+		commit:  hex32(rng)[:20] + hex32(rng)[:20],
+		source:  "push",
+	}
+	if b.branch != "main" && rng.IntN(2) == 0 {
+		b.source = "pull_request"
+		b.prURL = fmt.Sprintf("https://github.com/%s/pull/%d", w.repo, 100+rng.IntN(900))
+	}
+	queue := time.Duration(1+rng.IntN(5)) * time.Second
+	initFor := time.Duration(2+rng.IntN(3)) * time.Second
+	runFor := time.Duration(20+rng.IntN(40)) * time.Second
+	switch r := rng.IntN(100); {
+	case r < 70:
+		b.outcome = "success"
+	case r < 85:
+		b.outcome = "fail"
+	case r < 90:
+		b.outcome = "skipped"
+		runFor = 3 * time.Second
+	case r < 96 && !live:
+		b.outcome = "cancelled"
+	case !live:
+		b.outcome = "terminated"
+		runFor = 20 * time.Minute
+	default:
+		b.outcome = "success"
+	}
+	b.initOn = b.created.Add(queue)
+	b.runOn = b.initOn.Add(initFor)
+	b.stopOn = b.runOn.Add(runFor)
+	if b.outcome == "success" {
+		b.versionID = uuid(rng)
+	}
+	b.lines = s.logPlan(b, rng, runFor)
+	return b
+}
+
+// logPlan writes a realistic log spread over the running time: clone,
+// install with a \r progress bar, a coloured build, wrangler deploy, and
+// errors for failed builds.
+func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine {
+	var texts []string
+	add := func(f string, a ...any) { texts = append(texts, fmt.Sprintf(f, a...)) }
+	add("Initializing build environment...")
+	add("Success: Finished initializing build environment")
+	add("Cloning repository...")
+	add("From https://github.com/%s", b.worker.repo)
+	add(" * branch            %s -> FETCH_HEAD", b.commit)
+	add("HEAD is now at %s %s", b.commit[:7], firstLine(b.message))
+	add("Success: Finished cloning repository files")
+	if b.outcome == "skipped" {
+		add("No changes in watched paths (src/**, wrangler.toml): skipping build")
+		return spread(texts, runFor)
+	}
+	add("Detected the following tools from environment: npm@10.8.2, nodejs@22.9.0")
+	add("Installing project dependencies: npm clean-install --progress=false")
+	add("Downloading packages [#####               ] 25%%\rDownloading packages [##########          ] 50%%\rDownloading packages [####################] 100%%")
+	add("added %d packages, and audited %d packages in %ds", 200+rng.IntN(400), 300+rng.IntN(400), 3+rng.IntN(9))
+	add("\x1b[1m%d packages\x1b[22m are looking for funding", 20+rng.IntN(80))
+	add("found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities")
+	add("Executing user build command: npm run build")
+	add("")
+	add("> %s@1.0.0 build", b.worker.name)
+	add("> vite build")
+	add("")
+	add("\x1b[36mvite v5.4.10 \x1b[32mbuilding for production...\x1b[39m")
+	add("transforming...")
+	n := 8 + rng.IntN(20) + s.opts.ExtraLogLines
+	for i := range n {
+		add("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%04d.js\x1b[39m  \x1b[1m\x1b[2m%5.2f kB\x1b[22m\x1b[1m\x1b[22m\x1b[2m │ gzip: %5.2f kB\x1b[22m", i, 1+rng.Float64()*40, 0.5+rng.Float64()*10)
+	}
+	if b.outcome == "fail" {
+		add("\x1b[31m✘ [ERROR]\x1b[0m Could not resolve \"./routes/missing\"")
+		add("")
+		add("    src/index.ts:4:21:")
+		add("      4 │ import { legacy } from \"./routes/missing\";")
+		add("npm ERR! code ELIFECYCLE")
+		add("npm ERR! errno 1")
+		add("npm ERR! %s@1.0.0 build: `vite build`", b.worker.name)
+		add("npm ERR! Exit status 1")
+		add("Failed: error occurred while running build command")
+		add("Build failed with exit code 1")
+		return spread(texts, runFor)
+	}
+	if b.outcome == "terminated" {
+		add("Still building...")
+		add("Build exceeded the time limit of 20 minutes and was terminated")
+		return spread(texts, runFor)
+	}
+	add("\x1b[32m✓ built in %.2fs\x1b[39m", 1+rng.Float64()*5)
+	add("Success: Build command completed")
+	add("Executing user deploy command: npx wrangler deploy")
+	add("")
+	add(" ⛅️ wrangler 3.90.0")
+	add("-------------------")
+	add("")
+	add("Total Upload: %.2f KiB / gzip: %.2f KiB", 40+rng.Float64()*300, 10+rng.Float64()*60)
+	add("Uploaded %s (%.2f sec)", b.worker.name, 1+rng.Float64()*3)
+	add("Deployed %s triggers (%.2f sec)", b.worker.name, 0.2+rng.Float64())
+	add("  https://%s.acme.workers.dev", b.worker.name)
+	add("Current Version ID: %s", b.versionID)
+	add("Success: Your Worker was deployed")
+	if b.outcome == "cancelled" {
+		texts = texts[:len(texts)/2]
+		texts = append(texts, "Build was cancelled by user")
+	}
+	return spread(texts, runFor)
+}
+
+// spread places lines over the run, the last one at its very end.
+func spread(texts []string, runFor time.Duration) []planLine {
+	out := make([]planLine, len(texts))
+	for i, t := range texts {
+		out[i] = planLine{at: runFor * time.Duration(i+1) / time.Duration(len(texts)), text: t}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

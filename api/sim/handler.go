@@ -1,0 +1,468 @@
+package sim
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type apiError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+func writeEnvelope(w http.ResponseWriter, status int, success bool, errs []apiError, result any, info map[string]any) {
+	if errs == nil {
+		errs = []apiError{}
+	}
+	env := map[string]any{"success": success, "errors": errs, "messages": []string{}, "result": result}
+	if info != nil {
+		env["result_info"] = info
+	}
+	body, _ := json.Marshal(env)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+func writeError(w http.ResponseWriter, status, code int, msg string) {
+	writeEnvelope(w, status, false, []apiError{{Code: code, Message: msg}}, nil, nil)
+}
+
+var (
+	reAccount  = regexp.MustCompile(`^/client/v4/accounts/([^/]+)(/.*)$`)
+	reBuild    = regexp.MustCompile(`^/builds/builds/([^/]+)$`)
+	reLogs     = regexp.MustCompile(`^/builds/builds/([^/]+)/logs$`)
+	reCancel   = regexp.MustCompile(`^/builds/builds/([^/]+)/cancel$`)
+	reHistory  = regexp.MustCompile(`^/builds/workers/([^/]+)/builds$`)
+	reDeploys  = regexp.MustCompile(`^/workers/scripts/([^/]+)/deployments$`)
+	maxPerPage = 200
+)
+
+// ServeHTTP serves the API under /client/v4/.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	now := s.clock.Now()
+	s.requests["total"]++
+	f, lat := s.pick()
+	limited := s.rateLimited(now)
+	s.mu.Unlock()
+
+	if lat > 0 {
+		select {
+		case <-time.After(lat):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, 10000, "Authentication error")
+		return
+	}
+	if limited > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limited.Seconds()+0.999)))
+		w.Header().Set("Ratelimit", fmt.Sprintf(`"default";r=0;t=%d`, int(limited.Seconds())))
+		w.Header().Set("Ratelimit-Policy", `"default";q=1200;w=300`)
+		writeError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
+		return
+	}
+	if serveFault(w, f) {
+		return
+	}
+	if f == faultTruncated {
+		w = &truncatingWriter{ResponseWriter: w}
+	}
+	m := reAccount.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		writeError(w, http.StatusNotFound, 7000, "No route for that URI")
+		return
+	}
+	if m[1] != s.opts.AccountID {
+		writeError(w, http.StatusNotFound, 7003, fmt.Sprintf("Could not route to %s, perhaps your object identifier is invalid?", r.URL.Path))
+		return
+	}
+	s.route(w, r, m[2])
+}
+
+// truncatingWriter sends the headers of a full body, then half of it, then
+// drops the connection.
+type truncatingWriter struct{ http.ResponseWriter }
+
+func (t *truncatingWriter) Write(b []byte) (int, error) {
+	_, _ = t.ResponseWriter.Write(b[:len(b)/2])
+	panic(http.ErrAbortHandler)
+}
+
+func (s *Sim) authorized(r *http.Request) bool {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		return tok == s.opts.Token
+	}
+	// The legacy key pair: the simulator takes its token as the key.
+	return r.Header.Get("X-Auth-Email") != "" && r.Header.Get("X-Auth-Key") == s.opts.Token
+}
+
+// rateLimited counts the request and says how long calls stay blocked (0 when
+// not). Called under s.mu.
+func (s *Sim) rateLimited(now time.Time) time.Duration {
+	if s.opts.RateLimit <= 0 {
+		return 0
+	}
+	if now.Before(s.blocked) {
+		return s.blocked.Sub(now)
+	}
+	cut := now.Add(-5 * time.Minute)
+	i := 0
+	for i < len(s.sent) && s.sent[i].Before(cut) {
+		i++
+	}
+	s.sent = append(s.sent[i:], now)
+	if len(s.sent) > s.opts.RateLimit {
+		s.blocked = now.Add(5 * time.Minute)
+		s.requests["429"]++
+		return 5 * time.Minute
+	}
+	return 0
+}
+
+func (s *Sim) count(route string) {
+	s.mu.Lock()
+	s.requests[route]++
+	s.mu.Unlock()
+}
+
+func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {
+	get := r.Method == http.MethodGet
+	switch {
+	case path == "/workers/scripts" && get:
+		s.count("workers")
+		s.serveWorkers(w)
+	case path == "/builds/builds/latest" && get:
+		s.count("latest")
+		s.serveLatest(w, r)
+	case path == "/builds/builds" && get:
+		s.count("versions")
+		s.serveByVersion(w, r)
+	case reHistory.MatchString(path) && get:
+		s.count("history")
+		s.serveHistory(w, r, reHistory.FindStringSubmatch(path)[1])
+	case reLogs.MatchString(path) && get:
+		s.count("logs")
+		s.serveLogs(w, r, reLogs.FindStringSubmatch(path)[1])
+	case reCancel.MatchString(path):
+		if r.Method != http.MethodPut {
+			writeError(w, http.StatusMethodNotAllowed, 10405, "Method not allowed")
+			return
+		}
+		s.count("cancel")
+		s.serveCancel(w, reCancel.FindStringSubmatch(path)[1])
+	case reBuild.MatchString(path) && get:
+		s.count("build")
+		s.serveBuild(w, reBuild.FindStringSubmatch(path)[1])
+	case reDeploys.MatchString(path) && get:
+		s.count("deployments")
+		s.serveDeployments(w, reDeploys.FindStringSubmatch(path)[1])
+	default:
+		writeError(w, http.StatusNotFound, 7000, "No route for that URI")
+	}
+}
+
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func tsOrNil(t time.Time, reached bool) any {
+	if !reached {
+		return nil
+	}
+	return ts(t)
+}
+
+// buildJSON writes a build as the API does: every key present, null where
+// not reached.
+func (s *Sim) buildJSON(b *build, now time.Time) map[string]any {
+	status, outcome := b.state(now)
+	var oc any
+	if outcome != "" {
+		oc = outcome
+	}
+	modified := b.created
+	for _, t := range []time.Time{b.initOn, b.runOn, b.stopOn} {
+		if !now.Before(t) {
+			modified = t
+		}
+	}
+	var pr any
+	if b.prURL != "" {
+		pr = map[string]any{"created_on": ts(b.created.Add(-time.Minute)), "pull_request_url": b.prURL}
+	}
+	w := b.worker
+	return map[string]any{
+		"build_uuid":      b.uuid,
+		"status":          status,
+		"build_outcome":   oc,
+		"created_on":      ts(b.created),
+		"modified_on":     ts(modified),
+		"initializing_on": tsOrNil(b.initOn, !now.Before(b.initOn)),
+		"running_on":      tsOrNil(b.runOn, !now.Before(b.runOn)),
+		"stopped_on":      tsOrNil(b.stopOn, !now.Before(b.stopOn)),
+		"build_trigger_metadata": map[string]any{
+			"build_trigger_source":  b.source,
+			"branch":                b.branch,
+			"commit_hash":           b.commit,
+			"commit_message":        b.message,
+			"author":                b.author,
+			"build_command":         "npm run build",
+			"deploy_command":        "npx wrangler deploy",
+			"root_directory":        "/",
+			"repo_name":             w.name,
+			"provider_type":         "github",
+			"provider_account_name": "acme",
+			"build_token_name":      "Workers Builds token",
+			"build_token_uuid":      "6c0bc8ce-1c3b-4d1b-9a3e-2f6b8a1c0d11",
+			"environment_variables": map[string]any{"NODE_ENV": "production"},
+		},
+		"trigger": map[string]any{
+			"trigger_uuid":          "0f7d3c2e-" + w.tag[:4] + "-4b5a-9c8d-" + w.tag[20:32],
+			"trigger_name":          "Deploy " + w.name,
+			"external_script_id":    w.tag,
+			"build_command":         "npm run build",
+			"deploy_command":        "npx wrangler deploy",
+			"root_directory":        "/",
+			"branch_includes":       []string{"main"},
+			"branch_excludes":       []string{},
+			"path_includes":         []string{"*"},
+			"path_excludes":         []string{},
+			"build_caching_enabled": true,
+			"created_on":            ts(w.created),
+			"modified_on":           ts(w.created),
+			"deleted_on":            nil,
+			"repo_connection": map[string]any{
+				"repo_connection_uuid":  "5a0e7b6c-2d1f-4e3a-8b9c-" + w.tag[:12],
+				"repo_id":               strconv.Itoa(int(w.tag[0]) * 1000),
+				"repo_name":             w.name,
+				"provider_type":         "github",
+				"provider_account_id":   "4242",
+				"provider_account_name": "acme",
+				"created_on":            ts(w.created),
+				"modified_on":           ts(w.created),
+				"deleted_on":            nil,
+			},
+		},
+		"pull_request": pr,
+	}
+}
+
+func (s *Sim) serveWorkers(w http.ResponseWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]map[string]any, 0, len(s.workers))
+	for _, wk := range s.workers {
+		out = append(out, map[string]any{
+			"id": wk.name, "tag": wk.tag, "etag": wk.tag + "e",
+			"created_on": ts(wk.created), "modified_on": ts(wk.created),
+			"usage_model": "standard", "handlers": []string{"fetch"},
+		})
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, out, nil)
+}
+
+// listParam splits a comma list, rejecting more than 20 items as the API does.
+func listParam(w http.ResponseWriter, r *http.Request, name string) ([]string, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		writeError(w, http.StatusBadRequest, 12013, name+" is required")
+		return nil, false
+	}
+	ids := strings.Split(v, ",")
+	if len(ids) > 20 {
+		writeError(w, http.StatusBadRequest, 12013, name+" accepts at most 20 values")
+		return nil, false
+	}
+	return ids, true
+}
+
+func (s *Sim) serveLatest(w http.ResponseWriter, r *http.Request) {
+	tags, ok := listParam(w, r, "external_script_ids")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	out := map[string]any{}
+	for _, tag := range tags {
+		for _, wk := range s.workers {
+			if wk.tag == tag && len(wk.builds) > 0 {
+				out[tag] = s.buildJSON(wk.builds[len(wk.builds)-1], now)
+			}
+		}
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"builds": out}, nil)
+}
+
+func (s *Sim) serveByVersion(w http.ResponseWriter, r *http.Request) {
+	ids, ok := listParam(w, r, "version_ids")
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	out := map[string]any{}
+	for _, id := range ids {
+		for _, b := range s.builds {
+			if b.versionID == id && !now.Before(b.stopOn) && b.outcome == "success" {
+				out[id] = s.buildJSON(b, now)
+			}
+		}
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"builds": out}, nil)
+}
+
+func (s *Sim) serveHistory(w http.ResponseWriter, r *http.Request, tag string) {
+	page, perPage := 1, 50
+	q := r.URL.Query()
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, 12013, "page must be a positive integer")
+			return
+		}
+		page = n
+	}
+	if v := q.Get("per_page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPerPage {
+			writeError(w, http.StatusBadRequest, 12013, "per_page must be between 1 and 200")
+			return
+		}
+		perPage = n
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	var wk *worker
+	for _, x := range s.workers {
+		if x.tag == tag {
+			wk = x
+		}
+	}
+	if wk == nil {
+		writeError(w, http.StatusNotFound, 12000, "Worker not found")
+		return
+	}
+	// Oldest first, as nothing promises an order: the client must sort.
+	total := len(wk.builds)
+	from := min((page-1)*perPage, total)
+	to := min(from+perPage, total)
+	out := make([]map[string]any, 0, to-from)
+	for _, b := range wk.builds[from:to] {
+		out = append(out, s.buildJSON(b, now))
+	}
+	pages := (total + perPage - 1) / perPage
+	info := map[string]any{"page": page, "per_page": perPage, "count": len(out), "total_count": total, "total_pages": pages}
+	if page < pages {
+		info["next_page"] = page + 1
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, out, info)
+}
+
+func (s *Sim) serveBuild(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	b, ok := s.builds[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, 12000, "Build not found")
+		return
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, s.buildJSON(b, now), nil)
+}
+
+// cursors are base64 of "[limit,offset]", like the one real cursor seen
+// (base64 of "[0,34]"); limit is 0 in incremental mode.
+func encodeCursor(limit, offset int) string {
+	return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "[%d,%d]", limit, offset))
+}
+
+func decodeCursor(c string) (limit, offset int, ok bool) {
+	raw, err := base64.StdEncoding.DecodeString(c)
+	if err != nil {
+		return 0, 0, false
+	}
+	var v [2]int
+	if json.Unmarshal(raw, &v) != nil || v[0] < 0 || v[1] < 0 {
+		return 0, 0, false
+	}
+	return v[0], v[1], true
+}
+
+func (s *Sim) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	b, ok := s.builds[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, 12000, "Build not found")
+		return
+	}
+	lines := b.visible(now)
+	limit, offset := 0, 0
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		var ok bool
+		if limit, offset, ok = decodeCursor(c); !ok {
+			writeError(w, http.StatusBadRequest, 12013, "invalid cursor")
+			return
+		}
+	} else if s.opts.Cursor == CursorSnapshot {
+		limit = len(lines)
+	}
+	end := len(lines)
+	if s.opts.Cursor == CursorSnapshot {
+		end = min(limit, end)
+	}
+	offset = min(offset, end)
+	to := min(offset+s.opts.PageSize, end)
+	out := make([][2]any, 0, to-offset)
+	for _, l := range lines[offset:to] {
+		out = append(out, [2]any{b.runOn.Add(l.at).UnixMilli(), l.text})
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{
+		"cursor":    encodeCursor(limit, to),
+		"lines":     out,
+		"truncated": to < end,
+	}, nil)
+}
+
+func (s *Sim) serveCancel(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	b, ok := s.builds[id]
+	if !ok {
+		writeError(w, http.StatusNotFound, 12000, "Build not found")
+		return
+	}
+	if !now.Before(b.stopOn) {
+		writeError(w, http.StatusBadRequest, 12002, "Build is already stopped and cannot be cancelled")
+		return
+	}
+	b.cancel(now)
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{
+		"build_uuid": b.uuid, "build_outcome": "cancelled", "stopped_on": ts(now),
+	}, nil)
+}
+
+func (s *Sim) serveDeployments(w http.ResponseWriter, name string) {
+	writeError(w, http.StatusNotFound, 10007, "This Worker has no deployments in the simulator yet: "+name)
+}

@@ -1,0 +1,330 @@
+// Package sim is a simulated Cloudflare account: an http.Handler serving the
+// Workers Builds endpoints cfbuilds uses, under /client/v4/, with Workers
+// whose builds move queued → initializing → running → stopped and whose logs
+// grow line by line. It runs the demo and the tests. It writes the wire
+// format on its own and never imports the client, so a misunderstanding in
+// one cannot be mirrored by the other; both are held to the schema.
+//
+// Everything follows from a clock: a build's state and visible log lines are
+// a pure function of its plan and the time, so tests drive a ManualClock and
+// the demo runs in real time.
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Clock tells the simulator what time it is.
+type Clock interface{ Now() time.Time }
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// ManualClock is a clock that tests move by hand. Safe for concurrent use.
+type ManualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewManualClock starts a clock at t.
+func NewManualClock(t time.Time) *ManualClock { return &ManualClock{t: t} }
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// CursorMode picks what re-asking with the last log cursor does; the real
+// API does not document it, so the simulator offers both.
+type CursorMode int
+
+const (
+	// CursorIncremental: the last cursor returns the lines written since.
+	CursorIncremental CursorMode = iota
+	// CursorSnapshot: a read from the start fixes the log's length; its
+	// cursors never see past it, so only a new read from the start shows
+	// new lines.
+	CursorSnapshot
+)
+
+// Defaults for the simulated account.
+const (
+	DefaultAccountID = "0123456789abcdef0123456789abcdef"
+	DefaultToken     = "sim-token-0123456789"
+)
+
+// Options configure a simulated account.
+type Options struct {
+	AccountID string // default DefaultAccountID
+	Token     string // default DefaultToken
+	Workers   int    // default 6
+	Seed      uint64
+	Clock     Clock      // default real time
+	PageSize  int        // log lines per page, default 1000
+	Cursor    CursorMode // default CursorIncremental
+	// PushEvery is the mean time between pushes across the account (default
+	// 20 s); negative means no new pushes.
+	PushEvery time.Duration
+	// History is how many past builds each Worker starts with (default 6).
+	History int
+	// ExtraLogLines pads every new build's log with that many more lines.
+	ExtraLogLines int
+	// RateLimit is the requests allowed per 5 minutes (0: unlimited). Past it
+	// every call gets 429 with Retry-After for five minutes.
+	RateLimit int
+	Faults    Faults
+}
+
+// Sim is a simulated account. Safe for concurrent use.
+type Sim struct {
+	opts  Options
+	clock Clock
+
+	mu       sync.Mutex
+	workers  []*worker
+	builds   map[string]*build
+	requests map[string]int
+	sent     []time.Time
+	blocked  time.Time
+	faults   Faults
+	faultRng *rand.Rand
+}
+
+type worker struct {
+	name, tag string
+	repo      string
+	rng       *rand.Rand
+	nextPush  time.Time
+	builds    []*build // oldest first
+	created   time.Time
+}
+
+// New makes a simulated account.
+func New(o Options) *Sim {
+	if o.AccountID == "" {
+		o.AccountID = DefaultAccountID
+	}
+	if o.Token == "" {
+		o.Token = DefaultToken
+	}
+	if o.Workers <= 0 {
+		o.Workers = 6
+	}
+	if o.Clock == nil {
+		o.Clock = realClock{}
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
+	}
+	if o.PushEvery == 0 {
+		o.PushEvery = 20 * time.Second
+	}
+	if o.History == 0 {
+		o.History = 6
+	}
+	s := &Sim{
+		opts:     o,
+		clock:    o.Clock,
+		builds:   map[string]*build{},
+		requests: map[string]int{},
+		faults:   o.Faults,
+		faultRng: rand.New(rand.NewPCG(o.Seed, 0xfa17)),
+	}
+	now := s.clock.Now()
+	for i := range o.Workers {
+		rng := rand.New(rand.NewPCG(o.Seed, uint64(i)+1))
+		w := &worker{
+			name:    workerName(i),
+			tag:     hex32(rng),
+			rng:     rng,
+			created: now.Add(-90 * 24 * time.Hour),
+		}
+		w.repo = "acme/" + w.name
+		// Past builds, spread over the last days, all stopped.
+		for h := o.History; h > 0; h-- {
+			at := now.Add(-time.Duration(h)*7*time.Hour - time.Duration(rng.IntN(3600))*time.Second)
+			s.addBuild(w, s.plan(w, at, false))
+		}
+		if o.PushEvery > 0 {
+			// The first pushes land within seconds so a demo is alive at once.
+			if i < 2 {
+				w.nextPush = now.Add(time.Duration(i)*3*time.Second + time.Second)
+			} else {
+				w.nextPush = now.Add(s.pushGap(rng))
+			}
+		}
+		s.workers = append(s.workers, w)
+	}
+	return s
+}
+
+func (s *Sim) pushGap(rng *rand.Rand) time.Duration {
+	mean := float64(s.opts.PushEvery) * float64(s.opts.Workers)
+	return time.Duration(rng.ExpFloat64()*mean) + 2*time.Second
+}
+
+// advance creates the builds whose pushes are due. Called under s.mu.
+func (s *Sim) advance(now time.Time) {
+	if s.opts.PushEvery <= 0 {
+		return
+	}
+	for _, w := range s.workers {
+		for !w.nextPush.IsZero() && !w.nextPush.After(now) {
+			s.addBuild(w, s.plan(w, w.nextPush, true))
+			w.nextPush = w.nextPush.Add(s.pushGap(w.rng))
+		}
+	}
+}
+
+func (s *Sim) addBuild(w *worker, b *build) {
+	w.builds = append(w.builds, b)
+	s.builds[b.uuid] = b
+}
+
+// AccountID is the simulated account's id.
+func (s *Sim) AccountID() string { return s.opts.AccountID }
+
+// Token is the token the simulator accepts.
+func (s *Sim) Token() string { return s.opts.Token }
+
+// Now is the simulator's time.
+func (s *Sim) Now() time.Time { return s.clock.Now() }
+
+// Requests is how many requests each route received ("cancel", "logs",
+// "latest", "history", "build", "workers", "versions"), and "total".
+func (s *Sim) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.requests))
+	for k, v := range s.requests {
+		out[k] = v
+	}
+	return out
+}
+
+// SetFaults changes the faults injected from now on.
+func (s *Sim) SetFaults(f Faults) {
+	s.mu.Lock()
+	s.faults = f
+	s.mu.Unlock()
+}
+
+// BuildInfo is a simulated build as tests see it.
+type BuildInfo struct {
+	UUID, Worker, WorkerTag string
+	Status, Outcome         string
+	CreatedOn               time.Time
+}
+
+// Builds lists every build of the account at the current time, newest first.
+func (s *Sim) Builds() []BuildInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	s.advance(now)
+	var out []BuildInfo
+	for _, w := range s.workers {
+		for _, b := range w.builds {
+			st, oc := b.state(now)
+			out = append(out, BuildInfo{UUID: b.uuid, Worker: w.name, WorkerTag: w.tag, Status: st, Outcome: oc, CreatedOn: b.created})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedOn.After(out[j].CreatedOn) })
+	return out
+}
+
+// LogText returns the text of every line of a build's log visible now: what
+// a complete read from the start must give.
+func (s *Sim) LogText(uuid string) ([]string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.builds[uuid]
+	if !ok {
+		return nil, fmt.Errorf("no build %s", uuid)
+	}
+	lines := b.visible(s.clock.Now())
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out, nil
+}
+
+// Workers lists the simulated Workers' names and tags.
+func (s *Sim) Workers() [][2]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][2]string, len(s.workers))
+	for i, w := range s.workers {
+		out[i] = [2]string{w.name, w.tag}
+	}
+	return out
+}
+
+// Spec is a build a test injects with chosen text (hostile or otherwise).
+type Spec struct {
+	Worker        string // name of an existing Worker; default the first
+	Branch        string
+	CommitMessage string
+	Author        string
+	Outcome       string        // default success
+	Lines         []string      // log lines, one every LineEvery
+	LineEvery     time.Duration // default 100 ms
+	QueueFor      time.Duration // time queued (default 1 s)
+}
+
+// Inject adds a build created now and returns its uuid.
+func (s *Sim) Inject(sp Spec) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.workers[0]
+	for _, x := range s.workers {
+		if x.name == sp.Worker {
+			w = x
+		}
+	}
+	b := s.plan(w, s.clock.Now(), true)
+	if sp.Branch != "" {
+		b.branch = sp.Branch
+	}
+	if sp.CommitMessage != "" {
+		b.message = sp.CommitMessage
+	}
+	if sp.Author != "" {
+		b.author = sp.Author
+	}
+	if sp.Outcome != "" {
+		b.outcome = sp.Outcome
+	}
+	if sp.QueueFor > 0 {
+		b.initOn = b.created.Add(sp.QueueFor)
+		b.runOn = b.initOn.Add(time.Second)
+	}
+	if sp.Lines != nil {
+		every := sp.LineEvery
+		if every <= 0 {
+			every = 100 * time.Millisecond
+		}
+		b.lines = b.lines[:0]
+		for i, t := range sp.Lines {
+			b.lines = append(b.lines, planLine{at: time.Duration(i+1) * every, text: t})
+		}
+		b.stopOn = b.runOn.Add(time.Duration(len(sp.Lines)+1) * every)
+	}
+	s.addBuild(w, b)
+	return b.uuid
+}

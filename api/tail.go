@@ -1,0 +1,169 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// CursorMode is what re-asking with the last cursor has been seen to do. The
+// API does not document it, so the tail finds out.
+type CursorMode int
+
+const (
+	// CursorUnknown: not seen yet; an empty answer is checked by a read from
+	// the start.
+	CursorUnknown CursorMode = iota
+	// CursorIncremental: the last cursor returns the lines written since.
+	CursorIncremental
+	// CursorSnapshot: the last cursor returns nothing new; only a read from
+	// the start shows new lines.
+	CursorSnapshot
+)
+
+// Tail is the state of following one build's log: a value, so a tea.Cmd can
+// carry it and hand the next one back. Lines counts the lines received; every
+// line is delivered exactly once, in order.
+type Tail struct {
+	UUID   string
+	Cursor string
+	Lines  int
+	Mode   CursorMode
+	// Done is set once the build was known stopped and its log read to the end.
+	Done bool
+}
+
+// TailStep is what one step delivered: new lines and the state to continue from.
+type TailStep struct {
+	Tail  Tail
+	Lines []model.LogLine
+}
+
+// Step reads whatever is new in the log. stopped says the build is known to be
+// stopped, so this read is the last: it ends at the true end of the log and
+// marks the tail Done. On an error the step returns the lines it did get and
+// the state after them, so the next step resumes from the same cursor with
+// nothing lost or repeated.
+func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, error) {
+	step := TailStep{Tail: t}
+	if t.Done {
+		return step, nil
+	}
+	fromStart := t.Lines == 0 && t.Cursor == ""
+	if !fromStart && t.Mode != CursorSnapshot {
+		got, err := c.follow(ctx, &step, t.Cursor, 0)
+		if err != nil {
+			return step, err
+		}
+		if got > 0 {
+			if step.Tail.Mode == CursorUnknown {
+				step.Tail.Mode = CursorIncremental
+			}
+		} else if step.Tail.Mode == CursorUnknown {
+			// Nothing new by cursor: either nothing was written, or the API
+			// only shows new lines to a read from the start. Check.
+			fromStart = true
+		}
+	} else {
+		fromStart = true
+	}
+	if fromStart {
+		before := step.Tail.Lines
+		if _, err := c.follow(ctx, &step, "", step.Tail.Lines); err != nil {
+			return step, err
+		}
+		if before > 0 && step.Tail.Lines > before && step.Tail.Mode == CursorUnknown {
+			step.Tail.Mode = CursorSnapshot
+		}
+	}
+	if stopped {
+		step.Tail.Done = true
+	}
+	return step, nil
+}
+
+// follow reads pages from cursor until the last one, skipping the first skip
+// lines of what it reads (they were delivered before). It advances the tail
+// page by page so an error keeps what came before it.
+func (c *Client) follow(ctx context.Context, step *TailStep, cursor string, skip int) (int, error) {
+	got := 0
+	seen := 0
+	for range maxLogPages {
+		p, err := c.Log(ctx, step.Tail.UUID, cursor)
+		if err != nil {
+			return got, err
+		}
+		lines := p.Lines
+		if seen+len(lines) <= skip {
+			seen += len(lines)
+			lines = nil
+		} else if seen < skip {
+			lines = lines[skip-seen:]
+			seen = skip
+		}
+		step.Lines = append(step.Lines, lines...)
+		step.Tail.Lines += len(lines)
+		got += len(lines)
+		if p.Cursor != "" {
+			step.Tail.Cursor = p.Cursor
+		}
+		if !p.Truncated {
+			return got, nil
+		}
+		if p.Cursor == "" || p.Cursor == cursor {
+			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorStuck)
+		}
+		cursor = p.Cursor
+	}
+	return got, fmt.Errorf("follow log of build %s: more than %d pages", step.Tail.UUID, maxLogPages)
+}
+
+// Follow tails a build's log until the build stops, calling emit with each
+// batch of new lines (each line exactly once). It polls the build and the log
+// every interval; on errors it backs off (doubling, capped at a minute) and
+// reports them through onErr, which may return a non-nil error to give up.
+func (c *Client) Follow(ctx context.Context, uuid string, interval time.Duration, emit func([]model.LogLine), onErr func(error) error) (model.Build, error) {
+	t := Tail{UUID: uuid}
+	wait := interval
+	for {
+		b, err := c.Build(ctx, uuid)
+		if err == nil {
+			var step TailStep
+			step, err = c.Step(ctx, t, b.Finished())
+			if len(step.Lines) > 0 {
+				emit(step.Lines)
+			}
+			t = step.Tail
+			if err == nil && t.Done {
+				return b, nil
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return model.Build{}, ctx.Err()
+			}
+			if e := onErr(err); e != nil {
+				return model.Build{}, e
+			}
+			wait = min(wait*2, time.Minute)
+			if re := retryAfterOf(err); re > wait {
+				wait = re
+			}
+		} else {
+			wait = interval
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return model.Build{}, err
+		}
+	}
+}
+
+func retryAfterOf(err error) time.Duration {
+	var ae *Error
+	if asError(err, &ae) && ae.Kind == ErrRateLimited {
+		return ae.RetryAfter
+	}
+	return 0
+}

@@ -1,0 +1,311 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// The wire types mirror the API's JSON. Every field is optional in the schema,
+// so pointers and tolerant decoders keep absent, null and unexpected values
+// from failing a whole response.
+
+type envelope struct {
+	Success    *bool           `json:"success"`
+	Errors     []Message       `json:"errors"`
+	Result     json.RawMessage `json:"result"`
+	ResultInfo *ResultInfo     `json:"result_info"`
+}
+
+// ResultInfo is the paging block of list answers.
+type ResultInfo struct {
+	Page       int `json:"page"`
+	PerPage    int `json:"per_page"`
+	Count      int `json:"count"`
+	TotalCount int `json:"total_count"`
+	TotalPages int `json:"total_pages"`
+	NextPage   int `json:"next_page"`
+}
+
+// flexTime decodes RFC 3339 strings, epoch numbers (seconds or milliseconds)
+// and null. A value it cannot read is left zero rather than failing the build.
+type flexTime struct{ t *time.Time }
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil
+		}
+		if t, ok := parseTimeString(s); ok {
+			f.t = &t
+		}
+		return nil
+	}
+	if n, err := strconv.ParseFloat(string(b), 64); err == nil {
+		t := epoch(n)
+		f.t = &t
+	}
+	return nil
+}
+
+func parseTimeString(s string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	if n, err := strconv.ParseFloat(s, 64); err == nil {
+		return epoch(n), true
+	}
+	return time.Time{}, false
+}
+
+// epoch reads a Unix time: values below 1e12 are seconds, others milliseconds
+// (real log lines carry milliseconds; the schema's example is seconds).
+func epoch(n float64) time.Time {
+	if math.IsNaN(n) || math.IsInf(n, 0) {
+		return time.Time{}
+	}
+	if math.Abs(n) < 1e12 {
+		return time.UnixMilli(int64(n * 1000)).UTC()
+	}
+	return time.UnixMilli(int64(n)).UTC()
+}
+
+func (f flexTime) value() time.Time {
+	if f.t == nil {
+		return time.Time{}
+	}
+	return *f.t
+}
+
+// flexString accepts a string, null, or any other JSON value (kept as its text),
+// so an enum the API adds later, or a wrong type, shows instead of failing.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*f = ""
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexString(s)
+		return nil
+	}
+	*f = flexString(b)
+	return nil
+}
+
+// flexBool accepts a bool and ignores anything else.
+type flexBool bool
+
+func (f *flexBool) UnmarshalJSON(b []byte) error {
+	var v bool
+	if json.Unmarshal(b, &v) == nil {
+		*f = flexBool(v)
+	}
+	return nil
+}
+
+// flexStrings accepts an array of strings, null, or anything else (ignored).
+type flexStrings []string
+
+func (f *flexStrings) UnmarshalJSON(b []byte) error {
+	var v []flexString
+	if json.Unmarshal(b, &v) == nil {
+		for _, s := range v {
+			*f = append(*f, string(s))
+		}
+	}
+	return nil
+}
+
+type wireRepoConnection struct {
+	RepoConnectionUUID  flexString `json:"repo_connection_uuid"`
+	RepoID              flexString `json:"repo_id"`
+	RepoName            flexString `json:"repo_name"`
+	ProviderType        flexString `json:"provider_type"`
+	ProviderAccountID   flexString `json:"provider_account_id"`
+	ProviderAccountName flexString `json:"provider_account_name"`
+}
+
+type wireTrigger struct {
+	TriggerUUID         flexString          `json:"trigger_uuid"`
+	TriggerName         flexString          `json:"trigger_name"`
+	ExternalScriptID    flexString          `json:"external_script_id"`
+	BuildCommand        flexString          `json:"build_command"`
+	DeployCommand       flexString          `json:"deploy_command"`
+	RootDirectory       flexString          `json:"root_directory"`
+	BranchIncludes      flexStrings         `json:"branch_includes"`
+	BranchExcludes      flexStrings         `json:"branch_excludes"`
+	PathIncludes        flexStrings         `json:"path_includes"`
+	PathExcludes        flexStrings         `json:"path_excludes"`
+	BuildCachingEnabled flexBool            `json:"build_caching_enabled"`
+	CreatedOn           flexTime            `json:"created_on"`
+	ModifiedOn          flexTime            `json:"modified_on"`
+	DeletedOn           flexTime            `json:"deleted_on"`
+	RepoConnection      *wireRepoConnection `json:"repo_connection"`
+}
+
+// envVars decodes both shapes seen for environment_variables: name → string
+// (the schema) and name → {is_secret, value, created_on} (Cloudflare's MCP server).
+type envVars map[string]model.EnvVar
+
+func (e *envVars) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return nil
+	}
+	out := make(envVars, len(raw))
+	for k, v := range raw {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			out[k] = model.EnvVar{Value: s}
+			continue
+		}
+		var obj struct {
+			IsSecret flexBool   `json:"is_secret"`
+			Value    flexString `json:"value"`
+		}
+		if json.Unmarshal(v, &obj) == nil {
+			out[k] = model.EnvVar{Value: string(obj.Value), IsSecret: bool(obj.IsSecret)}
+		}
+	}
+	*e = out
+	return nil
+}
+
+type wireMeta struct {
+	Source               flexString `json:"build_trigger_source"`
+	Branch               flexString `json:"branch"`
+	CommitHash           flexString `json:"commit_hash"`
+	CommitMessage        flexString `json:"commit_message"`
+	Author               flexString `json:"author"`
+	BuildCommand         flexString `json:"build_command"`
+	DeployCommand        flexString `json:"deploy_command"`
+	RootDirectory        flexString `json:"root_directory"`
+	RepoName             flexString `json:"repo_name"`
+	ProviderType         flexString `json:"provider_type"`
+	ProviderAccountName  flexString `json:"provider_account_name"`
+	BuildTokenName       flexString `json:"build_token_name"`
+	BuildTokenUUID       flexString `json:"build_token_uuid"`
+	EnvironmentVariables envVars    `json:"environment_variables"`
+}
+
+type wirePullRequest struct {
+	CreatedOn flexTime   `json:"created_on"`
+	URL       flexString `json:"pull_request_url"`
+}
+
+type wireBuild struct {
+	UUID           flexString       `json:"build_uuid"`
+	Status         flexString       `json:"status"`
+	Outcome        flexString       `json:"build_outcome"`
+	CreatedOn      flexTime         `json:"created_on"`
+	ModifiedOn     flexTime         `json:"modified_on"`
+	InitializingOn flexTime         `json:"initializing_on"`
+	RunningOn      flexTime         `json:"running_on"`
+	StoppedOn      flexTime         `json:"stopped_on"`
+	Meta           *wireMeta        `json:"build_trigger_metadata"`
+	Trigger        *wireTrigger     `json:"trigger"`
+	PullRequest    *wirePullRequest `json:"pull_request"`
+}
+
+func (w wireBuild) model() model.Build {
+	b := model.Build{
+		UUID:           string(w.UUID),
+		Status:         model.Status(w.Status),
+		Outcome:        model.Outcome(w.Outcome),
+		CreatedOn:      w.CreatedOn.value(),
+		ModifiedOn:     w.ModifiedOn.value(),
+		InitializingOn: w.InitializingOn.t,
+		RunningOn:      w.RunningOn.t,
+		StoppedOn:      w.StoppedOn.t,
+	}
+	if m := w.Meta; m != nil {
+		b.Meta = model.TriggerMetadata{
+			Source: string(m.Source), Branch: string(m.Branch), CommitHash: string(m.CommitHash),
+			CommitMessage: string(m.CommitMessage), Author: string(m.Author),
+			BuildCommand: string(m.BuildCommand), DeployCommand: string(m.DeployCommand),
+			RootDirectory: string(m.RootDirectory), RepoName: string(m.RepoName),
+			ProviderType: string(m.ProviderType), ProviderAccountName: string(m.ProviderAccountName),
+			BuildTokenName: string(m.BuildTokenName), BuildTokenUUID: string(m.BuildTokenUUID),
+			EnvironmentVariables: m.EnvironmentVariables,
+		}
+	}
+	if t := w.Trigger; t != nil {
+		b.Trigger = model.Trigger{
+			TriggerUUID: string(t.TriggerUUID), TriggerName: string(t.TriggerName),
+			ExternalScriptID: string(t.ExternalScriptID), BuildCommand: string(t.BuildCommand),
+			DeployCommand: string(t.DeployCommand), RootDirectory: string(t.RootDirectory),
+			BranchIncludes: t.BranchIncludes, BranchExcludes: t.BranchExcludes,
+			PathIncludes: t.PathIncludes, PathExcludes: t.PathExcludes,
+			BuildCachingEnabled: bool(t.BuildCachingEnabled),
+			CreatedOn:           t.CreatedOn.value(), ModifiedOn: t.ModifiedOn.value(), DeletedOn: t.DeletedOn.t,
+		}
+		if rc := t.RepoConnection; rc != nil {
+			b.Trigger.RepoConnection = &model.RepoConnection{
+				RepoConnectionUUID: string(rc.RepoConnectionUUID), RepoID: string(rc.RepoID),
+				RepoName: string(rc.RepoName), ProviderType: string(rc.ProviderType),
+				ProviderAccountID: string(rc.ProviderAccountID), ProviderAccountName: string(rc.ProviderAccountName),
+			}
+		}
+		b.WorkerTag = string(t.ExternalScriptID)
+	}
+	if p := w.PullRequest; p != nil {
+		b.PullRequest = &model.PullRequest{CreatedOn: p.CreatedOn.value(), URL: string(p.URL)}
+	}
+	return b
+}
+
+// wireLogLine is [timestamp, "text"]. The schema types both items as
+// number-or-string; the decoder takes either in either place it can.
+type wireLogLine model.LogLine
+
+func (l *wireLogLine) UnmarshalJSON(b []byte) error {
+	var items []json.RawMessage
+	if err := json.Unmarshal(b, &items); err != nil {
+		return fmt.Errorf("decode log line: %w", err)
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	var ft flexTime
+	_ = ft.UnmarshalJSON(items[0])
+	l.Time = ft.value()
+	if len(items) > 1 {
+		var s flexString
+		_ = s.UnmarshalJSON(items[1])
+		l.Text = string(s)
+	}
+	return nil
+}
+
+type wireLogPage struct {
+	Cursor    flexString    `json:"cursor"`
+	Lines     []wireLogLine `json:"lines"`
+	Truncated flexBool      `json:"truncated"`
+}
+
+type wireCancel struct {
+	Outcome   flexString `json:"build_outcome"`
+	UUID      flexString `json:"build_uuid"`
+	StoppedOn flexTime   `json:"stopped_on"`
+}
+
+type wireScript struct {
+	ID  flexString `json:"id"`
+	Tag flexString `json:"tag"`
+}

@@ -1,0 +1,83 @@
+package model
+
+import (
+	"time"
+)
+
+// LogLine is one raw line of a build log as the API sends it: untrusted text.
+type LogLine struct {
+	Time time.Time
+	Text string
+}
+
+// Line is one sanitized log line held by a Store.
+type Line struct {
+	// unixMilli keeps the timestamp in 8 bytes instead of time.Time's 24.
+	unixMilli int64
+	Safe
+}
+
+// Time is when the line was written.
+func (l Line) Time() time.Time { return time.UnixMilli(l.unixMilli) }
+
+// chunkSize lines per chunk: appending never copies what is already stored,
+// so a page costs O(lines added) however long the log is.
+const chunkSize = 4096
+
+// Store is an append-only store of sanitized log lines. It is not safe for
+// concurrent use: the UI owns it and appends in Update.
+type Store struct {
+	chunks [][]Line
+	n      int
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store { return &Store{} }
+
+// Len is the number of lines stored.
+func (s *Store) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// Append sanitizes and stores raw lines.
+func (s *Store) Append(lines []LogLine) {
+	for _, l := range lines {
+		s.AppendLine(Line{unixMilli: l.Time.UnixMilli(), Safe: Sanitize(l.Text)})
+	}
+}
+
+// AppendLine stores one already sanitized line.
+func (s *Store) AppendLine(l Line) {
+	if len(s.chunks) == 0 || len(s.chunks[len(s.chunks)-1]) == chunkSize {
+		s.chunks = append(s.chunks, make([]Line, 0, chunkSize))
+	}
+	last := len(s.chunks) - 1
+	s.chunks[last] = append(s.chunks[last], l)
+	s.n++
+}
+
+// At returns line i (0-based). It panics when i is out of range, like a slice.
+func (s *Store) At(i int) Line {
+	return s.chunks[i/chunkSize][i%chunkSize]
+}
+
+// Lines returns a copy of lines [from, to), clamped to the store.
+func (s *Store) Lines(from, to int) []Line {
+	from, to = max(from, 0), min(to, s.Len())
+	if from >= to {
+		return nil
+	}
+	out := make([]Line, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, s.At(i))
+	}
+	return out
+}
+
+// NewLine builds a Line from raw text and its time (used by tests and savers).
+func NewLine(t time.Time, text string) Line {
+	return Line{unixMilli: t.UnixMilli(), Safe: Sanitize(text)}
+}
