@@ -247,6 +247,11 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 	if apiErr == nil {
 		return info, nil, 0
 	}
+	// A server may echo what it was sent; the token must not come back out.
+	apiErr.Detail = Scrub(apiErr.Detail, c.token, c.key)
+	for i := range apiErr.Errors {
+		apiErr.Errors[i].Message = Scrub(apiErr.Errors[i].Message, c.token, c.key)
+	}
 	switch apiErr.Kind {
 	case ErrRateLimited:
 		c.mu.Lock()
@@ -259,8 +264,12 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 	case ErrServer:
 		return nil, apiErr, 0
 	case ErrBadResponse:
-		// A garbled or truncated body from a 2xx or 5xx is usually a proxy or
-		// a dropped connection: worth one more try for a GET.
+		// A garbled or truncated body is usually a proxy or a dropped
+		// connection: worth another try for a GET. A well-formed envelope
+		// whose result has the wrong shape will not change.
+		if apiErr.wellFormed {
+			return nil, apiErr, -1
+		}
 		return nil, apiErr, 0
 	}
 	return nil, apiErr, -1
@@ -296,7 +305,7 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
 		if err := json.Unmarshal(env.Result, out); err != nil {
 			return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
-				Detail: "result has an unexpected shape: " + model.SanitizeInline(err.Error())}
+				Detail: "result has an unexpected shape: " + model.SanitizeInline(err.Error()), wellFormed: true}
 		}
 	}
 	return env.ResultInfo, nil

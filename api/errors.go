@@ -43,6 +43,8 @@ type Error struct {
 	Errors     []Message
 	RetryAfter time.Duration // for ErrRateLimited
 	Detail     string        // sanitized excerpt or hint
+
+	wellFormed bool // the envelope parsed; only its result was wrong
 }
 
 func (e *Error) Error() string {

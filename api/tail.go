@@ -31,6 +31,10 @@ type Tail struct {
 	Cursor string
 	Lines  int
 	Mode   CursorMode
+	// AtEnd says Cursor came from a last page (truncated: false). Only a
+	// cursor at the end can teach what re-asking does; one from a read
+	// that an error interrupted just continues that read.
+	AtEnd bool
 	// Done is set once the build was known stopped and its log read to the end.
 	Done bool
 }
@@ -50,6 +54,12 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 	step := TailStep{Tail: t}
 	if t.Done {
 		return step, nil
+	}
+	if t.Cursor != "" && !t.AtEnd {
+		if _, err := c.follow(ctx, &step, t.Cursor, 0); err != nil {
+			return step, err
+		}
+		t = step.Tail
 	}
 	fromStart := t.Lines == 0 && t.Cursor == ""
 	if !fromStart && t.Mode != CursorSnapshot {
@@ -89,25 +99,28 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 // page by page so an error keeps what came before it.
 func (c *Client) follow(ctx context.Context, step *TailStep, cursor string, skip int) (int, error) {
 	got := 0
-	seen := 0
+	seen := 0 // lines of the log this read has passed, delivered or skipped
 	for range maxLogPages {
 		p, err := c.Log(ctx, step.Tail.UUID, cursor)
 		if err != nil {
 			return got, err
 		}
 		lines := p.Lines
-		if seen+len(lines) <= skip {
-			seen += len(lines)
-			lines = nil
-		} else if seen < skip {
-			lines = lines[skip-seen:]
-			seen = skip
+		if seen < skip {
+			lines = lines[min(skip-seen, len(lines)):]
 		}
+		seen += len(p.Lines)
 		step.Lines = append(step.Lines, lines...)
 		step.Tail.Lines += len(lines)
 		got += len(lines)
-		if p.Cursor != "" {
-			step.Tail.Cursor = p.Cursor
+		// Keep the cursor only once the read is past what was delivered
+		// before: resuming from a cursor inside the skipped part would
+		// deliver lines twice.
+		if seen >= skip {
+			if p.Cursor != "" {
+				step.Tail.Cursor = p.Cursor
+			}
+			step.Tail.AtEnd = !p.Truncated
 		}
 		if !p.Truncated {
 			return got, nil

@@ -240,5 +240,12 @@ func (sc *screenLine) render() Safe {
 	if style != "" {
 		b.WriteString("\x1b[m")
 	}
-	return Safe{Text: b.String(), Width: width, Styled: styled}
+	text := b.String()
+	// Measure the result as the view will: a cluster the decoder split (an
+	// ASCII letter then a combining mark it does not know) can measure
+	// differently joined than apart.
+	if w := ansi.StringWidth(text); w != width {
+		width = w
+	}
+	return Safe{Text: text, Width: width, Styled: styled}
 }

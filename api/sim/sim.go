@@ -323,7 +323,7 @@ func (s *Sim) Inject(sp Spec) string {
 		for i, t := range sp.Lines {
 			b.lines = append(b.lines, planLine{at: time.Duration(i+1) * every, text: t})
 		}
-		b.stopOn = b.runOn.Add(time.Duration(len(sp.Lines)+1) * every)
+		b.stopOn = b.runOn.Add(time.Duration(len(sp.Lines)) * every)
 	}
 	s.addBuild(w, b)
 	return b.uuid

@@ -1,0 +1,192 @@
+package sim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newTestSim(t *testing.T, o Options) (*Sim, *ManualClock, *httptest.Server) {
+	t.Helper()
+	clock := NewManualClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	o.Clock = clock
+	s := New(o)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, clock, srv
+}
+
+func call(t *testing.T, srv *httptest.Server, method, path, token string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+"/client/v4/accounts/"+DefaultAccountID+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%s %s: body is not JSON: %v: %s", method, path, err, body)
+	}
+	return resp.StatusCode, v, resp.Header
+}
+
+// TestContract calls every endpoint the client uses, in every state that
+// changes the answer, and validates each response against the schema file.
+func TestContract(t *testing.T) {
+	for _, mode := range []CursorMode{CursorIncremental, CursorSnapshot} {
+		doc := loadSchema(t)
+		s, clock, srv := newTestSim(t, Options{Seed: 7, PageSize: 10, Cursor: mode})
+		clock.Advance(15 * time.Second) // a build or two is live
+		workers := s.Workers()
+		var tags []string
+		for _, w := range workers {
+			tags = append(tags, w[1])
+		}
+		check := func(specPath, method, path string, wantStatus int) map[string]any {
+			t.Helper()
+			status, body, _ := call(t, srv, strings.ToUpper(method), path, DefaultToken)
+			if status != wantStatus {
+				t.Fatalf("%s %s: status %d, want %d: %v", method, path, status, wantStatus, body)
+			}
+			for _, e := range doc.validate(doc.responseSchema(t, specPath, method, status), any(body), "$") {
+				t.Errorf("%s %s (%d): %s", method, path, status, e)
+			}
+			return body
+		}
+		const (
+			pLatest  = "/accounts/{account_id}/builds/builds/latest"
+			pVersion = "/accounts/{account_id}/builds/builds"
+			pBuild   = "/accounts/{account_id}/builds/builds/{build_uuid}"
+			pLogs    = "/accounts/{account_id}/builds/builds/{build_uuid}/logs"
+			pCancel  = "/accounts/{account_id}/builds/builds/{build_uuid}/cancel"
+			pHistory = "/accounts/{account_id}/builds/workers/{external_script_id}/builds"
+		)
+		latest := check(pLatest, "get", "/builds/builds/latest?external_script_ids="+strings.Join(tags, ","), 200)
+		if n := len(latest["result"].(map[string]any)["builds"].(map[string]any)); n != len(tags) {
+			t.Fatalf("latest: %d builds for %d tags", n, len(tags))
+		}
+		check(pLatest, "get", "/builds/builds/latest?external_script_ids="+strings.Repeat("x,", 20)+"x", 400)
+		page := check(pHistory, "get", "/builds/workers/"+tags[0]+"/builds?per_page=3&page=1", 200)
+		if page["result_info"].(map[string]any)["next_page"] != float64(2) {
+			t.Errorf("history page 1 has no next_page: %v", page["result_info"])
+		}
+		check(pHistory, "get", "/builds/workers/"+tags[0]+"/builds?per_page=500", 400)
+		check(pHistory, "get", "/builds/workers/"+workers[0][0]+"/builds", 404) // a name, not a tag
+		all := s.Builds()
+		var active, stopped BuildInfo
+		for _, b := range all {
+			if b.Status != "stopped" && active.UUID == "" {
+				active = b
+			}
+			if b.Status == "stopped" && b.Outcome == "success" && stopped.UUID == "" {
+				stopped = b
+			}
+		}
+		if active.UUID == "" || stopped.UUID == "" {
+			t.Fatalf("want an active and a stopped build, have %+v", all[:3])
+		}
+		check(pBuild, "get", "/builds/builds/"+active.UUID, 200)
+		check(pBuild, "get", "/builds/builds/"+stopped.UUID, 200)
+		check(pBuild, "get", "/builds/builds/00000000-0000-4000-a000-000000000000", 404)
+		logs := check(pLogs, "get", "/builds/builds/"+stopped.UUID+"/logs", 200)
+		res := logs["result"].(map[string]any)
+		if res["truncated"] != true {
+			t.Fatalf("a long log on 10-line pages should be truncated: %v", res["truncated"])
+		}
+		check(pLogs, "get", "/builds/builds/"+stopped.UUID+"/logs?cursor="+res["cursor"].(string), 200)
+		check(pLogs, "get", "/builds/builds/"+stopped.UUID+"/logs?cursor=%25%25", 400)
+		// Versions of successful builds.
+		check(pVersion, "get", "/builds/builds?version_ids=a,b", 200)
+		check(pCancel, "put", "/builds/builds/"+active.UUID+"/cancel", 200)
+		check(pCancel, "put", "/builds/builds/"+active.UUID+"/cancel", 400)
+		check(pCancel, "put", "/builds/builds/00000000-0000-4000-a000-000000000000/cancel", 404)
+		check(pBuild, "get", "/builds/builds/"+active.UUID, 200)
+		// Unauthorized and the error envelope.
+		status, body, _ := call(t, srv, "GET", "/builds/builds/"+active.UUID, "wrong")
+		if status != 401 {
+			t.Fatalf("wrong token: %d", status)
+		}
+		for _, e := range doc.validate(doc.Components.Schemas["builds_ErrorResponse"], any(body), "$") {
+			t.Error("401:", e)
+		}
+	}
+}
+
+// TestWorkersShape checks /workers/scripts, which the Builds schema does not
+// cover: id is the name and tag is 32 hex.
+func TestWorkersShape(t *testing.T) {
+	_, _, srv := newTestSim(t, Options{})
+	_, body, _ := call(t, srv, "GET", "/workers/scripts", DefaultToken)
+	hex := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	for _, w := range body["result"].([]any) {
+		m := w.(map[string]any)
+		if _, ok := m["id"].(string); !ok || !hex.MatchString(m["tag"].(string)) {
+			t.Errorf("bad worker %v", m)
+		}
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	_, clock, srv := newTestSim(t, Options{RateLimit: 3})
+	for range 3 {
+		if st, _, _ := call(t, srv, "GET", "/workers/scripts", DefaultToken); st != 200 {
+			t.Fatalf("status %d before the limit", st)
+		}
+	}
+	st, _, h := call(t, srv, "GET", "/workers/scripts", DefaultToken)
+	if st != 429 || h.Get("Retry-After") != "300" {
+		t.Fatalf("past the limit: %d Retry-After %q", st, h.Get("Retry-After"))
+	}
+	clock.Advance(5*time.Minute + time.Second)
+	if st, _, _ := call(t, srv, "GET", "/workers/scripts", DefaultToken); st != 200 {
+		t.Fatalf("after the block: %d", st)
+	}
+}
+
+func TestWrongAccount(t *testing.T) {
+	_, _, srv := newTestSim(t, Options{})
+	req, _ := http.NewRequest("GET", srv.URL+"/client/v4/accounts/nope/workers/scripts", nil)
+	req.Header.Set("Authorization", "Bearer "+DefaultToken)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("wrong account: %d", resp.StatusCode)
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	s, clock, _ := newTestSim(t, Options{Seed: 1})
+	uuid := s.Inject(Spec{Lines: []string{"a", "b", "c"}, LineEvery: time.Second, QueueFor: time.Second})
+	status := func() string {
+		for _, b := range s.Builds() {
+			if b.UUID == uuid {
+				return b.Status + "/" + b.Outcome
+			}
+		}
+		return "missing"
+	}
+	want := []string{"queued/", "initializing/", "running/", "running/", "running/", "stopped/success"}
+	for i, w := range want {
+		if got := status(); got != w {
+			t.Fatalf("step %d: %s, want %s", i, got, w)
+		}
+		clock.Advance(time.Second)
+	}
+	lines, _ := s.LogText(uuid)
+	if strings.Join(lines, ",") != "a,b,c" {
+		t.Fatalf("log %v", lines)
+	}
+}
