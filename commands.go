@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// The non-interactive subcommands: thin over api, printing plain text or JSON.
+
+// listBuilds gathers the newest builds of every Worker (or one), newest first.
+func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([]model.Build, error) {
+	workers, err := c.Workers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if worker != "" {
+		var names []string
+		var found []model.Worker
+		for _, w := range workers {
+			names = append(names, w.Name)
+			if w.Name == worker {
+				found = append(found, w)
+			}
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("no Worker named %q in this account (it has: %s)", worker, strings.Join(names, ", "))
+		}
+		workers = found
+	}
+	var all []model.Build
+	for _, w := range workers {
+		page, err := c.WorkerBuilds(ctx, w.Tag, 1, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range page.Builds {
+			b.WorkerName, b.WorkerTag = w.Name, w.Tag
+			all = append(all, b)
+		}
+	}
+	api.SortNewestFirst(all)
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
+}
+
+func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSON bool, out io.Writer, now time.Time) error {
+	builds, err := listBuilds(ctx, c, worker, limit)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		items := make([]api.BuildJSON, len(builds))
+		for i, b := range builds {
+			items[i] = api.ToJSON(b)
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(items)
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATE\tWORKER\tBRANCH\tCOMMIT\tMESSAGE\tCREATED\tDURATION\tBUILD")
+	for _, b := range builds {
+		title := model.SanitizeInline(b.CommitTitle())
+		if len([]rune(title)) > 50 {
+			title = string([]rune(title)[:49]) + "…"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.State(), model.SanitizeInline(b.WorkerName),
+			model.SanitizeInline(b.Meta.Branch), model.SanitizeInline(b.ShortCommit()), title,
+			b.CreatedOn.Local().Format("2006-01-02 15:04"), formatDuration(b.Duration(now)), b.UUID)
+	}
+	return tw.Flush()
+}
+
+// formatDuration is "42s", "3m07s", "1h02m".
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// logPrinter writes log lines safely: colour only when wanted.
+type logPrinter struct {
+	out        io.Writer
+	colour     bool
+	timestamps bool
+}
+
+func (p logPrinter) print(lines []model.LogLine) {
+	w := bufio.NewWriter(p.out)
+	for _, l := range lines {
+		s := model.Sanitize(l.Text)
+		text := s.Text
+		if !p.colour {
+			text = s.Plain()
+		}
+		if p.timestamps {
+			w.WriteString(l.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+			w.WriteByte(' ')
+		}
+		w.WriteString(text)
+		w.WriteByte('\n')
+	}
+	_ = w.Flush()
+}
+
+func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p logPrinter, stderr io.Writer) error {
+	if !follow {
+		lines, err := c.ReadLog(ctx, uuid)
+		p.print(lines)
+		return err
+	}
+	_, err := c.Follow(ctx, uuid, 2*time.Second, p.print, retryOrGiveUp(stderr))
+	return err
+}
+
+// retryOrGiveUp reports transient errors and keeps going; errors that will
+// not mend by waiting (credentials, unknown build) end the command.
+func retryOrGiveUp(stderr io.Writer) func(error) error {
+	return func(err error) error {
+		if errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrRequest) {
+			return err
+		}
+		fmt.Fprintf(stderr, "cfbuilds: %v (retrying)\n", err)
+		return nil
+	}
+}
+
+// workerNames maps tags to names; a failure only costs the names.
+func workerNames(ctx context.Context, c *api.Client) map[string]string {
+	names := map[string]string{}
+	if ws, err := c.Workers(ctx); err == nil {
+		for _, w := range ws {
+			names[w.Tag] = w.Name
+		}
+	}
+	return names
+}
+
+func describe(b model.Build, names map[string]string, now time.Time) string {
+	name := names[b.WorkerTag]
+	if name == "" {
+		name = b.WorkerTag
+	}
+	return fmt.Sprintf("%s on %s at %s (%s, %s)", model.SanitizeInline(name), model.SanitizeInline(b.Meta.Branch),
+		model.SanitizeInline(b.ShortCommit()), b.State(), formatDuration(b.Duration(now)))
+}
+
+// cmdWatch follows a build until it stops; it returns the exit code.
+func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, error) {
+	names := workerNames(ctx, c)
+	onErr := retryOrGiveUp(stderr)
+	var last model.State
+	wait := 2 * time.Second
+	for {
+		b, err := c.Build(ctx, uuid)
+		if err != nil {
+			if e := onErr(err); e != nil {
+				return 1, e
+			}
+			wait = min(wait*2, time.Minute)
+			wait = max(wait, api.RetryAfter(err))
+		} else {
+			wait = 2 * time.Second
+			if s := b.State(); s != last {
+				fmt.Fprintf(out, "%s  %s\n", time.Now().Format("15:04:05"), describe(b, names, time.Now()))
+				last = s
+			}
+			if b.Finished() {
+				if b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
+					return 0, nil
+				}
+				return 1, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return 1, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func cmdCancel(ctx context.Context, c *api.Client, uuid string, yes, interactive bool, in io.Reader, out io.Writer) error {
+	b, err := c.Build(ctx, uuid)
+	if err != nil {
+		return err
+	}
+	names := workerNames(ctx, c)
+	if !b.Cancellable() {
+		return fmt.Errorf("build %s is %s: only a queued or running build can be cancelled", uuid, b.State())
+	}
+	if !yes {
+		if !interactive {
+			return usagef("refusing to cancel build %s without --yes: stdin is not a terminal to ask on", uuid)
+		}
+		fmt.Fprintf(out, "Cancel the build of %s? [y/N] ", describe(b, names, time.Now()))
+		answer, _ := bufio.NewReader(in).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+			fmt.Fprintln(out, "Not cancelled.")
+			return nil
+		}
+	}
+	res, err := c.Cancel(ctx, uuid)
+	if err != nil {
+		return err
+	}
+	outcome := res.Outcome
+	if outcome == "" {
+		outcome = "cancel requested"
+	}
+	fmt.Fprintf(out, "Build %s: %s\n", uuid, outcome)
+	return nil
+}
+
+// parseFaults reads "5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s".
+func parseFaults(spec string) (sim.Faults, error) {
+	var f sim.Faults
+	if spec == "" {
+		return f, nil
+	}
+	for _, part := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return f, usagef("--faults: %q is not name=value", part)
+		}
+		if k == "latency" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return f, usagef("--faults: latency wants a duration like 500ms, got %q", v)
+			}
+			f.Latency = d
+			continue
+		}
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil || p < 0 || p > 1 {
+			return f, usagef("--faults: %s wants a probability between 0 and 1, got %q", k, v)
+		}
+		switch k {
+		case "5xx":
+			f.Server5xx = p
+		case "html":
+			f.HTML502 = p
+		case "malformed":
+			f.Malformed = p
+		case "false":
+			f.SuccessFalse = p
+		case "reset":
+			f.Reset = p
+		case "truncated":
+			f.Truncated = p
+		default:
+			return f, usagef("--faults: unknown fault %q (known: 5xx, html, malformed, false, reset, truncated, latency)", k)
+		}
+	}
+	return f, nil
+}
+
+// simEnv is what a shell needs to point cfbuilds at a simulator.
+func simEnv(url, account, token string) string {
+	return fmt.Sprintf("export CLOUDFLARE_API_BASE_URL=%s\nexport CLOUDFLARE_ACCOUNT_ID=%s\nexport CLOUDFLARE_API_TOKEN=%s\n", url, account, token)
+}

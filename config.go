@@ -1,0 +1,402 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/cfbuilds/cfbuilds/api"
+)
+
+// usageError is a mistake in how cfbuilds was called or configured: exit 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// fileConfig is the TOML file. Every key is documented in config.example.toml.
+type fileConfig struct {
+	DefaultProfile string                   `toml:"default_profile"`
+	Accounts       map[string]accountConfig `toml:"accounts"`
+	Poll           pollConfig               `toml:"poll"`
+	UI             uiConfig                 `toml:"ui"`
+	Keys           map[string][]string      `toml:"keys"`
+}
+
+type accountConfig struct {
+	AccountID     string   `toml:"account_id"`
+	Token         string   `toml:"token"`
+	TokenCommand  string   `toml:"token_command"`
+	Email         string   `toml:"email"`
+	APIURL        string   `toml:"api_url"`
+	AllowInsecure bool     `toml:"allow_insecure_http"`
+	Workers       []string `toml:"workers"`
+}
+
+type pollConfig struct {
+	Active      duration `toml:"active"`
+	Idle        duration `toml:"idle"`
+	Log         duration `toml:"log"`
+	BudgetShare float64  `toml:"budget_share"`
+}
+
+type uiConfig struct {
+	Theme    string `toml:"theme"`
+	Glyphs   string `toml:"glyphs"`
+	Time     string `toml:"time"`
+	Timezone string `toml:"timezone"`
+	SaveDir  string `toml:"save_dir"`
+}
+
+// duration reads "2s", "1m30s" from TOML.
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("want a duration like \"2s\" or \"1m\", got %q", b)
+	}
+	if v <= 0 {
+		return fmt.Errorf("want a positive duration, got %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// Config is the configuration in effect, with where each value came from.
+type Config struct {
+	AccountID     string
+	Token         string
+	Email, APIKey string
+	BaseURL       string
+	AllowInsecure bool
+	Profile       string
+	Workers       []string
+	PollActive    time.Duration
+	PollIdle      time.Duration
+	PollLog       time.Duration
+	BudgetShare   float64
+	Theme         string
+	Glyphs        string
+	TimeMode      string
+	Timezone      string
+	SaveDir       string
+	Keys          map[string][]string
+	File          string // the file read, or ""
+
+	Sources  map[string]string // field → flag | environment | file | default
+	Warnings []string
+}
+
+// flagValues are the global flags that feed configuration ("" when unset).
+type flagValues struct {
+	configPath, profile, account, apiURL string
+	insecure                            bool
+}
+
+// defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
+func defaultConfigPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "cfbuilds", "config.toml")
+}
+
+// loadConfig merges flags, environment, file and defaults, in that order of
+// precedence, and validates the result.
+func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
+	c := &Config{
+		BaseURL:     api.DefaultBaseURL,
+		PollActive:  3 * time.Second,
+		PollIdle:    30 * time.Second,
+		PollLog:     2 * time.Second,
+		BudgetShare: api.DefaultShare,
+		Theme:       "auto",
+		Glyphs:      "unicode",
+		TimeMode:    "relative",
+		Timezone:    "local",
+		SaveDir:     ".",
+		Sources:     map[string]string{},
+	}
+	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir"} {
+		c.Sources[k] = "default"
+	}
+
+	path, explicit := fl.configPath, fl.configPath != ""
+	if !explicit {
+		path = defaultConfigPath()
+	}
+	var fc fileConfig
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			if fc, err = parseConfigFile(path, raw); err != nil {
+				return nil, err
+			}
+			c.File = path
+		case explicit || !errors.Is(err, os.ErrNotExist):
+			return nil, usagef("read config %s: %v", path, unwrapPathError(err))
+		}
+	}
+
+	// Profile: flag, else the file's default_profile, else the only one.
+	profile := fl.profile
+	if profile == "" {
+		profile = fc.DefaultProfile
+	}
+	if profile == "" && len(fc.Accounts) == 1 {
+		for name := range fc.Accounts {
+			profile = name
+		}
+	}
+	var acct accountConfig
+	if profile != "" {
+		a, ok := fc.Accounts[profile]
+		if !ok {
+			return nil, usagef("profile %q is not in %s (it has: %s)", profile, orNone(path), strings.Join(sortedKeys(fc.Accounts), ", "))
+		}
+		acct = a
+		c.Profile = profile
+	}
+
+	set := func(field string, dst *string, vals ...[2]string) {
+		for _, v := range vals {
+			if v[0] != "" {
+				*dst, c.Sources[field] = v[0], v[1]
+				return
+			}
+		}
+	}
+	set("account_id", &c.AccountID, [2]string{fl.account, "flag"}, [2]string{getenv("CLOUDFLARE_ACCOUNT_ID"), "environment"}, [2]string{acct.AccountID, "file"})
+	set("base_url", &c.BaseURL, [2]string{fl.apiURL, "flag"}, [2]string{getenv("CLOUDFLARE_API_BASE_URL"), "environment"},
+		[2]string{getenv("CLOUDFLARE_BASE_URL"), "environment"}, [2]string{acct.APIURL, "file"})
+	set("email", &c.Email, [2]string{getenv("CLOUDFLARE_EMAIL"), "environment"}, [2]string{acct.Email, "file"})
+	set("api_key", &c.APIKey, [2]string{getenv("CLOUDFLARE_API_KEY"), "environment"})
+	set("token", &c.Token, [2]string{getenv("CLOUDFLARE_API_TOKEN"), "environment"}, [2]string{acct.Token, "file"})
+	if c.Token == "" && c.APIKey == "" && acct.TokenCommand != "" {
+		tok, err := runTokenCommand(acct.TokenCommand)
+		if err != nil {
+			return nil, usagef("token_command of profile %q in %s: %v", profile, path, err)
+		}
+		c.Token, c.Sources["token"] = tok, "file (token_command)"
+	}
+	if acct.Token != "" && c.Sources["token"] == "file" {
+		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("warning: %s holds a token and others can read it (mode %o); run chmod 600 %s, or use token_command", path, st.Mode().Perm(), path))
+		}
+	}
+	c.AllowInsecure = fl.insecure || acct.AllowInsecure
+	c.Workers = acct.Workers
+	if len(c.Workers) > 0 {
+		c.Sources["workers"] = "file"
+	}
+
+	fileDur := func(field string, dst *time.Duration, d duration) {
+		if d.Duration > 0 {
+			*dst, c.Sources[field] = d.Duration, "file"
+		}
+	}
+	fileDur("poll.active", &c.PollActive, fc.Poll.Active)
+	fileDur("poll.idle", &c.PollIdle, fc.Poll.Idle)
+	fileDur("poll.log", &c.PollLog, fc.Poll.Log)
+	if fc.Poll.BudgetShare != 0 {
+		if fc.Poll.BudgetShare <= 0 || fc.Poll.BudgetShare > 1 {
+			return nil, usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
+		}
+		c.BudgetShare, c.Sources["poll.budget_share"] = fc.Poll.BudgetShare, "file"
+	}
+	choose := func(field, val string, dst *string, allowed ...string) error {
+		if val == "" {
+			return nil
+		}
+		for _, a := range allowed {
+			if val == a {
+				*dst, c.Sources[field] = val, "file"
+				return nil
+			}
+		}
+		return usagef("%s: %s must be one of %s, got %q", path, field, strings.Join(allowed, ", "), val)
+	}
+	for _, e := range []error{
+		choose("ui.theme", fc.UI.Theme, &c.Theme, "auto", "dark", "light", "high-contrast", "colorblind"),
+		choose("ui.glyphs", fc.UI.Glyphs, &c.Glyphs, "unicode", "ascii"),
+		choose("ui.time", fc.UI.Time, &c.TimeMode, "relative", "absolute"),
+		choose("ui.timezone", fc.UI.Timezone, &c.Timezone, "local", "utc"),
+	} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	if fc.UI.SaveDir != "" {
+		c.SaveDir, c.Sources["ui.save_dir"] = fc.UI.SaveDir, "file"
+	}
+	c.Keys = fc.Keys
+	if len(c.Keys) > 0 {
+		c.Sources["keys"] = "file"
+	}
+	return c, c.validateURL()
+}
+
+// validateURL refuses a base URL that would send the token in clear text to
+// another machine.
+func (c *Config) validateURL() error {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usagef("base URL %q (from %s) is not an http(s) URL; the default is %s", c.BaseURL, c.Sources["base_url"], api.DefaultBaseURL)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure {
+		return usagef("base URL %s (from %s) is plain HTTP to another machine: the token would travel in clear text; use https, or pass --insecure-http if you mean it", u.Redacted(), c.Sources["base_url"])
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// requireCredentials says what to set when there is nothing to authenticate with.
+func (c *Config) requireCredentials() error {
+	if c.Token == "" && (c.Email == "" || c.APIKey == "") {
+		return usagef("CLOUDFLARE_API_TOKEN is not set; create a user API token with Workers CI Read (Edit to cancel) and Workers Scripts Read, export it, or try --demo")
+	}
+	if c.AccountID == "" {
+		return usagef("CLOUDFLARE_ACCOUNT_ID is not set; export your account id (the hex id in the dashboard URL) or pass --account, or try --demo")
+	}
+	return nil
+}
+
+// parseConfigFile decodes TOML, naming the file, the line and what was expected.
+func parseConfigFile(path string, raw []byte) (fileConfig, error) {
+	var fc fileConfig
+	if len(raw) > 1<<20 {
+		return fc, usagef("config %s is %d bytes; a configuration file is a few hundred: is it the right file?", path, len(raw))
+	}
+	md, err := toml.NewDecoder(bytes.NewReader(raw)).Decode(&fc)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fc, usagef("config %s, line %d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return fc, usagef("config %s: %v", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fc, usagef("config %s: unknown key %s (config.example.toml lists every key)", path, strings.Join(keys, ", "))
+	}
+	return fc, nil
+}
+
+// runTokenCommand runs a password manager command and takes its first line.
+func runTokenCommand(cmdline string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", cmdline)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return "", fmt.Errorf("it failed (%v) %s", err, msg)
+	}
+	tok, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if tok == "" {
+		return "", errors.New("it printed nothing")
+	}
+	return tok, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(no config file)"
+	}
+	return s
+}
+
+// print writes the configuration in effect, token redacted, with sources.
+func (c *Config) print(w io.Writer) {
+	redact := func(s string) string {
+		if s == "" {
+			return "(not set)"
+		}
+		return "[redacted]"
+	}
+	row := func(k, v, src string) {
+		if src == "" {
+			src = "default"
+		}
+		fmt.Fprintf(w, "%-18s %-44s %s\n", k, v, src)
+	}
+	fmt.Fprintf(w, "config file: %s\n\n", orNone(c.File))
+	row("profile", orDash(c.Profile), c.Sources["profile"])
+	row("account_id", orDash(c.AccountID), c.Sources["account_id"])
+	row("token", redact(c.Token), c.Sources["token"])
+	row("email", orDash(c.Email), c.Sources["email"])
+	row("api_key", redact(c.APIKey), c.Sources["api_key"])
+	row("base_url", c.BaseURL, c.Sources["base_url"])
+	row("workers", orDash(strings.Join(c.Workers, ",")), c.Sources["workers"])
+	row("poll.active", c.PollActive.String(), c.Sources["poll.active"])
+	row("poll.idle", c.PollIdle.String(), c.Sources["poll.idle"])
+	row("poll.log", c.PollLog.String(), c.Sources["poll.log"])
+	row("poll.budget_share", fmt.Sprint(c.BudgetShare), c.Sources["poll.budget_share"])
+	row("ui.theme", c.Theme, c.Sources["ui.theme"])
+	row("ui.glyphs", c.Glyphs, c.Sources["ui.glyphs"])
+	row("ui.time", c.TimeMode, c.Sources["ui.time"])
+	row("ui.timezone", c.Timezone, c.Sources["ui.timezone"])
+	row("ui.save_dir", c.SaveDir, c.Sources["ui.save_dir"])
+	for _, k := range sortedKeys(c.Keys) {
+		row("keys."+k, strings.Join(c.Keys[k], ","), "file")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,460 @@
+// Command cfbuilds watches Cloudflare Workers Builds live from a terminal: a
+// full-screen dashboard of every Worker's builds with the selected build's
+// detail and log, plus commands to list, tail, watch and cancel builds.
+//
+// main.go owns flags, dispatch and exit codes; config.go the configuration;
+// commands.go the non-interactive subcommands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/tui"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `cfbuilds: watch Cloudflare Workers Builds live from a terminal.
+
+Usage:
+  cfbuilds [--demo] [--read-only]          the dashboard (--demo: a simulated account, no network)
+  cfbuilds list [--worker NAME] [--json] [--limit N]
+                                           recent builds, newest first
+  cfbuilds logs BUILD_UUID [--follow] [--timestamps]
+                                           a build's log (--follow: until the build stops)
+  cfbuilds watch BUILD_UUID                follow until done; exit 0 success or skipped, 1 otherwise
+  cfbuilds cancel BUILD_UUID [--yes]       asks on a terminal; refuses without --yes otherwise
+  cfbuilds config                          the configuration in effect and where each value came from
+  cfbuilds sim [--addr 127.0.0.1:8787]     serve the simulated API for development (sim --help)
+
+Global flags (before or after the command):
+  --config PATH      configuration file (default $XDG_CONFIG_HOME/cfbuilds/config.toml)
+  --profile NAME     an [accounts.NAME] of the configuration file
+  --account ID       Cloudflare account id (else CLOUDFLARE_ACCOUNT_ID)
+  --api-url URL      API base URL (else CLOUDFLARE_API_BASE_URL; default ` + api.DefaultBaseURL + `)
+  --insecure-http    allow a plain-HTTP base URL on another machine
+  --debug FILE       append a log of every request (never the token) to FILE
+  --no-alt-screen    draw the dashboard in the normal screen
+  --version, --help
+
+Credentials: CLOUDFLARE_API_TOKEN, a user API token with Workers CI Read (Edit to
+cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
+
+Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
+terminated); 2 a usage or configuration error.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// globalFlags are accepted by every command.
+type globalFlags struct {
+	flagValues
+	debug       string
+	showVersion bool
+	help        bool
+	demo        bool
+	readOnly    bool
+	noAltScreen bool
+}
+
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&g.configPath, "config", g.configPath, "")
+	fs.StringVar(&g.profile, "profile", g.profile, "")
+	fs.StringVar(&g.account, "account", g.account, "")
+	fs.StringVar(&g.apiURL, "api-url", g.apiURL, "")
+	fs.BoolVar(&g.insecure, "insecure-http", g.insecure, "")
+	fs.StringVar(&g.debug, "debug", g.debug, "")
+	fs.BoolVar(&g.showVersion, "version", g.showVersion, "")
+	fs.BoolVar(&g.help, "help", g.help, "")
+	fs.BoolVar(&g.help, "h", g.help, "")
+	fs.BoolVar(&g.demo, "demo", g.demo, "")
+	fs.BoolVar(&g.readOnly, "read-only", g.readOnly, "")
+	fs.BoolVar(&g.noAltScreen, "no-alt-screen", g.noAltScreen, "")
+}
+
+// parseInterspersed parses flags wherever they sit among positional args.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by run
+	return fs
+}
+
+// run is the whole program; it returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	err := dispatch(ctx, args, stdin, stdout, stderr, getenv)
+	var ue usageError
+	var ec exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ec):
+		return int(ec)
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, usage)
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "cfbuilds: %s\n", ue.msg)
+		return 2
+	case errors.Is(err, context.Canceled):
+		return 130
+	}
+	fmt.Fprintf(stderr, "cfbuilds: %v\n", err)
+	return 1
+}
+
+// exitCode ends the program with a code and no message.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	var g globalFlags
+	fs := newFlagSet("cfbuilds", stderr)
+	g.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return flagError(err)
+	}
+	rest := fs.Args()
+	cmd := ""
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	if g.showVersion {
+		fmt.Fprintf(stdout, "cfbuilds %s\n", version)
+		return nil
+	}
+
+	cs := newFlagSet(cmd, stderr)
+	g.register(cs)
+	var (
+		worker     = cs.String("worker", "", "")
+		asJSON     = cs.Bool("json", false, "")
+		limit      = cs.Int("limit", 20, "")
+		follow     = cs.Bool("follow", false, "")
+		timestamps = cs.Bool("timestamps", false, "")
+		yes        = cs.Bool("yes", false, "")
+	)
+	pos, err := parseInterspersed(cs, rest)
+	if err != nil {
+		return flagError(err)
+	}
+	if g.help && cmd != "sim" {
+		return flag.ErrHelp
+	}
+	only := func(allowed ...string) error {
+		var bad []string
+		cs.Visit(func(f *flag.Flag) {
+			for _, a := range []string{"worker", "json", "limit", "follow", "timestamps", "yes"} {
+				if f.Name == a && !contains(allowed, a) {
+					bad = append(bad, "--"+a)
+				}
+			}
+		})
+		if len(bad) > 0 {
+			return usagef("%s does not take %s (see cfbuilds --help)", orWord(cmd, "the dashboard"), strings.Join(bad, ", "))
+		}
+		return nil
+	}
+	wantArgs := func(n int, what string) error {
+		if len(pos) != n {
+			if n == 0 {
+				return usagef("%s takes no arguments, got %q", orWord(cmd, "the dashboard"), strings.Join(pos, " "))
+			}
+			return usagef("%s needs %s (see cfbuilds --help)", cmd, what)
+		}
+		return nil
+	}
+
+	switch cmd {
+	case "sim":
+		return cmdSim(ctx, rest, stdout, stderr)
+	case "", "list", "logs", "watch", "cancel", "config":
+	case "help":
+		return flag.ErrHelp
+	default:
+		return usagef("unknown command %q (commands: list, logs, watch, cancel, config, sim; see --help)", cmd)
+	}
+
+	var err2 error
+	switch cmd {
+	case "":
+		err2 = firstErr(only(), wantArgs(0, ""))
+	case "list":
+		err2 = firstErr(only("worker", "json", "limit"), wantArgs(0, ""))
+		if *limit < 1 || *limit > 1000 {
+			err2 = firstErr(err2, usagef("--limit must be between 1 and 1000, got %d", *limit))
+		}
+	case "logs":
+		err2 = firstErr(only("follow", "timestamps"), wantArgs(1, "a BUILD_UUID"))
+	case "watch":
+		err2 = firstErr(only(), wantArgs(1, "a BUILD_UUID"))
+	case "cancel":
+		err2 = firstErr(only("yes"), wantArgs(1, "a BUILD_UUID"))
+	case "config":
+		err2 = firstErr(only(), wantArgs(0, ""))
+	}
+	if err2 != nil {
+		return err2
+	}
+
+	if cmd == "" && g.demo {
+		return runDemo(ctx, g, stderr)
+	}
+	cfg, err := loadConfig(g.flagValues, getenv)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, w)
+	}
+	if cmd == "config" {
+		cfg.print(stdout)
+		return nil
+	}
+	if err := cfg.requireCredentials(); err != nil {
+		return err
+	}
+	client, closeDebug, err := newClient(cfg, g.debug)
+	if err != nil {
+		return err
+	}
+	defer closeDebug()
+
+	switch cmd {
+	case "list":
+		return cmdList(ctx, client, *worker, *limit, *asJSON, stdout, time.Now())
+	case "logs":
+		colour := isTerminal(stdout) && getenv("NO_COLOR") == ""
+		return cmdLogs(ctx, client, pos[0], *follow, logPrinter{out: stdout, colour: colour, timestamps: *timestamps}, stderr)
+	case "watch":
+		code, err := cmdWatch(ctx, client, pos[0], stdout, stderr)
+		if err != nil {
+			return err
+		}
+		return exitCodeOrNil(code)
+	case "cancel":
+		return cmdCancel(ctx, client, pos[0], *yes, isTerminal(stdin), stdin, stdout)
+	}
+	return runDashboard(ctx, client, cfg, g, cfg.AccountID)
+}
+
+func exitCodeOrNil(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return exitCode(code)
+}
+
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usagef("%v (see cfbuilds --help)", err)
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newClient builds the API client from the configuration.
+func newClient(cfg *Config, debugPath string) (*api.Client, func(), error) {
+	opts := []api.Option{
+		api.WithBaseURL(cfg.BaseURL),
+		api.WithVersion(version),
+		api.WithBudget(api.NewBudget(int(api.CloudflareBudget * cfg.BudgetShare))),
+	}
+	if cfg.Token == "" {
+		opts = append(opts, api.WithAPIKey(cfg.Email, cfg.APIKey))
+	}
+	closeDebug := func() {}
+	if debugPath != "" {
+		f, err := os.OpenFile(debugPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, usagef("open debug log: %v", err)
+		}
+		opts = append(opts, api.WithDebug(f))
+		closeDebug = func() { _ = f.Close() }
+	}
+	c, err := api.New(cfg.AccountID, cfg.Token, opts...)
+	if err != nil {
+		closeDebug()
+		return nil, nil, usageError{err.Error()}
+	}
+	return c, closeDebug, nil
+}
+
+// runDemo runs the dashboard on a simulated account served on loopback.
+func runDemo(ctx context.Context, g globalFlags, stderr io.Writer) error {
+	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("start the simulated account: %w", err)
+	}
+	defer sv.Close()
+	cfg, err := loadConfig(flagValues{configPath: g.configPath}, func(string) string { return "" })
+	if err != nil {
+		// The demo needs no configuration: a broken file only costs its settings.
+		fmt.Fprintf(stderr, "cfbuilds: ignoring configuration for the demo: %v\n", err)
+		cfg, _ = loadConfig(flagValues{configPath: os.DevNull}, func(string) string { return "" })
+	}
+	cfg.AccountID, cfg.Token, cfg.BaseURL = s.AccountID(), s.Token(), sv.URL
+	// The simulated account has no shared budget to spare: look for new
+	// builds often, so a newcomer sees them arrive.
+	cfg.PollIdle = min(cfg.PollIdle, 5*time.Second)
+	client, closeDebug, err := newClient(cfg, g.debug)
+	if err != nil {
+		return err
+	}
+	defer closeDebug()
+	return runDashboard(ctx, client, cfg, g, "demo (simulated account)")
+}
+
+func runDashboard(ctx context.Context, client *api.Client, cfg *Config, g globalFlags, accountLabel string) error {
+	return tui.Run(ctx, tui.Options{
+		Source:       client,
+		Account:      accountLabel,
+		AccountID:    cfg.AccountID,
+		ReadOnly:     g.readOnly,
+		PollActive:   cfg.PollActive,
+		PollIdle:     cfg.PollIdle,
+		PollLog:      cfg.PollLog,
+		OnlyWorkers:  cfg.Workers,
+		SaveDir:      cfg.SaveDir,
+		ASCII:        cfg.Glyphs == "ascii",
+		Theme:        cfg.Theme,
+		AbsoluteTime: cfg.TimeMode == "absolute",
+		UTC:          cfg.Timezone == "utc",
+		Keys:         cfg.Keys,
+		AltScreen:    !g.noAltScreen,
+	})
+}
+
+// cmdSim serves a simulated account until interrupted.
+func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sim", stderr)
+	var (
+		addr      = fs.String("addr", "127.0.0.1:8787", "")
+		account   = fs.String("account", sim.DefaultAccountID, "")
+		token     = fs.String("token", sim.DefaultToken, "")
+		workers   = fs.Int("workers", 6, "")
+		seed      = fs.Uint64("seed", 1, "")
+		pageSize  = fs.Int("page-size", 1000, "")
+		cursor    = fs.String("cursor", "incremental", "")
+		rateLimit = fs.Int("rate-limit", 0, "")
+		pushEvery = fs.Duration("push-every", 20*time.Second, "")
+		extra     = fs.Int("extra-log-lines", 0, "")
+		faults    = fs.String("faults", "", "")
+		help      = fs.Bool("help", false, "")
+	)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return flagError(err)
+	}
+	if *help {
+		fmt.Fprint(stdout, simUsage)
+		return nil
+	}
+	f, err := parseFaults(*faults)
+	if err != nil {
+		return err
+	}
+	mode := sim.CursorIncremental
+	switch *cursor {
+	case "incremental":
+	case "snapshot":
+		mode = sim.CursorSnapshot
+	default:
+		return usagef("--cursor must be incremental or snapshot, got %q", *cursor)
+	}
+	if *workers < 1 || *workers > 500 || *pageSize < 1 || *extra < 0 || *rateLimit < 0 {
+		return usagef("--workers wants 1 to 500, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
+	}
+	s := sim.New(sim.Options{AccountID: *account, Token: *token, Workers: *workers, Seed: *seed, PageSize: *pageSize,
+		Cursor: mode, RateLimit: *rateLimit, PushEvery: *pushEvery, ExtraLogLines: *extra, Faults: f})
+	sv, err := s.Listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer sv.Close()
+	fmt.Fprintf(stdout, "# cfbuilds simulator on %s; point cfbuilds at it with:\n%s", sv.Addr(), simEnv(sv.URL, *account, *token))
+	<-ctx.Done()
+	return nil
+}
+
+const simUsage = `cfbuilds sim: serve a simulated Workers Builds account over HTTP.
+
+  --addr ADDR            listen address (default 127.0.0.1:8787)
+  --account ID           account id (default ` + sim.DefaultAccountID + `)
+  --token TOKEN          the token it accepts (default ` + sim.DefaultToken + `)
+  --workers N            Workers in the account (default 6)
+  --seed N               random seed (default 1)
+  --page-size N          log lines per page (default 1000)
+  --cursor MODE          incremental: the last cursor returns new lines;
+                         snapshot: only a read from the start shows them
+  --rate-limit N         requests per 5 minutes before 429s (default 0: none)
+  --push-every D         mean time between pushes (default 20s; negative: none)
+  --extra-log-lines N    pad every new build's log with N lines
+  --faults SPEC          e.g. 5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s
+`

@@ -1,0 +1,118 @@
+package tui
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	osc52 "github.com/aymanbagabas/go-osc52/v2"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// save writes the whole log to <save dir>/<worker>-<build>.log: from the store
+// when it is complete, else re-read from the API first.
+func (m *Model) save() tea.Cmd {
+	b, ok := m.builds[m.selUUID]
+	if !ok {
+		return m.setFlash("no build loaded to save")
+	}
+	name := safeFileName(b.WorkerName)
+	if name == "" {
+		name = "build"
+	}
+	path := filepath.Join(m.opts.SaveDir, fmt.Sprintf("%s-%s.log", name, safeFileName(b.UUID)))
+	utc := true
+	if m.tail.Done {
+		lines := m.log.Store().Lines(0, m.log.Store().Len())
+		return func() tea.Msg {
+			n, err := writeLog(path, lines, utc)
+			return savedMsg{uuid: b.UUID, path: path, lines: n, err: err}
+		}
+	}
+	src := m.src
+	return tea.Batch(m.setFlash("reading the whole log to save it"+m.st.Ellipsis()), func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		raw, err := src.ReadLog(ctx, b.UUID)
+		if err != nil {
+			return savedMsg{uuid: b.UUID, path: path, err: err}
+		}
+		lines := make([]model.Line, len(raw))
+		for i, l := range raw {
+			lines[i] = model.NewLine(l.Time, l.Text)
+		}
+		n, err := writeLog(path, lines, utc)
+		return savedMsg{uuid: b.UUID, path: path, lines: n, err: err}
+	})
+}
+
+// writeLog writes sanitized plain lines with RFC 3339 timestamps.
+func writeLog(path string, lines []model.Line, utc bool) (int, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, fmt.Errorf("create %s: %w", path, err)
+	}
+	w := bufio.NewWriter(f)
+	for _, l := range lines {
+		t := l.Time()
+		if utc {
+			t = t.UTC()
+		}
+		w.WriteString(t.Format("2006-01-02T15:04:05.000Z07:00"))
+		w.WriteByte(' ')
+		w.WriteString(l.Plain())
+		w.WriteByte('\n')
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("write %s: %w", path, err)
+	}
+	return len(lines), nil
+}
+
+// safeFileName keeps letters, digits, '-', '_' and '.'.
+func safeFileName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return strings.Trim(b.String(), ".")
+}
+
+// maxCopy caps what OSC 52 sends: some terminals drop larger writes.
+const maxCopy = 100_000
+
+// copyCmd sends text to the clipboard with OSC 52 (through tmux or screen
+// when inside one), which works over SSH.
+func copyCmd(w io.Writer, text, what string) tea.Cmd {
+	return func() tea.Msg {
+		_, err := osc52Sequence(text, os.Getenv("TMUX") != "", strings.HasPrefix(os.Getenv("TERM"), "screen")).WriteTo(w)
+		return copiedMsg{what: what, err: err}
+	}
+}
+
+func osc52Sequence(text string, tmux, screen bool) osc52.Sequence {
+	seq := osc52.New(text).Limit(maxCopy)
+	switch {
+	case tmux:
+		seq = seq.Tmux()
+	case screen:
+		seq = seq.Screen()
+	}
+	return seq
+}

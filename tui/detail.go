@@ -1,0 +1,238 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/glamour"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+)
+
+// Detail is the detail pane: the selected build's commit, people, commands,
+// timings and links. The markdown part is rendered with glamour and cached
+// per (build, width); the live part (state, durations) is drawn each frame.
+type Detail struct {
+	st        *styles.Styles
+	w, h      int
+	focused   bool
+	offset    int
+	accountID string
+	glamStyle string
+
+	build    model.Build
+	hasBuild bool
+	now      time.Time
+	utc      bool
+
+	// cache is shared by the copies bubbletea makes of the model, so a
+	// render done in View is kept.
+	cache *detailCache
+}
+
+type detailCache struct {
+	key       string
+	body      []string
+	renderers map[int]*glamour.TermRenderer
+}
+
+// NewDetail makes the pane; glamStyle is a glamour standard style ("dark",
+// "light", "notty").
+func NewDetail(st *styles.Styles, accountID, glamStyle string) Detail {
+	return Detail{st: st, accountID: accountID, glamStyle: glamStyle, cache: &detailCache{renderers: map[int]*glamour.TermRenderer{}}}
+}
+
+// SetSize sets the pane's size, title row included.
+func (d *Detail) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
+
+// SetFocused says whether keys go to the pane.
+func (d *Detail) SetFocused(f bool) { d.focused = f }
+
+// SetNow sets the clock for durations.
+func (d *Detail) SetNow(t time.Time) { d.now = t }
+
+// SetUTC shows times in UTC.
+func (d *Detail) SetUTC(utc bool) { d.utc = utc }
+
+// SetBuild shows a build (or none).
+func (d *Detail) SetBuild(b model.Build, ok bool) {
+	if b.UUID != d.build.UUID {
+		d.offset = 0
+	}
+	d.build, d.hasBuild = b, ok
+}
+
+// Scroll moves the body by n rows.
+func (d *Detail) Scroll(n int) {
+	d.offset = max(min(d.offset+n, len(d.cache.body)-1), 0)
+}
+
+// escapeMarkdown makes untrusted text literal: no emphasis, no links, no
+// raw HTML, so what a commit message says is exactly what shows.
+func escapeMarkdown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_{}[]()<>#+-.!|~", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// markdown is the static part of the detail. Every untrusted field is
+// sanitized, then escaped.
+func (d *Detail) markdown(b model.Build) string {
+	safe := func(s string) string { return escapeMarkdown(model.SanitizeInline(s)) }
+	var md strings.Builder
+	msg := model.SanitizeText(strings.TrimSpace(b.Meta.CommitMessage))
+	title, rest, _ := strings.Cut(msg, "\n")
+	if title == "" {
+		title = "(no commit message)"
+	}
+	fmt.Fprintf(&md, "## %s\n\n", escapeMarkdown(title))
+	if rest = strings.TrimSpace(rest); rest != "" {
+		for _, line := range strings.Split(rest, "\n") {
+			fmt.Fprintf(&md, "%s  \n", escapeMarkdown(line))
+		}
+		md.WriteString("\n")
+	}
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(&md, "- **%s**: %s\n", k, v)
+		}
+	}
+	row("Worker", safe(b.WorkerName))
+	row("Author", safe(b.Meta.Author))
+	row("Branch", safe(b.Meta.Branch))
+	row("Commit", safe(b.Meta.CommitHash))
+	row("Trigger", safe(b.Meta.Source))
+	if b.PullRequest != nil && b.PullRequest.URL != "" {
+		// The URL is shown as text, so its target is never hidden.
+		row("Pull request", "`"+strings.ReplaceAll(model.SanitizeInline(b.PullRequest.URL), "`", "")+"`")
+	}
+	repo := b.Meta.RepoName
+	if b.Meta.ProviderAccountName != "" && repo != "" {
+		repo = b.Meta.ProviderAccountName + "/" + repo
+	}
+	if b.Meta.ProviderType != "" && repo != "" {
+		repo += " (" + b.Meta.ProviderType + ")"
+	}
+	row("Repository", safe(repo))
+	cmd := func(k, v string) {
+		if v != "" {
+			row(k, "`"+strings.ReplaceAll(model.SanitizeInline(v), "`", "'")+"`")
+		}
+	}
+	cmd("Build command", b.Meta.BuildCommand)
+	cmd("Deploy command", b.Meta.DeployCommand)
+	cmd("Root directory", b.Meta.RootDirectory)
+	if b.WorkerName != "" && d.accountID != "" {
+		row("Dashboard", "`"+model.DashboardURL(d.accountID, b.WorkerName, b.UUID)+"`")
+	}
+	row("Build", "`"+model.SanitizeInline(b.UUID)+"`")
+	return md.String()
+}
+
+func (d *Detail) renderer(w int) *glamour.TermRenderer {
+	if r, ok := d.cache.renderers[w]; ok {
+		return r
+	}
+	r, err := glamour.NewTermRenderer(glamour.WithStandardStyle(d.glamStyle), glamour.WithWordWrap(w), glamour.WithEmoji())
+	if err != nil {
+		return nil
+	}
+	d.cache.renderers[w] = r
+	return r
+}
+
+// body renders (or takes from the cache) the markdown part at width w.
+func (d *Detail) body(b model.Build, w int) []string {
+	key := fmt.Sprintf("%s|%d|%s|%s", b.UUID, w, b.WorkerName, b.Meta.CommitHash)
+	if key == d.cache.key {
+		return d.cache.body
+	}
+	md := d.markdown(b)
+	var out string
+	if r := d.renderer(w); r != nil {
+		if s, err := r.Render(md); err == nil {
+			out = s
+		}
+	}
+	if out == "" {
+		out = md
+	}
+	lines := strings.Split(strings.Trim(out, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	d.cache.key, d.cache.body = key, lines
+	return lines
+}
+
+// timings is the live part: state, queued/started/finished and durations.
+func (d *Detail) timings(b model.Build) []string {
+	state := b.State()
+	head := d.st.ForState(state).Render(d.st.Glyph(state)+" "+string(state)) + d.st.Muted.Render("  "+formatDuration(b.Duration(d.now)))
+	at := func(t time.Time) string {
+		if d.utc {
+			t = t.UTC()
+		} else {
+			t = t.Local()
+		}
+		return t.Format("2006-01-02 15:04:05")
+	}
+	lines := []string{head}
+	if !b.CreatedOn.IsZero() {
+		lines = append(lines, d.st.Muted.Render("queued   ")+at(b.CreatedOn))
+	}
+	start := b.RunningOn
+	if b.InitializingOn != nil {
+		start = b.InitializingOn
+	}
+	if start != nil {
+		lines = append(lines, d.st.Muted.Render("started  ")+at(*start)+d.st.Muted.Render(fmt.Sprintf("  after %s queued", formatDuration(start.Sub(b.CreatedOn)))))
+	}
+	if b.StoppedOn != nil {
+		run := ""
+		if start != nil {
+			run = fmt.Sprintf("  ran %s", formatDuration(b.StoppedOn.Sub(*start)))
+		}
+		lines = append(lines, d.st.Muted.Render("finished ")+at(*b.StoppedOn)+d.st.Muted.Render(run))
+	}
+	return lines
+}
+
+// View renders exactly h rows of at most w cells.
+func (d Detail) View() string {
+	if d.h <= 0 || d.w <= 0 {
+		return ""
+	}
+	ts := d.st.PaneTitle
+	if d.focused {
+		ts = d.st.PaneTitleFocused
+	}
+	lines := []string{ts.Render("Detail")}
+	if !d.hasBuild {
+		lines = append(lines, d.st.Muted.Render("no build selected"))
+		return fitBlock(lines, d.w, d.h)
+	}
+	lines = append(lines, d.timings(d.build)...)
+	body := d.body(d.build, max(d.w-2, 10))
+	if d.offset < len(body) {
+		body = body[d.offset:]
+	}
+	for _, l := range body {
+		if ansi.StringWidth(l) > d.w {
+			l = ansi.Truncate(l, d.w, "")
+		}
+		lines = append(lines, l)
+		if len(lines) >= d.h {
+			break
+		}
+	}
+	return fitBlock(lines, d.w, d.h)
+}

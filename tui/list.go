@@ -1,0 +1,402 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+)
+
+// BuildList is the list pane: every Worker's builds, newest first, with the
+// selection kept by build uuid across refreshes.
+type BuildList struct {
+	st   *styles.Styles
+	keys KeyMap
+
+	all      []model.Build // newest first
+	shown    []model.Build // after filter and active-only
+	selected string        // build uuid
+	cursor   int
+	offset   int
+
+	w, h       int
+	focused    bool
+	now        time.Time
+	absolute   bool
+	utc        bool
+	cancelling map[string]bool
+
+	input      textinput.Model
+	typing     bool
+	filter     model.Matcher
+	activeOnly bool
+}
+
+// NewBuildList makes an empty list.
+func NewBuildList(st *styles.Styles, keys KeyMap) BuildList {
+	in := textinput.New()
+	in.Prompt = "filter: "
+	in.CharLimit = 128
+	return BuildList{st: st, keys: keys, input: in, cancelling: map[string]bool{}}
+}
+
+// SetSize sets the pane's size, title row included.
+func (l *BuildList) SetSize(w, h int) { l.w, l.h = max(w, 0), max(h, 0); l.clampOffset() }
+
+// SetFocused says whether keys go to the list.
+func (l *BuildList) SetFocused(f bool) { l.focused = f }
+
+// SetNow sets the clock the relative times and durations are shown against.
+func (l *BuildList) SetNow(t time.Time) { l.now = t }
+
+// SetTimeDisplay picks relative or absolute times, local or UTC.
+func (l *BuildList) SetTimeDisplay(absolute, utc bool) { l.absolute, l.utc = absolute, utc }
+
+// SetCancelling marks a build as being cancelled (or not).
+func (l *BuildList) SetCancelling(uuid string, on bool) {
+	if on {
+		l.cancelling[uuid] = true
+	} else {
+		delete(l.cancelling, uuid)
+	}
+}
+
+// Cancelling reports whether a cancel is pending for uuid.
+func (l *BuildList) Cancelling(uuid string) bool { return l.cancelling[uuid] }
+
+// SetBuilds replaces the builds (sorted newest first by the caller) and keeps
+// the selection on the same build when it is still there.
+func (l *BuildList) SetBuilds(bs []model.Build) {
+	l.all = bs
+	l.refilter()
+}
+
+// Selected is the selected build, if any.
+func (l *BuildList) Selected() (model.Build, bool) {
+	if l.cursor >= 0 && l.cursor < len(l.shown) {
+		return l.shown[l.cursor], true
+	}
+	return model.Build{}, false
+}
+
+// Len is the number of builds shown.
+func (l *BuildList) Len() int { return len(l.shown) }
+
+// Typing reports whether the filter prompt has the keys.
+func (l *BuildList) Typing() bool { return l.typing }
+
+// ToggleActiveOnly shows only queued and running builds, or all.
+func (l *BuildList) ToggleActiveOnly() bool {
+	l.activeOnly = !l.activeOnly
+	l.refilter()
+	return l.activeOnly
+}
+
+// ClearFilter drops the filter; it reports whether there was one.
+func (l *BuildList) ClearFilter() bool {
+	if l.filter.Empty() && !l.activeOnly {
+		return false
+	}
+	l.filter = model.NewMatcher("")
+	l.input.SetValue("")
+	l.activeOnly = false
+	l.refilter()
+	return true
+}
+
+func (l *BuildList) matches(b model.Build) bool {
+	if l.activeOnly && !b.Active() {
+		return false
+	}
+	if l.filter.Empty() {
+		return true
+	}
+	for _, f := range []string{b.WorkerName, b.Meta.Branch, b.Meta.Author, b.Meta.CommitMessage, string(b.State()), b.ShortCommit()} {
+		if l.filter.Match(f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *BuildList) refilter() {
+	l.shown = l.shown[:0]
+	for _, b := range l.all {
+		if l.matches(b) {
+			l.shown = append(l.shown, b)
+		}
+	}
+	l.cursor = 0
+	for i, b := range l.shown {
+		if b.UUID == l.selected {
+			l.cursor = i
+			break
+		}
+	}
+	if len(l.shown) > 0 {
+		l.selected = l.shown[l.cursor].UUID
+	}
+	l.clampOffset()
+}
+
+func (l *BuildList) rowsH() int {
+	h := l.h - 2 // title and column header
+	if l.typing {
+		h--
+	}
+	return max(h, 0)
+}
+
+func (l *BuildList) clampOffset() {
+	rows := max(l.rowsH(), 1)
+	if l.cursor < l.offset {
+		l.offset = l.cursor
+	}
+	if l.cursor >= l.offset+rows {
+		l.offset = l.cursor - rows + 1
+	}
+	l.offset = max(min(l.offset, len(l.shown)-rows), 0)
+}
+
+func (l *BuildList) move(to int) {
+	if len(l.shown) == 0 {
+		return
+	}
+	l.cursor = max(min(to, len(l.shown)-1), 0)
+	l.selected = l.shown[l.cursor].UUID
+	l.clampOffset()
+}
+
+// Update handles the list's keys.
+func (l BuildList) Update(msg tea.Msg) (BuildList, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return l, nil
+	}
+	if l.typing {
+		switch km.Type {
+		case tea.KeyEnter, tea.KeyEsc:
+			l.typing = false
+			l.input.Blur()
+			if km.Type == tea.KeyEsc {
+				l.input.SetValue("")
+			}
+			l.filter = model.NewMatcher(l.input.Value())
+			l.refilter()
+			return l, nil
+		}
+		var cmd tea.Cmd
+		l.input, cmd = l.input.Update(msg)
+		l.filter = model.NewMatcher(l.input.Value())
+		l.refilter()
+		return l, cmd
+	}
+	n := l.keys.Nav
+	page := max(l.rowsH(), 1)
+	switch {
+	case key.Matches(km, n.Up):
+		l.move(l.cursor - 1)
+	case key.Matches(km, n.Down):
+		l.move(l.cursor + 1)
+	case key.Matches(km, n.Top):
+		l.move(0)
+	case key.Matches(km, n.Bottom):
+		l.move(len(l.shown) - 1)
+	case key.Matches(km, n.HalfUp):
+		l.move(l.cursor - page/2)
+	case key.Matches(km, n.HalfDown):
+		l.move(l.cursor + page/2)
+	case key.Matches(km, n.PageUp):
+		l.move(l.cursor - page)
+	case key.Matches(km, n.PageDown):
+		l.move(l.cursor + page)
+	case key.Matches(km, l.keys.List.Filter):
+		l.typing = true
+		return l, l.input.Focus()
+	}
+	return l, nil
+}
+
+// relTime is "12s ago", "5m ago", or an absolute time when so configured.
+func (l *BuildList) relTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if l.absolute {
+		if l.utc {
+			t = t.UTC()
+		} else {
+			t = t.Local()
+		}
+		if l.now.Sub(t) < 20*time.Hour {
+			return t.Format("15:04:05")
+		}
+		return t.Format("Jan 02 15:04")
+	}
+	d := l.now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", max(int(d.Seconds()), 0))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+// column is a fixed-width cell of sanitized text.
+func column(s string, w int, ell string) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) > w {
+		s = ansi.Truncate(s, w, ell)
+	}
+	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
+}
+
+// rowCells are the texts of one row, already sanitized.
+type rowCells struct {
+	state, worker, branch, commit, title, trigger, created, dur string
+}
+
+// cells gives a build's row texts.
+func (l *BuildList) cells(b model.Build) rowCells {
+	c := rowCells{
+		state:   string(b.State()),
+		worker:  model.SanitizeInline(b.WorkerName),
+		branch:  model.SanitizeInline(b.Meta.Branch),
+		commit:  model.SanitizeInline(b.ShortCommit()),
+		title:   model.SanitizeInline(b.CommitTitle()),
+		trigger: model.SanitizeInline(b.Meta.Source),
+		created: l.relTime(b.CreatedOn),
+		dur:     formatDuration(b.Duration(l.now)),
+	}
+	if l.cancelling[b.UUID] && b.Active() {
+		c.state = "cancelling" + l.st.Ellipsis()
+	}
+	if c.trigger == "pull_request" {
+		c.trigger = "PR"
+	}
+	if b.Status == model.StatusQueued {
+		c.dur = "-"
+	}
+	return c
+}
+
+var headerCells = rowCells{state: "STATE", worker: "WORKER", branch: "BRANCH", commit: "COMMIT", title: "MESSAGE", trigger: "TRIGGER", created: "CREATED", dur: "TIME"}
+
+// layout sets the cells in columns for width w; columns drop out as the pane
+// narrows, and the commit title takes what is left.
+func (l *BuildList) layout(c rowCells, w int) string {
+	ell := l.st.Ellipsis()
+	type col struct {
+		text  string
+		width int
+		min   int // the pane width from which the column shows
+	}
+	cols := []col{
+		{c.state, 12, 70},
+		{c.worker, 16, 0},
+		{c.branch, 14, 50},
+		{c.commit, 7, 90},
+		{c.title, 0, 0}, // flexible
+		{c.trigger, 7, 110},
+		{c.created, 8, 80},
+		{c.dur, 6, 0},
+	}
+	fixed := 4 // cursor, glyph and spaces
+	for _, cl := range cols {
+		if w >= cl.min && cl.width > 0 {
+			fixed += cl.width + 1
+		}
+	}
+	var parts []string
+	for _, cl := range cols {
+		if w < cl.min {
+			continue
+		}
+		width := cl.width
+		if width == 0 {
+			width = max(w-fixed, 0)
+			if width == 0 {
+				continue
+			}
+		}
+		parts = append(parts, column(cl.text, width, ell))
+	}
+	return strings.Join(parts, " ")
+}
+
+// row renders one build in width w.
+func (l *BuildList) row(b model.Build, w int, selected bool) string {
+	state := b.State()
+	glyph := l.st.Glyph(state)
+	line := l.layout(l.cells(b), w)
+	if selected {
+		// A cursor mark as well as the highlight: visible without colour.
+		return l.st.Selected.Render(column(l.st.Cursor()+" "+glyph+" "+line, w, l.st.Ellipsis()))
+	}
+	return "  " + l.st.ForState(state).Render(glyph) + " " + line
+}
+
+// View renders exactly h rows of at most w cells.
+func (l BuildList) View() string {
+	if l.h <= 0 || l.w <= 0 {
+		return ""
+	}
+	ts := l.st.PaneTitle
+	if l.focused {
+		ts = l.st.PaneTitleFocused
+	}
+	info := fmt.Sprintf("%d builds", len(l.shown))
+	if !l.filter.Empty() {
+		info += fmt.Sprintf(" matching %q", model.SanitizeInline(l.filter.Query()))
+	}
+	if l.activeOnly {
+		info += " · active only"
+	}
+	lines := []string{ts.Render("Builds") + l.st.Muted.Render("  "+info)}
+	if l.h > 1 {
+		lines = append(lines, l.st.Muted.Render("    "+l.layout(headerCells, l.w)))
+	}
+	if len(l.shown) == 0 {
+		msg := "no builds yet"
+		if !l.filter.Empty() || l.activeOnly {
+			msg = "no builds match (esc clears the filter)"
+		}
+		lines = append(lines, l.st.Muted.Render(msg))
+	}
+	rows := l.rowsH()
+	for i := l.offset; i < len(l.shown) && i < l.offset+rows; i++ {
+		lines = append(lines, l.row(l.shown[i], l.w, i == l.cursor))
+	}
+	if l.typing {
+		for len(lines) < l.h-1 {
+			lines = append(lines, "")
+		}
+		l.input.Width = max(l.w-len(l.input.Prompt)-1, 1)
+		lines = append(lines, l.input.View())
+	}
+	return fitBlock(lines, l.w, l.h)
+}
+
+// formatDuration is "42s", "3m07s", "1h02m".
+func formatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}

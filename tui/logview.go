@@ -1,0 +1,739 @@
+package tui
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+)
+
+// TimestampMode is how log lines show their time.
+type TimestampMode int
+
+// The timestamp modes `t` cycles through.
+const (
+	TimestampsOff TimestampMode = iota
+	TimestampsClock
+	TimestampsElapsed
+)
+
+// LogView is the log pane: it owns a build's line store and renders only the
+// rows on screen, so a frame costs the same at ten lines or a million. It
+// follows the end until the user scrolls up; searches, filters, wraps and
+// jumps between error lines.
+type LogView struct {
+	st   *styles.Styles
+	keys KeyMap
+
+	store    *model.Store
+	errLines []int // indexes of lines that look like errors, ascending
+	maxWidth int
+
+	w, h    int
+	focused bool
+	title   string
+	note    string // loading, complete, an error
+
+	follow      bool
+	top, topSub int // first row on screen when not following: view index and wrapped row
+	newLines    int // lines arrived while scrolled up
+	wrap        bool
+	x           int
+	ts          TimestampMode
+	start       time.Time
+	utc         bool
+
+	input       textinput.Model
+	typing      bool
+	matcher     model.Matcher
+	matches     []int // store indexes of matching lines, ascending
+	cur         int   // index into matches of the current match, -1 none
+	onlyMatches bool
+
+	// wrapped caches how many rows each long line wraps to; a pointer so
+	// the copies bubbletea makes of the model share it.
+	wrapped *wrapCache
+}
+
+type wrapCache struct {
+	width int
+	rows  map[int]int
+}
+
+// NewLogView makes an empty log pane.
+func NewLogView(st *styles.Styles, keys KeyMap) LogView {
+	in := textinput.New()
+	in.Prompt = "/"
+	in.CharLimit = 256
+	return LogView{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, wrapped: &wrapCache{rows: map[int]int{}}}
+}
+
+// Reset empties the pane for another build.
+func (v *LogView) Reset(title string, start time.Time) {
+	v.store = model.NewStore()
+	v.errLines, v.matches, v.maxWidth = nil, nil, 0
+	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur = true, 0, 0, 0, 0, -1
+	v.title, v.start, v.note = title, start, ""
+	v.wrapped = &wrapCache{rows: map[int]int{}}
+	v.onlyMatches = false
+}
+
+// SetStart sets the time elapsed timestamps count from.
+func (v *LogView) SetStart(t time.Time) { v.start = t }
+
+// SetNote sets the pane's status note ("loading…", "complete", an error).
+func (v *LogView) SetNote(s string) { v.note = s }
+
+// SetSize sets the pane's size, title row included.
+func (v *LogView) SetSize(w, h int) { v.w, v.h = max(w, 0), max(h, 0) }
+
+// SetFocused says whether keys go to the pane.
+func (v *LogView) SetFocused(f bool) { v.focused = f }
+
+// SetUTC shows clock timestamps in UTC.
+func (v *LogView) SetUTC(utc bool) { v.utc = utc }
+
+// Store is the pane's line store (read-only to callers).
+func (v *LogView) Store() *model.Store { return v.store }
+
+// Typing reports whether the search prompt has the keys.
+func (v *LogView) Typing() bool { return v.typing }
+
+// Following reports whether the pane sticks to the end.
+func (v *LogView) Following() bool { return v.follow }
+
+// NewLines is the count of lines that arrived while scrolled up.
+func (v *LogView) NewLines() int { return v.newLines }
+
+// Matches is the number of matching lines and the current one (1-based, 0 none).
+func (v *LogView) Matches() (cur, total int) { return v.cur + 1, len(v.matches) }
+
+// Append adds raw lines: O(lines added) however long the log is.
+func (v *LogView) Append(lines []model.LogLine) {
+	for _, l := range lines {
+		i := v.store.Len()
+		line := model.NewLine(l.Time, l.Text)
+		v.store.AppendLine(line)
+		v.maxWidth = max(v.maxWidth, line.Width)
+		plain := line.Plain()
+		if model.LooksLikeError(plain) {
+			v.errLines = append(v.errLines, i)
+		}
+		if !v.matcher.Empty() && v.matcher.Match(plain) {
+			v.matches = append(v.matches, i)
+		}
+	}
+	if !v.follow {
+		v.newLines += len(lines)
+	}
+}
+
+// Search sets the query and finds every matching line.
+func (v *LogView) Search(q string) {
+	v.matcher = model.NewMatcher(q)
+	v.matches = v.matches[:0]
+	v.cur = -1
+	if v.matcher.Empty() {
+		v.onlyMatches = false
+		return
+	}
+	n := v.store.Len()
+	for i := 0; i < n; i++ {
+		if v.matcher.Match(v.store.At(i).Plain()) {
+			v.matches = append(v.matches, i)
+		}
+	}
+	if len(v.matches) > 0 {
+		v.jumpToMatch(v.firstMatchFromView())
+	}
+}
+
+// firstMatchFromView picks the first match at or below the top of the screen.
+func (v *LogView) firstMatchFromView() int {
+	topLine := v.storeIndex(v.viewTop())
+	i := sort.SearchInts(v.matches, topLine)
+	if i >= len(v.matches) {
+		i = len(v.matches) - 1
+	}
+	return i
+}
+
+// --- view space: all lines, or only the matching ones ---
+
+func (v *LogView) viewLen() int {
+	if v.onlyMatches {
+		return len(v.matches)
+	}
+	return v.store.Len()
+}
+
+func (v *LogView) storeIndex(vi int) int {
+	if v.onlyMatches {
+		if vi < 0 || vi >= len(v.matches) {
+			return 0
+		}
+		return v.matches[vi]
+	}
+	return vi
+}
+
+func (v *LogView) viewIndexOf(storeIdx int) int {
+	if !v.onlyMatches {
+		return storeIdx
+	}
+	return sort.SearchInts(v.matches, storeIdx)
+}
+
+// --- geometry ---
+
+func (v *LogView) contentH() int {
+	h := v.h - 1 // title row
+	if v.typing {
+		h--
+	}
+	return max(h, 0)
+}
+
+func (v *LogView) gutterW() int {
+	return len(strconv.Itoa(max(v.store.Len(), 999))) + 2 // digits, marker, space
+}
+
+func (v *LogView) tsW() int {
+	switch v.ts {
+	case TimestampsClock:
+		return 9
+	case TimestampsElapsed:
+		return 10
+	}
+	return 0
+}
+
+func (v *LogView) contentW() int { return max(v.w-v.gutterW()-v.tsW(), 1) }
+
+// rowsOf is how many screen rows view line vi takes.
+func (v *LogView) rowsOf(vi int) int {
+	if !v.wrap {
+		return 1
+	}
+	cw := v.contentW()
+	si := v.storeIndex(vi)
+	l := v.store.At(si)
+	if l.Width <= cw {
+		return 1
+	}
+	if v.wrapped.width != cw {
+		v.wrapped.width, v.wrapped.rows = cw, map[int]int{}
+	}
+	if n, ok := v.wrapped.rows[si]; ok {
+		return n
+	}
+	n := len(v.wrapLine(v.lineText(si, l), cw))
+	v.wrapped.rows[si] = n
+	return n
+}
+
+// viewTop is the view index of the first row on screen.
+func (v *LogView) viewTop() int {
+	if v.follow {
+		t, _ := v.bottomAnchor()
+		return t
+	}
+	return v.top
+}
+
+// bottomAnchor is the position whose rows fill the screen to the last line.
+func (v *LogView) bottomAnchor() (int, int) {
+	n := v.viewLen()
+	need := v.contentH()
+	for i := n - 1; i >= 0; i-- {
+		r := v.rowsOf(i)
+		if r >= need {
+			return i, r - need
+		}
+		need -= r
+	}
+	return 0, 0
+}
+
+// atBottom reports whether the rows from the anchor reach past the screen's end.
+func (v *LogView) atBottom() bool {
+	bt, bs := v.bottomAnchor()
+	return v.top > bt || v.top == bt && v.topSub >= bs
+}
+
+func (v *LogView) unfollow() {
+	if v.follow {
+		v.top, v.topSub = v.bottomAnchor()
+		v.follow = false
+	}
+}
+
+func (v *LogView) resumeFollow() {
+	v.follow, v.newLines = true, 0
+}
+
+func (v *LogView) scrollUp(n int) {
+	v.unfollow()
+	for n > 0 {
+		if v.topSub >= n {
+			v.topSub -= n
+			return
+		}
+		n -= v.topSub + 1
+		if v.top == 0 {
+			v.topSub = 0
+			return
+		}
+		v.top--
+		v.topSub = v.rowsOf(v.top) - 1
+	}
+}
+
+func (v *LogView) scrollDown(n int) {
+	if v.follow {
+		return
+	}
+	for n > 0 && v.top < v.viewLen() {
+		r := v.rowsOf(v.top)
+		if v.topSub+n < r {
+			v.topSub += n
+			break
+		}
+		n -= r - v.topSub
+		v.top++
+		v.topSub = 0
+	}
+	if v.atBottom() {
+		v.resumeFollow()
+	}
+}
+
+// jumpTo shows view line vi a third of the way down the screen.
+func (v *LogView) jumpTo(vi int) {
+	v.follow = false
+	v.top, v.topSub = vi, 0
+	v.scrollUp(v.contentH() / 3)
+	if v.atBottom() {
+		v.top, v.topSub = v.bottomAnchor()
+	}
+}
+
+func (v *LogView) jumpToMatch(i int) {
+	if i < 0 || i >= len(v.matches) {
+		return
+	}
+	v.cur = i
+	v.jumpTo(v.viewIndexOf(v.matches[i]))
+}
+
+// jumpError moves to the next (dir 1) or previous (-1) error line from the
+// top of the screen.
+func (v *LogView) jumpError(dir int) {
+	if len(v.errLines) == 0 {
+		return
+	}
+	// The reference line is the one a third down, where jumpTo puts things.
+	ref := v.storeIndex(min(v.viewTop()+v.contentH()/3, max(v.viewLen()-1, 0)))
+	var target int
+	if dir > 0 {
+		i := sort.SearchInts(v.errLines, ref+1)
+		if i >= len(v.errLines) {
+			return
+		}
+		target = v.errLines[i]
+	} else {
+		i := sort.SearchInts(v.errLines, ref) - 1
+		if i < 0 {
+			return
+		}
+		target = v.errLines[i]
+	}
+	if v.onlyMatches {
+		v.onlyMatches = false
+	}
+	v.jumpTo(target)
+}
+
+// Update handles the pane's keys.
+func (v LogView) Update(msg tea.Msg) (LogView, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return v, nil
+	}
+	if v.typing {
+		switch km.Type {
+		case tea.KeyEnter:
+			v.typing = false
+			v.input.Blur()
+			v.Search(v.input.Value())
+			return v, nil
+		case tea.KeyEsc:
+			v.typing = false
+			v.input.Blur()
+			return v, nil
+		}
+		var cmd tea.Cmd
+		v.input, cmd = v.input.Update(msg)
+		return v, cmd
+	}
+	n, l := v.keys.Nav, v.keys.Log
+	page := max(v.contentH(), 1)
+	switch {
+	case key.Matches(km, n.Up):
+		v.scrollUp(1)
+	case key.Matches(km, n.Down):
+		v.scrollDown(1)
+	case key.Matches(km, n.HalfUp):
+		v.scrollUp(page / 2)
+	case key.Matches(km, n.HalfDown):
+		v.scrollDown(page / 2)
+	case key.Matches(km, n.PageUp):
+		v.scrollUp(page)
+	case key.Matches(km, n.PageDown):
+		v.scrollDown(page)
+	case key.Matches(km, n.Top):
+		v.follow, v.top, v.topSub = false, 0, 0
+	case key.Matches(km, n.Bottom), key.Matches(km, l.Follow) && !v.follow:
+		v.resumeFollow()
+	case key.Matches(km, l.Follow):
+		v.unfollow()
+	case key.Matches(km, l.Wrap):
+		top := v.viewTop()
+		v.wrap = !v.wrap
+		v.x = 0
+		if !v.follow {
+			v.top, v.topSub = top, 0
+		}
+	case key.Matches(km, l.Timestamps):
+		v.ts = (v.ts + 1) % 3
+	case key.Matches(km, l.Search):
+		v.typing = true
+		v.input.SetValue(v.matcher.Query())
+		v.input.CursorEnd()
+		return v, v.input.Focus()
+	case key.Matches(km, l.Next):
+		if len(v.matches) > 0 {
+			v.jumpToMatch((v.cur + 1) % len(v.matches))
+		}
+	case key.Matches(km, l.Prev):
+		if len(v.matches) > 0 {
+			v.jumpToMatch((v.cur - 1 + len(v.matches)) % len(v.matches))
+		}
+	case key.Matches(km, l.FilterMatches):
+		if !v.matcher.Empty() {
+			v.onlyMatches = !v.onlyMatches
+			v.resumeFollow()
+			if v.cur >= 0 {
+				v.jumpToMatch(v.cur)
+			}
+		}
+	case key.Matches(km, l.NextError):
+		v.jumpError(1)
+	case key.Matches(km, l.PrevError):
+		v.jumpError(-1)
+	case key.Matches(km, l.Left):
+		if !v.wrap {
+			v.x = max(v.x-8, 0)
+		}
+	case key.Matches(km, l.Right):
+		if !v.wrap {
+			v.x = min(v.x+8, max(v.maxWidth-v.contentW(), 0))
+		}
+	}
+	return v, nil
+}
+
+// ClearSearch drops the query and the filter; it reports whether there was one.
+func (v *LogView) ClearSearch() bool {
+	if v.matcher.Empty() && !v.onlyMatches {
+		return false
+	}
+	v.Search("")
+	v.input.SetValue("")
+	return true
+}
+
+// --- rendering ---
+
+// lineText is what line si shows: its colour (when allowed) or, for a
+// matching line, its plain text with the matches marked.
+func (v *LogView) lineText(si int, l model.Line) string {
+	if !v.matcher.Empty() && v.isMatch(si) {
+		plain := l.Plain()
+		style := v.st.Match
+		if v.cur >= 0 && v.cur < len(v.matches) && v.matches[v.cur] == si {
+			style = v.st.CurrentMatch
+		}
+		var b strings.Builder
+		at := 0
+		for {
+			i := v.matcher.Index(plain, at)
+			if i < 0 {
+				break
+			}
+			b.WriteString(plain[at:i])
+			b.WriteString(style.Render(plain[i : i+v.matcher.Len()]))
+			at = i + v.matcher.Len()
+		}
+		b.WriteString(plain[at:])
+		return b.String()
+	}
+	if v.st.Colour {
+		return l.Text
+	}
+	return l.Plain()
+}
+
+func (v *LogView) isMatch(si int) bool {
+	i := sort.SearchInts(v.matches, si)
+	return i < len(v.matches) && v.matches[i] == si
+}
+
+func (v *LogView) isError(si int) bool {
+	i := sort.SearchInts(v.errLines, si)
+	return i < len(v.errLines) && v.errLines[i] == si
+}
+
+// wrapLine soft-wraps styled text to width, each row carrying the colour
+// that was active where it starts and ending with a reset.
+func (v *LogView) wrapLine(text string, width int) []string {
+	rows := strings.Split(ansi.Hardwrap(text, width, true), "\n")
+	if !strings.Contains(text, "\x1b[") {
+		return rows
+	}
+	active := ""
+	for i, r := range rows {
+		rows[i] = active + r + "\x1b[m"
+		active = activeSGR(active, r)
+	}
+	return rows
+}
+
+// activeSGR is the SGR state after text, given the state before it.
+func activeSGR(active, text string) string {
+	for {
+		i := strings.Index(text, "\x1b[")
+		if i < 0 {
+			return active
+		}
+		j := i + 2
+		for j < len(text) && (text[j] >= '0' && text[j] <= '9' || text[j] == ';' || text[j] == ':') {
+			j++
+		}
+		if j >= len(text) {
+			return active
+		}
+		if text[j] == 'm' {
+			seq := text[i : j+1]
+			if seq == "\x1b[m" || seq == "\x1b[0m" {
+				active = ""
+			} else {
+				active += seq
+			}
+		}
+		text = text[j+1:]
+	}
+}
+
+func (v *LogView) prefix(si int, l model.Line, continuation bool) string {
+	gw := v.gutterW()
+	var g string
+	if continuation {
+		g = strings.Repeat(" ", gw)
+	} else {
+		num := strconv.Itoa(si + 1)
+		marker := " "
+		if v.isError(si) {
+			marker = "!"
+		}
+		g = strings.Repeat(" ", max(gw-2-len(num), 0)) + num + marker + " "
+		if v.isError(si) {
+			g = v.st.ErrorLine.Render(g)
+		} else {
+			g = v.st.Gutter.Render(g)
+		}
+	}
+	switch v.ts {
+	case TimestampsClock:
+		if continuation {
+			return g + strings.Repeat(" ", 9)
+		}
+		t := l.Time()
+		if v.utc {
+			t = t.UTC()
+		} else {
+			t = t.Local()
+		}
+		return g + v.st.Muted.Render(t.Format("15:04:05")) + " "
+	case TimestampsElapsed:
+		if continuation {
+			return g + strings.Repeat(" ", 10)
+		}
+		return g + v.st.Muted.Render(fmt.Sprintf("%9s", elapsed(l.Time().Sub(v.start)))) + " "
+	}
+	return g
+}
+
+func elapsed(d time.Duration) string {
+	sign := "+"
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	d = d.Truncate(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%s%d:%02d:%02d", sign, h, m, s)
+	}
+	return fmt.Sprintf("%s%02d:%02d", sign, m, s)
+}
+
+// rows renders the visible rows, at most contentH of them.
+func (v *LogView) rows() []string {
+	need := v.contentH()
+	if need == 0 || v.viewLen() == 0 {
+		return nil
+	}
+	top, sub := v.top, v.topSub
+	if v.follow {
+		top, sub = v.bottomAnchor()
+	}
+	cw := v.contentW()
+	out := make([]string, 0, need)
+	for vi := top; vi < v.viewLen() && len(out) < need; vi++ {
+		si := v.storeIndex(vi)
+		l := v.store.At(si)
+		text := v.lineText(si, l)
+		if !v.wrap {
+			var shown string
+			if v.x > 0 {
+				shown = ansi.Cut(text, v.x, v.x+cw)
+			} else {
+				shown = ansi.Truncate(text, cw, "")
+			}
+			out = append(out, v.prefix(si, l, false)+shown+resetIfStyled(shown))
+			continue
+		}
+		var wrapped []string
+		if l.Width <= cw {
+			wrapped = []string{text}
+		} else {
+			wrapped = v.wrapLine(text, cw)
+		}
+		for r := sub; r < len(wrapped) && len(out) < need; r++ {
+			out = append(out, v.prefix(si, l, r > 0)+wrapped[r])
+		}
+		sub = 0
+	}
+	return out
+}
+
+func resetIfStyled(s string) string {
+	if strings.Contains(s, "\x1b[") {
+		return "\x1b[m"
+	}
+	return ""
+}
+
+// header is the pane's title row: title, counts and modes.
+func (v *LogView) header() string {
+	var parts []string
+	if v.store.Len() > 0 {
+		parts = append(parts, fmt.Sprintf("%d lines", v.store.Len()))
+	}
+	if !v.matcher.Empty() {
+		cur, total := v.Matches()
+		if v.onlyMatches {
+			parts = append(parts, fmt.Sprintf("only %d matching", total))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d/%d", cur, total))
+		}
+	}
+	if v.follow {
+		parts = append(parts, "follow")
+	} else if v.newLines > 0 {
+		parts = append(parts, v.st.Warning.Render(fmt.Sprintf("%d new lines %s", v.newLines, v.st.Down())))
+	}
+	if v.wrap {
+		parts = append(parts, "wrap")
+	}
+	if v.note != "" {
+		parts = append(parts, v.note)
+	}
+	title := "Log"
+	if v.title != "" {
+		title += " " + v.title
+	}
+	ts := v.st.PaneTitle
+	if v.focused {
+		ts = v.st.PaneTitleFocused
+	}
+	return ts.Render(title) + v.st.Muted.Render("  "+strings.Join(parts, " · "))
+}
+
+// View renders exactly h rows of at most w cells.
+func (v LogView) View() string {
+	if v.h <= 0 || v.w <= 0 {
+		return ""
+	}
+	lines := make([]string, 0, v.h)
+	lines = append(lines, v.header())
+	body := v.rows()
+	if v.store.Len() == 0 && v.contentH() > 0 {
+		empty := "no log yet"
+		if v.note != "" {
+			empty = v.note
+		}
+		body = []string{v.st.Muted.Render(empty)}
+	}
+	lines = append(lines, body...)
+	for len(lines) < v.h-btoi(v.typing) {
+		lines = append(lines, "")
+	}
+	if v.typing {
+		v.input.Width = max(v.w-3, 1)
+		lines = append(lines, v.input.View())
+	}
+	return fitBlock(lines, v.w, v.h)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fitBlock makes lines exactly h rows, each cut to at most w cells and
+// padded to w, so panes can be joined side by side without ragged edges.
+func fitBlock(lines []string, w, h int) string {
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		line := ""
+		if i < len(lines) {
+			line = lines[i]
+		}
+		if ansi.StringWidth(line) > w {
+			line = ansi.Truncate(line, w, "") + resetIfStyled(line)
+		}
+		b.WriteString(line)
+		if pad := w - ansi.StringWidth(line); pad > 0 {
+			b.WriteString(strings.Repeat(" ", pad))
+		}
+		if i < h-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}

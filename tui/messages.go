@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// Every message that carries a reply says what it answers (a sequence number
+// of its kind, a build uuid) so Update can drop replies that no longer match.
+
+// workersMsg answers a Workers discovery.
+type workersMsg struct {
+	seq     int
+	workers []model.Worker
+	err     error
+}
+
+// latestMsg answers a latest-builds poll.
+type latestMsg struct {
+	seq    int
+	builds map[string]model.Build // by Worker tag
+	err    error
+}
+
+// historyMsg answers a Worker's history page.
+type historyMsg struct {
+	tag    string
+	seq    int
+	builds []model.Build
+	err    error
+}
+
+// selectedMsg answers a poll of the selected build and its log.
+type selectedMsg struct {
+	uuid  string
+	seq   int
+	build model.Build
+	hasB  bool
+	step  api.TailStep
+	err   error
+}
+
+// cancelMsg answers a cancel.
+type cancelMsg struct {
+	uuid string
+	res  api.CancelResult
+	err  error
+}
+
+// savedMsg answers a log save.
+type savedMsg struct {
+	uuid  string
+	path  string
+	lines int
+	err   error
+}
+
+// copiedMsg says what was copied.
+type copiedMsg struct {
+	what string
+	err  error
+}
+
+// pollMsg is a tick asking for the next poll of a kind; gen drops ticks armed
+// before a reset (a refresh, a back-off change).
+type pollMsg struct {
+	kind pollKind
+	gen  int
+}
+
+type pollKind int
+
+const (
+	pollLatest pollKind = iota
+	pollSelected
+	pollHistory
+	pollWorkers
+)
+
+// settleMsg fires when the selection has stayed put long enough to load.
+type settleMsg struct{ gen int }
+
+// clockMsg ticks once a second while something runs, for live durations.
+type clockMsg struct{ at time.Time }
+
+// flashExpiredMsg clears a status-bar flash.
+type flashExpiredMsg struct{ gen int }

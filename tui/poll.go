@@ -1,0 +1,138 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// Commands: each captures the values it needs, never the model, and answers
+// with a message that says what it answers.
+
+// poller is the state of one kind of poll: one request in flight at a time,
+// a sequence number for replies, a generation for armed ticks, a back-off.
+type poller struct {
+	seq      int
+	inFlight bool
+	gen      int
+	backoff  time.Duration
+	next     time.Time // when the next tick fires
+	err      error     // the last error, cleared by a success
+	errAt    time.Time
+}
+
+// callTimeout bounds one command: a hanging server cannot wedge a kind of poll.
+const callTimeout = 45 * time.Second
+
+func fetchWorkers(src Source, seq int) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		ws, err := src.Workers(ctx)
+		return workersMsg{seq: seq, workers: ws, err: err}
+	}
+}
+
+func fetchLatest(src Source, seq int, tags []string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		bs, err := src.LatestBuilds(ctx, tags)
+		return latestMsg{seq: seq, builds: bs, err: err}
+	}
+}
+
+// historyPerPage is how many of a Worker's builds the list keeps.
+const historyPerPage = 20
+
+func fetchHistory(src Source, seq int, tag string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		p, err := src.WorkerBuilds(ctx, tag, 1, historyPerPage)
+		return historyMsg{tag: tag, seq: seq, builds: p.Builds, err: err}
+	}
+}
+
+// fetchSelected polls the selected build (when it may still be running and
+// the latest-builds poll does not already keep it fresh) and steps its log
+// tail. ctx is the selection's: moving on cancels it.
+func fetchSelected(ctx context.Context, src Source, seq int, tail api.Tail, knownStopped, fresh bool) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		msg := selectedMsg{uuid: tail.UUID, seq: seq}
+		stopped := knownStopped
+		if !knownStopped && !fresh {
+			b, err := src.Build(ctx, tail.UUID)
+			if err != nil {
+				msg.err = err
+				msg.step = api.TailStep{Tail: tail}
+				return msg
+			}
+			msg.build, msg.hasB = b, true
+			stopped = b.Finished()
+		}
+		msg.step, msg.err = src.Step(ctx, tail, stopped)
+		return msg
+	}
+}
+
+func cancelBuild(src Source, uuid string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		res, err := src.Cancel(ctx, uuid)
+		return cancelMsg{uuid: uuid, res: res, err: err}
+	}
+}
+
+func tick(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}
+
+// maxBackoff caps the doubling wait after errors.
+const maxBackoff = 2 * time.Minute
+
+// failed records an error and returns how long to wait before trying again:
+// doubling from base, capped, and never shorter than a Retry-After.
+func (p *poller) failed(err error, base time.Duration, now time.Time) time.Duration {
+	p.err, p.errAt = err, now
+	if p.backoff == 0 {
+		p.backoff = base
+	} else {
+		p.backoff = min(p.backoff*2, maxBackoff)
+	}
+	wait := p.backoff
+	if ra := api.RetryAfter(err); ra > wait {
+		wait = ra
+	}
+	return wait
+}
+
+func (p *poller) succeeded() {
+	p.err, p.backoff = nil, 0
+}
+
+// arm schedules the next tick of a kind and remembers when it fires.
+func (p *poller) arm(kind pollKind, d time.Duration, now time.Time) tea.Cmd {
+	p.next = now.Add(d)
+	return tick(d, pollMsg{kind: kind, gen: p.gen})
+}
+
+// errorText is a one-line description of an error for the status bar.
+func errorText(err error) string {
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ae) && ae.Kind == api.ErrUnauthorized:
+		return "token refused: " + ae.Error()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the API did not answer in time"
+	}
+	return model.SanitizeInline(err.Error())
+}

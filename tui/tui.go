@@ -1,0 +1,153 @@
+// Package tui is the cfbuilds dashboard: a bubbletea program whose root model
+// composes small children (build list, detail, log pane, status bar, help,
+// cancel dialog), routes keys to the focused one and data messages by type,
+// and polls the API through tea.Cmds that never touch the model.
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+)
+
+// Source is what the dashboard needs of the API client.
+type Source interface {
+	Workers(ctx context.Context) ([]model.Worker, error)
+	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
+	WorkerBuilds(ctx context.Context, tag string, page, perPage int) (api.HistoryPage, error)
+	Build(ctx context.Context, uuid string) (model.Build, error)
+	Step(ctx context.Context, t api.Tail, stopped bool) (api.TailStep, error)
+	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
+	Cancel(ctx context.Context, uuid string) (api.CancelResult, error)
+	Budget() *api.Budget
+}
+
+// Options configure the dashboard.
+type Options struct {
+	Source       Source
+	Account      string // shown in the status bar
+	AccountID    string // for dashboard URLs
+	ReadOnly     bool
+	PollActive   time.Duration // latest builds while any is active (default 3 s)
+	PollIdle     time.Duration // latest builds when all are idle (default 30 s)
+	PollLog      time.Duration // the selected active build and its log (default 2 s)
+	OnlyWorkers  []string      // Worker names to watch; empty: all
+	SaveDir      string
+	ASCII        bool
+	Theme        string
+	AbsoluteTime bool
+	UTC          bool
+	Keys         map[string][]string
+	AltScreen    bool
+
+	// For tests: a fixed clock, a renderer without colour, where OSC 52
+	// copies go, and a short settle delay.
+	Now       func() time.Time
+	Renderer  *lipgloss.Renderer
+	Clipboard io.Writer
+	Settle    time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.PollActive <= 0 {
+		o.PollActive = 3 * time.Second
+	}
+	if o.PollIdle <= 0 {
+		o.PollIdle = 30 * time.Second
+	}
+	if o.PollLog <= 0 {
+		o.PollLog = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SaveDir == "" {
+		o.SaveDir = "."
+	}
+	if o.Clipboard == nil {
+		o.Clipboard = os.Stderr
+	}
+	if o.Settle <= 0 {
+		o.Settle = 150 * time.Millisecond
+	}
+}
+
+// New builds the root model.
+func New(o Options) (Model, error) {
+	o.defaults()
+	keys := DefaultKeyMap()
+	if err := keys.Rebind(o.Keys); err != nil {
+		return Model{}, err
+	}
+	st := styles.New(o.Renderer, o.Theme, o.ASCII)
+	glam := "notty"
+	if st.Colour {
+		glam = "dark"
+		r := o.Renderer
+		if r == nil {
+			r = lipgloss.DefaultRenderer()
+		}
+		if !r.HasDarkBackground() {
+			glam = "light"
+		}
+	}
+	m := Model{
+		opts:        o,
+		src:         o.Source,
+		st:          st,
+		keys:        keys,
+		now:         o.Now(),
+		list:        NewBuildList(st, keys),
+		detail:      NewDetail(st, o.AccountID, glam),
+		log:         NewLogView(st, keys),
+		help:        help.New(),
+		builds:      map[string]model.Build{},
+		latestByTag: map[string]string{},
+		workerByTag: map[string]string{},
+		poll:        map[pollKind]*poller{},
+	}
+	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
+		m.poll[k] = &poller{}
+	}
+	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)
+	m.detail.SetUTC(o.UTC)
+	m.log.SetUTC(o.UTC)
+	m.help.ShowAll = true
+	m.setFocus(PaneList)
+	return m, nil
+}
+
+// Run runs the dashboard until the user quits or ctx ends (SIGTERM, SIGHUP).
+func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
+	m, err := New(o)
+	if err != nil {
+		return err
+	}
+	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if o.AltScreen {
+		opts = append(opts, tea.WithAltScreen())
+	}
+	opts = append(opts, extra...)
+	final, err := tea.NewProgram(m, opts...).Run()
+	if fm, ok := final.(Model); ok {
+		fm.stopSelection()
+	}
+	if err != nil && ctx.Err() != nil {
+		// A signal ended the program: the terminal is restored; not an error.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("run the dashboard: %w", err)
+	}
+	return nil
+}

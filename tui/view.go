@@ -1,0 +1,186 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// View draws the screen: header, the panes the layout places, footer. Every
+// line fits the terminal's width and there are exactly as many as its height.
+func (m Model) View() string {
+	if m.quitting || m.w <= 0 || m.h <= 0 {
+		return ""
+	}
+	header, footer := m.headerView(), m.footerView()
+	l := ComputeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
+	var body string
+	switch {
+	case m.showHelp:
+		body = fitBlock(strings.Split(m.helpView(), "\n"), m.w, l.BodyH)
+	case m.dialog != nil:
+		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialogView(), lipgloss.WithWhitespaceChars(" "))
+		body = fitBlock(strings.Split(body, "\n"), m.w, l.BodyH)
+	default:
+		body = m.bodyView(l)
+	}
+	parts := []string{}
+	if l.BodyY > 0 {
+		parts = append(parts, header)
+	}
+	if l.BodyH > 0 {
+		parts = append(parts, body)
+	}
+	parts = append(parts, footer)
+	return fitBlock(strings.Split(strings.Join(parts, "\n"), "\n"), m.w, m.h)
+}
+
+func (m Model) bodyView(l Layout) string {
+	switch l.Mode {
+	case ModeWide:
+		right := m.detail.View()
+		if l.Log.H > 0 {
+			right += "\n" + m.log.View()
+		}
+		sep := strings.TrimSuffix(strings.Repeat(m.st.Muted.Render(m.st.Separator())+"\n", l.BodyH), "\n")
+		return lipgloss.JoinHorizontal(lipgloss.Top, m.list.View(), sep, right)
+	case ModeMedium:
+		var parts []string
+		for _, v := range []string{m.list.View(), m.detail.View(), m.log.View()} {
+			if v != "" {
+				parts = append(parts, v)
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+	switch m.focus {
+	case PaneDetail:
+		return m.detail.View()
+	case PaneLog:
+		return m.log.View()
+	}
+	return m.list.View()
+}
+
+func (m Model) headerView() string {
+	title := m.st.Title.Render("cfbuilds")
+	acct := m.st.Muted.Render("  " + model.SanitizeInline(m.opts.Account))
+	extra := ""
+	if m.opts.ReadOnly {
+		extra = m.st.Warning.Render("  read-only")
+	}
+	return ansi.Truncate(title+acct+extra, max(m.w, 0), "")
+}
+
+// ago is a short age: "3s", "2m", "1h".
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh", int(d.Hours()))
+}
+
+// footerView is the status bar: account, Workers, refresh age, next poll,
+// budget, the last error and its retry, and a help hint.
+func (m Model) footerView() string {
+	var parts []string
+	parts = append(parts, fmt.Sprintf("%d Workers", len(m.workers)))
+	if !m.lastRefresh.IsZero() {
+		parts = append(parts, "refreshed "+ago(m.now.Sub(m.lastRefresh))+" ago")
+	} else {
+		parts = append(parts, "loading"+m.st.Ellipsis())
+	}
+	if lp := m.poll[pollLatest]; !lp.next.IsZero() && lp.next.After(m.now) {
+		parts = append(parts, "next "+ago(lp.next.Sub(m.now)))
+	}
+	if b := m.src.Budget(); b != nil {
+		parts = append(parts, fmt.Sprintf("API %d/%d per 5m", b.Spent(), b.Limit()))
+	}
+	if m.opts.ReadOnly {
+		parts = append(parts, "read-only")
+	}
+	left := strings.Join(parts, " · ")
+	if err, p := m.lastError(); err != nil {
+		retry := ""
+		if !p.next.IsZero() {
+			retry = " (retry " + p.next.Local().Format("15:04:05") + ")"
+		}
+		left = m.st.Error.Render("error: "+errorText(err)+retry) + " · " + left
+	}
+	if m.flash != "" {
+		left = m.st.Accent.Render(model.SanitizeInline(m.flash)) + " · " + left
+	}
+	hint := m.st.Key.Render("?") + " help"
+	if m.w < 40 {
+		hint = ""
+	}
+	space := m.w - ansi.StringWidth(hint) - 1
+	if ansi.StringWidth(left) > space {
+		left = ansi.Truncate(left, max(space, 0), m.st.Ellipsis())
+	}
+	pad := max(m.w-ansi.StringWidth(left)-ansi.StringWidth(hint), 0)
+	return left + strings.Repeat(" ", pad) + hint
+}
+
+// lastError is the most recent unresolved poll error.
+func (m Model) lastError() (error, *poller) {
+	var last *poller
+	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
+		p := m.poll[k]
+		if p.err != nil && (last == nil || p.errAt.After(last.errAt)) {
+			last = p
+		}
+	}
+	if last == nil {
+		return nil, nil
+	}
+	return last.err, last
+}
+
+func (m Model) helpView() string {
+	title := m.st.Title.Render("Keys") + m.st.Muted.Render("  (? or esc closes)")
+	return title + "\n\n" + m.help.View(m.keys)
+}
+
+func (m Model) dialogView() string {
+	d := m.dialog
+	b := d.build
+	lines := []string{
+		m.st.Warning.Render("Cancel this build?"),
+		"",
+		"Worker   " + model.SanitizeInline(b.WorkerName),
+		"Branch   " + model.SanitizeInline(b.Meta.Branch),
+		"Commit   " + model.SanitizeInline(b.ShortCommit()) + " " + truncate(model.SanitizeInline(b.CommitTitle()), 40, m.st.Ellipsis()),
+		"Elapsed  " + formatDuration(b.Duration(m.now)) + " (" + string(b.State()) + ")",
+		"",
+	}
+	if d.sent {
+		lines = append(lines, "cancelling"+m.st.Ellipsis())
+	} else {
+		lines = append(lines, m.st.Key.Render("y")+" cancel the build   "+m.st.Key.Render("any other key")+" keep it (default: No)")
+	}
+	if d.err != "" {
+		lines = append(lines, m.st.Error.Render(truncate(d.err, 60, m.st.Ellipsis())))
+	}
+	box := m.st.Dialog.Render(strings.Join(lines, "\n"))
+	if lipgloss.Width(box) > m.w {
+		// Too narrow for the box: the plain lines, cut to the screen.
+		return strings.Join(lines, "\n")
+	}
+	return box
+}
+
+func truncate(s string, w int, tail string) string {
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, tail)
+}
