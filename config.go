@@ -104,7 +104,7 @@ type Config struct {
 // flagValues are the global flags that feed configuration ("" when unset).
 type flagValues struct {
 	configPath, profile, account, apiURL string
-	insecure                            bool
+	insecure                             bool
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
