@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -43,6 +44,8 @@ type BuildList struct {
 func NewBuildList(st *styles.Styles, keys KeyMap) BuildList {
 	in := textinput.New()
 	in.Prompt = "filter: "
+	// A steady cursor: a blinking one would redraw the screen twice a second.
+	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 128
 	return BuildList{st: st, keys: keys, input: in, cancelling: map[string]bool{}}
 }

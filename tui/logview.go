@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -73,6 +74,8 @@ type wrapCache struct {
 func NewLogView(st *styles.Styles, keys KeyMap) LogView {
 	in := textinput.New()
 	in.Prompt = "/"
+	// A steady cursor: a blinking one would redraw the screen twice a second.
+	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 256
 	return LogView{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, wrapped: &wrapCache{rows: map[int]int{}}}
 }

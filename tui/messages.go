@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"time"
-
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -83,7 +81,7 @@ const (
 type settleMsg struct{ gen int }
 
 // clockMsg ticks once a second while something runs, for live durations.
-type clockMsg struct{ at time.Time }
+type clockMsg struct{}
 
 // flashExpiredMsg clears a status-bar flash.
 type flashExpiredMsg struct{ gen int }

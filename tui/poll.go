@@ -92,7 +92,8 @@ func cancelBuild(src Source, uuid string) tea.Cmd {
 	}
 }
 
-func tick(d time.Duration, msg tea.Msg) tea.Cmd {
+// realTimer delivers msg after d; tests swap in a virtual clock.
+func realTimer(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
 
@@ -120,10 +121,13 @@ func (p *poller) succeeded() {
 }
 
 // arm schedules the next tick of a kind and remembers when it fires.
-func (p *poller) arm(kind pollKind, d time.Duration, now time.Time) tea.Cmd {
+func (p *poller) arm(kind pollKind, d time.Duration, now time.Time, after timerFunc) tea.Cmd {
 	p.next = now.Add(d)
-	return tick(d, pollMsg{kind: kind, gen: p.gen})
+	return after(d, pollMsg{kind: kind, gen: p.gen})
 }
+
+// timerFunc delivers msg after d.
+type timerFunc func(d time.Duration, msg tea.Msg) tea.Cmd
 
 // errorText is a one-line description of an error for the status bar.
 func errorText(err error) string {

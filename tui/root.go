@@ -47,6 +47,7 @@ type Model struct {
 	selCancel context.CancelFunc
 	tail      api.Tail
 
+	after    timerFunc // realTimer, or a test's virtual clock
 	clockOn  bool
 	flash    string
 	flashGen int
@@ -223,14 +224,14 @@ func (m *Model) armClock() tea.Cmd {
 		return nil
 	}
 	m.clockOn = true
-	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg{at: t} })
+	return m.after(time.Second, clockMsg{})
 }
 
 func (m *Model) setFlash(s string) tea.Cmd {
 	m.flashGen++
 	m.flash = s
 	gen := m.flashGen
-	return tick(6*time.Second, flashExpiredMsg{gen: gen})
+	return m.after(6*time.Second, flashExpiredMsg{gen: gen})
 }
 
 func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
@@ -241,7 +242,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	p.inFlight = false
 	if msg.err != nil {
 		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollWorkers, wait, m.now)
+		return p.arm(pollWorkers, wait, m.now, m.after)
 	}
 	p.succeeded()
 	ws := msg.workers
@@ -277,7 +278,7 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	p.inFlight = false
 	if msg.err != nil {
 		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollLatest, wait, m.now)
+		return p.arm(pollLatest, wait, m.now, m.after)
 	}
 	p.succeeded()
 	m.lastRefresh = m.now
@@ -300,7 +301,7 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	if m.anyActive() {
 		interval = m.opts.PollActive
 	}
-	cmds = append(cmds, p.arm(pollLatest, interval, m.now))
+	cmds = append(cmds, p.arm(pollLatest, interval, m.now, m.after))
 	return tea.Batch(cmds...)
 }
 
@@ -313,7 +314,7 @@ func (m *Model) onHistory(msg historyMsg) tea.Cmd {
 	if msg.err != nil {
 		m.queueHistory(msg.tag)
 		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollHistory, wait, m.now)
+		return p.arm(pollHistory, wait, m.now, m.after)
 	}
 	p.succeeded()
 	for i := range msg.builds {
@@ -388,7 +389,7 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if msg.err != nil {
 		wait := p.failed(msg.err, m.opts.PollLog, m.now)
 		m.log.SetNote("retrying: " + errorText(msg.err))
-		return p.arm(pollSelected, wait, m.now)
+		return p.arm(pollSelected, wait, m.now, m.after)
 	}
 	p.succeeded()
 	if m.tail.Done {
@@ -396,7 +397,7 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		return nil
 	}
 	m.log.SetNote("live")
-	return p.arm(pollSelected, m.opts.PollLog, m.now)
+	return p.arm(pollSelected, m.opts.PollLog, m.now, m.after)
 }
 
 func (m *Model) startSelected() tea.Cmd {
@@ -608,7 +609,7 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 		m.detail.SetBuild(b, true)
 	}
 	m.selGen++
-	return tick(m.opts.Settle, settleMsg{gen: m.selGen})
+	return m.after(m.opts.Settle, settleMsg{gen: m.selGen})
 }
 
 func (m *Model) openCancel() tea.Cmd {

@@ -115,6 +115,7 @@ func New(o Options) (Model, error) {
 		latestByTag: map[string]string{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
+		after:       realTimer,
 	}
 	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
 		m.poll[k] = &poller{}

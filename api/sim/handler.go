@@ -50,6 +50,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.requests["total"]++
+	// Counted before faults, so a test sees every request a route received.
+	s.requests[routeName(r)]++
 	f, lat := s.pick()
 	limited := s.rateLimited(now)
 	s.mu.Unlock()
@@ -130,42 +132,55 @@ func (s *Sim) rateLimited(now time.Time) time.Duration {
 	return 0
 }
 
-func (s *Sim) count(route string) {
-	s.mu.Lock()
-	s.requests[route]++
-	s.mu.Unlock()
+// routeName names a request's route for Requests().
+func routeName(r *http.Request) string {
+	m := reAccount.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		return "other"
+	}
+	switch p := m[2]; {
+	case p == "/workers/scripts":
+		return "workers"
+	case p == "/builds/builds/latest":
+		return "latest"
+	case p == "/builds/builds":
+		return "versions"
+	case reHistory.MatchString(p):
+		return "history"
+	case reLogs.MatchString(p):
+		return "logs"
+	case reCancel.MatchString(p):
+		return "cancel"
+	case reBuild.MatchString(p):
+		return "build"
+	case reDeploys.MatchString(p):
+		return "deployments"
+	}
+	return "other"
 }
 
 func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {
 	get := r.Method == http.MethodGet
 	switch {
 	case path == "/workers/scripts" && get:
-		s.count("workers")
 		s.serveWorkers(w)
 	case path == "/builds/builds/latest" && get:
-		s.count("latest")
 		s.serveLatest(w, r)
 	case path == "/builds/builds" && get:
-		s.count("versions")
 		s.serveByVersion(w, r)
 	case reHistory.MatchString(path) && get:
-		s.count("history")
 		s.serveHistory(w, r, reHistory.FindStringSubmatch(path)[1])
 	case reLogs.MatchString(path) && get:
-		s.count("logs")
 		s.serveLogs(w, r, reLogs.FindStringSubmatch(path)[1])
 	case reCancel.MatchString(path):
 		if r.Method != http.MethodPut {
 			writeError(w, http.StatusMethodNotAllowed, 10405, "Method not allowed")
 			return
 		}
-		s.count("cancel")
 		s.serveCancel(w, reCancel.FindStringSubmatch(path)[1])
 	case reBuild.MatchString(path) && get:
-		s.count("build")
 		s.serveBuild(w, reBuild.FindStringSubmatch(path)[1])
 	case reDeploys.MatchString(path) && get:
-		s.count("deployments")
 		s.serveDeployments(w, reDeploys.FindStringSubmatch(path)[1])
 	default:
 		writeError(w, http.StatusNotFound, 7000, "No route for that URI")

@@ -1,0 +1,221 @@
+package tui
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// t0 is the fixed start of every simulated test clock.
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+
+// harness drives the root model headless on a virtual clock: commands run
+// synchronously (against the simulator over loopback HTTP), timers wait in a
+// queue until the test moves time forward. No sleeps, no real waiting.
+type harness struct {
+	t      testing.TB
+	m      Model
+	sim    *sim.Sim
+	clock  *sim.ManualClock
+	client *api.Client
+	timers []vtimer
+	seq    int
+	quit   bool
+	msgs   int
+}
+
+type vtimer struct {
+	at  time.Time
+	seq int
+	msg tea.Msg
+}
+
+type timerMsg struct {
+	d   time.Duration
+	msg tea.Msg
+}
+
+func plainRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	r.SetHasDarkBackground(true)
+	return r
+}
+
+// newHarness starts a simulator with o and a dashboard on it.
+func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
+	t.Helper()
+	clock := sim.NewManualClock(t0)
+	o.Clock = clock
+	if o.Seed == 0 {
+		o.Seed = 42
+	}
+	s := sim.New(o)
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sv.Close() })
+	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, sim: s, clock: clock, client: c}
+	opts.Source = c
+	if opts.Account == "" {
+		opts.Account = "test account"
+	}
+	opts.AccountID = s.AccountID()
+	opts.Now = clock.Now
+	opts.Renderer = plainRenderer()
+	opts.UTC = true
+	if opts.Clipboard == nil {
+		opts.Clipboard = io.Discard
+	}
+	m, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerMsg{d: d, msg: msg} }
+	}
+	h.m = m
+	h.exec(m.Init())
+	return h
+}
+
+func (h *harness) send(msg tea.Msg) {
+	h.msgs++
+	next, cmd := h.m.Update(msg)
+	h.m = next.(Model)
+	h.exec(cmd)
+}
+
+func (h *harness) exec(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.exec(c)
+		}
+	case timerMsg:
+		h.seq++
+		h.timers = append(h.timers, vtimer{at: h.clock.Now().Add(msg.d), seq: h.seq, msg: msg.msg})
+	case tea.QuitMsg:
+		h.quit = true
+	default:
+		h.send(msg)
+	}
+}
+
+// advance moves virtual time forward by d, firing due timers in order.
+func (h *harness) advance(d time.Duration) {
+	end := h.clock.Now().Add(d)
+	for {
+		sort.Slice(h.timers, func(i, j int) bool {
+			if !h.timers[i].at.Equal(h.timers[j].at) {
+				return h.timers[i].at.Before(h.timers[j].at)
+			}
+			return h.timers[i].seq < h.timers[j].seq
+		})
+		if len(h.timers) == 0 || h.timers[0].at.After(end) {
+			break
+		}
+		next := h.timers[0]
+		h.timers = h.timers[1:]
+		if dt := next.at.Sub(h.clock.Now()); dt > 0 {
+			h.clock.Advance(dt)
+		}
+		h.send(next.msg)
+	}
+	if dt := end.Sub(h.clock.Now()); dt > 0 {
+		h.clock.Advance(dt)
+	}
+}
+
+func (h *harness) size(w, hh int) { h.send(tea.WindowSizeMsg{Width: w, Height: hh}) }
+
+func (h *harness) keys(keys ...string) {
+	for _, k := range keys {
+		h.send(keyMsg(k))
+	}
+}
+
+func keyMsg(k string) tea.KeyMsg {
+	special := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+		"ctrl+c": tea.KeyCtrlC, "ctrl+s": tea.KeyCtrlS, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
+		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"backspace": tea.KeyBackspace,
+	}
+	if t, ok := special[k]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+func (h *harness) typeText(s string) {
+	for _, r := range s {
+		h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+func (h *harness) view() string { return h.m.View() }
+
+// golden compares got with testdata/name.golden (rewritten with -update).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create): %v", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file (run with -update if intended)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+// checkFrame asserts the frame has h lines none wider than w.
+func checkFrame(t testing.TB, frame string, w, h int) {
+	t.Helper()
+	lines := strings.Split(frame, "\n")
+	if len(lines) != h {
+		t.Fatalf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if lw := lipgloss.Width(l); lw > w {
+			t.Fatalf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
+		}
+	}
+}
+
+func stepOf(uuid, text string) api.TailStep {
+	return api.TailStep{Tail: api.Tail{UUID: uuid, Lines: 1}, Lines: []model.LogLine{{Time: t0, Text: text}}}
+}

@@ -1,0 +1,375 @@
+package tui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func quiet() sim.Options { return sim.Options{Workers: 4, PushEvery: -1, History: 3} }
+
+func TestLoadsAndSelectsNewest(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	if n := h.m.list.Len(); n != 12 {
+		t.Fatalf("list has %d builds, want 12", n)
+	}
+	sel, _ := h.m.list.Selected()
+	newest := h.sim.Builds()[0]
+	if sel.UUID != newest.UUID || h.m.selUUID != newest.UUID {
+		t.Fatalf("selected %s, loaded %s, newest %s", sel.UUID, h.m.selUUID, newest.UUID)
+	}
+	want, _ := h.sim.LogText(newest.UUID)
+	if got := h.m.log.Store().Len(); got != len(want) || !h.m.tail.Done {
+		t.Fatalf("log %d lines (done %v), sim has %d", got, h.m.tail.Done, len(want))
+	}
+	if h.m.list.shown[0].WorkerName == "" {
+		t.Fatal("builds carry no Worker name")
+	}
+}
+
+func TestSelectionKeptByUUIDAcrossRefresh(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.keys("j", "j")
+	h.advance(time.Second)
+	want, _ := h.m.list.Selected()
+	if h.m.selUUID != want.UUID {
+		t.Fatalf("settled selection not loaded: %s vs %s", h.m.selUUID, want.UUID)
+	}
+	id := h.sim.Inject(sim.Spec{Worker: "webhooks", Lines: []string{"a"}, LineEvery: time.Minute})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	if h.m.list.shown[0].UUID != id {
+		t.Fatalf("new build not on top: %s", h.m.list.shown[0].UUID)
+	}
+	got, _ := h.m.list.Selected()
+	if got.UUID != want.UUID {
+		t.Fatalf("selection moved to %s from %s", got.UUID, want.UUID)
+	}
+}
+
+func TestStaleRepliesDropped(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	before := h.m.list.Len()
+	// An older latest-builds poll: its seq is behind.
+	h.send(latestMsg{seq: h.m.poll[pollLatest].seq - 1, builds: map[string]model.Build{"x": {UUID: "stale", Status: model.StatusRunning, WorkerTag: "x"}}})
+	if h.m.list.Len() != before {
+		t.Fatal("a stale latest reply was stored")
+	}
+	// A log reply for a previous selection.
+	old := h.m.selUUID
+	oldSeq := h.m.poll[pollSelected].seq
+	h.keys("j")
+	h.advance(time.Second)
+	if h.m.selUUID == old {
+		t.Fatal("selection did not move")
+	}
+	lines := h.m.log.Store().Len()
+	h.send(selectedMsg{uuid: old, seq: oldSeq, step: stepOf(old, "late line")})
+	if h.m.log.Store().Len() != lines {
+		t.Fatal("a reply for the previous selection reached the log")
+	}
+	// A reply for the right build but an older poll.
+	h.send(selectedMsg{uuid: h.m.selUUID, seq: h.m.poll[pollSelected].seq - 1, step: stepOf(h.m.selUUID, "old poll")})
+	if h.m.log.Store().Len() != lines {
+		t.Fatal("an older poll's reply reached the log")
+	}
+	// And a history reply of an older sequence.
+	h.send(historyMsg{tag: "t", seq: h.m.poll[pollHistory].seq - 1, builds: []model.Build{{UUID: "stale2", WorkerTag: "t"}}})
+	if _, ok := h.m.builds["stale2"]; ok {
+		t.Fatal("a stale history reply was stored")
+	}
+}
+
+func TestLogGrowsWhileRunning(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	lines := make([]string, 40)
+	for i := range lines {
+		lines[i] = "step " + string(rune('A'+i%26))
+	}
+	id := h.sim.Inject(sim.Spec{Worker: "webhooks", Lines: lines, LineEvery: time.Second, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	h.keys("g")
+	h.advance(time.Second)
+	if h.m.selUUID != id {
+		t.Fatalf("loaded %s, want the injected %s", h.m.selUUID, id)
+	}
+	var seen []int
+	for range 8 {
+		h.advance(5 * time.Second)
+		seen = append(seen, h.m.log.Store().Len())
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] < seen[i-1] {
+			t.Fatalf("log shrank: %v", seen)
+		}
+	}
+	if seen[0] == seen[len(seen)-1] || seen[0] == 0 {
+		t.Fatalf("log did not grow: %v", seen)
+	}
+	h.advance(time.Minute)
+	want, _ := h.sim.LogText(id)
+	if h.m.log.Store().Len() != len(want) || !h.m.tail.Done {
+		t.Fatalf("final log %d lines (done %v), sim has %d", h.m.log.Store().Len(), h.m.tail.Done, len(want))
+	}
+	for i, w := range want {
+		if got := h.m.log.Store().At(i).Text; got != w {
+			t.Fatalf("line %d: %q, want %q", i, got, w)
+		}
+	}
+}
+
+// selectActive injects a running build and loads it.
+func selectActive(t *testing.T, h *harness) string {
+	t.Helper()
+	id := h.sim.Inject(sim.Spec{Worker: "api-gateway", Branch: "feature/x", Lines: []string{"a", "b", "c"}, LineEvery: time.Minute, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	h.keys("g")
+	h.advance(time.Second)
+	if h.m.selUUID != id {
+		t.Fatalf("did not select the injected build")
+	}
+	return id
+}
+
+func TestCancelFlow(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	id := selectActive(t, h)
+
+	h.keys("c")
+	if h.m.dialog == nil {
+		t.Fatal("c did not open the dialog")
+	}
+	v := h.view()
+	for _, want := range []string{"Cancel this build?", "api-gateway", "feature/x", "Elapsed"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("dialog lacks %q:\n%s", want, v)
+		}
+	}
+	h.keys("n") // anything but y aborts
+	if h.m.dialog != nil || h.sim.Requests()["cancel"] != 0 {
+		t.Fatal("the default did not abort")
+	}
+	h.keys("c", "y")
+	if n := h.sim.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancel PUTs, want exactly 1", n)
+	}
+	b := h.m.builds[id]
+	if b.State() != model.StateCancelled {
+		t.Fatalf("after the confirming poll the build is %s", b.State())
+	}
+	h.keys("c")
+	if h.m.dialog != nil || !strings.Contains(h.m.flash, "cannot be cancelled") {
+		t.Fatalf("c on a stopped build: dialog %v, flash %q", h.m.dialog, h.m.flash)
+	}
+	if n := h.sim.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancel PUTs after all, want 1", n)
+	}
+}
+
+func TestCancelShowsPendingUntilPollConfirms(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	id := selectActive(t, h)
+	h.keys("c")
+	// Confirm, but hold the reply: run only the key's Update.
+	next, cmd := h.m.Update(keyMsg("y"))
+	h.m = next.(Model)
+	if !strings.Contains(h.view(), "cancelling") {
+		t.Fatal("no cancelling… while the PUT is on its way")
+	}
+	h.keys("y") // a second y while waiting sends nothing
+	h.exec(cmd)
+	if n := h.sim.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d PUTs", n)
+	}
+	if h.m.builds[id].State() != model.StateCancelled {
+		t.Fatal("outcome not shown")
+	}
+}
+
+func TestCancelErrorChangesNothing(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	id := selectActive(t, h)
+	h.sim.SetFaults(sim.Faults{Server5xx: 1})
+	h.keys("c", "y")
+	if n := h.sim.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancel PUTs under 5xx, want 1 (never retried)", n)
+	}
+	if h.m.list.Cancelling(id) || !h.m.builds[id].Active() {
+		t.Fatal("a failed cancel changed the build")
+	}
+	if h.m.dialog == nil || !strings.Contains(h.m.dialog.err, "cancel failed") {
+		t.Fatalf("error not in the dialog: %+v", h.m.dialog)
+	}
+}
+
+func TestReadOnlyRefusesCancel(t *testing.T) {
+	h := newHarness(t, quiet(), Options{ReadOnly: true})
+	h.size(120, 40)
+	selectActive(t, h)
+	h.keys("c")
+	if h.m.dialog != nil || h.sim.Requests()["cancel"] != 0 || !strings.Contains(h.m.flash, "read-only") {
+		t.Fatalf("read-only: dialog %v, flash %q", h.m.dialog, h.m.flash)
+	}
+	if !strings.Contains(h.view(), "read-only") {
+		t.Fatal("status bar does not say read-only")
+	}
+}
+
+func TestPollingIntervalsAndBackoff(t *testing.T) {
+	h := newHarness(t, quiet(), Options{PollActive: 3 * time.Second, PollIdle: 30 * time.Second})
+	h.size(120, 40)
+	p := h.m.poll[pollLatest]
+	if d := p.next.Sub(h.clock.Now()); d != 30*time.Second {
+		t.Fatalf("idle interval %v, want 30s", d)
+	}
+	h.sim.Inject(sim.Spec{Lines: []string{"a"}, LineEvery: time.Hour})
+	h.advance(30 * time.Second)
+	if d := p.next.Sub(h.clock.Now()); d != 3*time.Second {
+		t.Fatalf("active interval %v, want 3s", d)
+	}
+	h.sim.SetFaults(sim.Faults{Server5xx: 1})
+	var waits []time.Duration
+	for range 4 {
+		h.advance(p.next.Sub(h.clock.Now()))
+		waits = append(waits, p.next.Sub(h.clock.Now()))
+	}
+	want := []time.Duration{3 * time.Second, 6 * time.Second, 12 * time.Second, 24 * time.Second}
+	for i := range want {
+		if waits[i] != want[i] {
+			t.Fatalf("back-off %v, want %v", waits, want)
+		}
+	}
+	if !strings.Contains(h.view(), "error:") {
+		t.Fatal("status bar does not show the error")
+	}
+	h.sim.SetFaults(sim.Faults{})
+	h.advance(p.next.Sub(h.clock.Now()))
+	if p.err != nil || strings.Contains(h.view(), "error:") {
+		t.Fatal("error not cleared after a good poll")
+	}
+}
+
+func TestRateLimitWaitsRetryAfter(t *testing.T) {
+	// The simulator allows 3 requests: its next answers are 429 for five minutes.
+	h2 := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, RateLimit: 3}, Options{})
+	h2.size(120, 40)
+	h2.advance(2 * time.Minute)
+	p := h2.m.poll[pollLatest]
+	if p.err == nil {
+		t.Fatal("no error after the budget ran out")
+	}
+	if d := p.next.Sub(h2.clock.Now()); d < time.Minute {
+		t.Fatalf("retrying %v after a 429 with Retry-After 300s", d)
+	}
+	before := h2.sim.Requests()["total"]
+	h2.advance(2 * time.Minute)
+	if got := h2.sim.Requests()["total"] - before; got > 2 {
+		t.Fatalf("%d requests sent while blocked", got)
+	}
+}
+
+func TestClockTicksOnlyWhileActive(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	if h.m.clockOn {
+		t.Fatal("a clock ticks with nothing running")
+	}
+	h.sim.Inject(sim.Spec{Lines: []string{"a"}, LineEvery: 2 * time.Minute, QueueFor: time.Second})
+	h.advance(31 * time.Second)
+	if !h.m.clockOn {
+		t.Fatal("no clock while a build runs")
+	}
+	h.advance(3 * time.Minute)
+	if h.m.clockOn {
+		t.Fatal("clock still ticking after the build stopped")
+	}
+}
+
+func TestEveryScreenSizeFits(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	for w := 10; w <= 300; w += 7 {
+		for hh := 3; hh <= 100; hh += 9 {
+			h.size(w, hh)
+			checkFrame(t, h.view(), w, hh)
+		}
+	}
+	// Small screens show one pane; tab switches it.
+	h.size(50, 12)
+	for range 3 {
+		h.keys("tab")
+		checkFrame(t, h.view(), 50, 12)
+	}
+	h.keys("?")
+	checkFrame(t, h.view(), 50, 12)
+}
+
+func TestFilterAndActiveOnly(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.keys("/")
+	h.typeText("auth-service")
+	h.keys("enter")
+	for _, b := range h.m.list.shown {
+		if b.WorkerName != "auth-service" {
+			t.Fatalf("filter kept %s", b.WorkerName)
+		}
+	}
+	if h.m.list.Len() == 0 {
+		t.Fatal("filter kept nothing")
+	}
+	h.keys("esc")
+	if h.m.list.Len() != 12 {
+		t.Fatalf("esc did not clear: %d", h.m.list.Len())
+	}
+	h.keys("a")
+	if h.m.list.Len() != 0 {
+		t.Fatalf("active only shows %d stopped builds", h.m.list.Len())
+	}
+}
+
+func TestHelpListsKeys(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.keys("?")
+	v := h.view()
+	for _, want := range []string{"cancel build", "next error", "save log", "follow", "quit"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("help lacks %q", want)
+		}
+	}
+	h.keys("esc")
+	if h.m.showHelp {
+		t.Fatal("esc did not close help")
+	}
+}
+
+func TestRebind(t *testing.T) {
+	k := DefaultKeyMap()
+	if err := k.Rebind(map[string][]string{"cancel": {"x"}, "wrap": {}}); err != nil {
+		t.Fatal(err)
+	}
+	if k.Global.Cancel.Keys()[0] != "x" || k.Log.Wrap.Enabled() {
+		t.Fatal("rebind not applied")
+	}
+	for _, bad := range []map[string][]string{{"nope": {"z"}}, {"cancel": {"ctrl+x"}}} {
+		if err := ValidateKeys(bad); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	if s := errorText(errors.New("a\x1b]0;x\x07b")); strings.ContainsRune(s, 0x1b) {
+		t.Fatalf("escape in %q", s)
+	}
+}
