@@ -102,7 +102,7 @@ func (d *Detail) markdown(b model.Build) string {
 	}
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(&md, "- **%s**: %s\n", k, v)
+			fmt.Fprintf(&md, "- %s: %s\n", k, v)
 		}
 	}
 	row("Worker", safe(b.WorkerName))

@@ -554,8 +554,15 @@ func (v *LogView) prefix(si int, l model.Line, continuation bool) string {
 		g = strings.Repeat(" ", gw)
 	} else {
 		num := strconv.Itoa(si + 1)
+		// The marker says what the line is without colour: the current
+		// match, a match, an error line.
 		marker := " "
-		if v.isError(si) {
+		switch {
+		case v.cur >= 0 && v.cur < len(v.matches) && v.matches[v.cur] == si:
+			marker = ">"
+		case !v.matcher.Empty() && v.isMatch(si):
+			marker = "*"
+		case v.isError(si):
 			marker = "!"
 		}
 		g = strings.Repeat(" ", max(gw-2-len(num), 0)) + num + marker + " "

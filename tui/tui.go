@@ -90,8 +90,8 @@ func New(o Options) (Model, error) {
 		return Model{}, err
 	}
 	st := styles.New(o.Renderer, o.Theme, o.ASCII)
-	glam := "notty"
-	if st.Colour {
+	glam := "ascii" // no colour and no markup characters left in the text
+	if st.Colour && !o.ASCII {
 		glam = "dark"
 		r := o.Renderer
 		if r == nil {
