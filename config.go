@@ -18,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/tui"
 )
 
 // usageError is a mistake in how cfbuilds was called or configured: exit 2.
@@ -176,6 +177,10 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 		}
 		acct = a
 		c.Profile = profile
+		c.Sources["profile"] = "file"
+		if fl.profile != "" {
+			c.Sources["profile"] = "flag"
+		}
 	}
 
 	set := func(field string, dst *string, vals ...[2]string) {
@@ -248,6 +253,9 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 	}
 	if fc.UI.SaveDir != "" {
 		c.SaveDir, c.Sources["ui.save_dir"] = fc.UI.SaveDir, "file"
+	}
+	if err := tui.ValidateKeys(fc.Keys); err != nil {
+		return nil, usagef("%s: [keys]: %v", path, err)
 	}
 	c.Keys = fc.Keys
 	if len(c.Keys) > 0 {

@@ -161,6 +161,9 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return nil
 	}
 
+	if cmd == "sim" {
+		return cmdSim(ctx, rest, stdout, stderr)
+	}
 	cs := newFlagSet(cmd, stderr)
 	g.register(cs)
 	var (
@@ -175,7 +178,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return flagError(err)
 	}
-	if g.help && cmd != "sim" {
+	if g.help {
 		return flag.ErrHelp
 	}
 	only := func(allowed ...string) error {
@@ -203,8 +206,6 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 
 	switch cmd {
-	case "sim":
-		return cmdSim(ctx, rest, stdout, stderr)
 	case "", "list", "logs", "watch", "cancel", "config":
 	case "help":
 		return flag.ErrHelp

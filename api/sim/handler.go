@@ -373,13 +373,14 @@ func (s *Sim) serveHistory(w http.ResponseWriter, r *http.Request, tag string) {
 		writeError(w, http.StatusNotFound, 12000, "Worker not found")
 		return
 	}
-	// Oldest first, as nothing promises an order: the client must sort.
+	// Pages run newest first, but each page lists its builds oldest first:
+	// nothing documents an order, so the client must sort for itself.
 	total := len(wk.builds)
 	from := min((page-1)*perPage, total)
 	to := min(from+perPage, total)
 	out := make([]map[string]any, 0, to-from)
-	for _, b := range wk.builds[from:to] {
-		out = append(out, s.buildJSON(b, now))
+	for i := total - to; i < total-from; i++ {
+		out = append(out, s.buildJSON(wk.builds[i], now))
 	}
 	pages := (total + perPage - 1) / perPage
 	info := map[string]any{"page": page, "per_page": perPage, "count": len(out), "total_count": total, "total_pages": pages}

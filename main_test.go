@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+// runCLI runs the program with args and an environment.
+func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code := run(ctx, args, strings.NewReader(""), &out, &errb, getenv)
+	return code, out.String(), errb.String()
+}
+
+// simEnvFor starts a simulator on loopback and returns the environment that
+// points the program at it.
+func simEnvFor(t *testing.T, o sim.Options) (*sim.Sim, map[string]string) {
+	t.Helper()
+	s := sim.New(o)
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sv.Close() })
+	return s, map[string]string{
+		"CLOUDFLARE_API_BASE_URL": sv.URL,
+		"CLOUDFLARE_ACCOUNT_ID":   s.AccountID(),
+		"CLOUDFLARE_API_TOKEN":    s.Token(),
+		"XDG_CONFIG_HOME":         t.TempDir(),
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, Seed: 9})
+	code, out, errs := runCLI(t, env, "list", "--json", "--limit", "5")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(out), &items); err != nil {
+		t.Fatalf("not one JSON array: %v\n%s", err, out)
+	}
+	if len(items) != 5 {
+		t.Fatalf("%d items, want 5", len(items))
+	}
+	all := s.Builds()
+	for i, it := range items {
+		if it["build_uuid"] != all[i].UUID || it["worker_name"] != all[i].Worker || it["worker_tag"] != all[i].WorkerTag {
+			t.Fatalf("item %d: %v, want %+v (newest first)", i, it["build_uuid"], all[i])
+		}
+		for _, k := range []string{"status", "build_outcome", "created_on", "build_trigger_metadata"} {
+			if _, ok := it[k]; !ok {
+				t.Fatalf("item lacks %s", k)
+			}
+		}
+	}
+	code, out, _ = runCLI(t, env, "list", "--worker", "webhooks")
+	if code != 1 || out != "" {
+		t.Fatalf("unknown Worker: exit %d", code)
+	}
+	code, out, _ = runCLI(t, env, "list", "--worker", all[0].Worker)
+	if code != 0 || !strings.Contains(out, all[0].UUID) {
+		t.Fatalf("list --worker: %d %s", code, out)
+	}
+}
+
+func TestLogsFollowWatchCancel(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, PageSize: 3})
+	lines := []string{"\x1b[32mone\x1b[0m", "two \x1b]0;title\x07", "three"}
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: 200 * time.Millisecond, QueueFor: 100 * time.Millisecond})
+
+	code, out, errs := runCLI(t, env, "logs", id, "--follow", "--timestamps")
+	if code != 0 {
+		t.Fatalf("logs --follow: exit %d %s", code, errs)
+	}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != 3 || !strings.HasSuffix(got[0], " one") || !strings.HasSuffix(got[1], " two ") || strings.ContainsRune(out, 0x1b) {
+		t.Fatalf("logs --follow printed %q", out)
+	}
+	if _, err := time.Parse(time.RFC3339, strings.Fields(got[0])[0]); err != nil {
+		t.Fatalf("timestamp: %v", err)
+	}
+	code, out, _ = runCLI(t, env, "logs", id)
+	if code != 0 || out != "one\ntwo \nthree\n" {
+		t.Fatalf("logs: %d %q", code, out)
+	}
+	code, _, _ = runCLI(t, env, "watch", id)
+	if code != 0 {
+		t.Fatalf("watch of a successful build: exit %d", code)
+	}
+
+	running := s.Inject(sim.Spec{Lines: []string{"a", "b"}, LineEvery: time.Hour})
+	code, _, errs = runCLI(t, env, "cancel", running)
+	if code != 2 || !strings.Contains(errs, "--yes") {
+		t.Fatalf("cancel without --yes on a non-terminal: %d %q", code, errs)
+	}
+	code, out, errs = runCLI(t, env, "cancel", running, "--yes")
+	if code != 0 || !strings.Contains(out, "cancelled") {
+		t.Fatalf("cancel --yes: %d %q %q", code, out, errs)
+	}
+	if n := s.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancels", n)
+	}
+	code, _, _ = runCLI(t, env, "watch", running)
+	if code != 1 {
+		t.Fatalf("watch of a cancelled build: exit %d, want 1", code)
+	}
+	code, _, errs = runCLI(t, env, "cancel", running, "--yes")
+	if code != 1 || !strings.Contains(errs, "cannot be cancelled") && !strings.Contains(errs, "only a queued or running") {
+		t.Fatalf("cancel of a stopped build: %d %q", code, errs)
+	}
+}
+
+func TestFaultsGiveClearErrors(t *testing.T) {
+	_, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, Faults: sim.Faults{HTML502: 1}})
+	code, out, errs := runCLI(t, env, "list")
+	if code != 1 || out != "" {
+		t.Fatalf("exit %d", code)
+	}
+	if strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "HTML page") || strings.Contains(errs, "goroutine") {
+		t.Fatalf("not one clear line: %q", errs)
+	}
+}
+
+// TestBadInput: every mistake gets one clear line and the right exit code,
+// never a panic.
+func TestBadInput(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	garbled := write("garbled.toml", "[accounts.x\naccount_id = ", 0o600)
+	wrongType := write("type.toml", "[poll]\nactive = 5\n", 0o600)
+	badDur := write("dur.toml", "[poll]\nactive = \"soon\"\n", 0o600)
+	unknown := write("unknown.toml", "colour = \"red\"\n", 0o600)
+	badTheme := write("theme.toml", "[ui]\ntheme = \"neon\"\n", 0o600)
+	badShare := write("share.toml", "[poll]\nbudget_share = 7\n", 0o600)
+	empty := write("empty.toml", "", 0o600)
+	huge := write("huge.toml", strings.Repeat("# padding\n", 200_000), 0o600)
+	badKeys := write("keys.toml", "[keys]\nexplode = [\"x\"]\n", 0o600)
+	ctrlCancel := write("ctrl.toml", "[keys]\ncancel = [\"ctrl+k\"]\n", 0o600)
+	noProfile := write("noprof.toml", "default_profile = \"ghost\"\n", 0o600)
+	badCmd := write("cmd.toml", "[accounts.a]\naccount_id = \"x\"\ntoken_command = \"exit 3\"\n", 0o600)
+	good := map[string]string{"CLOUDFLARE_API_TOKEN": "t0ken-value", "CLOUDFLARE_ACCOUNT_ID": "acct", "XDG_CONFIG_HOME": dir}
+	none := map[string]string{"XDG_CONFIG_HOME": dir}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range good {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown flag", good, []string{"--colour"}, 2, "flag provided but not defined"},
+		{"flag missing value", good, []string{"--config"}, 2, "flag needs an argument"},
+		{"bad int", good, []string{"list", "--limit", "ten"}, 2, "invalid value"},
+		{"limit out of range", good, []string{"list", "--limit", "0"}, 2, "--limit"},
+		{"unknown command", good, []string{"deploy"}, 2, "unknown command"},
+		{"flag of another command", good, []string{"list", "--follow"}, 2, "does not take --follow"},
+		{"logs without uuid", good, []string{"logs"}, 2, "BUILD_UUID"},
+		{"extra args", good, []string{"list", "x"}, 2, "takes no arguments"},
+		{"no token", none, []string{"list"}, 2, "CLOUDFLARE_API_TOKEN is not set"},
+		{"no token mentions demo", none, nil, 2, "--demo"},
+		{"no account", map[string]string{"CLOUDFLARE_API_TOKEN": "t", "XDG_CONFIG_HOME": dir}, []string{"list"}, 2, "CLOUDFLARE_ACCOUNT_ID"},
+		{"missing config file", good, []string{"--config", filepath.Join(dir, "nope.toml"), "list"}, 2, "nope.toml"},
+		{"garbled config", good, []string{"--config", garbled, "list"}, 2, "garbled.toml, line "},
+		{"wrong type", good, []string{"--config", wrongType, "list"}, 2, "type.toml"},
+		{"bad duration", good, []string{"--config", badDur, "list"}, 2, "duration"},
+		{"unknown key", good, []string{"--config", unknown, "list"}, 2, "unknown key colour"},
+		{"bad theme", good, []string{"--config", badTheme, "list"}, 2, "ui.theme must be one of"},
+		{"bad share", good, []string{"--config", badShare, "list"}, 2, "budget_share"},
+		{"huge config", good, []string{"--config", huge, "list"}, 2, "bytes"},
+		{"bad key action", good, []string{"--config", badKeys, "list"}, 2, "unknown key action"},
+		{"cancel on ctrl", good, []string{"--config", ctrlCancel, "list"}, 2, "control key"},
+		{"unknown profile", good, []string{"--config", noProfile, "list"}, 2, "profile \"ghost\""},
+		{"failing token command", none, []string{"--config", badCmd, "list"}, 2, "token_command"},
+		{"not http", with("CLOUDFLARE_API_BASE_URL", "ftp://example.com"), []string{"list"}, 2, "not an http(s) URL"},
+		{"plain http elsewhere", with("CLOUDFLARE_API_BASE_URL", "http://example.com/client/v4"), []string{"list"}, 2, "clear text"},
+		{"unreachable", with("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:1/client/v4"), []string{"list"}, 1, "cannot reach the API"},
+		{"sim bad faults", good, []string{"sim", "--faults", "5xx=2"}, 2, "probability"},
+		{"sim bad cursor", good, []string{"sim", "--cursor", "sideways"}, 2, "--cursor"},
+	}
+	_ = empty
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, tt.env, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, tt.code, errs)
+			}
+			if !strings.Contains(errs, tt.want) {
+				t.Fatalf("stderr %q lacks %q", errs, tt.want)
+			}
+			if strings.Count(strings.TrimRight(errs, "\n"), "\n") > 0 || strings.Contains(errs, "panic") {
+				t.Fatalf("not one line: %q", errs)
+			}
+			if strings.Contains(errs, "t0ken-value") {
+				t.Fatal("token in the error")
+			}
+		})
+	}
+	// An empty config file is fine.
+	if code, _, errs := runCLI(t, with("XDG_CONFIG_HOME", dir), "--config", empty, "config"); code != 0 {
+		t.Fatalf("empty config: %d %s", code, errs)
+	}
+}
+
+func TestConfigPrecedenceAndRedaction(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.toml")
+	body := "default_profile = \"work\"\n[accounts.work]\naccount_id = \"file-acct\"\ntoken = \"file-token-secret\"\napi_url = \"https://file.example/client/v4\"\n[poll]\nidle = \"45s\"\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CLOUDFLARE_ACCOUNT_ID": "env-acct"}
+	code, out, errs := runCLI(t, env, "--config", path, "--api-url", "https://flag.example/client/v4", "config")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errs)
+	}
+	for _, want := range []string{"env-acct", "environment", "https://flag.example/client/v4", "flag", "[redacted]", "45s", "file", "2s"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("config output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "file-token-secret") || strings.Contains(errs, "file-token-secret") {
+		t.Fatal("token printed")
+	}
+	if !strings.Contains(errs, "others can read it") {
+		t.Fatalf("no warning for a readable token file: %q", errs)
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	if code, out, _ := runCLI(t, nil, "--version"); code != 0 || !strings.HasPrefix(out, "cfbuilds ") {
+		t.Fatalf("--version: %d %q", code, out)
+	}
+	code, out, _ := runCLI(t, nil, "--help")
+	if code != 0 {
+		t.Fatalf("--help: %d", code)
+	}
+	for _, want := range []string{"list", "logs", "watch", "cancel", "sim", "--demo", "--read-only", "--profile", "CLOUDFLARE_API_TOKEN"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+// TestReadmeScreenshotIsGolden keeps the README's text screenshot true.
+func TestReadmeScreenshotIsGolden(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gold, err := os.ReadFile("tui/testdata/dashboard-80x24.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, l := range strings.Split(string(gold), "\n") {
+		lines = append(lines, strings.TrimRight(l, " "))
+	}
+	if !strings.Contains(string(readme), strings.Join(lines, "\n")) {
+		t.Fatal("README's screenshot differs from tui/testdata/dashboard-80x24.golden: paste the golden file into README.md")
+	}
+	if !strings.Contains(string(readme), "go run . --demo") || !strings.Contains(string(readme), "go test ./...") {
+		t.Fatal("README lost a set-up command")
+	}
+}
