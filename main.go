@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -185,7 +186,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		var bad []string
 		cs.Visit(func(f *flag.Flag) {
 			for _, a := range []string{"worker", "json", "limit", "follow", "timestamps", "yes"} {
-				if f.Name == a && !contains(allowed, a) {
+				if f.Name == a && !slices.Contains(allowed, a) {
 					bad = append(bad, "--"+a)
 				}
 			}
@@ -297,15 +298,6 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func orWord(s, word string) string {

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+// tmuxSession runs the built binary in a real terminal: a private tmux
+// server, a pane of a fixed size.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+func needTmux(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed: the real-terminal tests skip (CI installs it)")
+	}
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cfbuilds")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func startTmux(t *testing.T, w, h int, env map[string]string, command string) *tmuxSession {
+	t.Helper()
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("cfbuilds-test-%d", os.Getpid()), name: "main"}
+	// A server with clipboard writes on, so an OSC 52 that got through
+	// would show up as a paste buffer.
+	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "setup", "-x", "20", "-y", "5")
+	s.tmux("set-option", "-g", "set-clipboard", "on")
+	s.tmux("set-option", "-g", "allow-rename", "on")
+	var envs []string
+	for k, v := range env {
+		envs = append(envs, k+"="+v)
+	}
+	s.tmux("new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
+		"env "+strings.Join(envs, " ")+" TERM=tmux-256color "+command+"; sleep 60")
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
+
+func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
+
+// waitFor polls the screen until cond holds; it fails with the last screen.
+func (s *tmuxSession) waitFor(what string, cond func(string) bool) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		scr := s.screen()
+		if cond(scr) {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waiting for %s; the screen shows:\n%s", what, scr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func shows(sub string) func(string) bool {
+	return func(s string) bool { return strings.Contains(s, sub) }
+}
+
+// TestTerminal runs the binary against the simulator in tmux: the list, the
+// log, the cancel dialog, exactly one cancel; and hostile text stays inert.
+func TestTerminal(t *testing.T) {
+	needTmux(t)
+	bin := buildBinary(t)
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, History: 2})
+	hostile := "\x1b]0;PWNED-TITLE\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\x1b[H"
+	lines := []string{"cloning " + hostile + "done", "installing \x1b[31mred\x1b[0m", "building " + hostile}
+	for i := 0; i < 200; i++ {
+		lines = append(lines, fmt.Sprintf("step %d", i))
+	}
+	id := s.Inject(sim.Spec{Worker: "auth-service", Branch: "evil" + hostile + "-branch", Author: "mallory" + hostile,
+		CommitMessage: "Harmless title" + hostile + "\n\nbody " + hostile + " [link](http://evil.example)",
+		Lines:         lines, LineEvery: 300 * time.Millisecond, QueueFor: 500 * time.Millisecond})
+	env["XDG_CONFIG_HOME"] = t.TempDir()
+	ts := startTmux(t, 120, 40, env, bin)
+	title := strings.TrimSpace(ts.tmux("display-message", "-p", "-t", ts.name, "#{pane_title}"))
+
+	ts.waitFor("the build list", shows("Harmless title"))
+	scr := ts.waitFor("the log to grow", shows("step 3"))
+	if !strings.Contains(scr, "cfbuilds") || !strings.Contains(scr, "? help") {
+		t.Fatalf("header or status bar missing:\n%s", scr)
+	}
+	if strings.Contains(scr, "PWNED") {
+		t.Fatalf("the title sequence's text leaked:\n%s", scr)
+	}
+	ts.keys("c")
+	ts.waitFor("the cancel dialog", shows("Cancel this build?"))
+	ts.keys("y")
+	ts.waitFor("the cancelled state", shows("cancelled"))
+	if n := s.Requests()["cancel"]; n != 1 {
+		t.Fatalf("the simulator received %d cancels, want exactly 1", n)
+	}
+	for _, b := range s.Builds() {
+		if b.UUID == id && b.Outcome != "cancelled" {
+			t.Fatalf("build outcome %q", b.Outcome)
+		}
+	}
+	if now := strings.TrimSpace(ts.tmux("display-message", "-p", "-t", ts.name, "#{pane_title}")); now != title {
+		t.Fatalf("pane title changed from %q to %q", title, now)
+	}
+	if bufs := strings.TrimSpace(ts.tmux("list-buffers")); bufs != "" {
+		t.Fatalf("an OSC 52 reached tmux's clipboard: %q", bufs)
+	}
+	// The screen is intact: header on the first line, status bar on the last.
+	rows := strings.Split(strings.TrimRight(ts.screen(), "\n"), "\n")
+	if !strings.HasPrefix(rows[0], "cfbuilds") || !strings.Contains(rows[len(rows)-1], "help") {
+		t.Fatalf("screen garbled:\n%s", strings.Join(rows, "\n"))
+	}
+	ts.keys("q")
+	ts.waitFor("the program to quit", func(s string) bool { return !strings.Contains(s, "Builds") })
+}
+
+// TestTerminalWithoutCredentials: no token, no --demo: a message before the
+// screen is taken, exit 2.
+func TestTerminalWithoutCredentials(t *testing.T) {
+	needTmux(t)
+	bin := buildBinary(t)
+	ts := startTmux(t, 100, 10, map[string]string{"XDG_CONFIG_HOME": t.TempDir()}, bin+"; echo exit=$?")
+	scr := ts.waitFor("the message", shows("exit="))
+	if !strings.Contains(scr, "CLOUDFLARE_API_TOKEN is not set") || !strings.Contains(scr, "--demo") || !strings.Contains(scr, "exit=2") {
+		t.Fatalf("screen:\n%s", scr)
+	}
+}
