@@ -24,7 +24,27 @@ func (s Safe) Plain() string {
 	if !s.Styled {
 		return s.Text
 	}
-	return ansi.Strip(s.Text)
+	return string(AppendPlain(nil, s.Text))
+}
+
+// AppendPlain appends sanitized text without its SGR sequences to dst. It
+// relies on the sanitizer's guarantee (ESC only ever starts an SGR), which
+// makes it a single pass with no parser: searching a million lines reuses
+// one buffer instead of allocating a string per line.
+func AppendPlain(dst []byte, text string) []byte {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c != 0x1b {
+			dst = append(dst, c)
+			continue
+		}
+		// Skip ESC [ params m.
+		i += 2
+		for i < len(text) && text[i] != 'm' {
+			i++
+		}
+	}
+	return dst
 }
 
 // Sanitize makes one line of untrusted text (log output, a commit message line,
@@ -40,8 +60,13 @@ func Sanitize(s string) Safe {
 	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
+	} else if printableText(s) {
+		// Unicode text without a control or escape: nothing to remove.
+		return Safe{Text: s, Width: ansi.StringWidth(s)}
 	}
-	var sc screenLine
+	// Only a carriage return can overwrite what was written: without one
+	// the line streams straight out, with no cell buffer.
+	sc := screenLine{direct: !strings.Contains(s, "\r")}
 	sc.write(s)
 	return sc.render()
 }
@@ -63,6 +88,22 @@ func SanitizeText(s string) string {
 		lines[i] = Sanitize(l).Plain()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// printableText reports whether valid UTF-8 text holds no control character
+// (C0, DEL, C1) and no bidi override: then it can be shown as it is.
+func printableText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	for _, r := range s {
+		if r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 {
+			return false
+		}
+	}
+	return true
 }
 
 func isPlainASCII(s string) bool {
@@ -88,13 +129,21 @@ type screenLine struct {
 	cells []cell
 	col   int
 	style string
+
+	// direct mode writes graphemes straight to out, tracking only the
+	// column (for tabs) and the style last emitted.
+	direct  bool
+	out     strings.Builder
+	emitted string
+	styled  bool
 }
 
 func (sc *screenLine) write(s string) {
 	var state byte
-	p := ansi.NewParser()
 	for len(s) > 0 {
-		seq, width, n, newState := ansi.DecodeSequence(s, state, p)
+		// No parser: sequences are recognised from their bytes, which saves
+		// the parser's buffers on every line.
+		seq, width, n, newState := ansi.DecodeSequence(s, state, nil)
 		state = newState
 		s = s[n:]
 		if state != ansi.NormalState {
@@ -106,10 +155,9 @@ func (sc *screenLine) write(s string) {
 		}
 		switch {
 		case len(seq) == 0:
-		case seq[0] == ansi.ESC || seq[0] == 0x9b && len(seq) > 1:
-			if ansi.HasCsiPrefix(seq) && ansi.Cmd(p.Command()).Final() == 'm' &&
-				ansi.Cmd(p.Command()).Prefix() == 0 && ansi.Cmd(p.Command()).Intermediate() == 0 {
-				sc.sgr(seq, p)
+		case seq[0] == ansi.ESC:
+			if params, ok := sgrParams(seq); ok {
+				sc.sgr(params)
 			}
 			// Every other escape sequence is dropped.
 		case len(seq) == 1 && seq[0] < 0x80:
@@ -153,23 +201,45 @@ func printableCluster(g string) bool {
 	return true
 }
 
-// sgr updates the style. A reset (no params or 0 alone) clears it; anything
-// else accumulates, normalised to one ESC [ ... m form.
-func (sc *screenLine) sgr(seq string, p *ansi.Parser) {
-	params := p.Params()
-	if len(params) == 0 || len(params) == 1 && params[0].Param(0) == 0 {
+// sgrParams returns the parameters of an SGR sequence (ESC [ digits ; : m),
+// and false for any other sequence.
+func sgrParams(seq string) (string, bool) {
+	if len(seq) < 3 || seq[1] != '[' || seq[len(seq)-1] != 'm' {
+		return "", false
+	}
+	params := seq[2 : len(seq)-1]
+	for i := 0; i < len(params); i++ {
+		if c := params[i]; (c < '0' || c > '9') && c != ';' && c != ':' {
+			return "", false
+		}
+	}
+	return params, true
+}
+
+// sgr updates the style. A reset (no params, or zeros) clears it; anything
+// else accumulates.
+func (sc *screenLine) sgr(params string) {
+	if strings.Trim(params, "0") == "" {
 		sc.style = ""
 		return
 	}
-	// Re-emit in 7-bit form whatever its original introducer was.
-	body := seq[strings.IndexByte(seq, '[')+1:]
-	if seq[0] == 0x9b {
-		body = seq[1:]
-	}
-	sc.style += "\x1b[" + body
+	sc.style += "\x1b[" + params + "m"
 }
 
 func (sc *screenLine) put(g string, w int) {
+	if sc.direct {
+		if sc.style != sc.emitted {
+			if sc.emitted != "" {
+				sc.out.WriteString("\x1b[m")
+			}
+			sc.out.WriteString(sc.style)
+			sc.emitted = sc.style
+			sc.styled = sc.styled || sc.style != ""
+		}
+		sc.out.WriteString(g)
+		sc.col += w
+		return
+	}
 	// Writing into the right half of a wide grapheme blanks its left half, as a
 	// terminal would; writing over a wide grapheme's left half blanks its right.
 	for len(sc.cells) < sc.col {
@@ -200,6 +270,12 @@ func (sc *screenLine) put(g string, w int) {
 // attach joins a zero-width cluster (a lone combining mark) to the grapheme
 // before the cursor, or drops it when there is none.
 func (sc *screenLine) attach(g string) {
+	if sc.direct {
+		if sc.col > 0 {
+			sc.out.WriteString(g)
+		}
+		return
+	}
 	at := sc.col - 1
 	for at >= 0 && at < len(sc.cells) && sc.cells[at].w == 0 {
 		at--
@@ -214,6 +290,13 @@ func (sc *screenLine) attach(g string) {
 }
 
 func (sc *screenLine) render() Safe {
+	if sc.direct {
+		if sc.emitted != "" {
+			sc.out.WriteString("\x1b[m")
+		}
+		text := sc.out.String()
+		return Safe{Text: text, Width: ansi.StringWidth(text), Styled: sc.styled}
+	}
 	var b strings.Builder
 	width, style := 0, ""
 	for _, c := range sc.cells {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -38,6 +39,19 @@ func (m Matcher) Query() string { return m.query }
 // Match reports whether s contains the query.
 func (m Matcher) Match(s string) bool { return m.Index(s, 0) >= 0 }
 
+// MatchBytes is Match for a byte slice, without converting it.
+func (m Matcher) MatchBytes(b []byte) bool {
+	switch {
+	case m.query == "":
+		return false
+	case !m.fold:
+		return bytes.Contains(b, []byte(m.query))
+	case m.ascii:
+		return indexFoldASCII(b, m.query) >= 0
+	}
+	return indexFoldUnicode(string(b), m.query) >= 0
+}
+
 // Index finds the query in s at or after byte from; -1 when absent.
 func (m Matcher) Index(s string, from int) int {
 	if m.query == "" || from > len(s) {
@@ -64,7 +78,7 @@ func (m Matcher) Len() int { return len(m.query) }
 
 // indexFoldASCII is a case-insensitive search for a lower-case ASCII needle:
 // no allocation, so a million lines search in well under the frame budget.
-func indexFoldASCII(s, needle string) int {
+func indexFoldASCII[T string | []byte](s T, needle string) int {
 	n := len(needle)
 	if n == 0 {
 		return 0
@@ -110,17 +124,20 @@ func indexFoldUnicode(s, needle string) int {
 
 // LooksLikeError reports whether a plain log line reads like an error: npm
 // ERR!, "error", "Error:", "✘ [ERROR]", "failed", or a non-zero exit code.
-func LooksLikeError(plain string) bool {
-	if indexFoldASCII(plain, "error") >= 0 || indexFoldASCII(plain, "failed") >= 0 || strings.Contains(plain, "npm ERR!") {
-		return !strings.Contains(plain, " 0 errors") && !strings.Contains(plain, "without error")
+func LooksLikeError[T string | []byte](plain T) bool {
+	if indexFoldASCII(plain, "error") >= 0 || indexFoldASCII(plain, "failed") >= 0 || contains(plain, "npm ERR!") {
+		return !contains(plain, " 0 errors") && !contains(plain, "without error")
 	}
 	for _, p := range []string{"exit code ", "exit status ", "exited with code "} {
 		if i := indexFoldASCII(plain, p); i >= 0 {
-			rest := plain[i+len(p):]
-			if rest != "" && rest[0] >= '1' && rest[0] <= '9' {
+			if j := i + len(p); j < len(plain) && plain[j] >= '1' && plain[j] <= '9' {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+func contains[T string | []byte](s T, sub string) bool {
+	return strings.Contains(string(s), sub)
 }

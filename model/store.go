@@ -10,15 +10,28 @@ type LogLine struct {
 	Text string
 }
 
-// Line is one sanitized log line held by a Store.
+// Line is one sanitized log line held by a Store: 32 bytes besides its text.
 type Line struct {
 	// unixMilli keeps the timestamp in 8 bytes instead of time.Time's 24.
 	unixMilli int64
-	Safe
+	// Text holds printable characters and SGR colour only.
+	Text   string
+	width  int32
+	styled bool
+}
+
+func lineOf(t time.Time, s Safe) Line {
+	return Line{unixMilli: t.UnixMilli(), Text: s.Text, width: int32(min(s.Width, 1<<31-1)), styled: s.Styled}
 }
 
 // Time is when the line was written.
 func (l Line) Time() time.Time { return time.UnixMilli(l.unixMilli) }
+
+// Width is the text's display width in cells.
+func (l Line) Width() int { return int(l.width) }
+
+// Plain is the text without colour, for search and saving.
+func (l Line) Plain() string { return Safe{Text: l.Text, Styled: l.styled}.Plain() }
 
 // chunkSize lines per chunk: appending never copies what is already stored,
 // so a page costs O(lines added) however long the log is.
@@ -45,7 +58,7 @@ func (s *Store) Len() int {
 // Append sanitizes and stores raw lines.
 func (s *Store) Append(lines []LogLine) {
 	for _, l := range lines {
-		s.AppendLine(Line{unixMilli: l.Time.UnixMilli(), Safe: Sanitize(l.Text)})
+		s.AppendLine(lineOf(l.Time, Sanitize(l.Text)))
 	}
 }
 
@@ -79,5 +92,5 @@ func (s *Store) Lines(from, to int) []Line {
 
 // NewLine builds a Line from raw text and its time (used by tests and savers).
 func NewLine(t time.Time, text string) Line {
-	return Line{unixMilli: t.UnixMilli(), Safe: Sanitize(text)}
+	return lineOf(t, Sanitize(text))
 }

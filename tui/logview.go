@@ -122,16 +122,17 @@ func (v *LogView) Matches() (cur, total int) { return v.cur + 1, len(v.matches) 
 
 // Append adds raw lines: O(lines added) however long the log is.
 func (v *LogView) Append(lines []model.LogLine) {
+	var plain []byte
 	for _, l := range lines {
 		i := v.store.Len()
 		line := model.NewLine(l.Time, l.Text)
 		v.store.AppendLine(line)
-		v.maxWidth = max(v.maxWidth, line.Width)
-		plain := line.Plain()
+		v.maxWidth = max(v.maxWidth, line.Width())
+		plain = model.AppendPlain(plain[:0], line.Text)
 		if model.LooksLikeError(plain) {
 			v.errLines = append(v.errLines, i)
 		}
-		if !v.matcher.Empty() && v.matcher.Match(plain) {
+		if !v.matcher.Empty() && v.matcher.MatchBytes(plain) {
 			v.matches = append(v.matches, i)
 		}
 	}
@@ -150,8 +151,10 @@ func (v *LogView) Search(q string) {
 		return
 	}
 	n := v.store.Len()
+	var plain []byte // one buffer for every line: no allocation per line
 	for i := 0; i < n; i++ {
-		if v.matcher.Match(v.store.At(i).Plain()) {
+		plain = model.AppendPlain(plain[:0], v.store.At(i).Text)
+		if v.matcher.MatchBytes(plain) {
 			v.matches = append(v.matches, i)
 		}
 	}
@@ -230,7 +233,7 @@ func (v *LogView) rowsOf(vi int) int {
 	cw := v.contentW()
 	si := v.storeIndex(vi)
 	l := v.store.At(si)
-	if l.Width <= cw {
+	if l.Width() <= cw {
 		return 1
 	}
 	if v.wrapped.width != cw {
@@ -633,7 +636,7 @@ func (v *LogView) rows() []string {
 			continue
 		}
 		var wrapped []string
-		if l.Width <= cw {
+		if l.Width() <= cw {
 			wrapped = []string{text}
 		} else {
 			wrapped = v.wrapLine(text, cw)

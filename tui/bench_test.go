@@ -1,0 +1,164 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/viewport"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+)
+
+// benchLines are realistic log lines: colour, wide characters, the odd long
+// line, the odd error.
+func benchLines(n, from int) []model.LogLine {
+	out := make([]model.LogLine, n)
+	for i := range out {
+		k := from + i
+		var text string
+		switch k % 50 {
+		case 7:
+			text = fmt.Sprintf("npm ERR! code ELIFECYCLE step %d", k)
+		case 13:
+			text = fmt.Sprintf("long %d %s", k, strings.Repeat("abcdefghij ", 40))
+		case 21:
+			text = fmt.Sprintf("\x1b[32m✓\x1b[0m built 日本語 module %d", k)
+		default:
+			text = fmt.Sprintf("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%07d.js\x1b[39m  12.%02d kB", k, k%100)
+		}
+		out[i] = model.LogLine{Time: t0.Add(time.Duration(k) * time.Millisecond), Text: text}
+	}
+	return out
+}
+
+var (
+	benchOnce  sync.Once
+	benchViews map[int]LogView
+	benchRaw   []model.LogLine
+)
+
+var benchSizes = []int{10_000, 100_000, 1_000_000}
+
+func loadBenchViews() {
+	benchOnce.Do(func() {
+		benchRaw = benchLines(1_000_000, 0)
+		benchViews = map[int]LogView{}
+		st := styles.New(plainRenderer(), "auto", false)
+		for _, n := range benchSizes {
+			v := NewLogView(st, DefaultKeyMap())
+			v.Reset("bench", t0)
+			v.SetSize(200, 50)
+			for i := 0; i < n; i += 1000 {
+				v.Append(benchRaw[i:min(i+1000, n)])
+			}
+			benchViews[n] = v
+		}
+	})
+}
+
+// BenchmarkLogViewRender renders a 200x50 frame with 10k to 1M lines loaded,
+// at the end (following) and in the middle, wrapped and not.
+func BenchmarkLogViewRender(b *testing.B) {
+	loadBenchViews()
+	for _, n := range benchSizes {
+		for _, pos := range []string{"end", "middle"} {
+			for _, wrap := range []bool{false, true} {
+				b.Run(fmt.Sprintf("lines=%d/%s/wrap=%v", n, pos, wrap), func(b *testing.B) {
+					v := benchViews[n]
+					v.wrap = wrap
+					v.wrapped = &wrapCache{rows: map[int]int{}}
+					if pos == "middle" {
+						v.jumpTo(n / 2)
+					} else {
+						v.resumeFollow()
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						_ = v.View()
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkViewportRender is the same frame from bubbles' viewport holding
+// the whole log (SetContent with every line), for comparison.
+func BenchmarkViewportRender(b *testing.B) {
+	loadBenchViews()
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			vp := viewport.New(200, 50)
+			vp.SetContent(joinText(benchRaw[:n]))
+			vp.GotoBottom()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = vp.View()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
+		})
+	}
+}
+
+func joinText(lines []model.LogLine) string {
+	var sb strings.Builder
+	for _, l := range lines {
+		sb.WriteString(model.Sanitize(l.Text).Text)
+		sb.WriteByte('\n')
+	}
+	return sb.String()
+}
+
+// BenchmarkLogViewAppend appends a 1,000-line page to a 1M-line log pane.
+func BenchmarkLogViewAppend(b *testing.B) {
+	loadBenchViews()
+	v := benchViews[1_000_000]
+	page := benchLines(1000, 1_000_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v.Append(page)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/page")
+}
+
+// BenchmarkViewportAppend is the viewport's way to add a page: SetContent
+// with the whole log again.
+func BenchmarkViewportAppend(b *testing.B) {
+	loadBenchViews()
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
+			vp := viewport.New(200, 50)
+			content := joinText(benchRaw[:n])
+			page := joinText(benchLines(1000, n))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				vp.SetContent(content + page)
+				vp.GotoBottom()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/page")
+		})
+	}
+}
+
+// BenchmarkLogViewSearch finds every match over a million lines.
+func BenchmarkLogViewSearch(b *testing.B) {
+	loadBenchViews()
+	v := benchViews[1_000_000]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v.Search("elifecycle")
+	}
+	_, n := v.Matches()
+	b.ReportMetric(float64(n), "matches")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/search")
+}
