@@ -226,7 +226,7 @@ func (d Detail) View() string {
 		body = body[d.offset:]
 	}
 	for _, l := range body {
-		if ansi.StringWidth(l) > d.w {
+		if width(l) > d.w {
 			l = ansi.Truncate(l, d.w, "")
 		}
 		lines = append(lines, l)

@@ -260,10 +260,10 @@ func column(s string, w int, ell string) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) > w {
+	if width(s) > w {
 		s = ansi.Truncate(s, w, ell)
 	}
-	return s + strings.Repeat(" ", max(w-ansi.StringWidth(s), 0))
+	return s + strings.Repeat(" ", max(w-width(s), 0))
 }
 
 // rowCells are the texts of one row, already sanitized.

@@ -724,29 +724,3 @@ func btoi(b bool) int {
 	}
 	return 0
 }
-
-// fitBlock makes lines exactly h rows, each cut to at most w cells and
-// padded to w, so panes can be joined side by side without ragged edges.
-func fitBlock(lines []string, w, h int) string {
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	var b strings.Builder
-	for i := 0; i < h; i++ {
-		line := ""
-		if i < len(lines) {
-			line = lines[i]
-		}
-		if ansi.StringWidth(line) > w {
-			line = ansi.Truncate(line, w, "") + resetIfStyled(line)
-		}
-		b.WriteString(line)
-		if pad := w - ansi.StringWidth(line); pad > 0 {
-			b.WriteString(strings.Repeat(" ", pad))
-		}
-		if i < h-1 {
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
-}

@@ -297,12 +297,20 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	m.store(fresh...)
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
-	interval := m.opts.PollIdle
-	if m.anyActive() {
-		interval = m.opts.PollActive
-	}
-	cmds = append(cmds, p.arm(pollLatest, interval, m.now, m.after))
+	cmds = append(cmds, p.arm(pollLatest, m.latestInterval(), m.now, m.after))
 	return tea.Batch(cmds...)
+}
+
+// latestInterval is the wait before the next latest-builds poll. One poll
+// costs a call per 20 Workers, so the wait grows with the calls: while
+// builds are active the poll spends one call per PollActive, about 20 a
+// minute at the default, whatever the number of Workers.
+func (m *Model) latestInterval() time.Duration {
+	if !m.anyActive() {
+		return m.opts.PollIdle
+	}
+	calls := (len(m.workers) + 19) / 20
+	return m.opts.PollActive * time.Duration(max(calls, 1))
 }
 
 func (m *Model) onHistory(msg historyMsg) tea.Cmd {

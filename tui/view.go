@@ -48,7 +48,7 @@ func (m Model) bodyView(l Layout) string {
 			right += "\n" + m.log.View()
 		}
 		sep := strings.TrimSuffix(strings.Repeat(m.st.Muted.Render(m.st.Separator())+"\n", l.BodyH), "\n")
-		return lipgloss.JoinHorizontal(lipgloss.Top, m.list.View(), sep, right)
+		return joinColumns(m.list.View(), sep, right)
 	case ModeMedium:
 		var parts []string
 		for _, v := range []string{m.list.View(), m.detail.View(), m.log.View()} {
@@ -122,11 +122,11 @@ func (m Model) footerView() string {
 	if m.w < 40 {
 		hint = ""
 	}
-	space := m.w - ansi.StringWidth(hint) - 1
-	if ansi.StringWidth(left) > space {
+	space := m.w - width(hint) - 1
+	if width(left) > space {
 		left = ansi.Truncate(left, max(space, 0), m.st.Ellipsis())
 	}
-	pad := max(m.w-ansi.StringWidth(left)-ansi.StringWidth(hint), 0)
+	pad := max(m.w-width(left)-width(hint), 0)
 	return left + strings.Repeat(" ", pad) + hint
 }
 
@@ -179,7 +179,7 @@ func (m Model) dialogView() string {
 }
 
 func truncate(s string, w int, tail string) string {
-	if ansi.StringWidth(s) <= w {
+	if width(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, tail)

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+// BenchmarkDecodeLogPage decodes a 5,000-line log page through the envelope.
+func BenchmarkDecodeLogPage(b *testing.B) {
+	lines := make([][2]any, 5000)
+	for i := range lines {
+		lines[i] = [2]any{1_700_000_000_000 + i, fmt.Sprintf("\x1b[36mdist/assets/chunk-%05d.js\x1b[39m  12.%02d kB │ gzip: 4.1 kB", i, i%100)}
+	}
+	body, _ := json.Marshal(map[string]any{"success": true, "errors": []any{}, "messages": []any{},
+		"result": map[string]any{"cursor": "WzAsNTAwMF0=", "truncated": true, "lines": lines}})
+	c, err := New("acct", "token")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp := &http.Response{StatusCode: 200, Header: http.Header{}}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var page wireLogPage
+		if _, err := c.decode("GET", "/logs", resp, body, &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Lines) != 5000 {
+			b.Fatal("short page")
+		}
+	}
+}
+
+// BenchmarkReadLog reads a 100,000-line log from the simulator over loopback
+// HTTP through the client, 1,000 lines a page.
+func BenchmarkReadLog(b *testing.B) {
+	lines := make([]string, 100_000)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("step %d: \x1b[32mok\x1b[0m compiled module-%06d", i, i)
+	}
+	c, s, clock := simClient(b, sim.Options{PushEvery: -1, PageSize: 1000})
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond})
+	clock.Advance(time.Hour)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := c.ReadLog(context.Background(), id)
+		if err != nil || len(got) != len(lines) {
+			b.Fatalf("%d lines, %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/log")
+}
