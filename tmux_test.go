@@ -66,7 +66,9 @@ func startTmux(t *testing.T, w, h int, env map[string]string, command string) *t
 
 func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
 
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...)
+}
 
 // waitFor polls the screen until cond holds; it fails with the last screen.
 func (s *tmuxSession) waitFor(what string, cond func(string) bool) string {
