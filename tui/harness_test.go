@@ -19,7 +19,12 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports -update: the flag is defined by x/exp/golden (imported
+// with teatest), and this package's golden files share it.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // t0 is the fixed start of every simulated test clock.
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -184,7 +189,7 @@ func (h *harness) view() string { return h.m.View() }
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
