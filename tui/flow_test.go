@@ -30,7 +30,8 @@ func TestFlow(t *testing.T) {
 		lines[i] = fmt.Sprintf("line %05d", i)
 	}
 	id := s.Inject(sim.Spec{Worker: "auth-service", Lines: lines, LineEvery: 50 * time.Millisecond, QueueFor: 10 * time.Millisecond})
-	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL))
+	// A large budget: this test is about the flow, not the limiter.
+	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithBudget(api.NewBudget(100_000)))
 	if err != nil {
 		t.Fatal(err)
 	}
