@@ -69,18 +69,23 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(items)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tWORKER\tBRANCH\tCOMMIT\tMESSAGE\tCREATED\tDURATION\tBUILD")
 	for _, b := range builds {
+		dur := formatDuration(b.Duration(now))
+		if b.Status == model.StatusQueued {
+			dur = "-"
+		}
 		title := model.SanitizeInline(b.CommitTitle())
 		if len([]rune(title)) > 50 {
 			title = string([]rune(title)[:49]) + "…"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.State(), model.SanitizeInline(b.WorkerName),
 			model.SanitizeInline(b.Meta.Branch), model.SanitizeInline(b.ShortCommit()), title,
-			b.CreatedOn.Local().Format("2006-01-02 15:04"), formatDuration(b.Duration(now)), b.UUID)
+			b.CreatedOn.Local().Format("2006-01-02 15:04"), dur, b.UUID)
 	}
 	return tw.Flush()
 }

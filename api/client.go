@@ -177,6 +177,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return info, nil
 		}
 		if method != http.MethodGet || attempt >= c.retries || retryIn < 0 || ctx.Err() != nil {
+			if attempt > 0 {
+				return nil, &retriedError{err: err, attempts: attempt + 1}
+			}
 			return nil, err
 		}
 		if retryIn == 0 {
@@ -359,6 +362,17 @@ func (e *netError) Error() string {
 	return fmt.Sprintf("%s %s: cannot reach the API: %v", e.method, e.path, e.err)
 }
 func (e *netError) Unwrap() error { return e.err }
+
+// retriedError says a call failed every time it was tried.
+type retriedError struct {
+	err      error
+	attempts int
+}
+
+func (e *retriedError) Error() string {
+	return fmt.Sprintf("%v (tried %d times; the API or the network is failing, try again later)", e.err, e.attempts)
+}
+func (e *retriedError) Unwrap() error { return e.err }
 
 // IsNetwork reports whether err is a failure to reach the API.
 func IsNetwork(err error) bool {
