@@ -6,6 +6,9 @@
 package styles
 
 import (
+	"strings"
+
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
@@ -18,6 +21,9 @@ type Styles struct {
 	// terminal, tests): log text is then shown without its SGR colour.
 	Colour bool
 	ASCII  bool
+	// profile is the terminal's colour depth, for downsampling the colour
+	// that arrives in log text.
+	profile colorprofile.Profile
 
 	Success, Failure, Running, Queued, Muted, Accent, Warning lipgloss.Style
 	Title, PaneTitle, PaneTitleFocused, Selected, Header      lipgloss.Style
@@ -77,8 +83,9 @@ func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 	p := mk()
 	st := func() lipgloss.Style { return r.NewStyle() }
 	s := &Styles{
-		Colour: r.ColorProfile() != termenv.Ascii,
-		ASCII:  ascii,
+		Colour:  r.ColorProfile() != termenv.Ascii,
+		ASCII:   ascii,
+		profile: profileOf(r.ColorProfile()),
 
 		Success: st().Foreground(p.success),
 		Failure: st().Foreground(p.failure).Bold(true),
@@ -203,4 +210,31 @@ func (s *Styles) Cursor() string {
 		return ">"
 	}
 	return "▸"
+}
+
+func profileOf(p termenv.Profile) colorprofile.Profile {
+	switch p {
+	case termenv.TrueColor:
+		return colorprofile.TrueColor
+	case termenv.ANSI256:
+		return colorprofile.ANSI256
+	case termenv.ANSI:
+		return colorprofile.ANSI
+	}
+	return colorprofile.ASCII
+}
+
+// Downsample renders SGR colour from untrusted text (a build log) in the
+// terminal's colour depth: 24-bit colour becomes 256 or 16 colours where
+// that is all the terminal has, and nothing where it has no colour.
+func (s *Styles) Downsample(text string) string {
+	if s.profile == colorprofile.TrueColor || !strings.Contains(text, "\x1b[") {
+		return text
+	}
+	var b strings.Builder
+	w := colorprofile.Writer{Forward: &b, Profile: s.profile}
+	if _, err := w.WriteString(text); err != nil {
+		return text
+	}
+	return b.String()
 }

@@ -494,7 +494,7 @@ func (v *LogView) lineText(si int, l model.Line) string {
 		return b.String()
 	}
 	if v.st.Colour {
-		return l.Text
+		return v.st.Downsample(l.Text)
 	}
 	return l.Plain()
 }
