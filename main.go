@@ -258,6 +258,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	defer closeDebug()
+	defer client.Close()
 
 	switch cmd {
 	case "list":

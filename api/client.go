@@ -95,6 +95,10 @@ func WithRetries(n int, backoff time.Duration) Option {
 // giving the 429 to the caller (default 60 s).
 func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
 
+// WithClock replaces the clock the client keeps a 429's block by (tests
+// running on simulated time).
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
 // New returns a client for account, authenticating with a bearer token (or
 // WithAPIKey). The base URL comes from the option, else DefaultBaseURL.
 func New(account, token string, opts ...Option) (*Client, error) {
@@ -125,7 +129,9 @@ func New(account, token string, opts ...Option) (*Client, error) {
 	if c.budget == nil {
 		c.budget = NewBudget(int(CloudflareBudget * DefaultShare))
 	}
-	h := http.Client{}
+	// A transport of its own, so Close can drop its idle connections
+	// without touching anyone else's.
+	h := http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	if c.http != nil {
 		h = *c.http
 	}
@@ -145,6 +151,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	}
 	return nil
 }
+
+// Close drops the client's idle connections (and their goroutines).
+func (c *Client) Close() { c.http.CloseIdleConnections() }
 
 // Account is the account id the client works on.
 func (c *Client) Account() string { return c.account }

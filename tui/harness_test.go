@@ -38,6 +38,7 @@ type harness struct {
 	sim    *sim.Sim
 	clock  *sim.ManualClock
 	client *api.Client
+	server *sim.Server
 	timers []vtimer
 	seq    int
 	quit   bool
@@ -75,12 +76,12 @@ func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = sv.Close() })
-	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)))
+	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)), api.WithClock(clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, sim: s, clock: clock, client: c}
+	h := &harness{t: t, sim: s, clock: clock, client: c, server: sv}
+	t.Cleanup(func() { _ = h.server.Close(); c.Close() })
 	opts.Source = c
 	if opts.Account == "" {
 		opts.Account = "test account"
@@ -223,4 +224,22 @@ func checkFrame(t testing.TB, frame string, w, h int) {
 
 func stepOf(uuid, text string) api.TailStep {
 	return api.TailStep{Tail: api.Tail{UUID: uuid, Lines: 1}, Lines: []model.LogLine{{Time: t0, Text: text}}}
+}
+
+// outage closes the simulator's port: connections are refused until restore.
+func (h *harness) outage() {
+	h.t.Helper()
+	if err := h.server.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// restore listens again on the same address.
+func (h *harness) restore() {
+	h.t.Helper()
+	sv, err := h.sim.Listen(h.server.Addr())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.server = sv
 }

@@ -50,6 +50,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.requests["total"]++
+	s.logRequest(now)
 	// Counted before faults, so a test sees every request a route received.
 	s.requests[routeName(r)]++
 	f, lat := s.pick()
@@ -57,10 +58,14 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if lat > 0 {
-		select {
-		case <-time.After(lat):
-		case <-r.Context().Done():
-			return
+		if sl, ok := s.clock.(Sleeper); ok {
+			sl.Sleep(lat) // a test's clock: the latency passes in its time
+		} else {
+			select {
+			case <-time.After(lat):
+			case <-r.Context().Done():
+				return
+			}
 		}
 	}
 	if !s.authorized(r) {
@@ -112,11 +117,11 @@ func (s *Sim) authorized(r *http.Request) bool {
 // rateLimited counts the request and says how long calls stay blocked (0 when
 // not). Called under s.mu.
 func (s *Sim) rateLimited(now time.Time) time.Duration {
-	if s.opts.RateLimit <= 0 {
-		return 0
-	}
 	if now.Before(s.blocked) {
 		return s.blocked.Sub(now)
+	}
+	if s.opts.RateLimit <= 0 {
+		return 0
 	}
 	cut := now.Add(-5 * time.Minute)
 	i := 0

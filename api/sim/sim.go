@@ -41,6 +41,13 @@ func (c *ManualClock) Now() time.Time {
 	return c.t
 }
 
+// Sleep passes d on the clock: latency in a test's time.
+func (c *ManualClock) Sleep(d time.Duration) { c.Advance(d) }
+
+// Sleeper is a clock that can pass time itself; the simulator's latency
+// uses it instead of real sleeping.
+type Sleeper interface{ Sleep(time.Duration) }
+
 // Advance moves the clock forward.
 func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()
@@ -102,6 +109,40 @@ type Sim struct {
 	blocked  time.Time
 	faults   Faults
 	faultRng *rand.Rand
+	log      []time.Time // when requests arrived, the last maxLog of them
+}
+
+// maxLog bounds the request log: hours of demo must not grow memory.
+const maxLog = 20_000
+
+func (s *Sim) logRequest(now time.Time) {
+	if len(s.log) >= maxLog {
+		s.log = append(s.log[:0], s.log[len(s.log)-maxLog/2:]...)
+	}
+	s.log = append(s.log, now)
+}
+
+// MaxInWindow is the most requests that arrived within any window of
+// length w (among the last logged ones).
+func (s *Sim) MaxInWindow(w time.Duration) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	best, lo := 0, 0
+	for hi := range s.log {
+		for s.log[hi].Sub(s.log[lo]) >= w {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
+}
+
+// Block answers every call with 429 and a Retry-After for d from now, as
+// Cloudflare does once the budget is spent.
+func (s *Sim) Block(d time.Duration) {
+	s.mu.Lock()
+	s.blocked = s.clock.Now().Add(d)
+	s.mu.Unlock()
 }
 
 type worker struct {
