@@ -154,3 +154,121 @@ func TestTerminalWithoutCredentials(t *testing.T) {
 		t.Fatalf("screen:\n%s", scr)
 	}
 }
+
+// startProgram runs the binary against a simulator in tmux; the pane prints
+// "exited=<code>" when the program ends.
+func startProgram(t *testing.T, o sim.Options, extraEnv map[string]string, args string) (*tmuxSession, *sim.Sim, map[string]string, string) {
+	t.Helper()
+	bin := buildBinary(t)
+	s, env := simEnvFor(t, o)
+	env["XDG_CONFIG_HOME"] = t.TempDir()
+	for k, v := range extraEnv {
+		env[k] = v
+	}
+	ts := startTmux(t, 100, 30, env, bin+" "+args+"; echo exited=$?")
+	return ts, s, env, bin
+}
+
+func (s *tmuxSession) format(f string) string {
+	return strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, f))
+}
+
+func TestTerminalKinds(t *testing.T) {
+	needTmux(t)
+	for _, term := range []string{"dumb", "screen", "tmux-256color"} {
+		t.Run(term, func(t *testing.T) {
+			ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, History: 2}, map[string]string{"TERM": term}, "")
+			ts.waitFor("the list under TERM="+term, shows("Builds  4 builds"))
+			ts.keys("q")
+			ts.waitFor("exit", shows("exited=0"))
+		})
+	}
+}
+
+func TestNoColorAndNoAltScreen(t *testing.T) {
+	needTmux(t)
+	ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, History: 2}, map[string]string{"NO_COLOR": "1"}, "--no-alt-screen")
+	ts.waitFor("the list", shows("Builds  4 builds"))
+	if ts.format("#{alternate_on}") != "0" {
+		t.Fatal("--no-alt-screen still switched to the alternate screen")
+	}
+	withEsc := ts.tmux("capture-pane", "-p", "-e", "-t", ts.name)
+	for _, code := range []string{"\x1b[3", "\x1b[9", "\x1b[4", "38;", "48;"} {
+		if strings.Contains(withEsc, code) {
+			t.Fatalf("NO_COLOR screen carries colour %q:\n%q", code, withEsc)
+		}
+	}
+	ts.keys("q")
+	ts.waitFor("exit", shows("exited=0"))
+}
+
+// TestSignalsRestoreTerminal: SIGTERM and SIGHUP end the program and give the
+// terminal back (alternate screen left).
+func TestSignalsRestoreTerminal(t *testing.T) {
+	needTmux(t)
+	for _, sig := range []string{"TERM", "HUP"} {
+		t.Run(sig, func(t *testing.T) {
+			ts, _, _, bin := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, History: 2}, nil, "")
+			ts.waitFor("the list", shows("Builds  4 builds"))
+			if ts.format("#{alternate_on}") != "1" {
+				t.Fatal("not on the alternate screen")
+			}
+			if out, err := exec.Command("pkill", "-"+sig, "-f", "^"+bin).CombinedOutput(); err != nil {
+				t.Fatalf("pkill: %v %s", err, out)
+			}
+			ts.waitFor("exit", shows("exited="))
+			if ts.format("#{alternate_on}") != "0" {
+				t.Fatal("the alternate screen was not left")
+			}
+		})
+	}
+}
+
+// TestCtrlCWhileRequestsHang: every API call hangs for a minute; ctrl+c
+// still ends the program at once.
+func TestCtrlCWhileRequestsHang(t *testing.T) {
+	needTmux(t)
+	ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, Faults: sim.Faults{Latency: time.Minute}}, nil, "")
+	ts.waitFor("the dashboard", shows("loading"))
+	time.Sleep(300 * time.Millisecond) // let the first requests get stuck
+	start := time.Now()
+	ts.keys("C-c")
+	ts.waitFor("exit", shows("exited="))
+	took := time.Since(start)
+	t.Logf("ctrl+c to exit with requests hanging: %v (the measurement includes tmux polling every 100 ms)", took)
+	if took > 2*time.Second {
+		t.Fatalf("quitting took %v", took)
+	}
+}
+
+// TestDebugSessionNeverShowsToken runs a faulted session with --debug and
+// searches every byte written to the terminal and the debug log for the token.
+func TestDebugSessionNeverShowsToken(t *testing.T) {
+	needTmux(t)
+	dir := t.TempDir()
+	debug := filepath.Join(dir, "debug.log")
+	rawOut := filepath.Join(dir, "pane.raw")
+	faults := sim.Faults{Server5xx: 0.3, HTML502: 0.1, Malformed: 0.1, Truncated: 0.05, Reset: 0.05}
+	ts, s, _, _ := startProgram(t, sim.Options{Workers: 3, PushEvery: 2 * time.Second, History: 2, Faults: faults}, nil, "--debug "+debug)
+	ts.tmux("pipe-pane", "-o", "-t", ts.name, "cat >> "+rawOut)
+	ts.waitFor("the list", shows("Builds"))
+	for _, k := range []string{"r", "j", "enter", "?", "Escape", "tab", "c", "Escape", "r"} {
+		ts.keys(k)
+		time.Sleep(200 * time.Millisecond)
+	}
+	ts.waitFor("an error in the status bar", shows("error:"))
+	ts.keys("q")
+	ts.waitFor("exit", shows("exited=0"))
+	for _, f := range []string{debug, rawOut} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(b) == 0 {
+			t.Fatalf("%s is empty: the test would prove nothing", f)
+		}
+		if strings.Contains(string(b), s.Token()) {
+			t.Fatalf("the token appears in %s", f)
+		}
+	}
+}

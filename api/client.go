@@ -296,7 +296,8 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 		if resp.StatusCode < 300 || kind == ErrRequest {
 			kind = ErrBadResponse
 		}
-		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Detail: describeBody(resp, body)}
+		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Detail: describeBody(resp, body),
+			wellFormed: jsonErr == nil && resp.StatusCode < 300}
 		if kind == ErrRateLimited {
 			e.RetryAfter = retryAfter(resp)
 		}
@@ -333,6 +334,8 @@ func describeBody(resp *http.Response, body []byte) string {
 		what = "an empty body"
 	case strings.Contains(ct, "html") || strings.HasPrefix(strings.ToLower(trimmed), "<!doctype") || strings.HasPrefix(trimmed, "<"):
 		what = "an HTML page, not JSON (a proxy or Cloudflare's edge answered)"
+	case json.Valid(body):
+		what = "JSON that is not Cloudflare's envelope (no \"success\" field): is the base URL right?"
 	case strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "["):
 		what = "malformed or truncated JSON"
 	}

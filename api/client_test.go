@@ -367,3 +367,67 @@ func TestDebugLogHasNoToken(t *testing.T) {
 		t.Fatalf("debug log: %q", buf.String())
 	}
 }
+
+// TestBadAnswers: odd but parseable answers decode or fail with a clear
+// error; none panics.
+func TestBadAnswers(t *testing.T) {
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	big := `{"success":true,"errors":[],"messages":[],"result":{"builds":{}},"pad":"` + strings.Repeat("x", 10<<20) + `"}`
+	huge := `{"pad":"` + strings.Repeat("x", 17<<20) + `"}`
+	tests := []struct {
+		name, body string
+		kind       error // nil: no error
+		in         string
+	}{
+		{"result null", `{"success":true,"errors":[],"messages":[],"result":null}`, nil, ""},
+		{"array for object", `{"success":true,"errors":[],"messages":[],"result":[1,2]}`, ErrBadResponse, "unexpected shape"},
+		{"object for array", `{"success":true,"errors":[],"messages":[],"result":{"builds":{"t":[]}}}`, ErrBadResponse, "unexpected shape"},
+		{"10 MB body", big, nil, ""},
+		{"17 MB body", huge, ErrBadResponse, "larger than 16 MB"},
+		{"deeply nested", `{"success":true,"errors":[],"messages":[],"result":` + deep + `}`, ErrBadResponse, ""},
+		{"success missing", `{"result":{}}`, ErrBadResponse, "not Cloudflare's envelope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := fixture(t, 200, nil, tt.body)
+			_, err := c.LatestBuilds(context.Background(), []string{"t"})
+			if tt.kind == nil {
+				if err != nil {
+					t.Fatalf("unexpected error %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.in) {
+				t.Fatalf("err %v, want %v containing %q", err, tt.kind, tt.in)
+			}
+			if len(err.Error()) > 600 {
+				t.Fatalf("error of %d bytes: not one clear line", len(err.Error()))
+			}
+		})
+	}
+}
+
+func TestTransportFailures(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer plain.Close()
+	loop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
+	}))
+	defer loop.Close()
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsSrv.Close()
+	for _, tc := range []struct{ name, base, want string }{
+		{"TLS to a plain server", strings.Replace(plain.URL, "http://", "https://", 1), "cannot reach the API"},
+		{"untrusted certificate", tlsSrv.URL, "certificate"},
+		{"redirect loop", loop.URL, "redirects"},
+		{"refused", "http://127.0.0.1:1", "refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := New("acct", testToken, WithBaseURL(tc.base), WithRetries(1, time.Millisecond))
+			_, err := c.Workers(context.Background())
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), testToken) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
