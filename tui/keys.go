@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // GlobalKeys work in every pane.
@@ -132,7 +134,8 @@ func (k *KeyMap) Rebind(cfg map[string][]string) error {
 			}
 		}
 		b.SetKeys(keys...)
-		b.SetHelp(strings.Join(keys, "/"), b.Help().Desc)
+		// Key names come from a file: shown in help, so sanitized.
+		b.SetHelp(model.SanitizeInline(strings.Join(keys, "/")), b.Help().Desc)
 	}
 	return nil
 }

@@ -303,6 +303,14 @@ func TestEveryScreenSizeFits(t *testing.T) {
 			checkFrame(t, h.view(), w, hh)
 		}
 	}
+	// A resize storm: hundreds of sizes in a row, each frame exact.
+	rng := uint32(7)
+	for i := 0; i < 500; i++ {
+		rng = rng*1664525 + 1013904223
+		w, hh := 10+int(rng>>8)%291, 3+int(rng>>20)%98
+		h.size(w, hh)
+		checkFrame(t, h.view(), w, hh)
+	}
 	// Small screens show one pane; tab switches it.
 	h.size(50, 12)
 	for range 3 {

@@ -134,7 +134,10 @@ func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
 	if err != nil {
 		return err
 	}
-	opts := []tea.ProgramOption{tea.WithContext(ctx)}
+	// Signals come through ctx (main listens for SIGINT, SIGTERM and SIGHUP).
+	// bubbletea's own handler would race it for SIGTERM: if both fire, its
+	// QuitMsg has no reader left and the shutdown waits on it forever.
+	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithoutSignalHandler()}
 	if o.AltScreen {
 		opts = append(opts, tea.WithAltScreen())
 	}
