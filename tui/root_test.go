@@ -381,3 +381,32 @@ func TestErrorText(t *testing.T) {
 		t.Fatalf("escape in %q", s)
 	}
 }
+
+// TestHostileTextInert: escape sequences in commit messages, branch and
+// author names and log lines never reach a frame (colour is off here, so a
+// frame holds no escape at all), in every pane, the dialog and help.
+func TestHostileTextInert(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	hostile := "\x1b]0;T\x07\x1b]52;c;eA==\x07\x1b[2J\x1b[5;5H\x1bP+q\x1b\\\x9b1m\u009b2J\r\x08"
+	h.sim.Inject(sim.Spec{Worker: "auth-service", Branch: "b" + hostile, Author: "a" + hostile,
+		CommitMessage: "title" + hostile + "\n\n[x](javascript:alert(1)) " + hostile,
+		Lines:         []string{"l1" + hostile, hostile, "\x1b[31mred\x1b[0m"}, LineEvery: time.Second, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle)
+	h.keys("g")
+	h.advance(5 * time.Second)
+	for _, size := range [][2]int{{120, 40}, {80, 24}, {40, 12}} {
+		h.size(size[0], size[1])
+		for _, step := range []string{"", "tab", "tab", "tab", "c", "esc", "?", "esc"} {
+			if step != "" {
+				h.keys(step)
+			}
+			frame := h.view()
+			if i := strings.IndexFunc(frame, func(r rune) bool { return r == 0x1b || r == 0x07 || r == 0x08 || r == '\r' || r >= 0x80 && r <= 0x9f }); i >= 0 {
+				t.Fatalf("%v after %q: control %q at %d in frame:\n%q", size, step, frame[i], i, frame)
+			}
+		}
+	}
+	if !strings.Contains(h.view(), "title") {
+		t.Fatal("the hostile build is not on screen: the test proves nothing")
+	}
+}
