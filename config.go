@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -34,7 +35,18 @@ type fileConfig struct {
 	Accounts       map[string]accountConfig `toml:"accounts"`
 	Poll           pollConfig               `toml:"poll"`
 	UI             uiConfig                 `toml:"ui"`
+	Notify         notifyConfig             `toml:"notify"`
 	Keys           map[string][]string      `toml:"keys"`
+}
+
+// notifyConfig: which finished builds notify, and how, per outcome.
+type notifyConfig struct {
+	Builds     string    `toml:"builds"`
+	Success    *[]string `toml:"success"`
+	Fail       *[]string `toml:"fail"`
+	Cancelled  *[]string `toml:"cancelled"`
+	Terminated *[]string `toml:"terminated"`
+	Skipped    *[]string `toml:"skipped"`
 }
 
 type accountConfig struct {
@@ -55,11 +67,12 @@ type pollConfig struct {
 }
 
 type uiConfig struct {
-	Theme    string `toml:"theme"`
-	Glyphs   string `toml:"glyphs"`
-	Time     string `toml:"time"`
-	Timezone string `toml:"timezone"`
-	SaveDir  string `toml:"save_dir"`
+	Theme      string `toml:"theme"`
+	Glyphs     string `toml:"glyphs"`
+	Time       string `toml:"time"`
+	Timezone   string `toml:"timezone"`
+	SaveDir    string `toml:"save_dir"`
+	Hyperlinks string `toml:"hyperlinks"`
 }
 
 // duration reads "2s", "1m30s" from TOML.
@@ -95,6 +108,9 @@ type Config struct {
 	TimeMode      string
 	Timezone      string
 	SaveDir       string
+	Hyperlinks    string
+	Notify        string
+	NotifyBy      map[string][]string
 	Keys          map[string][]string
 	File          string // the file read, or ""
 
@@ -135,9 +151,12 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 		TimeMode:    "relative",
 		Timezone:    "local",
 		SaveDir:     ".",
+		Hyperlinks:  "auto",
+		Notify:      "selected",
+		NotifyBy:    map[string][]string{"*": {"bell", "osc9"}},
 		Sources:     map[string]string{},
 	}
-	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir"} {
+	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels"} {
 		c.Sources[k] = "default"
 	}
 
@@ -246,6 +265,8 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 		choose("ui.glyphs", fc.UI.Glyphs, &c.Glyphs, "unicode", "ascii"),
 		choose("ui.time", fc.UI.Time, &c.TimeMode, "relative", "absolute"),
 		choose("ui.timezone", fc.UI.Timezone, &c.Timezone, "local", "utc"),
+		choose("ui.hyperlinks", fc.UI.Hyperlinks, &c.Hyperlinks, "auto", "on", "off"),
+		choose("notify.builds", fc.Notify.Builds, &c.Notify, "selected", "all", "none"),
 	} {
 		if e != nil {
 			return nil, e
@@ -253,6 +274,19 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 	}
 	if fc.UI.SaveDir != "" {
 		c.SaveDir, c.Sources["ui.save_dir"] = fc.UI.SaveDir, "file"
+	}
+	for outcome, chans := range map[string]*[]string{"success": fc.Notify.Success, "fail": fc.Notify.Fail,
+		"cancelled": fc.Notify.Cancelled, "terminated": fc.Notify.Terminated, "skipped": fc.Notify.Skipped} {
+		if chans == nil {
+			continue
+		}
+		for _, ch := range *chans {
+			if !slices.Contains(tui.NotifyChannels, ch) {
+				return nil, usagef("%s: notify.%s: unknown channel %q (channels: %s)", path, outcome, ch, strings.Join(tui.NotifyChannels, ", "))
+			}
+		}
+		c.NotifyBy[outcome] = *chans
+		c.Sources["notify.channels"] = "file"
 	}
 	if err := tui.ValidateKeys(fc.Keys); err != nil {
 		return nil, usagef("%s: [keys]: %v", path, err)
@@ -397,6 +431,15 @@ func (c *Config) print(w io.Writer) {
 	row("ui.time", c.TimeMode, c.Sources["ui.time"])
 	row("ui.timezone", c.Timezone, c.Sources["ui.timezone"])
 	row("ui.save_dir", c.SaveDir, c.Sources["ui.save_dir"])
+	row("ui.hyperlinks", c.Hyperlinks, c.Sources["ui.hyperlinks"])
+	row("notify.builds", c.Notify, c.Sources["notify.builds"])
+	for _, k := range sortedKeys(c.NotifyBy) {
+		name := "notify." + k
+		if k == "*" {
+			name = "notify.(others)"
+		}
+		row(name, strings.Join(c.NotifyBy[k], ","), c.Sources["notify.channels"])
+	}
 	for _, k := range sortedKeys(c.Keys) {
 		row("keys."+k, strings.Join(c.Keys[k], ","), "file")
 	}

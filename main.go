@@ -383,6 +383,9 @@ func runDashboard(ctx context.Context, client *api.Client, cfg *Config, g global
 		UTC:          cfg.Timezone == "utc",
 		Keys:         cfg.Keys,
 		AltScreen:    !g.noAltScreen,
+		Notify:       cfg.Notify,
+		NotifyBy:     cfg.NotifyBy,
+		Terminal:     tui.DetectTerminal(os.Getenv, cfg.Hyperlinks),
 	})
 }
 

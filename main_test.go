@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,6 +203,8 @@ func TestBadInput(t *testing.T) {
 		{"unreachable", with("CLOUDFLARE_API_BASE_URL", "http://127.0.0.1:1/client/v4"), []string{"list"}, 1, "cannot reach the API"},
 		{"sim bad faults", good, []string{"sim", "--faults", "5xx=2"}, 2, "probability"},
 		{"sim bad cursor", good, []string{"sim", "--cursor", "sideways"}, 2, "--cursor"},
+		{"bad notify channel", good, []string{"--config", write("notify.toml", "[notify]\nfail = [\"siren\"]\n", 0o600), "list"}, 2, "unknown channel"},
+		{"bad hyperlinks", good, []string{"--config", write("links.toml", "[ui]\nhyperlinks = \"maybe\"\n", 0o600), "list"}, 2, "ui.hyperlinks must be one of"},
 	}
 	_ = empty
 	for _, tt := range tests {
@@ -286,5 +289,66 @@ func TestReadmeScreenshotIsGolden(t *testing.T) {
 	}
 	if !strings.Contains(string(readme), "go run . --demo") || !strings.Contains(string(readme), "go test ./...") {
 		t.Fatal("README lost a set-up command")
+	}
+}
+
+// TestEveryConfigKey sets each key of config.example.toml in a file and
+// checks `cfbuilds config` reports it, from the file.
+func TestEveryConfigKey(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ body, want string }{
+		{"[accounts.a]\naccount_id = \"acct-from-file\"\n", "acct-from-file"},
+		{"[accounts.a]\ntoken = \"tok-from-file\"\n", "[redacted]"},
+		{"[accounts.a]\ntoken_command = \"echo tok-from-cmd\"\n", "file (token_command)"},
+		{"[accounts.a]\nemail = \"me@x.dev\"\n", "me@x.dev"},
+		{"[accounts.a]\napi_url = \"https://proxy.example/client/v4\"\n", "https://proxy.example/client/v4"},
+		{"[accounts.a]\napi_url = \"http://10.0.0.1/v4\"\nallow_insecure_http = true\n", "http://10.0.0.1/v4"},
+		{"[accounts.a]\nworkers = [\"w1\", \"w2\"]\n", "w1,w2"},
+		{"default_profile = \"b\"\n[accounts.a]\naccount_id = \"A\"\n[accounts.b]\naccount_id = \"B-acct\"\n", "B-acct"},
+		{"[poll]\nactive = \"7s\"\n", "7s"},
+		{"[poll]\nidle = \"44s\"\n", "44s"},
+		{"[poll]\nlog = \"3s\"\n", "3s"},
+		{"[poll]\nbudget_share = 0.1\n", "0.1"},
+		{"[ui]\ntheme = \"colorblind\"\n", "colorblind"},
+		{"[ui]\nglyphs = \"ascii\"\n", "ascii"},
+		{"[ui]\ntime = \"absolute\"\n", "absolute"},
+		{"[ui]\ntimezone = \"utc\"\n", "utc"},
+		{"[ui]\nsave_dir = \"/tmp/logs\"\n", "/tmp/logs"},
+		{"[ui]\nhyperlinks = \"off\"\n", "off"},
+		{"[notify]\nbuilds = \"all\"\n", "all"},
+		{"[notify]\nfail = [\"osc777\"]\n", "osc777"},
+		{"[keys]\ncancel = [\"x\"]\n", "keys.cancel"},
+	}
+	for i, tt := range tests {
+		path := filepath.Join(dir, fmt.Sprintf("c%d.toml", i))
+		if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCLI(t, map[string]string{"XDG_CONFIG_HOME": dir}, "--config", path, "config")
+		if code != 0 {
+			t.Fatalf("%q: exit %d %s", tt.body, code, errs)
+		}
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if strings.Contains(line, tt.want) && strings.Contains(line, "file") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%q: no line with %q from the file:\n%s", tt.body, tt.want, out)
+		}
+		if strings.Contains(out, "tok-from") {
+			t.Errorf("token printed: %s", out)
+		}
+	}
+}
+
+// TestConfigExampleIsValid: the documented file loads as it is.
+func TestConfigExampleIsValid(t *testing.T) {
+	code, _, errs := runCLI(t, map[string]string{}, "--config", "config.example.toml", "config")
+	// Its token_command names a password manager that is not here: that, and
+	// only that, may fail.
+	if code != 0 && !strings.Contains(errs, "token_command") {
+		t.Fatalf("config.example.toml: exit %d: %s", code, errs)
 	}
 }

@@ -4,6 +4,7 @@
 package model
 
 import (
+	"net/url"
 	"strings"
 	"time"
 )
@@ -230,7 +231,9 @@ func (s State) Bad() bool {
 // Cancellable reports whether the build can still be cancelled.
 func (b Build) Cancellable() bool { return b.Active() }
 
-// DashboardURL is the build's page in the Cloudflare dashboard.
+// DashboardURL is the build's page in the Cloudflare dashboard. Each part is
+// path-escaped: a Worker name cannot smuggle anything into the URL.
 func DashboardURL(accountID, workerName, buildUUID string) string {
-	return "https://dash.cloudflare.com/" + accountID + "/workers/services/view/" + workerName + "/production/builds/" + buildUUID
+	return "https://dash.cloudflare.com/" + url.PathEscape(accountID) + "/workers/services/view/" +
+		url.PathEscape(workerName) + "/production/builds/" + url.PathEscape(buildUUID)
 }

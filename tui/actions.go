@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	osc52 "github.com/aymanbagabas/go-osc52/v2"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -94,25 +93,12 @@ func safeFileName(s string) string {
 	return strings.Trim(b.String(), ".")
 }
 
-// maxCopy caps what OSC 52 sends: some terminals drop larger writes.
-const maxCopy = 100_000
-
 // copyCmd sends text to the clipboard with OSC 52 (through tmux or screen
 // when inside one), which works over SSH.
-func copyCmd(w io.Writer, text, what string) tea.Cmd {
+func copyCmd(w io.Writer, term Terminal, text, what string) tea.Cmd {
+	seq := term.OSC52(text)
 	return func() tea.Msg {
-		_, err := osc52Sequence(text, os.Getenv("TMUX") != "", strings.HasPrefix(os.Getenv("TERM"), "screen")).WriteTo(w)
+		_, err := io.WriteString(w, seq)
 		return copiedMsg{what: what, err: err}
 	}
-}
-
-func osc52Sequence(text string, tmux, screen bool) osc52.Sequence {
-	seq := osc52.New(text).Limit(maxCopy)
-	switch {
-	case tmux:
-		seq = seq.Tmux()
-	case screen:
-		seq = seq.Screen()
-	}
-	return seq
 }

@@ -56,7 +56,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 					s.Inject(sim.Spec{Lines: lines, LineEvery: 20 * time.Millisecond, QueueFor: time.Millisecond})
 				}
 				c, _ := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL))
-				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Clipboard: io.Discard})
+				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Out: io.Discard})
 				out := &countingWriter{}
 				ctx, cancel := context.WithCancel(context.Background())
 				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithContext(ctx))

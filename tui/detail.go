@@ -22,6 +22,7 @@ type Detail struct {
 	offset    int
 	accountID string
 	glamStyle string
+	term      Terminal
 
 	build    model.Build
 	hasBuild bool
@@ -44,6 +45,9 @@ type detailCache struct {
 func NewDetail(st *styles.Styles, accountID, glamStyle string) Detail {
 	return Detail{st: st, accountID: accountID, glamStyle: glamStyle, cache: &detailCache{renderers: map[int]*glamour.TermRenderer{}}}
 }
+
+// SetTerminal says whether URLs can be OSC 8 links.
+func (d *Detail) SetTerminal(t Terminal) { d.term = t }
 
 // SetSize sets the pane's size, title row included.
 func (d *Detail) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
@@ -110,10 +114,6 @@ func (d *Detail) markdown(b model.Build) string {
 	row("Branch", safe(b.Meta.Branch))
 	row("Commit", safe(b.Meta.CommitHash))
 	row("Trigger", safe(b.Meta.Source))
-	if b.PullRequest != nil && b.PullRequest.URL != "" {
-		// The URL is shown as text, so its target is never hidden.
-		row("Pull request", "`"+strings.ReplaceAll(model.SanitizeInline(b.PullRequest.URL), "`", "")+"`")
-	}
 	repo := b.Meta.RepoName
 	if b.Meta.ProviderAccountName != "" && repo != "" {
 		repo = b.Meta.ProviderAccountName + "/" + repo
@@ -130,9 +130,6 @@ func (d *Detail) markdown(b model.Build) string {
 	cmd("Build command", b.Meta.BuildCommand)
 	cmd("Deploy command", b.Meta.DeployCommand)
 	cmd("Root directory", b.Meta.RootDirectory)
-	if b.WorkerName != "" && d.accountID != "" {
-		row("Dashboard", "`"+model.DashboardURL(d.accountID, b.WorkerName, b.UUID)+"`")
-	}
 	row("Build", "`"+model.SanitizeInline(b.UUID)+"`")
 	return md.String()
 }
@@ -169,8 +166,32 @@ func (d *Detail) body(b model.Build, w int) []string {
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " ")
 	}
+	lines = append(lines, d.links(b, w)...)
 	d.cache.key, d.cache.body = key, lines
 	return lines
+}
+
+// links shows the pull request and the dashboard URL in full, outside
+// glamour (which would wrap them at any punctuation): the text is always the
+// URL itself, so its target is never hidden, and where the terminal shows
+// OSC 8 links each of its rows is a link to the whole URL.
+func (d *Detail) links(b model.Build, w int) []string {
+	type link struct{ label, url string }
+	var ls []link
+	if b.PullRequest != nil && b.PullRequest.URL != "" {
+		ls = append(ls, link{"Pull request", model.SanitizeInline(b.PullRequest.URL)})
+	}
+	if b.WorkerName != "" && d.accountID != "" {
+		ls = append(ls, link{"Dashboard", model.DashboardURL(d.accountID, b.WorkerName, b.UUID)})
+	}
+	var out []string
+	for _, l := range ls {
+		out = append(out, "  "+d.st.Muted.Render(l.label))
+		for _, row := range strings.Split(ansi.Hardwrap(l.url, max(w-2, 8), false), "\n") {
+			out = append(out, "  "+d.term.Link(l.url, row))
+		}
+	}
+	return out
 }
 
 // timings is the live part: state, queued/started/finished and durations.

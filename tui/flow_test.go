@@ -35,7 +35,7 @@ func TestFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Clipboard: io.Discard,
+	m, err := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Out: io.Discard,
 		PollActive: 100 * time.Millisecond, PollIdle: 100 * time.Millisecond, PollLog: 100 * time.Millisecond, Settle: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

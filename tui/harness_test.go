@@ -90,8 +90,8 @@ func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	opts.Now = clock.Now
 	opts.Renderer = plainRenderer()
 	opts.UTC = true
-	if opts.Clipboard == nil {
-		opts.Clipboard = io.Discard
+	if opts.Out == nil {
+		opts.Out = io.Discard
 	}
 	m, err := New(opts)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 
 // GlobalKeys work in every pane.
 type GlobalKeys struct {
-	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Open, ActiveOnly, CopyUUID, CopyURL, Back key.Binding
+	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back key.Binding
 }
 
 // NavKeys move a selection or scroll, in the list and in the log.
@@ -55,6 +55,7 @@ func DefaultKeyMap() KeyMap {
 			ActiveOnly: b("a", "active only", "a"),
 			CopyUUID:   b("y", "copy uuid", "y"),
 			CopyURL:    b("Y", "copy URL", "Y"),
+			OpenURL:    b("o", "open in browser", "o"),
 			Back:       b("esc", "back/clear", "esc"),
 		},
 		Nav: NavKeys{
@@ -92,7 +93,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"quit": &k.Global.Quit, "help": &k.Global.Help, "next_pane": &k.Global.NextPane, "prev_pane": &k.Global.PrevPane,
 		"refresh": &k.Global.Refresh, "cancel": &k.Global.Cancel, "open": &k.Global.Open, "active_only": &k.Global.ActiveOnly,
-		"copy_uuid": &k.Global.CopyUUID, "copy_url": &k.Global.CopyURL, "back": &k.Global.Back,
+		"copy_uuid": &k.Global.CopyUUID, "copy_url": &k.Global.CopyURL, "open_url": &k.Global.OpenURL, "back": &k.Global.Back,
 		"up": &k.Nav.Up, "down": &k.Nav.Down, "top": &k.Nav.Top, "bottom": &k.Nav.Bottom,
 		"half_up": &k.Nav.HalfUp, "half_down": &k.Nav.HalfDown, "page_up": &k.Nav.PageUp, "page_down": &k.Nav.PageDown,
 		"search": &k.Log.Search, "next_match": &k.Log.Next, "prev_match": &k.Log.Prev, "only_matches": &k.Log.FilterMatches,
@@ -156,7 +157,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	g, n, l := k.Global, k.Nav, k.Log
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
-		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, k.List.Filter, g.CopyUUID, g.CopyURL, g.Back, g.Help, g.Quit},
+		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, k.List.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.Save, l.Left, l.Right},
 	}
 }

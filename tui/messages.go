@@ -55,10 +55,11 @@ type savedMsg struct {
 	err   error
 }
 
-// copiedMsg says what was copied.
+// copiedMsg says what was copied (or that a URL was opened).
 type copiedMsg struct {
-	what string
-	err  error
+	what   string
+	opened bool
+	err    error
 }
 
 // pollMsg is a tick asking for the next poll of a kind; gen drops ticks armed

@@ -48,6 +48,7 @@ type Model struct {
 	tail      api.Tail
 
 	after    timerFunc // realTimer, or a test's virtual clock
+	term     Terminal
 	clockOn  bool
 	flash    string
 	flashGen int
@@ -129,8 +130,10 @@ func (m *Model) anyActive() bool {
 // grow memory without end.
 const maxPerWorker = 50
 
-// store merges builds and refreshes the list, keeping the selection.
-func (m *Model) store(bs ...model.Build) {
+// store merges builds and refreshes the list, keeping the selection. It
+// returns the notifications for builds it saw finish.
+func (m *Model) store(bs ...model.Build) tea.Cmd {
+	var notes []tea.Cmd
 	for _, b := range bs {
 		if b.UUID == "" {
 			continue
@@ -140,6 +143,9 @@ func (m *Model) store(bs ...model.Build) {
 		}
 		if !b.Active() {
 			m.list.SetCancelling(b.UUID, false)
+		}
+		if old, ok := m.builds[b.UUID]; ok && old.Active() && b.Finished() {
+			notes = append(notes, m.finished(b))
 		}
 		m.builds[b.UUID] = b
 	}
@@ -163,6 +169,7 @@ func (m *Model) store(bs ...model.Build) {
 	if b, ok := m.builds[m.selUUID]; ok {
 		m.detail.SetBuild(b, true)
 	}
+	return tea.Batch(notes...)
 }
 
 // Update routes messages: keys to the focused child, data by type.
@@ -194,9 +201,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmds = append(cmds, m.setFlash(fmt.Sprintf("saved %d lines to %s", msg.lines, msg.path)))
 		}
 	case copiedMsg:
-		if msg.err != nil {
+		switch {
+		case msg.err != nil:
 			cmds = append(cmds, m.setFlash("copy failed: "+errorText(msg.err)))
-		} else {
+		case msg.opened:
+			cmds = append(cmds, m.setFlash("opened the dashboard in your browser"))
+		default:
 			cmds = append(cmds, m.setFlash("copied "+msg.what))
 		}
 	case pollMsg:
@@ -294,7 +304,7 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 		}
 		fresh = append(fresh, b)
 	}
-	m.store(fresh...)
+	cmds = append(cmds, m.store(fresh...))
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
 	cmds = append(cmds, p.arm(pollLatest, m.latestInterval(), m.now, m.after))
@@ -330,8 +340,7 @@ func (m *Model) onHistory(msg historyMsg) tea.Cmd {
 			msg.builds[i].WorkerTag = msg.tag
 		}
 	}
-	m.store(msg.builds...)
-	var cmds []tea.Cmd
+	cmds := []tea.Cmd{m.store(msg.builds...)}
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
 	return tea.Batch(cmds...)
@@ -390,22 +399,23 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		m.log.Append(msg.step.Lines)
 	}
 	m.tail = msg.step.Tail
+	var note tea.Cmd
 	if msg.hasB {
-		m.store(msg.build)
+		note = m.store(msg.build)
 		m.log.SetStart(msg.build.StartedAt())
 	}
 	if msg.err != nil {
 		wait := p.failed(msg.err, m.opts.PollLog, m.now)
 		m.log.SetNote("retrying: " + errorText(msg.err))
-		return p.arm(pollSelected, wait, m.now, m.after)
+		return tea.Batch(note, p.arm(pollSelected, wait, m.now, m.after))
 	}
 	p.succeeded()
 	if m.tail.Done {
 		m.log.SetNote("complete")
-		return nil
+		return note
 	}
 	m.log.SetNote("live")
-	return p.arm(pollSelected, m.opts.PollLog, m.now, m.after)
+	return tea.Batch(note, p.arm(pollSelected, m.opts.PollLog, m.now, m.after))
 }
 
 func (m *Model) startSelected() tea.Cmd {
@@ -543,12 +553,17 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		return *m, tea.Batch(m.setFlash(text), m.selectionMoved(before))
 	case key.Matches(km, g.CopyUUID):
 		if b, ok := m.currentBuild(); ok {
-			return *m, copyCmd(m.opts.Clipboard, b.UUID, "build uuid")
+			return *m, copyCmd(m.opts.Out, m.term, b.UUID, "build uuid")
 		}
 		return *m, nil
 	case key.Matches(km, g.CopyURL):
 		if b, ok := m.currentBuild(); ok {
-			return *m, copyCmd(m.opts.Clipboard, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID), "dashboard URL")
+			return *m, copyCmd(m.opts.Out, m.term, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID), "dashboard URL")
+		}
+		return *m, nil
+	case key.Matches(km, g.OpenURL):
+		if b, ok := m.currentBuild(); ok {
+			return *m, m.openURL(model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID))
 		}
 		return *m, nil
 	case key.Matches(km, g.Open) && m.focus == PaneList:
@@ -591,6 +606,8 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 			m.detail.Scroll(-m.detail.h / 2)
 		case key.Matches(km, n.Top):
 			m.detail.Scroll(-1 << 20)
+		case key.Matches(km, n.Bottom):
+			m.detail.Scroll(1 << 20)
 		}
 		return *m, nil
 	}

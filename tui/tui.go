@@ -49,13 +49,26 @@ type Options struct {
 	UTC          bool
 	Keys         map[string][]string
 	AltScreen    bool
+	// Terminal is what the terminal supports (DetectTerminal).
+	Terminal Terminal
 
-	// For tests: a fixed clock, a renderer without colour, where OSC 52
-	// copies go, and a short settle delay.
-	Now       func() time.Time
-	Renderer  *lipgloss.Renderer
-	Clipboard io.Writer
-	Settle    time.Duration
+	// Notify says which finished builds ring: "selected" (default), "all"
+	// or "none"; NotifyBy maps an outcome ("success", "fail", "cancelled",
+	// "terminated", "skipped", or "*" for any) to channels: "bell",
+	// "osc9", "osc777". Default: bell and OSC 9 for every outcome.
+	Notify   string
+	NotifyBy map[string][]string
+	// Open opens a URL with the system opener (default: xdg-open or open).
+	Open func(url string) error
+
+	// Out is where cfbuilds writes its own sequences (OSC 52, notifications):
+	// the terminal, beside bubbletea's frames (default stderr).
+	Out io.Writer
+
+	// For tests: a fixed clock, a renderer without colour, a short settle.
+	Now      func() time.Time
+	Renderer *lipgloss.Renderer
+	Settle   time.Duration
 }
 
 func (o *Options) defaults() {
@@ -74,8 +87,17 @@ func (o *Options) defaults() {
 	if o.SaveDir == "" {
 		o.SaveDir = "."
 	}
-	if o.Clipboard == nil {
-		o.Clipboard = os.Stderr
+	if o.Out == nil {
+		o.Out = os.Stderr
+	}
+	if o.Notify == "" {
+		o.Notify = "selected"
+	}
+	if o.NotifyBy == nil {
+		o.NotifyBy = map[string][]string{"*": {"bell", "osc9"}}
+	}
+	if o.Open == nil {
+		o.Open = openURL
 	}
 	if o.Settle <= 0 {
 		o.Settle = 150 * time.Millisecond
@@ -116,12 +138,14 @@ func New(o Options) (Model, error) {
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
 		after:       realTimer,
+		term:        o.Terminal,
 	}
 	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
 		m.poll[k] = &poller{}
 	}
 	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)
 	m.detail.SetUTC(o.UTC)
+	m.detail.SetTerminal(o.Terminal)
 	m.log.SetUTC(o.UTC)
 	m.help.ShowAll = true
 	m.setFocus(PaneList)

@@ -1,0 +1,75 @@
+package tui
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNotifyWhenWatchedBuildFinishes(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		notify string
+		by     map[string][]string
+		want   string
+	}{
+		{"default: bell and OSC 9", "", nil, "\a\x1b]9;cfbuilds: api-gateway feature/x: succeeded\x07"},
+		{"per outcome", "selected", map[string][]string{"success": {"osc777"}, "*": {"bell"}}, "\x1b]777;notify;cfbuilds;api-gateway feature/x: succeeded\x07"},
+		{"none", "none", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			h := newHarness(t, quiet(), Options{Notify: tc.notify, NotifyBy: tc.by, Out: &out})
+			h.size(120, 40)
+			selectActive(t, h)
+			h.advance(5 * time.Minute)
+			if got := out.String(); got != tc.want {
+				t.Fatalf("wrote %q, want %q", got, tc.want)
+			}
+			if tc.want != "" && !strings.Contains(h.view(), "succeeded") {
+				t.Fatal("no status line")
+			}
+		})
+	}
+}
+
+func TestCopyAndOpen(t *testing.T) {
+	var out bytes.Buffer
+	var opened []string
+	h := newHarness(t, quiet(), Options{Out: &out, Open: func(u string) error { opened = append(opened, u); return nil }})
+	h.size(120, 40)
+	h.keys("y")
+	b, _ := h.m.currentBuild()
+	if want := h.m.term.OSC52(b.UUID); out.String() != want {
+		t.Fatalf("y wrote %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	h.keys("o")
+	if len(opened) != 1 || !strings.HasPrefix(opened[0], "https://dash.cloudflare.com/") || out.Len() != 0 {
+		t.Fatalf("o locally: opened %v, wrote %q", opened, out.String())
+	}
+	h.m.term.SSH = true
+	h.keys("o")
+	if len(opened) != 1 || !strings.Contains(out.String(), "\x1b]52;c;") || !strings.Contains(h.m.flash, "SSH") {
+		t.Fatalf("o over SSH: opened %v, wrote %q, flash %q", opened, out.String(), h.m.flash)
+	}
+}
+
+func TestDetailLinks(t *testing.T) {
+	h := newHarness(t, quiet(), Options{Terminal: Terminal{Hyperlinks: true}})
+	h.size(200, 60)
+	b, _ := h.m.currentBuild()
+	url := "https://dash.cloudflare.com/" + h.sim.AccountID()
+	h.keys("tab", "G") // the detail pane, scrolled to its end
+	if !strings.Contains(h.view(), "\x1b]8;;"+url) {
+		t.Fatalf("no OSC 8 link to the dashboard for %s:\n%q", b.UUID, h.view())
+	}
+	checkFrame(t, h.view(), 200, 60)
+	h2 := newHarness(t, quiet(), Options{})
+	h2.size(200, 60)
+	h2.keys("tab", "G")
+	if strings.Contains(h2.view(), "\x1b]8;;") || !strings.Contains(h2.view(), url) {
+		t.Fatal("without OSC 8 support the URL must be plain text")
+	}
+}
