@@ -1,7 +1,7 @@
 package tui
 
 import (
-		"net/url"
+	"net/url"
 	"strconv"
 	"strings"
 
