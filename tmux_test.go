@@ -248,7 +248,8 @@ func TestDebugSessionNeverShowsToken(t *testing.T) {
 	dir := t.TempDir()
 	debug := filepath.Join(dir, "debug.log")
 	rawOut := filepath.Join(dir, "pane.raw")
-	faults := sim.Faults{Server5xx: 0.3, HTML502: 0.1, Malformed: 0.1, Truncated: 0.05, Reset: 0.05}
+	// 95% of answers fail: even through the client's retries, errors reach the screen.
+	faults := sim.Faults{Server5xx: 0.5, HTML502: 0.2, Malformed: 0.1, Truncated: 0.1, Reset: 0.05}
 	ts, s, _, _ := startProgram(t, sim.Options{Workers: 3, PushEvery: 2 * time.Second, History: 2, Faults: faults}, nil, "--debug "+debug)
 	ts.tmux("pipe-pane", "-o", "-t", ts.name, "cat >> "+rawOut)
 	ts.waitFor("the list", shows("Builds"))

@@ -97,7 +97,7 @@ func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 
 		Title:            st().Bold(true).Foreground(p.accent),
 		PaneTitle:        st().Foreground(p.muted),
-		PaneTitleFocused: st().Bold(true).Foreground(p.accent).Underline(true),
+		PaneTitleFocused: st().Bold(true).Foreground(p.accent),
 		Selected:         st().Background(p.selBg).Foreground(p.selFg).Bold(true),
 		Header:           st().Bold(true),
 		StatusBar:        st().Background(p.barBg).Foreground(p.barFg),
@@ -237,4 +237,17 @@ func (s *Styles) Downsample(text string) string {
 		return text
 	}
 	return b.String()
+}
+
+// PaneTitleFor renders a pane's title; the focused one carries a mark as
+// well as its colour, so focus shows without colour too.
+func (s *Styles) PaneTitleFor(title string, focused bool) string {
+	if !focused {
+		return s.PaneTitle.Render("  " + title)
+	}
+	mark := "» "
+	if s.ASCII {
+		mark = "> "
+	}
+	return s.PaneTitleFocused.Render(mark + title)
 }

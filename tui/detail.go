@@ -232,11 +232,7 @@ func (d Detail) View() string {
 	if d.h <= 0 || d.w <= 0 {
 		return ""
 	}
-	ts := d.st.PaneTitle
-	if d.focused {
-		ts = d.st.PaneTitleFocused
-	}
-	lines := []string{ts.Render("Detail")}
+	lines := []string{d.st.PaneTitleFor("Detail", d.focused)}
 	if !d.hasBuild {
 		lines = append(lines, d.st.Muted.Render("no build selected"))
 		return fitBlock(lines, d.w, d.h)

@@ -167,3 +167,28 @@ func TestLogViewSafeOutput(t *testing.T) {
 		t.Fatalf("carriage return not resolved: %q", out)
 	}
 }
+
+// TestThemeGolden renders the dashboard in 24-bit colour for each theme, and
+// in the ASCII glyph set, so a change of colour or glyph shows in review.
+func TestThemeGolden(t *testing.T) {
+	for _, theme := range []string{"dark", "light", "high-contrast", "colorblind", "ascii"} {
+		t.Run(theme, func(t *testing.T) {
+			opts := Options{Theme: theme}
+			if theme == "ascii" {
+				opts = Options{ASCII: true}
+			}
+			h := newHarness(t, sim.Options{Workers: 3, PushEvery: -1, History: 3}, opts)
+			if theme != "ascii" {
+				r := colourRenderer()
+				h.m.st = styles.New(r, theme, false)
+				h.m.list.st, h.m.detail.st, h.m.log.st = h.m.st, h.m.st, h.m.st
+			}
+			h.sim.Inject(sim.Spec{Worker: "auth-service", Lines: []string{"\x1b[31mred\x1b[0m", "npm ERR! code 1"}, LineEvery: time.Minute})
+			h.advance(h.m.opts.PollIdle)
+			h.size(80, 24)
+			frame := h.view()
+			checkFrame(t, frame, 80, 24)
+			golden(t, "theme-"+theme, frame)
+		})
+	}
+}

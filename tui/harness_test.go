@@ -243,3 +243,10 @@ func (h *harness) restore() {
 	}
 	h.server = sv
 }
+
+func colourRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	return r
+}

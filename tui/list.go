@@ -356,10 +356,6 @@ func (l BuildList) View() string {
 	if l.h <= 0 || l.w <= 0 {
 		return ""
 	}
-	ts := l.st.PaneTitle
-	if l.focused {
-		ts = l.st.PaneTitleFocused
-	}
 	info := fmt.Sprintf("%d builds", len(l.shown))
 	if !l.filter.Empty() {
 		info += fmt.Sprintf(" matching %q", model.SanitizeInline(l.filter.Query()))
@@ -367,7 +363,7 @@ func (l BuildList) View() string {
 	if l.activeOnly {
 		info += " · active only"
 	}
-	lines := []string{ts.Render("Builds") + l.st.Muted.Render("  "+info)}
+	lines := []string{l.st.PaneTitleFor("Builds", l.focused) + l.st.Muted.Render("  "+info)}
 	if l.h > 1 {
 		lines = append(lines, l.st.Muted.Render("    "+l.layout(headerCells, l.w)))
 	}

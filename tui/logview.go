@@ -685,11 +685,7 @@ func (v *LogView) header() string {
 	if v.title != "" {
 		title += " " + v.title
 	}
-	ts := v.st.PaneTitle
-	if v.focused {
-		ts = v.st.PaneTitleFocused
-	}
-	return ts.Render(title) + v.st.Muted.Render("  "+strings.Join(parts, " · "))
+	return v.st.PaneTitleFor(title, v.focused) + v.st.Muted.Render("  "+strings.Join(parts, " · "))
 }
 
 // View renders exactly h rows of at most w cells.
