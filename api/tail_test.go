@@ -119,7 +119,7 @@ func TestTail(t *testing.T) {
 func TestTailLearnsCursorMode(t *testing.T) {
 	for mode, want := range map[sim.CursorMode]CursorMode{sim.CursorIncremental: CursorIncremental, sim.CursorSnapshot: CursorSnapshot} {
 		c, s, clock := simClient(t, sim.Options{Seed: 6, Cursor: mode, PushEvery: -1})
-		id := s.Inject(sim.Spec{Lines: []string{"a", "b", "c", "d", "e", "f"}, LineEvery: time.Second})
+		id := s.Inject(sim.Spec{Lines: []string{"a", "b", "c", "d", "e", "f"}, LineEvery: time.Second, QueueFor: 100 * time.Millisecond})
 		tail := Tail{UUID: id}
 		for range 8 {
 			clock.Advance(time.Second)

@@ -309,3 +309,46 @@ type wireScript struct {
 	ID  flexString `json:"id"`
 	Tag flexString `json:"tag"`
 }
+
+// flexFloat accepts a number or a numeric string; anything else is 0.
+type flexFloat float64
+
+func (f *flexFloat) UnmarshalJSON(b []byte) error {
+	var n float64
+	if json.Unmarshal(b, &n) == nil {
+		*f = flexFloat(n)
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		if n, err := strconv.ParseFloat(s, 64); err == nil {
+			*f = flexFloat(n)
+		}
+	}
+	return nil
+}
+
+type wireDeployment struct {
+	ID        flexString `json:"id"`
+	CreatedOn flexTime   `json:"created_on"`
+	Source    flexString `json:"source"`
+	Strategy  flexString `json:"strategy"`
+	Versions  []struct {
+		VersionID  flexString `json:"version_id"`
+		Percentage flexFloat  `json:"percentage"`
+	} `json:"versions"`
+	Annotations map[string]flexString `json:"annotations"`
+	AuthorEmail flexString            `json:"author_email"`
+}
+
+func (w wireDeployment) model() model.Deployment {
+	d := model.Deployment{
+		ID: string(w.ID), CreatedOn: w.CreatedOn.value(), Source: string(w.Source), Strategy: string(w.Strategy),
+		Message: string(w.Annotations["workers/message"]), TriggeredBy: string(w.Annotations["workers/triggered_by"]),
+		Author: string(w.AuthorEmail),
+	}
+	for _, v := range w.Versions {
+		d.Versions = append(d.Versions, model.VersionSplit{VersionID: string(v.VersionID), Percentage: float64(v.Percentage)})
+	}
+	return d
+}

@@ -337,7 +337,7 @@ func (s *Sim) serveByVersion(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{}
 	for _, id := range ids {
 		for _, b := range s.builds {
-			if b.versionID == id && !now.Before(b.stopOn) && b.outcome == "success" {
+			if b.versionID == id && !now.Before(b.stopOn) && b.outcome == "success" && !s.undeployed(b.worker) {
 				out[id] = s.buildJSON(b, now)
 			}
 		}
@@ -479,11 +479,8 @@ func (s *Sim) serveCancel(w http.ResponseWriter, id string) {
 		return
 	}
 	b.cancel(now)
+	b.worker.dropDeploy(b)
 	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{
 		"build_uuid": b.uuid, "build_outcome": "cancelled", "stopped_on": ts(now),
 	}, nil)
-}
-
-func (s *Sim) serveDeployments(w http.ResponseWriter, name string) {
-	writeError(w, http.StatusNotFound, 10007, "This Worker has no deployments in the simulator yet: "+name)
 }

@@ -94,6 +94,9 @@ type Options struct {
 	// every call gets 429 with Retry-After for five minutes.
 	RateLimit int
 	Faults    Faults
+	// Undeployed names Workers that were never deployed: their builds make
+	// no versions and no deployments.
+	Undeployed []string
 }
 
 // Sim is a simulated account. Safe for concurrent use.
@@ -151,6 +154,7 @@ type worker struct {
 	rng       *rand.Rand
 	nextPush  time.Time
 	builds    []*build // oldest first
+	deploys   []*deployment
 	created   time.Time
 }
 
@@ -200,6 +204,7 @@ func New(o Options) *Sim {
 			at := now.Add(-time.Duration(h)*7*time.Hour - time.Duration(rng.IntN(3600))*time.Second)
 			s.addBuild(w, s.plan(w, at, false))
 		}
+		s.outsideDeploys(i, w, now)
 		if o.PushEvery > 0 {
 			// The first pushes land within seconds so a demo is alive at once.
 			if i < 2 {
@@ -234,6 +239,7 @@ func (s *Sim) advance(now time.Time) {
 func (s *Sim) addBuild(w *worker, b *build) {
 	w.builds = append(w.builds, b)
 	s.builds[b.uuid] = b
+	s.deployBuild(w, b)
 }
 
 // AccountID is the simulated account's id.
