@@ -63,9 +63,16 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 		return err
 	}
 	if asJSON {
+		live, err := liveShares(ctx, c, builds)
+		if err != nil {
+			return err
+		}
 		items := make([]api.BuildJSON, len(builds))
 		for i, b := range builds {
 			items[i] = api.ToJSON(b)
+			if p, ok := live[b.UUID]; ok {
+				items[i].LivePercentage = &p
+			}
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -282,4 +289,181 @@ func parseFaults(spec string) (sim.Faults, error) {
 // simEnv is what a shell needs to point cfbuilds at a simulator.
 func simEnv(url, account, token string) string {
 	return fmt.Sprintf("export CLOUDFLARE_API_BASE_URL=%s\nexport CLOUDFLARE_ACCOUNT_ID=%s\nexport CLOUDFLARE_API_TOKEN=%s\n", url, account, token)
+}
+
+// liveShares is the traffic each listed build serves now, by build uuid.
+func liveShares(ctx context.Context, c *api.Client, builds []model.Build) (map[string]float64, error) {
+	var workers []model.Worker
+	seen := map[string]bool{}
+	for _, b := range builds {
+		if !seen[b.WorkerTag] {
+			seen[b.WorkerTag] = true
+			workers = append(workers, model.Worker{Name: b.WorkerName, Tag: b.WorkerTag})
+		}
+	}
+	lives, err := c.LiveOf(ctx, workers)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, l := range lives {
+		if cur, ok := l.Current(); ok {
+			for _, v := range cur.Versions {
+				if id := l.BuildOf(v.VersionID); id != "" && v.Percentage > 0 {
+					out[id] += v.Percentage
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// selectWorkers is every Worker, or the one named.
+func selectWorkers(ctx context.Context, c *api.Client, name string) ([]model.Worker, error) {
+	workers, err := c.Workers(ctx)
+	if err != nil || name == "" {
+		return workers, err
+	}
+	var names []string
+	for _, w := range workers {
+		if w.Name == name {
+			return []model.Worker{w}, nil
+		}
+		names = append(names, w.Name)
+	}
+	return nil, fmt.Errorf("no Worker named %q in this account (it has: %s)", name, strings.Join(names, ", "))
+}
+
+// liveJSON is one Worker in `live --json`.
+type liveJSON struct {
+	WorkerName string          `json:"worker_name"`
+	WorkerTag  string          `json:"worker_tag"`
+	Deployment *deploymentJSON `json:"deployment"`
+}
+
+type deploymentJSON struct {
+	ID          string        `json:"id"`
+	CreatedOn   time.Time     `json:"created_on"`
+	Source      string        `json:"source"`
+	Strategy    string        `json:"strategy"`
+	Message     string        `json:"message"`
+	TriggeredBy string        `json:"triggered_by"`
+	AuthorEmail string        `json:"author_email"`
+	Versions    []versionJSON `json:"versions"`
+}
+
+type versionJSON struct {
+	VersionID  string         `json:"version_id"`
+	Percentage float64        `json:"percentage"`
+	Build      *api.BuildJSON `json:"build"` // null: not from a build
+}
+
+// cmdLive prints, per Worker, the deployment serving traffic and the build
+// behind each of its versions.
+func cmdLive(ctx context.Context, c *api.Client, worker string, asJSON bool, out io.Writer) error {
+	workers, err := selectWorkers(ctx, c, worker)
+	if err != nil {
+		return err
+	}
+	lives, err := c.LiveOf(ctx, workers)
+	if err != nil {
+		return err
+	}
+	items := make([]liveJSON, 0, len(lives))
+	for _, l := range lives {
+		item := liveJSON{WorkerName: l.Worker.Name, WorkerTag: l.Worker.Tag}
+		if cur, ok := l.Current(); ok {
+			d := &deploymentJSON{ID: cur.ID, CreatedOn: cur.CreatedOn, Source: cur.Source, Strategy: cur.Strategy,
+				Message: cur.Message, TriggeredBy: cur.TriggeredBy, AuthorEmail: cur.Author}
+			for _, v := range cur.Versions {
+				vj := versionJSON{VersionID: v.VersionID, Percentage: v.Percentage}
+				if b, ok := l.Builds[v.VersionID]; ok {
+					bj := api.ToJSON(b)
+					vj.Build = &bj
+				}
+				d.Versions = append(d.Versions, vj)
+			}
+			item.Deployment = d
+		}
+		items = append(items, item)
+	}
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(items)
+	}
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	for _, it := range items {
+		name := model.SanitizeInline(it.WorkerName)
+		d := it.Deployment
+		if d == nil {
+			fmt.Fprintf(w, "%s  never deployed\n", name)
+			continue
+		}
+		fmt.Fprintf(w, "%s  deployed %s by %s (%s, %s)", name, d.CreatedOn.Local().Format("2006-01-02 15:04"),
+			orDash(model.SanitizeInline(d.AuthorEmail)), orDash(model.SanitizeInline(d.Source)), orDash(model.SanitizeInline(d.TriggeredBy)))
+		if d.Message != "" {
+			fmt.Fprintf(w, ": %q", model.SanitizeInline(d.Message))
+		}
+		fmt.Fprintln(w)
+		for _, v := range d.Versions {
+			fmt.Fprintf(w, "  %5s%%  version %s  ", trimFloat(v.Percentage), model.SanitizeInline(v.VersionID))
+			if v.Build == nil {
+				fmt.Fprintln(w, "not from a build")
+				continue
+			}
+			b := v.Build
+			fmt.Fprintf(w, "build %s  %s %s %q\n", b.BuildUUID, model.SanitizeInline(b.BuildTriggerMetadata.Branch),
+				model.SanitizeInline(shortHash(b.BuildTriggerMetadata.CommitHash)), model.SanitizeInline(firstLine(b.BuildTriggerMetadata.CommitMessage)))
+		}
+	}
+	return nil
+}
+
+// cmdVersion prints the build behind each version id.
+func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, out io.Writer) error {
+	builds, err := c.BuildsByVersion(ctx, ids)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		res := map[string]*api.BuildJSON{}
+		for _, id := range ids {
+			res[id] = nil
+			if b, ok := builds[id]; ok {
+				bj := api.ToJSON(b)
+				res[id] = &bj
+			}
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	names := workerNames(ctx, c)
+	for _, id := range ids {
+		b, ok := builds[id]
+		if !ok {
+			fmt.Fprintf(out, "%s  not from a build\n", model.SanitizeInline(id))
+			continue
+		}
+		fmt.Fprintf(out, "%s  build %s  %s\n", model.SanitizeInline(id), b.UUID, describe(b, names, time.Now()))
+	}
+	return nil
+}
+
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func shortHash(h string) string {
+	if len(h) > 7 {
+		return h[:7]
+	}
+	return h
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }

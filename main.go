@@ -39,6 +39,8 @@ Usage:
                                            a build's log (--follow: until the build stops)
   cfbuilds watch BUILD_UUID                follow until done; exit 0 success or skipped, 1 otherwise
   cfbuilds cancel BUILD_UUID [--yes]       asks on a terminal; refuses without --yes otherwise
+  cfbuilds live [--worker NAME] [--json]   per Worker, the deployment serving traffic and the builds behind it
+  cfbuilds version VERSION_ID... [--json]  the build that made each Worker version
   cfbuilds config                          the configuration in effect and where each value came from
   cfbuilds sim [--addr 127.0.0.1:8787]     serve the simulated API for development (sim --help)
 
@@ -207,11 +209,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 
 	switch cmd {
-	case "", "list", "logs", "watch", "cancel", "config":
+	case "", "list", "logs", "watch", "cancel", "config", "live", "version":
 	case "help":
 		return flag.ErrHelp
 	default:
-		return usagef("unknown command %q (commands: list, logs, watch, cancel, config, sim; see --help)", cmd)
+		return usagef("unknown command %q (commands: list, logs, watch, cancel, live, version, config, sim; see --help)", cmd)
 	}
 
 	var err2 error
@@ -231,6 +233,13 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		err2 = firstErr(only("yes"), wantArgs(1, "a BUILD_UUID"))
 	case "config":
 		err2 = firstErr(only(), wantArgs(0, ""))
+	case "live":
+		err2 = firstErr(only("worker", "json"), wantArgs(0, ""))
+	case "version":
+		err2 = only("json")
+		if len(pos) == 0 {
+			err2 = firstErr(err2, usagef("version needs one or more VERSION_IDs (see cfbuilds --help)"))
+		}
 	}
 	if err2 != nil {
 		return err2
@@ -274,6 +283,10 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return exitCodeOrNil(code)
 	case "cancel":
 		return cmdCancel(ctx, client, pos[0], *yes, isTerminal(stdin), stdin, stdout)
+	case "live":
+		return cmdLive(ctx, client, *worker, *asJSON, stdout)
+	case "version":
+		return cmdVersion(ctx, client, pos, *asJSON, stdout)
 	}
 	return runDashboard(ctx, client, cfg, g, cfg.AccountID)
 }

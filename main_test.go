@@ -352,3 +352,69 @@ func TestConfigExampleIsValid(t *testing.T) {
 		t.Fatalf("config.example.toml: exit %d: %s", code, errs)
 	}
 }
+
+func TestLiveAndVersionCommands(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 21, Undeployed: []string{"marketing-site"}})
+	code, out, errs := runCLI(t, env, "live", "--json")
+	if code != 0 {
+		t.Fatalf("live --json: %d %s", code, errs)
+	}
+	var items []struct {
+		WorkerName string `json:"worker_name"`
+		Deployment *struct {
+			Versions []struct {
+				VersionID  string          `json:"version_id"`
+				Percentage float64         `json:"percentage"`
+				Build      *map[string]any `json:"build"`
+			} `json:"versions"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(out), &items); err != nil || len(items) != 4 {
+		t.Fatalf("live --json: %v\n%s", err, out)
+	}
+	var liveBuild, liveVersion string
+	for _, it := range items {
+		if it.WorkerName == "marketing-site" {
+			if it.Deployment != nil {
+				t.Fatal("a never-deployed Worker has a deployment")
+			}
+			continue
+		}
+		if it.Deployment == nil || len(it.Deployment.Versions) == 0 {
+			t.Fatalf("%s: no deployment", it.WorkerName)
+		}
+		for _, v := range it.Deployment.Versions {
+			if v.Build != nil && v.Percentage == 100 {
+				liveBuild, liveVersion = (*v.Build)["build_uuid"].(string), v.VersionID
+			}
+		}
+	}
+	if liveBuild == "" {
+		t.Fatal("no version at 100% from a build: the test proves nothing")
+	}
+	code, out, _ = runCLI(t, env, "version", liveVersion, "not-a-version")
+	if code != 0 || !strings.Contains(out, liveBuild) || !strings.Contains(out, "not-a-version  not from a build") {
+		t.Fatalf("version: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, env, "list", "--json", "--limit", "50")
+	if code != 0 || !strings.Contains(out, `"live_percentage": 100`) {
+		t.Fatalf("list --json has no live_percentage")
+	}
+	var listed []map[string]any
+	_ = json.Unmarshal([]byte(out), &listed)
+	for _, b := range listed {
+		if b["build_uuid"] == liveBuild && b["live_percentage"] != float64(100) {
+			t.Fatalf("the live build lacks live_percentage: %v", b)
+		}
+		if _, has := b["live_percentage"]; has && b["build_outcome"] != "success" {
+			t.Fatalf("a build that did not succeed claims to serve traffic: %v", b)
+		}
+	}
+	_ = s
+	if code, _, errs := runCLI(t, env, "version"); code != 2 || !strings.Contains(errs, "VERSION_ID") {
+		t.Fatalf("version without ids: %d %s", code, errs)
+	}
+	if code, out, _ := runCLI(t, env, "live"); code != 0 || !strings.Contains(out, "marketing-site  never deployed") {
+		t.Fatalf("live text: %d %s", code, out)
+	}
+}

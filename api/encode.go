@@ -21,6 +21,9 @@ type BuildJSON struct {
 	PullRequest          *PullRequestOut `json:"pull_request"`
 	WorkerName           string          `json:"worker_name"`
 	WorkerTag            string          `json:"worker_tag"`
+	// LivePercentage is the share of traffic the build's version serves
+	// now, present only for builds that serve traffic.
+	LivePercentage *float64 `json:"live_percentage,omitempty"`
 }
 
 // MetaJSON is build_trigger_metadata under its API names.

@@ -107,6 +107,11 @@ func TestContract(t *testing.T) {
 		check(pLogs, "get", "/builds/builds/"+stopped.UUID+"/logs?cursor=%25%25", 400)
 		// Versions of successful builds.
 		check(pVersion, "get", "/builds/builds?version_ids=a,b", 200)
+		v := s.VersionOf(stopped.UUID)
+		byVersion := check(pVersion, "get", "/builds/builds?version_ids=nope,"+v, 200)
+		if got := byVersion["result"].(map[string]any)["builds"].(map[string]any); len(got) != 1 || got[v] == nil {
+			t.Fatalf("builds by version: %v", got)
+		}
 		check(pCancel, "put", "/builds/builds/"+active.UUID+"/cancel", 200)
 		check(pCancel, "put", "/builds/builds/"+active.UUID+"/cancel", 400)
 		check(pCancel, "put", "/builds/builds/00000000-0000-4000-a000-000000000000/cancel", 404)
@@ -188,5 +193,39 @@ func TestLifecycle(t *testing.T) {
 	lines, _ := s.LogText(uuid)
 	if strings.Join(lines, ",") != "a,b,c" {
 		t.Fatalf("log %v", lines)
+	}
+}
+
+// TestDeploymentsShape checks /workers/scripts/{name}/deployments, which the
+// Builds schema does not cover, against API.md's description.
+func TestDeploymentsShape(t *testing.T) {
+	s, _, srv := newTestSim(t, Options{Workers: 4, History: 3, Seed: 3})
+	for _, w := range s.Workers() {
+		_, body, _ := call(t, srv, "GET", "/workers/scripts/"+w[0]+"/deployments", DefaultToken)
+		deps := body["result"].(map[string]any)["deployments"].([]any)
+		if len(deps) == 0 {
+			t.Fatalf("%s has no deployments", w[0])
+		}
+		prev := ""
+		for _, d := range deps {
+			m := d.(map[string]any)
+			created := m["created_on"].(string)
+			if prev != "" && created > prev {
+				t.Fatalf("%s: deployments not newest first", w[0])
+			}
+			prev = created
+			total := 0.0
+			for _, v := range m["versions"].([]any) {
+				vm := v.(map[string]any)
+				total += vm["percentage"].(float64)
+				if vm["version_id"].(string) == "" {
+					t.Fatal("empty version id")
+				}
+			}
+			ann := m["annotations"].(map[string]any)
+			if total != 100 || m["strategy"] != "percentage" || ann["workers/triggered_by"] == nil || m["id"] == "" {
+				t.Fatalf("%s: bad deployment %v", w[0], m)
+			}
+		}
 	}
 }
