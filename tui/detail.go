@@ -26,6 +26,8 @@ type Detail struct {
 
 	build    model.Build
 	hasBuild bool
+	live     string // serving / superseded / never deployed
+	outside  string // the Worker's live version came from outside Builds
 	now      time.Time
 	utc      bool
 
@@ -69,9 +71,16 @@ func (d *Detail) SetBuild(b model.Build, ok bool) {
 	d.build, d.hasBuild = b, ok
 }
 
+// SetLive sets the lines on which build serves traffic.
+func (d *Detail) SetLive(live, outside string) { d.live, d.outside = live, outside }
+
 // Scroll moves the body by n rows.
 func (d *Detail) Scroll(n int) {
-	d.offset = max(min(d.offset+n, len(d.cache.body)-1), 0)
+	if !d.hasBuild {
+		return
+	}
+	body := d.body(d.build, max(d.w-2, 10))
+	d.offset = max(min(d.offset+n, len(body)-1), 0)
 }
 
 // escapeMarkdown makes untrusted text literal: no emphasis, no links, no
@@ -223,6 +232,16 @@ func (d *Detail) timings(b model.Build) []string {
 			run = fmt.Sprintf("  ran %s", formatDuration(b.StoppedOn.Sub(*start)))
 		}
 		lines = append(lines, d.st.Muted.Render("finished ")+at(*b.StoppedOn)+d.st.Muted.Render(run))
+	}
+	if d.live != "" {
+		style := d.st.Muted
+		if strings.HasPrefix(d.live, "serving") {
+			style = d.st.Live
+		}
+		lines = append(lines, d.st.Muted.Render("live     ")+style.Render(d.live))
+	}
+	if d.outside != "" {
+		lines = append(lines, d.st.Warning.Render(d.outside))
 	}
 	return lines
 }

@@ -192,3 +192,48 @@ func TestThemeGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveGolden shows, for each way a build can stand in its Worker's
+// deployments, the list's live marks and the detail's sentence.
+func TestLiveGolden(t *testing.T) {
+	h := newHarness(t, sim.Options{Workers: 5, PushEvery: -1, History: 2, Undeployed: []string{"marketing-site"}}, Options{})
+	one := func(worker string) string {
+		return h.sim.Inject(sim.Spec{Worker: worker, Outcome: "success", Lines: []string{"deploying"}, LineEvery: time.Second, QueueFor: time.Second})
+	}
+	normal := one("api-gateway")
+	oldGradual := one("auth-service")
+	rolledAway := one("image-resizer")
+	outside := one("webhooks")
+	never := one("marketing-site")
+	h.advance(time.Minute)
+	newGradual := one("auth-service")
+	h.advance(time.Minute)
+	h.sim.Deploy(sim.DeploySpec{Worker: "auth-service", Source: "wrangler", TriggeredBy: "deployment", Message: "canary",
+		Versions: []sim.DeployVersion{{BuildUUID: newGradual, Percentage: 10}, {BuildUUID: oldGradual, Percentage: 90}}})
+	h.sim.Deploy(sim.DeploySpec{Worker: "image-resizer", Source: "dash", TriggeredBy: "rollback", Message: "Rollback: errors",
+		Versions: []sim.DeployVersion{{BuildUUID: h.sim.Builds()[len(h.sim.Builds())-1].UUID, Percentage: 100}}})
+	h.sim.Deploy(sim.DeploySpec{Worker: "webhooks", Source: "wrangler", TriggeredBy: "upload", Author: "linus@acme.dev",
+		Message: "hotfix \x1b]0;from laptop\x07", Versions: []sim.DeployVersion{{Percentage: 100}}})
+	h.size(120, 40)
+	h.advance(h.m.opts.PollIdle)
+	cases := []struct{ name, id string }{{"normal", normal}, {"gradual-new", newGradual}, {"gradual-old", oldGradual},
+		{"superseded-by-rollback", rolledAway}, {"outside-builds", outside}, {"never-deployed", never}}
+	for _, c := range cases {
+		name, id := c.name, c.id
+		// Select the build: move the list to it, let the selection settle
+		// and its Worker's deployments arrive.
+		for i := 0; i < h.m.list.Len(); i++ {
+			if h.m.list.shown[i].UUID == id {
+				h.m.list.move(i)
+			}
+		}
+		h.send(settleMsg{gen: h.m.selGen})
+		h.advance(10 * time.Second)
+		if h.m.selUUID != id {
+			t.Fatalf("%s: selected %s, want %s", name, h.m.selUUID, id)
+		}
+		frame := h.view()
+		checkFrame(t, frame, 120, 40)
+		golden(t, "live-"+name, frame)
+	}
+}

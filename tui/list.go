@@ -33,6 +33,7 @@ type BuildList struct {
 	absolute   bool
 	utc        bool
 	cancelling map[string]bool
+	live       map[string]string // build uuid → "live" or "live 10%"
 
 	input      textinput.Model
 	typing     bool
@@ -70,6 +71,9 @@ func (l *BuildList) SetCancelling(uuid string, on bool) {
 		delete(l.cancelling, uuid)
 	}
 }
+
+// SetLive sets the marks of the builds serving traffic.
+func (l *BuildList) SetLive(marks map[string]string) { l.live = marks }
 
 // Cancelling reports whether a cancel is pending for uuid.
 func (l *BuildList) Cancelling(uuid string) bool { return l.cancelling[uuid] }
@@ -285,6 +289,9 @@ func (l *BuildList) cells(b model.Build) rowCells {
 	}
 	if l.cancelling[b.UUID] && b.Active() {
 		c.state = "cancelling" + l.st.Ellipsis()
+	}
+	if mark := l.live[b.UUID]; mark != "" {
+		c.title = "[" + mark + "] " + c.title
 	}
 	if c.trigger == "pull_request" {
 		c.trigger = "PR"

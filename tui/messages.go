@@ -76,10 +76,26 @@ const (
 	pollSelected
 	pollHistory
 	pollWorkers
+	pollDeploys
 )
+
+// allPolls lists every kind of poll.
+var allPolls = []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected, pollDeploys}
+
+// deploysMsg answers a Worker's deployments and the builds behind their versions.
+type deploysMsg struct {
+	tag         string
+	seq         int
+	deployments []model.Deployment
+	byVersion   map[string]model.Build
+	err         error
+}
 
 // settleMsg fires when the selection has stayed put long enough to load.
 type settleMsg struct{ gen int }
+
+// sweepMsg asks for the next Worker of the slow deployments sweep.
+type sweepMsg struct{}
 
 // clockMsg ticks once a second while something runs, for live durations.
 type clockMsg struct{}

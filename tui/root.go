@@ -37,6 +37,10 @@ type Model struct {
 	builds       map[string]model.Build // every known build, by uuid
 	latestByTag  map[string]string      // the latest build uuid seen per Worker
 	historyQueue []string               // Worker tags whose history to fetch
+	deployQueue  []string               // Worker tags whose deployments to read
+	deploys      map[string][]model.Deployment
+	versionOf    map[string]string // version id → the build that made it ("" none)
+	sweep        int               // next Worker of the slow deployments sweep
 	poll         map[pollKind]*poller
 	lastRefresh  time.Time
 
@@ -146,6 +150,10 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		}
 		if old, ok := m.builds[b.UUID]; ok && old.Active() && b.Finished() {
 			notes = append(notes, m.finished(b))
+			if b.Outcome == model.OutcomeSuccess {
+				// A successful build deploys: look at its Worker soon.
+				notes = append(notes, m.queueDeploys(b.WorkerTag, true))
+			}
 		}
 		m.builds[b.UUID] = b
 	}
@@ -166,6 +174,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		kept = append(kept, b)
 	}
 	m.list.SetBuilds(kept)
+	m.refreshLive()
 	if b, ok := m.builds[m.selUUID]; ok {
 		m.detail.SetBuild(b, true)
 	}
@@ -194,6 +203,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.onSelected(msg))
 	case cancelMsg:
 		cmds = append(cmds, m.onCancel(msg))
+	case deploysMsg:
+		cmds = append(cmds, m.onDeploys(msg))
+	case sweepMsg:
+		cmds = append(cmds, m.onSweep())
 	case savedMsg:
 		if msg.err != nil {
 			cmds = append(cmds, m.setFlash("save failed: "+errorText(msg.err)))
@@ -277,7 +290,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	// A fresh start of the latest-builds loop: ticks armed before are void.
 	lp := m.poll[pollLatest]
 	lp.gen++
-	return m.startLatest()
+	return tea.Batch(m.startLatest(), m.armSweep())
 }
 
 func (m *Model) onLatest(msg latestMsg) tea.Cmd {
@@ -370,6 +383,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	m.selUUID = b.UUID
 	m.tail = api.Tail{UUID: b.UUID}
 	m.detail.SetBuild(b, true)
+	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
 	m.log.SetNote("loading" + m.st.Ellipsis())
 	p := m.poll[pollSelected]
@@ -377,7 +391,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	p.gen++
 	p.inFlight = true
 	p.succeeded()
-	return fetchSelected(ctx, m.src, p.seq, m.tail, b.Finished(), false)
+	return tea.Batch(deploys, fetchSelected(ctx, m.src, p.seq, m.tail, b.Finished(), false))
 }
 
 // stopSelection cancels the loaded selection's requests.
@@ -446,6 +460,8 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 		return m.startHistory()
 	case pollSelected:
 		return m.startSelected()
+	case pollDeploys:
+		return m.startDeploys()
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ type Source interface {
 	Step(ctx context.Context, t api.Tail, stopped bool) (api.TailStep, error)
 	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
 	Cancel(ctx context.Context, uuid string) (api.CancelResult, error)
+	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
+	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
 	Budget() *api.Budget
 }
 
@@ -135,12 +137,14 @@ func New(o Options) (Model, error) {
 		help:        help.New(),
 		builds:      map[string]model.Build{},
 		latestByTag: map[string]string{},
+		deploys:     map[string][]model.Deployment{},
+		versionOf:   map[string]string{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
 		after:       realTimer,
 		term:        o.Terminal,
 	}
-	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
+	for _, k := range allPolls {
 		m.poll[k] = &poller{}
 	}
 	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)

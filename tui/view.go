@@ -133,7 +133,7 @@ func (m Model) footerView() string {
 // lastError is the most recent unresolved poll error.
 func (m Model) lastError() (error, *poller) {
 	var last *poller
-	for _, k := range []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected} {
+	for _, k := range allPolls {
 		p := m.poll[k]
 		if p.err != nil && (last == nil || p.errAt.After(last.errAt)) {
 			last = p

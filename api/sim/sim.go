@@ -356,6 +356,13 @@ func (s *Sim) Inject(sp Spec) string {
 	}
 	if sp.Outcome != "" {
 		b.outcome = sp.Outcome
+		// Only a successful build makes a version.
+		switch {
+		case b.outcome != "success":
+			b.versionID = ""
+		case b.versionID == "":
+			b.versionID = uuid(w.rng)
+		}
 	}
 	if sp.QueueFor > 0 {
 		b.initOn = b.created.Add(sp.QueueFor)

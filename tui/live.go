@@ -1,0 +1,219 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// Which build is live: a Worker's deployments are read when one of its
+// builds succeeds, when one of its builds is selected, and otherwise one
+// Worker at a time on a slow sweep, so the budget barely notices.
+
+// sweepEvery is the gap between two Workers of the background sweep, and
+// deployGap the gap between queued reads.
+const (
+	sweepEvery = time.Minute
+	deployGap  = 2 * time.Second
+)
+
+func fetchDeploys(src Source, seq int, tag, name string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		ds, err := src.Deployments(ctx, name)
+		if err != nil {
+			return deploysMsg{tag: tag, seq: seq, err: err}
+		}
+		var ids []string
+		seen := map[string]bool{}
+		for _, d := range ds {
+			for _, v := range d.Versions {
+				if !seen[v.VersionID] {
+					seen[v.VersionID] = true
+					ids = append(ids, v.VersionID)
+				}
+			}
+		}
+		byVersion, err := src.BuildsByVersion(ctx, ids)
+		return deploysMsg{tag: tag, seq: seq, deployments: ds, byVersion: byVersion, err: err}
+	}
+}
+
+// queueDeploys asks for a Worker's deployments; urgent ones go first.
+func (m *Model) queueDeploys(tag string, urgent bool) tea.Cmd {
+	if _, known := m.workerByTag[tag]; !known {
+		return nil
+	}
+	for i, t := range m.deployQueue {
+		if t == tag {
+			if !urgent || i == 0 {
+				return m.startDeploys()
+			}
+			m.deployQueue = append(m.deployQueue[:i], m.deployQueue[i+1:]...)
+			break
+		}
+	}
+	if urgent {
+		m.deployQueue = append([]string{tag}, m.deployQueue...)
+	} else {
+		m.deployQueue = append(m.deployQueue, tag)
+	}
+	return m.startDeploys()
+}
+
+func (m *Model) startDeploys() tea.Cmd {
+	p := m.poll[pollDeploys]
+	if p.inFlight || len(m.deployQueue) == 0 {
+		return nil
+	}
+	tag := m.deployQueue[0]
+	m.deployQueue = m.deployQueue[1:]
+	p.seq++
+	p.inFlight = true
+	return fetchDeploys(m.src, p.seq, tag, m.workerByTag[tag])
+}
+
+// armSweep schedules the next Worker of the slow sweep.
+func (m *Model) armSweep() tea.Cmd {
+	return m.after(sweepEvery, sweepMsg{})
+}
+
+func (m *Model) onSweep() tea.Cmd {
+	if len(m.workers) == 0 {
+		return m.armSweep()
+	}
+	m.sweep %= len(m.workers)
+	tag := m.workers[m.sweep].Tag
+	m.sweep++
+	return tea.Batch(m.queueDeploys(tag, false), m.armSweep())
+}
+
+func (m *Model) onDeploys(msg deploysMsg) tea.Cmd {
+	p := m.poll[pollDeploys]
+	if msg.seq != p.seq {
+		return nil
+	}
+	p.inFlight = false
+	if msg.err != nil {
+		m.deployQueue = append(m.deployQueue, msg.tag)
+		wait := p.failed(msg.err, m.opts.PollIdle, m.now)
+		return p.arm(pollDeploys, wait, m.now, m.after)
+	}
+	p.succeeded()
+	m.deploys[msg.tag] = msg.deployments
+	var builds []model.Build
+	for _, d := range msg.deployments {
+		for _, v := range d.Versions {
+			b, ok := msg.byVersion[v.VersionID]
+			m.versionOf[v.VersionID] = b.UUID
+			if ok {
+				if b.WorkerTag == "" {
+					b.WorkerTag = msg.tag
+				}
+				builds = append(builds, b)
+			}
+		}
+	}
+	cmd := m.store(builds...) // a live build older than the history shows too
+	if len(m.deployQueue) > 0 {
+		return tea.Batch(cmd, p.arm(pollDeploys, deployGap, m.now, m.after))
+	}
+	return cmd
+}
+
+func (m *Model) buildOf(versionID string) string { return m.versionOf[versionID] }
+
+// refreshLive recomputes the live marks of the list and the detail's lines.
+func (m *Model) refreshLive() {
+	marks := map[string]string{}
+	for _, b := range m.builds {
+		ds := m.deploys[b.WorkerTag]
+		if len(ds) == 0 {
+			continue
+		}
+		if l := model.LivenessOf(b.UUID, ds, m.buildOf); l.Live() {
+			mark := "live"
+			if l.Gradual() {
+				mark = "live " + l.PercentText()
+			}
+			marks[b.UUID] = mark
+		}
+	}
+	m.list.SetLive(marks)
+	b, ok := m.builds[m.selUUID]
+	if !ok {
+		b, ok = m.list.Selected()
+	}
+	if !ok {
+		m.detail.SetLive("", "")
+		return
+	}
+	m.detail.SetLive(m.liveLine(b))
+}
+
+// liveLine is the detail's sentence on where the build stands, and a note
+// when the Worker's live version came from outside Builds.
+func (m *Model) liveLine(b model.Build) (string, string) {
+	ds, known := m.deploys[b.WorkerTag]
+	if !known {
+		return "", ""
+	}
+	at := func(t time.Time) string {
+		if m.opts.UTC {
+			return t.UTC().Format("2006-01-02 15:04")
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	name := func(id string) string {
+		if o, ok := m.builds[id]; ok {
+			return fmt.Sprintf("build %s (%s)", o.ShortCommit(), model.SanitizeInline(o.Meta.Branch))
+		}
+		if len(id) > 8 {
+			id = id[:8]
+		}
+		return "version " + model.SanitizeInline(id)
+	}
+	line := ""
+	if b.Finished() {
+		line = model.LivenessOf(b.UUID, ds, m.buildOf).Describe(at, name)
+	}
+	outside := ""
+	if len(ds) > 0 {
+		cur := ds[0]
+		for _, v := range cur.Versions {
+			if v.Percentage > 0 && m.buildOf(v.VersionID) == "" {
+				id := v.VersionID
+				if len(id) > 8 {
+					id = id[:8]
+				}
+				outside = fmt.Sprintf("the Worker serves version %s (%s%%) from outside Builds: %s by %s",
+					model.SanitizeInline(id), trimPct(v.Percentage), model.SanitizeInline(orWord(cur.Source, "unknown source")),
+					model.SanitizeInline(orWord(cur.Author, "unknown author")))
+				if cur.Message != "" {
+					outside += fmt.Sprintf(", %q", model.SanitizeInline(cur.Message))
+				}
+				break
+			}
+		}
+	}
+	return line, outside
+}
+
+func trimPct(p float64) string {
+	if p == float64(int(p)) {
+		return fmt.Sprint(int(p))
+	}
+	return fmt.Sprintf("%.1f", p)
+}
+
+func orWord(s, word string) string {
+	if s == "" {
+		return word
+	}
+	return s
+}
