@@ -418,3 +418,26 @@ func TestLiveAndVersionCommands(t *testing.T) {
 		t.Fatalf("live text: %d %s", code, out)
 	}
 }
+
+// TestCredentialsRefused: a wrong token or account id against the simulator
+// gives one line saying what to do, and exit 1.
+func TestCredentialsRefused(t *testing.T) {
+	_, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	for _, tc := range []struct{ key, value, want string }{
+		{"CLOUDFLARE_API_TOKEN", "not-the-token", "user-scoped API token"},
+		{"CLOUDFLARE_ACCOUNT_ID", "ffffffffffffffffffffffffffffffff", "7003"},
+	} {
+		e := map[string]string{}
+		for k, v := range env {
+			e[k] = v
+		}
+		e[tc.key] = tc.value
+		code, _, errs := runCLI(t, e, "list")
+		if code != 1 || !strings.Contains(errs, tc.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+			t.Errorf("%s=%s: exit %d, %q", tc.key, tc.value, code, errs)
+		}
+		if strings.Contains(errs, "not-the-token") {
+			t.Error("the token is in the error")
+		}
+	}
+}

@@ -2,9 +2,14 @@ package tui
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 func TestNotifyWhenWatchedBuildFinishes(t *testing.T) {
@@ -69,5 +74,50 @@ func TestDetailLinks(t *testing.T) {
 	h2.size(200, 100)
 	if strings.Contains(h2.view(), "\x1b]8;;") || !strings.Contains(h2.view(), url) {
 		t.Fatal("without OSC 8 support the URL must be plain text")
+	}
+}
+
+// TestSaveLog: ctrl+s writes every line, sanitized, with RFC 3339 times, to
+// <worker>-<build>.log; from the store when complete, re-read when not.
+func TestSaveLog(t *testing.T) {
+	for _, complete := range []bool{true, false} {
+		dir := t.TempDir()
+		h := newHarness(t, quiet(), Options{SaveDir: dir})
+		h.size(120, 40)
+		lines := []string{"one \x1b]0;title\x07", "\x1b[32mtwo\x1b[0m", "three"}
+		every := time.Second
+		if !complete {
+			every = 20 * time.Second // still running when saved
+		}
+		id := h.sim.Inject(sim.Spec{Worker: "api-gateway", Lines: lines, LineEvery: every, QueueFor: time.Second})
+		h.advance(h.m.opts.PollIdle + 10*time.Second)
+		h.keys("g", "enter")
+		h.advance(5 * time.Second)
+		if h.m.tail.Done != complete {
+			t.Fatalf("complete=%v but the tail says %v", complete, h.m.tail.Done)
+		}
+		h.keys("ctrl+s")
+		path := filepath.Join(dir, "api-gateway-"+id+".log")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("complete=%v: %v", complete, err)
+		}
+		want, _ := h.sim.LogText(id)
+		got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+		if len(got) != len(want) {
+			t.Fatalf("complete=%v: saved %d lines, the log has %d", complete, len(got), len(want))
+		}
+		for i, line := range got {
+			ts, text, _ := strings.Cut(line, " ")
+			if _, err := time.Parse(time.RFC3339, ts); err != nil {
+				t.Fatalf("line %d: time %q: %v", i, ts, err)
+			}
+			if strings.ContainsRune(text, 0x1b) || text != model.Sanitize(want[i]).Plain() {
+				t.Fatalf("line %d: %q, want %q", i, text, model.Sanitize(want[i]).Plain())
+			}
+		}
+		if !strings.Contains(h.m.flash, path) {
+			t.Fatalf("flash %q does not say where", h.m.flash)
+		}
 	}
 }
