@@ -425,7 +425,7 @@ func TestCredentialsRefused(t *testing.T) {
 	_, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
 	for _, tc := range []struct{ key, value, want string }{
 		{"CLOUDFLARE_API_TOKEN", "not-the-token", "user-scoped API token"},
-		{"CLOUDFLARE_ACCOUNT_ID", "ffffffffffffffffffffffffffffffff", "7003"},
+		{"CLOUDFLARE_ACCOUNT_ID", "ffffffffffffffffffffffffffffffff", "check the account id"},
 	} {
 		e := map[string]string{}
 		for k, v := range env {

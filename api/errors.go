@@ -84,6 +84,7 @@ func (e *Error) HasCode(code int) bool {
 const (
 	codeAuth     = 10000
 	codeNotFound = 12000
+	codeNoRoute  = 7003 // "Could not route to ...": usually a wrong account id
 )
 
 // hintAuth says what to do about an authentication failure.
@@ -104,6 +105,8 @@ func classify(status int, msgs []Message) (error, string) {
 		return ErrUnauthorized, hintAuth
 	case status == 403:
 		return ErrForbidden, "the token lacks a permission this call needs"
+	case has(codeNoRoute):
+		return ErrNotFound, "check the account id (CLOUDFLARE_ACCOUNT_ID or --account): it is the hex id in your dashboard URL"
 	case status == 404, has(codeNotFound):
 		return ErrNotFound, ""
 	case status == 429:
