@@ -133,7 +133,7 @@ func BenchmarkLogViewAppend(b *testing.B) {
 // with the whole log again.
 func BenchmarkViewportAppend(b *testing.B) {
 	loadBenchViews()
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			vp := viewport.New(200, 50)
 			content := joinText(benchRaw[:n])
