@@ -74,15 +74,12 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 				items[i].LivePercentage = &p
 			}
 		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(items)
+		return writeJSON(out, items)
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATE\tWORKER\tBRANCH\tCOMMIT\tMESSAGE\tCREATED\tDURATION\tBUILD")
 	for _, b := range builds {
-		dur := formatDuration(b.Duration(now))
+		dur := model.FormatDuration(b.Duration(now))
 		if b.Status == model.StatusQueued {
 			dur = "-"
 		}
@@ -97,17 +94,6 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 	return tw.Flush()
 }
 
-// formatDuration is "42s", "3m07s", "1h02m".
-func formatDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
 
 // logPrinter writes log lines safely: colour only when wanted.
 type logPrinter struct {
@@ -173,7 +159,7 @@ func describe(b model.Build, names map[string]string, now time.Time) string {
 		name = b.WorkerTag
 	}
 	return fmt.Sprintf("%s on %s at %s (%s, %s)", model.SanitizeInline(name), model.SanitizeInline(b.Meta.Branch),
-		model.SanitizeInline(b.ShortCommit()), b.State(), formatDuration(b.Duration(now)))
+		model.SanitizeInline(b.ShortCommit()), b.State(), model.FormatDuration(b.Duration(now)))
 }
 
 // cmdWatch follows a build until it stops; it returns the exit code.
@@ -388,10 +374,7 @@ func cmdLive(ctx context.Context, c *api.Client, worker string, asJSON bool, out
 		items = append(items, item)
 	}
 	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(items)
+		return writeJSON(out, items)
 	}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
@@ -409,7 +392,7 @@ func cmdLive(ctx context.Context, c *api.Client, worker string, asJSON bool, out
 		}
 		fmt.Fprintln(w)
 		for _, v := range d.Versions {
-			fmt.Fprintf(w, "  %5s%%  version %s  ", trimFloat(v.Percentage), model.SanitizeInline(v.VersionID))
+			fmt.Fprintf(w, "  %5s%%  version %s  ", model.FormatPercent(v.Percentage), model.SanitizeInline(v.VersionID))
 			if v.Build == nil {
 				fmt.Fprintln(w, "not from a build")
 				continue
@@ -437,10 +420,7 @@ func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, o
 				res[id] = &bj
 			}
 		}
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
+		return writeJSON(out, res)
 	}
 	names := workerNames(ctx, c)
 	for _, id := range ids {
@@ -454,7 +434,6 @@ func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, o
 	return nil
 }
 
-func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func shortHash(h string) string {
 	if len(h) > 7 {
@@ -466,4 +445,12 @@ func shortHash(h string) string {
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
+}
+
+// writeJSON prints v as indented JSON, with <, > and & left readable.
+func writeJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

@@ -4,6 +4,7 @@
 package model
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -236,4 +237,16 @@ func (b Build) Cancellable() bool { return b.Active() }
 func DashboardURL(accountID, workerName, buildUUID string) string {
 	return "https://dash.cloudflare.com/" + url.PathEscape(accountID) + "/workers/services/view/" +
 		url.PathEscape(workerName) + "/production/builds/" + url.PathEscape(buildUUID)
+}
+
+// FormatDuration is a short duration: "42s", "3m07s", "1h02m".
+func FormatDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }

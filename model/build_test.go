@@ -109,3 +109,11 @@ func TestStore(t *testing.T) {
 		t.Fatalf("clamped Lines: %d", len(got))
 	}
 }
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0s", 42 * time.Second: "42s", 187 * time.Second: "3m07s", 62 * time.Minute: "1h02m", 1499 * time.Millisecond: "1s"} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
+	}
+}

@@ -70,6 +70,9 @@ func (l Liveness) Describe(at func(time.Time) string, name func(string) string) 
 	return "never deployed"
 }
 
+// FormatPercent is a share without needless decimals: "100", "12.5".
+func FormatPercent(p float64) string { return pct(p) }
+
 func pct(p float64) string {
 	if p == float64(int(p)) {
 		return fmt.Sprintf("%d", int(p))

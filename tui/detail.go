@@ -206,7 +206,7 @@ func (d *Detail) links(b model.Build, w int) []string {
 // timings is the live part: state, queued/started/finished and durations.
 func (d *Detail) timings(b model.Build) []string {
 	state := b.State()
-	head := d.st.ForState(state).Render(d.st.Glyph(state)+" "+string(state)) + d.st.Muted.Render("  "+formatDuration(b.Duration(d.now)))
+	head := d.st.ForState(state).Render(d.st.Glyph(state)+" "+string(state)) + d.st.Muted.Render("  "+model.FormatDuration(b.Duration(d.now)))
 	at := func(t time.Time) string {
 		if d.utc {
 			t = t.UTC()
@@ -224,12 +224,12 @@ func (d *Detail) timings(b model.Build) []string {
 		start = b.InitializingOn
 	}
 	if start != nil {
-		lines = append(lines, d.st.Muted.Render("started  ")+at(*start)+d.st.Muted.Render(fmt.Sprintf("  after %s queued", formatDuration(start.Sub(b.CreatedOn)))))
+		lines = append(lines, d.st.Muted.Render("started  ")+at(*start)+d.st.Muted.Render(fmt.Sprintf("  after %s queued", model.FormatDuration(start.Sub(b.CreatedOn)))))
 	}
 	if b.StoppedOn != nil {
 		run := ""
 		if start != nil {
-			run = fmt.Sprintf("  ran %s", formatDuration(b.StoppedOn.Sub(*start)))
+			run = fmt.Sprintf("  ran %s", model.FormatDuration(b.StoppedOn.Sub(*start)))
 		}
 		lines = append(lines, d.st.Muted.Render("finished ")+at(*b.StoppedOn)+d.st.Muted.Render(run))
 	}

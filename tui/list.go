@@ -285,7 +285,7 @@ func (l *BuildList) cells(b model.Build) rowCells {
 		title:   model.SanitizeInline(b.CommitTitle()),
 		trigger: model.SanitizeInline(b.Meta.Source),
 		created: l.relTime(b.CreatedOn),
-		dur:     formatDuration(b.Duration(l.now)),
+		dur:     model.FormatDuration(b.Duration(l.now)),
 	}
 	if l.cancelling[b.UUID] && b.Active() {
 		c.state = "cancelling" + l.st.Ellipsis()
@@ -395,14 +395,3 @@ func (l BuildList) View() string {
 	return fitBlock(lines, l.w, l.h)
 }
 
-// formatDuration is "42s", "3m07s", "1h02m".
-func formatDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}

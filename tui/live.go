@@ -192,7 +192,7 @@ func (m *Model) liveLine(b model.Build) (string, string) {
 					id = id[:8]
 				}
 				outside = fmt.Sprintf("the Worker serves version %s (%s%%) from outside Builds: %s by %s",
-					model.SanitizeInline(id), trimPct(v.Percentage), model.SanitizeInline(orWord(cur.Source, "unknown source")),
+					model.SanitizeInline(id), model.FormatPercent(v.Percentage), model.SanitizeInline(orWord(cur.Source, "unknown source")),
 					model.SanitizeInline(orWord(cur.Author, "unknown author")))
 				if cur.Message != "" {
 					outside += fmt.Sprintf(", %q", model.SanitizeInline(cur.Message))
@@ -204,12 +204,6 @@ func (m *Model) liveLine(b model.Build) (string, string) {
 	return line, outside
 }
 
-func trimPct(p float64) string {
-	if p == float64(int(p)) {
-		return fmt.Sprint(int(p))
-	}
-	return fmt.Sprintf("%.1f", p)
-}
 
 func orWord(s, word string) string {
 	if s == "" {

@@ -159,7 +159,7 @@ func (m Model) dialogView() string {
 		"Worker   " + model.SanitizeInline(b.WorkerName),
 		"Branch   " + model.SanitizeInline(b.Meta.Branch),
 		"Commit   " + model.SanitizeInline(b.ShortCommit()) + " " + truncate(model.SanitizeInline(b.CommitTitle()), 40, m.st.Ellipsis()),
-		"Elapsed  " + formatDuration(b.Duration(m.now)) + " (" + string(b.State()) + ")",
+		"Elapsed  " + model.FormatDuration(b.Duration(m.now)) + " (" + string(b.State()) + ")",
 		"",
 	}
 	if d.sent {
