@@ -94,7 +94,6 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 	return tw.Flush()
 }
 
-
 // logPrinter writes log lines safely: colour only when wanted.
 type logPrinter struct {
 	out        io.Writer
@@ -433,7 +432,6 @@ func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, o
 	}
 	return nil
 }
-
 
 func shortHash(h string) string {
 	if len(h) > 7 {

@@ -394,4 +394,3 @@ func (l BuildList) View() string {
 	}
 	return fitBlock(lines, l.w, l.h)
 }
-

@@ -204,7 +204,6 @@ func (m *Model) liveLine(b model.Build) (string, string) {
 	return line, outside
 }
 
-
 func orWord(s, word string) string {
 	if s == "" {
 		return word
