@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -154,9 +153,6 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 
 // Close drops the client's idle connections (and their goroutines).
 func (c *Client) Close() { c.http.CloseIdleConnections() }
-
-// Account is the account id the client works on.
-func (c *Client) Account() string { return c.account }
 
 // Budget is the client's request budget.
 func (c *Client) Budget() *Budget { return c.budget }
@@ -385,13 +381,6 @@ func (e *retriedError) Error() string {
 	return fmt.Sprintf("%v (tried %d times; the API or the network is failing, try again later)", e.err, e.attempts)
 }
 func (e *retriedError) Unwrap() error { return e.err }
-
-// IsNetwork reports whether err is a failure to reach the API.
-func IsNetwork(err error) bool {
-	var ne *netError
-	var oe *net.OpError
-	return errors.As(err, &ne) || errors.As(err, &oe)
-}
 
 // scrub removes the credentials from an error's text, however it got there.
 func (c *Client) scrub(err error) error {

@@ -224,11 +224,6 @@ func (b Build) State() State {
 	return State(b.Status)
 }
 
-// Bad reports whether the state is a failure a user should notice.
-func (s State) Bad() bool {
-	return s == StateFailed || s == StateTerminated
-}
-
 // Cancellable reports whether the build can still be cancelled.
 func (b Build) Cancellable() bool { return b.Active() }
 

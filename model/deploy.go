@@ -24,16 +24,6 @@ type Deployment struct {
 	Author      string
 }
 
-// Share is the percentage of traffic the deployment gives version id (0 if none).
-func (d Deployment) Share(versionID string) float64 {
-	for _, v := range d.Versions {
-		if v.VersionID == versionID {
-			return v.Percentage
-		}
-	}
-	return 0
-}
-
 // Liveness is where a build's version stands in its Worker's deployments.
 type Liveness struct {
 	// Percentage of traffic the build serves now (0: not serving).

@@ -26,7 +26,7 @@ type Styles struct {
 	profile colorprofile.Profile
 
 	Success, Failure, Running, Queued, Muted, Accent, Warning lipgloss.Style
-	Title, PaneTitle, PaneTitleFocused, Selected, Header      lipgloss.Style
+	Title, PaneTitle, PaneTitleFocused, Selected              lipgloss.Style
 	StatusBar, Error, Match, CurrentMatch, ErrorLine, Gutter  lipgloss.Style
 	Dialog, Key                                               lipgloss.Style
 	Live                                                      lipgloss.Style
@@ -99,7 +99,6 @@ func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 		PaneTitle:        st().Foreground(p.muted),
 		PaneTitleFocused: st().Bold(true).Foreground(p.accent),
 		Selected:         st().Background(p.selBg).Foreground(p.selFg).Bold(true),
-		Header:           st().Bold(true),
 		StatusBar:        st().Background(p.barBg).Foreground(p.barFg),
 		Error:            st().Foreground(p.failure).Bold(true),
 		Match:            st().Reverse(true),

@@ -17,11 +17,6 @@ type Faults struct {
 	Truncated    float64 // the body stops half way
 }
 
-// Any reports whether any fault is enabled.
-func (f Faults) Any() bool {
-	return f.Latency > 0 || f.Server5xx+f.HTML502+f.Malformed+f.SuccessFalse+f.Reset+f.Truncated > 0
-}
-
 type fault int
 
 const (
