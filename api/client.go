@@ -177,7 +177,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	u.RawQuery = query.Encode()
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		info, err, retryIn := c.once(ctx, method, path, u.String(), out)
+		info, retryIn, err := c.once(ctx, method, path, u.String(), out)
 		if err == nil {
 			return info, nil
 		}
@@ -200,7 +200,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // once makes one attempt. retryIn < 0 means do not retry; 0 means retry after
 // the usual backoff; > 0 means retry after exactly that (Retry-After).
-func (c *Client) once(ctx context.Context, method, path, rawURL string, out any) (*ResultInfo, error, time.Duration) {
+func (c *Client) once(ctx context.Context, method, path, rawURL string, out any) (*ResultInfo, time.Duration, error) {
 	c.mu.Lock()
 	blocked := c.blockedUntil
 	c.mu.Unlock()
@@ -208,18 +208,18 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 		err := &Error{Kind: ErrRateLimited, Method: method, Path: path, Status: http.StatusTooManyRequests, RetryAfter: wait,
 			Detail: "not sent: Cloudflare blocks every call for a while after a 429"}
 		if wait <= c.maxWait {
-			return nil, err, wait
+			return nil, wait, err
 		}
-		return nil, err, -1
+		return nil, -1, err
 	}
 	if err := c.budget.Wait(ctx); err != nil {
-		return nil, fmt.Errorf("wait for the request budget: %w", err), -1
+		return nil, -1, fmt.Errorf("wait for the request budget: %w", err)
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, method, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err)), -1
+		return nil, -1, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err))
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
@@ -234,26 +234,26 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 	if err != nil {
 		c.logf("%s %s: %v (%s)", method, path, c.scrub(err), c.now().Sub(start).Round(time.Millisecond))
 		if ctx.Err() != nil {
-			return nil, ctx.Err(), -1
+			return nil, -1, ctx.Err()
 		}
-		return nil, &netError{method: method, path: path, err: c.scrub(err)}, 0
+		return nil, 0, &netError{method: method, path: path, err: c.scrub(err)}
 	}
 	defer resp.Body.Close()
 	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	c.logf("%s %s: HTTP %d, %d bytes (%s)", method, path, resp.StatusCode, len(body), c.now().Sub(start).Round(time.Millisecond))
 	if rerr != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err(), -1
+			return nil, -1, ctx.Err()
 		}
-		return nil, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}, 0
+		return nil, 0, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}
 	}
 	if len(body) > maxBody {
-		return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
-			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}, -1
+		return nil, -1, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
+			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}
 	}
 	info, apiErr := c.decode(method, path, resp, body, out)
 	if apiErr == nil {
-		return info, nil, 0
+		return info, 0, nil
 	}
 	// A server may echo what it was sent; the token must not come back out.
 	apiErr.Detail = Scrub(apiErr.Detail, c.token, c.key)
@@ -266,21 +266,21 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 		c.blockedUntil = c.now().Add(apiErr.RetryAfter)
 		c.mu.Unlock()
 		if apiErr.RetryAfter <= c.maxWait {
-			return nil, apiErr, apiErr.RetryAfter
+			return nil, apiErr.RetryAfter, apiErr
 		}
-		return nil, apiErr, -1
+		return nil, -1, apiErr
 	case ErrServer:
-		return nil, apiErr, 0
+		return nil, 0, apiErr
 	case ErrBadResponse:
 		// A garbled or truncated body is usually a proxy or a dropped
 		// connection: worth another try for a GET. A well-formed envelope
 		// whose result has the wrong shape will not change.
 		if apiErr.wellFormed {
-			return nil, apiErr, -1
+			return nil, -1, apiErr
 		}
-		return nil, apiErr, 0
+		return nil, 0, apiErr
 	}
-	return nil, apiErr, -1
+	return nil, -1, apiErr
 }
 
 // decode reads the envelope. Both a non-2xx status and success:false are errors.
