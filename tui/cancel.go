@@ -1,0 +1,83 @@
+package tui
+
+// Cancelling a build: the dialog, the one PUT, and what its answer changes.
+
+import (
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+type cancelDialog struct {
+	build model.Build
+	err   string
+	sent  bool
+}
+
+// Init discovers the Workers.
+
+func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
+	if msg.err != nil {
+		m.list.SetCancelling(msg.uuid, false)
+		text := "cancel failed: " + errorText(msg.err)
+		if m.dialog != nil && m.dialog.build.UUID == msg.uuid {
+			m.dialog.err = text
+			m.dialog.sent = false
+		}
+		return m.setFlash(text)
+	}
+	if m.dialog != nil && m.dialog.build.UUID == msg.uuid {
+		m.dialog = nil
+	}
+	// The row says "cancelling…" until a poll brings the real outcome: poll now.
+	lp := m.poll[pollLatest]
+	lp.gen++
+	var cmds []tea.Cmd
+	cmds = append(cmds, m.setFlash("cancel requested"), m.startLatest())
+	if msg.uuid == m.selUUID {
+		sp := m.poll[pollSelected]
+		sp.gen++
+		cmds = append(cmds, m.startSelected())
+	}
+	return tea.Batch(cmds...)
+}
+
+// refresh rediscovers Workers and polls everything now.
+
+func (m *Model) openCancel() tea.Cmd {
+	b, ok := m.list.Selected()
+	if m.focus != PaneList {
+		b, ok = m.currentBuild()
+	}
+	switch {
+	case !ok:
+		return m.setFlash("no build selected")
+	case m.opts.ReadOnly:
+		return m.setFlash("read-only: cancel is disabled (started with --read-only)")
+	case !b.Cancellable():
+		return m.setFlash(fmt.Sprintf("this build has stopped (%s): it cannot be cancelled", b.State()))
+	case m.list.Cancelling(b.UUID):
+		return m.setFlash("a cancel is already on its way")
+	}
+	m.dialog = &cancelDialog{build: b}
+	return nil
+}
+
+// dialogKey: y confirms (one PUT); anything else aborts.
+
+func (m *Model) dialogKey(km tea.KeyMsg) tea.Cmd {
+	d := m.dialog
+	if d.sent {
+		return nil // waiting for the answer; nothing is sent twice
+	}
+	if km.String() == "y" || km.String() == "Y" {
+		d.sent = true
+		d.err = ""
+		m.list.SetCancelling(d.build.UUID, true)
+		return cancelBuild(m.src, d.build.UUID)
+	}
+	m.dialog = nil
+	return m.setFlash("not cancelled")
+}

@@ -1,0 +1,262 @@
+package tui
+
+// The data side of the root model: discovering Workers, polling the latest
+// builds and histories, and merging what arrives.
+
+import (
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func (m *Model) startWorkers() tea.Cmd {
+	p := m.poll[pollWorkers]
+	if p.inFlight {
+		return nil
+	}
+	p.seq++
+	p.inFlight = true
+	return fetchWorkers(m.src, p.seq)
+}
+
+func (m *Model) tags() []string {
+	out := make([]string, len(m.workers))
+	for i, w := range m.workers {
+		out[i] = w.Tag
+	}
+	return out
+}
+
+func (m *Model) startLatest() tea.Cmd {
+	p := m.poll[pollLatest]
+	if p.inFlight || len(m.workers) == 0 {
+		return nil
+	}
+	p.seq++
+	p.inFlight = true
+	return fetchLatest(m.src, p.seq, m.tags())
+}
+
+func (m *Model) startHistory() tea.Cmd {
+	p := m.poll[pollHistory]
+	if p.inFlight || len(m.historyQueue) == 0 {
+		return nil
+	}
+	tag := m.historyQueue[0]
+	m.historyQueue = m.historyQueue[1:]
+	p.seq++
+	p.inFlight = true
+	return fetchHistory(m.src, p.seq, tag)
+}
+
+func (m *Model) queueHistory(tag string) {
+	for _, t := range m.historyQueue {
+		if t == tag {
+			return
+		}
+	}
+	m.historyQueue = append(m.historyQueue, tag)
+}
+
+// anyActive reports whether any known build is queued or running.
+
+func (m *Model) anyActive() bool {
+	for _, b := range m.builds {
+		if b.Active() {
+			return true
+		}
+	}
+	return false
+}
+
+// maxPerWorker bounds the builds kept per Worker, so hours of pushes cannot
+// grow memory without end.
+
+const maxPerWorker = 50
+
+// store merges builds and refreshes the list, keeping the selection. It
+// returns the notifications for builds it saw finish.
+
+func (m *Model) store(bs ...model.Build) tea.Cmd {
+	var notes []tea.Cmd
+	for _, b := range bs {
+		if b.UUID == "" {
+			continue
+		}
+		if name, ok := m.workerByTag[b.WorkerTag]; ok {
+			b.WorkerName = name
+		}
+		if !b.Active() {
+			m.list.SetCancelling(b.UUID, false)
+		}
+		if old, ok := m.builds[b.UUID]; ok && old.Active() && b.Finished() {
+			notes = append(notes, m.finished(b))
+			if b.Outcome == model.OutcomeSuccess {
+				// A successful build deploys: look at its Worker soon.
+				notes = append(notes, m.queueDeploys(b.WorkerTag, true))
+			}
+		}
+		m.builds[b.UUID] = b
+	}
+	all := make([]model.Build, 0, len(m.builds))
+	for _, b := range m.builds {
+		all = append(all, b)
+	}
+	api.SortNewestFirst(all)
+	// Trim each Worker to its newest maxPerWorker (never the selection).
+	count := map[string]int{}
+	kept := all[:0]
+	for _, b := range all {
+		count[b.WorkerTag]++
+		if count[b.WorkerTag] > maxPerWorker && b.UUID != m.selUUID {
+			delete(m.builds, b.UUID)
+			continue
+		}
+		kept = append(kept, b)
+	}
+	m.list.SetBuilds(kept)
+	m.refreshLive()
+	if b, ok := m.builds[m.selUUID]; ok {
+		m.detail.SetBuild(b, true)
+	}
+	return tea.Batch(notes...)
+}
+
+// Update routes messages: keys to the focused child, data by type.
+
+func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
+	p := m.poll[pollWorkers]
+	if msg.seq != p.seq {
+		return nil
+	}
+	p.inFlight = false
+	if msg.err != nil {
+		wait := p.failed(msg.err, m.opts.PollActive, m.now)
+		return p.arm(pollWorkers, wait, m.now, m.after)
+	}
+	p.succeeded()
+	ws := msg.workers
+	if len(m.opts.OnlyWorkers) > 0 {
+		want := map[string]bool{}
+		for _, n := range m.opts.OnlyWorkers {
+			want[n] = true
+		}
+		kept := ws[:0:0]
+		for _, w := range ws {
+			if want[w.Name] {
+				kept = append(kept, w)
+			}
+		}
+		ws = kept
+	}
+	m.workers = ws
+	m.workerByTag = map[string]string{}
+	for _, w := range ws {
+		m.workerByTag[w.Tag] = w.Name
+	}
+	// A fresh start of the latest-builds loop: ticks armed before are void.
+	lp := m.poll[pollLatest]
+	lp.gen++
+	return tea.Batch(m.startLatest(), m.armSweep())
+}
+
+func (m *Model) onLatest(msg latestMsg) tea.Cmd {
+	p := m.poll[pollLatest]
+	if msg.seq != p.seq {
+		return nil // an older poll
+	}
+	p.inFlight = false
+	if msg.err != nil {
+		wait := p.failed(msg.err, m.opts.PollActive, m.now)
+		return p.arm(pollLatest, wait, m.now, m.after)
+	}
+	p.succeeded()
+	m.lastRefresh = m.now
+	var cmds []tea.Cmd
+	var fresh []model.Build
+	for tag, b := range msg.builds {
+		if b.WorkerTag == "" {
+			b.WorkerTag = tag
+		}
+		if m.latestByTag[tag] != b.UUID {
+			m.latestByTag[tag] = b.UUID
+			m.queueHistory(tag)
+		}
+		fresh = append(fresh, b)
+	}
+	cmds = append(cmds, m.store(fresh...))
+	m.syncSelection(&cmds)
+	cmds = append(cmds, m.startHistory())
+	cmds = append(cmds, p.arm(pollLatest, m.latestInterval(), m.now, m.after))
+	return tea.Batch(cmds...)
+}
+
+// latestInterval is the wait before the next latest-builds poll. One poll
+// costs a call per 20 Workers, so the wait grows with the calls: while
+// builds are active the poll spends one call per PollActive, about 20 a
+// minute at the default, whatever the number of Workers.
+
+func (m *Model) latestInterval() time.Duration {
+	if !m.anyActive() {
+		return m.opts.PollIdle
+	}
+	calls := (len(m.workers) + 19) / 20
+	return m.opts.PollActive * time.Duration(max(calls, 1))
+}
+
+func (m *Model) onHistory(msg historyMsg) tea.Cmd {
+	p := m.poll[pollHistory]
+	if msg.seq != p.seq {
+		return nil
+	}
+	p.inFlight = false
+	if msg.err != nil {
+		m.queueHistory(msg.tag)
+		wait := p.failed(msg.err, m.opts.PollActive, m.now)
+		return p.arm(pollHistory, wait, m.now, m.after)
+	}
+	p.succeeded()
+	for i := range msg.builds {
+		if msg.builds[i].WorkerTag == "" {
+			msg.builds[i].WorkerTag = msg.tag
+		}
+	}
+	cmds := []tea.Cmd{m.store(msg.builds...)}
+	m.syncSelection(&cmds)
+	cmds = append(cmds, m.startHistory())
+	return tea.Batch(cmds...)
+}
+
+// syncSelection loads the list's selection when nothing is loaded yet (the
+// first builds arrived).
+
+func (m *Model) onPoll(msg pollMsg) tea.Cmd {
+	p := m.poll[msg.kind]
+	if msg.gen != p.gen {
+		return nil // armed before a reset
+	}
+	switch msg.kind {
+	case pollWorkers:
+		return m.startWorkers()
+	case pollLatest:
+		return m.startLatest()
+	case pollHistory:
+		return m.startHistory()
+	case pollSelected:
+		return m.startSelected()
+	case pollDeploys:
+		return m.startDeploys()
+	}
+	return nil
+}
+
+func (m *Model) refresh() tea.Cmd {
+	for _, k := range []pollKind{pollWorkers, pollLatest, pollSelected} {
+		m.poll[k].gen++
+		m.poll[k].backoff = 0
+	}
+	return tea.Batch(m.startWorkers(), m.startSelected())
+}

@@ -1,0 +1,144 @@
+package tui
+
+// Key routing: the dialog and prompts first, then the global keys, then
+// the focused pane.
+
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func (m *Model) setFocus(p Pane) {
+	m.focus = p
+	m.list.SetFocused(p == PaneList)
+	m.detail.SetFocused(p == PaneDetail)
+	m.log.SetFocused(p == PaneLog)
+	m.resize()
+}
+
+func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
+	g := m.keys.Global
+	if km.Type == tea.KeyCtrlC {
+		m.quitting = true
+		m.stopSelection()
+		return *m, tea.Quit
+	}
+	if m.dialog != nil {
+		return *m, m.dialogKey(km)
+	}
+	if m.list.Typing() && m.focus == PaneList {
+		before := m.list.selected
+		var cmd tea.Cmd
+		m.list, cmd = m.list.Update(km)
+		return *m, tea.Batch(cmd, m.selectionMoved(before))
+	}
+	if m.log.Typing() && m.focus == PaneLog {
+		var cmd tea.Cmd
+		m.log, cmd = m.log.Update(km)
+		return *m, cmd
+	}
+	if m.showHelp {
+		switch {
+		case key.Matches(km, g.Quit):
+			m.quitting = true
+			m.stopSelection()
+			return *m, tea.Quit
+		case key.Matches(km, g.Help), key.Matches(km, g.Back):
+			m.showHelp = false
+		}
+		return *m, nil
+	}
+	switch {
+	case key.Matches(km, g.Quit):
+		m.quitting = true
+		m.stopSelection()
+		return *m, tea.Quit
+	case key.Matches(km, g.Help):
+		m.showHelp = true
+		return *m, nil
+	case key.Matches(km, g.NextPane):
+		m.setFocus((m.focus + 1) % paneCount)
+		return *m, nil
+	case key.Matches(km, g.PrevPane):
+		m.setFocus((m.focus + paneCount - 1) % paneCount)
+		return *m, nil
+	case key.Matches(km, g.Refresh):
+		return *m, tea.Batch(m.refresh(), m.setFlash("refreshing"))
+	case key.Matches(km, g.Cancel):
+		return *m, m.openCancel()
+	case key.Matches(km, g.ActiveOnly):
+		before := m.list.selected
+		on := m.list.ToggleActiveOnly()
+		text := "showing all builds"
+		if on {
+			text = "showing active builds only"
+		}
+		return *m, tea.Batch(m.setFlash(text), m.selectionMoved(before))
+	case key.Matches(km, g.CopyUUID):
+		if b, ok := m.currentBuild(); ok {
+			return *m, copyCmd(m.opts.Out, m.term, b.UUID, "build uuid")
+		}
+		return *m, nil
+	case key.Matches(km, g.CopyURL):
+		if b, ok := m.currentBuild(); ok {
+			return *m, copyCmd(m.opts.Out, m.term, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID), "dashboard URL")
+		}
+		return *m, nil
+	case key.Matches(km, g.OpenURL):
+		if b, ok := m.currentBuild(); ok {
+			return *m, m.openURL(model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID))
+		}
+		return *m, nil
+	case key.Matches(km, g.Open) && m.focus == PaneList:
+		m.setFocus(PaneLog)
+		return *m, m.loadSelection()
+	case key.Matches(km, g.Back):
+		switch m.focus {
+		case PaneList:
+			before := m.list.selected
+			if m.list.ClearFilter() {
+				return *m, m.selectionMoved(before)
+			}
+		case PaneLog:
+			if !m.log.ClearSearch() {
+				m.setFocus(PaneList)
+			}
+		default:
+			m.setFocus(PaneList)
+		}
+		return *m, nil
+	case key.Matches(km, m.keys.Log.Save) && m.focus == PaneLog:
+		return *m, m.save()
+	}
+	switch m.focus {
+	case PaneList:
+		before := m.list.selected
+		var cmd tea.Cmd
+		m.list, cmd = m.list.Update(km)
+		return *m, tea.Batch(cmd, m.selectionMoved(before))
+	case PaneDetail:
+		n := m.keys.Nav
+		switch {
+		case key.Matches(km, n.Down):
+			m.detail.Scroll(1)
+		case key.Matches(km, n.Up):
+			m.detail.Scroll(-1)
+		case key.Matches(km, n.PageDown), key.Matches(km, n.HalfDown):
+			m.detail.Scroll(m.detail.h / 2)
+		case key.Matches(km, n.PageUp), key.Matches(km, n.HalfUp):
+			m.detail.Scroll(-m.detail.h / 2)
+		case key.Matches(km, n.Top):
+			m.detail.Scroll(-1 << 20)
+		case key.Matches(km, n.Bottom):
+			m.detail.Scroll(1 << 20)
+		}
+		return *m, nil
+	}
+	var cmd tea.Cmd
+	m.log, cmd = m.log.Update(km)
+	return *m, cmd
+}
+
+// currentBuild is the loaded build, else the list's selection.

@@ -1,0 +1,122 @@
+package tui
+
+// The selection: which build the detail and the log show, loaded once the
+// list stops moving, its requests cancelled when it moves on.
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func (m *Model) syncSelection(cmds *[]tea.Cmd) {
+	if _, ok := m.list.Selected(); ok && m.selUUID == "" {
+		*cmds = append(*cmds, m.loadSelection())
+	}
+}
+
+// loadSelection makes the list's selection the loaded build: cancels the old
+// selection's requests, empties the log, and starts reading the new one.
+
+func (m *Model) loadSelection() tea.Cmd {
+	b, ok := m.list.Selected()
+	if !ok {
+		return nil
+	}
+	if b.UUID == m.selUUID {
+		return nil
+	}
+	m.stopSelection()
+	ctx, cancel := context.WithCancel(context.Background())
+	m.selCtx, m.selCancel = ctx, cancel
+	m.selUUID = b.UUID
+	m.tail = api.Tail{UUID: b.UUID}
+	m.detail.SetBuild(b, true)
+	deploys := m.queueDeploys(b.WorkerTag, true)
+	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
+	m.log.SetNote("loading" + m.st.Ellipsis())
+	p := m.poll[pollSelected]
+	p.seq++
+	p.gen++
+	p.inFlight = true
+	p.succeeded()
+	return tea.Batch(deploys, fetchSelected(ctx, m.src, p.seq, m.tail, b.Finished(), false))
+}
+
+// stopSelection cancels the loaded selection's requests.
+
+func (m *Model) stopSelection() {
+	if m.selCancel != nil {
+		m.selCancel()
+		m.selCtx, m.selCancel = nil, nil
+	}
+}
+
+func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
+	p := m.poll[pollSelected]
+	if msg.uuid != m.selUUID || msg.seq != p.seq {
+		return nil // a previous selection or an older poll
+	}
+	p.inFlight = false
+	// Lines come with their tail state even on error: nothing is lost or repeated.
+	if len(msg.step.Lines) > 0 {
+		m.log.Append(msg.step.Lines)
+	}
+	m.tail = msg.step.Tail
+	var note tea.Cmd
+	if msg.hasB {
+		note = m.store(msg.build)
+		m.log.SetStart(msg.build.StartedAt())
+	}
+	if msg.err != nil {
+		wait := p.failed(msg.err, m.opts.PollLog, m.now)
+		m.log.SetNote("retrying: " + errorText(msg.err))
+		return tea.Batch(note, p.arm(pollSelected, wait, m.now, m.after))
+	}
+	p.succeeded()
+	if m.tail.Done {
+		m.log.SetNote("complete")
+		return note
+	}
+	m.log.SetNote("live")
+	return tea.Batch(note, p.arm(pollSelected, m.opts.PollLog, m.now, m.after))
+}
+
+func (m *Model) startSelected() tea.Cmd {
+	p := m.poll[pollSelected]
+	if p.inFlight || m.selUUID == "" || m.tail.Done || m.selCtx == nil {
+		return nil
+	}
+	b, known := m.builds[m.selUUID]
+	p.seq++
+	p.inFlight = true
+	// The latest-builds poll already keeps a Worker's newest build fresh:
+	// asking for it again would spend the budget twice.
+	fresh := known && m.latestByTag[b.WorkerTag] == b.UUID
+	return fetchSelected(m.selCtx, m.src, p.seq, m.tail, known && b.Finished(), fresh)
+}
+
+func (m *Model) currentBuild() (model.Build, bool) {
+	if b, ok := m.builds[m.selUUID]; ok {
+		return b, true
+	}
+	return m.list.Selected()
+}
+
+// selectionMoved starts the settle timer when the list's selection changed:
+// flicking through the list loads only where it stops.
+
+func (m *Model) selectionMoved(before string) tea.Cmd {
+	if m.list.selected == before || m.list.selected == m.selUUID {
+		return nil
+	}
+	if b, ok := m.list.Selected(); ok {
+		m.detail.SetBuild(b, true)
+	}
+	m.selGen++
+	return m.after(m.opts.Settle, settleMsg{gen: m.selGen})
+}
