@@ -452,3 +452,70 @@ func writeJSON(out io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
+
+// cmdSim serves a simulated account until interrupted.
+func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("sim", stderr)
+	var (
+		addr      = fs.String("addr", "127.0.0.1:8787", "")
+		account   = fs.String("account", sim.DefaultAccountID, "")
+		token     = fs.String("token", sim.DefaultToken, "")
+		workers   = fs.Int("workers", 6, "")
+		seed      = fs.Uint64("seed", 1, "")
+		pageSize  = fs.Int("page-size", 1000, "")
+		cursor    = fs.String("cursor", "incremental", "")
+		rateLimit = fs.Int("rate-limit", 0, "")
+		pushEvery = fs.Duration("push-every", 20*time.Second, "")
+		extra     = fs.Int("extra-log-lines", 0, "")
+		faults    = fs.String("faults", "", "")
+		help      = fs.Bool("help", false, "")
+	)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return flagError(err)
+	}
+	if *help {
+		fmt.Fprint(stdout, simUsage)
+		return nil
+	}
+	f, err := parseFaults(*faults)
+	if err != nil {
+		return err
+	}
+	mode := sim.CursorIncremental
+	switch *cursor {
+	case "incremental":
+	case "snapshot":
+		mode = sim.CursorSnapshot
+	default:
+		return usagef("--cursor must be incremental or snapshot, got %q", *cursor)
+	}
+	if *workers < 1 || *workers > 500 || *pageSize < 1 || *extra < 0 || *rateLimit < 0 {
+		return usagef("--workers wants 1 to 500, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
+	}
+	s := sim.New(sim.Options{AccountID: *account, Token: *token, Workers: *workers, Seed: *seed, PageSize: *pageSize,
+		Cursor: mode, RateLimit: *rateLimit, PushEvery: *pushEvery, ExtraLogLines: *extra, Faults: f})
+	sv, err := s.Listen(*addr)
+	if err != nil {
+		return err
+	}
+	defer sv.Close()
+	fmt.Fprintf(stdout, "# cfbuilds simulator on %s; point cfbuilds at it with:\n%s", sv.Addr(), simEnv(sv.URL, *account, *token))
+	<-ctx.Done()
+	return nil
+}
+
+const simUsage = `cfbuilds sim: serve a simulated Workers Builds account over HTTP.
+
+  --addr ADDR            listen address (default 127.0.0.1:8787)
+  --account ID           account id (default ` + sim.DefaultAccountID + `)
+  --token TOKEN          the token it accepts (default ` + sim.DefaultToken + `)
+  --workers N            Workers in the account (default 6)
+  --seed N               random seed (default 1)
+  --page-size N          log lines per page (default 1000)
+  --cursor MODE          incremental: the last cursor returns new lines;
+                         snapshot: only a read from the start shows them
+  --rate-limit N         requests per 5 minutes before 429s (default 0: none)
+  --push-every D         mean time between pushes (default 20s; negative: none)
+  --extra-log-lines N    pad every new build's log with N lines
+  --faults SPEC          e.g. 5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s
+`
