@@ -50,6 +50,8 @@ Global flags (before or after the command):
   --account ID       Cloudflare account id (else CLOUDFLARE_ACCOUNT_ID)
   --api-url URL      API base URL (else CLOUDFLARE_API_BASE_URL; default ` + api.DefaultBaseURL + `)
   --insecure-http    allow a plain-HTTP base URL on another machine
+  --demo             use a simulated account in this process (works with every command)
+  --read-only        the dashboard never cancels
   --debug FILE       append a log of every request (never the token) to FILE
   --no-alt-screen    draw the dashboard in the normal screen
   --version, --help
@@ -245,11 +247,17 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err2
 	}
 
-	if cmd == "" && g.demo {
-		return runDemo(ctx, g, stderr)
-	}
-	cfg, err := loadConfig(g.flagValues, getenv)
-	if err != nil {
+	var cfg *Config
+	accountLabel := ""
+	if g.demo {
+		var stopDemo func()
+		cfg, stopDemo, err = demoConfig(g, stderr)
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+		accountLabel = "demo (simulated account)"
+	} else if cfg, err = loadConfig(g.flagValues, getenv); err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
@@ -288,7 +296,7 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "version":
 		return cmdVersion(ctx, client, pos, *asJSON, stdout)
 	}
-	return runDashboard(ctx, client, cfg, g, cfg.AccountID)
+	return runDashboard(ctx, client, cfg, g, orWord(accountLabel, cfg.AccountID))
 }
 
 func exitCodeOrNil(code int) error {
@@ -353,14 +361,14 @@ func newClient(cfg *Config, debugPath string) (*api.Client, func(), error) {
 	return c, closeDebug, nil
 }
 
-// runDemo runs the dashboard on a simulated account served on loopback.
-func runDemo(ctx context.Context, g globalFlags, stderr io.Writer) error {
+// demoConfig starts a simulated account on loopback and returns the
+// configuration that points any command at it, and how to stop it.
+func demoConfig(g globalFlags, stderr io.Writer) (*Config, func(), error) {
 	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("start the simulated account: %w", err)
+		return nil, nil, fmt.Errorf("start the simulated account: %w", err)
 	}
-	defer sv.Close()
 	cfg, err := loadConfig(flagValues{configPath: g.configPath}, func(string) string { return "" })
 	if err != nil {
 		// The demo needs no configuration: a broken file only costs its settings.
@@ -368,15 +376,11 @@ func runDemo(ctx context.Context, g globalFlags, stderr io.Writer) error {
 		cfg, _ = loadConfig(flagValues{configPath: os.DevNull}, func(string) string { return "" })
 	}
 	cfg.AccountID, cfg.Token, cfg.BaseURL = s.AccountID(), s.Token(), sv.URL
+	cfg.Sources["account_id"], cfg.Sources["token"], cfg.Sources["base_url"] = "demo", "demo", "demo"
 	// The simulated account has no shared budget to spare: look for new
 	// builds often, so a newcomer sees them arrive.
 	cfg.PollIdle = min(cfg.PollIdle, 5*time.Second)
-	client, closeDebug, err := newClient(cfg, g.debug)
-	if err != nil {
-		return err
-	}
-	defer closeDebug()
-	return runDashboard(ctx, client, cfg, g, "demo (simulated account)")
+	return cfg, func() { _ = sv.Close() }, nil
 }
 
 func runDashboard(ctx context.Context, client *api.Client, cfg *Config, g globalFlags, accountLabel string) error {
