@@ -411,3 +411,21 @@ func TestHostileTextInert(t *testing.T) {
 		t.Fatal("the hostile build is not on screen: the test proves nothing")
 	}
 }
+
+// TestEverySize renders every size from 10x3 to 300x100 (with a running build
+// and its log on screen) and checks each frame: exactly h lines, none wider
+// than w. -short keeps to a grid.
+func TestEverySize(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	selectActive(t, h)
+	step := 1
+	if testing.Short() {
+		step = 13
+	}
+	for w := 10; w <= 300; w += step {
+		for hh := 3; hh <= 100; hh += step {
+			h.size(w, hh)
+			checkFrame(t, h.view(), w, hh)
+		}
+	}
+}
