@@ -69,12 +69,11 @@ func (m Model) bodyView(l Layout) string {
 
 func (m Model) headerView() string {
 	title := m.st.Title.Render("cfbuilds")
-	acct := m.st.Muted.Render("  " + model.SanitizeInline(m.opts.Account))
 	extra := ""
 	if m.opts.ReadOnly {
 		extra = m.st.Warning.Render("  read-only")
 	}
-	return ansi.Truncate(title+acct+extra, max(m.w, 0), "")
+	return ansi.Truncate(title+extra, max(m.w, 0), "")
 }
 
 // ago is a short age: "3s", "2m", "1h".
@@ -91,8 +90,7 @@ func ago(d time.Duration) string {
 // footerView is the status bar: account, Workers, refresh age, next poll,
 // budget, the last error and its retry, and a help hint.
 func (m Model) footerView() string {
-	var parts []string
-	parts = append(parts, fmt.Sprintf("%d Workers", len(m.workers)))
+	parts := []string{model.SanitizeInline(m.opts.Account), fmt.Sprintf("%d Workers", len(m.workers))}
 	if !m.lastRefresh.IsZero() {
 		parts = append(parts, "refreshed "+ago(m.now.Sub(m.lastRefresh))+" ago")
 	} else {
@@ -111,14 +109,18 @@ func (m Model) footerView() string {
 	if err, p := m.lastError(); err != nil {
 		retry := ""
 		if !p.next.IsZero() {
-			retry = " (retry " + p.next.Local().Format("15:04:05") + ")"
+			retry = " (retry " + m.clock(p.next) + ")"
 		}
 		left = m.st.Error.Render("error: "+errorText(err)+retry) + " · " + left
 	}
 	if m.flash != "" {
 		left = m.st.Accent.Render(model.SanitizeInline(m.flash)) + " · " + left
 	}
+	// Short help from the keymap where there is room, else just the way to it.
 	hint := m.st.Key.Render("?") + " help"
+	if m.w >= 150 {
+		hint = m.help.ShortHelpView(m.keys.ShortHelp())
+	}
 	if m.w < 40 {
 		hint = ""
 	}
@@ -128,6 +130,14 @@ func (m Model) footerView() string {
 	}
 	pad := max(m.w-width(left)-width(hint), 0)
 	return left + strings.Repeat(" ", pad) + hint
+}
+
+// clock is a time of day in the configured zone.
+func (m Model) clock(t time.Time) string {
+	if m.opts.UTC {
+		return t.UTC().Format("15:04:05")
+	}
+	return t.Local().Format("15:04:05")
 }
 
 // lastError is the most recent unresolved poll error.
