@@ -32,7 +32,7 @@ type Styles struct {
 	Live                                                      lipgloss.Style
 }
 
-// Palette is a theme's colours.
+// palette is a theme's colours.
 type palette struct {
 	success, failure, running, queued, muted, accent, warning lipgloss.TerminalColor
 	selBg, selFg, barBg, barFg                                lipgloss.TerminalColor

@@ -10,13 +10,12 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
+// cancelDialog asks before cancelling a build.
 type cancelDialog struct {
 	build model.Build
 	err   string
 	sent  bool
 }
-
-// Init discovers the Workers.
 
 func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 	if msg.err != nil {
@@ -44,8 +43,7 @@ func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// refresh rediscovers Workers and polls everything now.
-
+// openCancel opens the dialog for the selected build, or says why not.
 func (m *Model) openCancel() tea.Cmd {
 	b, ok := m.list.Selected()
 	if m.focus != PaneList {
@@ -66,7 +64,6 @@ func (m *Model) openCancel() tea.Cmd {
 }
 
 // dialogKey: y confirms (one PUT); anything else aborts.
-
 func (m *Model) dialogKey(km tea.KeyMsg) tea.Cmd {
 	d := m.dialog
 	if d.sent {

@@ -62,7 +62,6 @@ func (m *Model) queueHistory(tag string) {
 }
 
 // anyActive reports whether any known build is queued or running.
-
 func (m *Model) anyActive() bool {
 	for _, b := range m.builds {
 		if b.Active() {
@@ -74,12 +73,10 @@ func (m *Model) anyActive() bool {
 
 // maxPerWorker bounds the builds kept per Worker, so hours of pushes cannot
 // grow memory without end.
-
 const maxPerWorker = 50
 
 // store merges builds and refreshes the list, keeping the selection. It
 // returns the notifications for builds it saw finish.
-
 func (m *Model) store(bs ...model.Build) tea.Cmd {
 	var notes []tea.Cmd
 	for _, b := range bs {
@@ -124,8 +121,6 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	}
 	return tea.Batch(notes...)
 }
-
-// Update routes messages: keys to the focused child, data by type.
 
 func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	p := m.poll[pollWorkers]
@@ -198,7 +193,6 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 // costs a call per 20 Workers, so the wait grows with the calls: while
 // builds are active the poll spends one call per PollActive, about 20 a
 // minute at the default, whatever the number of Workers.
-
 func (m *Model) latestInterval() time.Duration {
 	if !m.anyActive() {
 		return m.opts.PollIdle
@@ -230,9 +224,6 @@ func (m *Model) onHistory(msg historyMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// syncSelection loads the list's selection when nothing is loaded yet (the
-// first builds arrived).
-
 func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	p := m.poll[msg.kind]
 	if msg.gen != p.gen {
@@ -253,6 +244,7 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	return nil
 }
 
+// refresh rediscovers Workers and polls everything now.
 func (m *Model) refresh() tea.Cmd {
 	for _, k := range []pollKind{pollWorkers, pollLatest, pollSelected} {
 		m.poll[k].gen++

@@ -15,7 +15,6 @@ import (
 )
 
 // Model is the root model.
-
 type Model struct {
 	opts Options
 	src  Source
@@ -59,12 +58,12 @@ type Model struct {
 	quitting bool
 }
 
-// cancelDialog asks before cancelling a build.
-
+// Init discovers the Workers.
 func (m Model) Init() tea.Cmd {
 	return m.startWorkers()
 }
 
+// Update routes messages: keys to the focused child, data by type.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.now = m.opts.Now()
 	m.list.SetNow(m.now)
@@ -125,7 +124,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // armClock ticks once a second while something runs, so durations move;
 // with nothing running nothing is redrawn.
-
 func (m *Model) armClock() tea.Cmd {
 	if m.clockOn || !m.anyActive() {
 		return nil

@@ -13,6 +13,8 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
+// syncSelection loads the list's selection when nothing is loaded yet (the
+// first builds arrived).
 func (m *Model) syncSelection(cmds *[]tea.Cmd) {
 	if _, ok := m.list.Selected(); ok && m.selUUID == "" {
 		*cmds = append(*cmds, m.loadSelection())
@@ -21,7 +23,6 @@ func (m *Model) syncSelection(cmds *[]tea.Cmd) {
 
 // loadSelection makes the list's selection the loaded build: cancels the old
 // selection's requests, empties the log, and starts reading the new one.
-
 func (m *Model) loadSelection() tea.Cmd {
 	b, ok := m.list.Selected()
 	if !ok {
@@ -48,7 +49,6 @@ func (m *Model) loadSelection() tea.Cmd {
 }
 
 // stopSelection cancels the loaded selection's requests.
-
 func (m *Model) stopSelection() {
 	if m.selCancel != nil {
 		m.selCancel()
@@ -109,7 +109,6 @@ func (m *Model) currentBuild() (model.Build, bool) {
 
 // selectionMoved starts the settle timer when the list's selection changed:
 // flicking through the list loads only where it stops.
-
 func (m *Model) selectionMoved(before string) tea.Cmd {
 	if m.list.selected == before || m.list.selected == m.selUUID {
 		return nil

@@ -408,7 +408,7 @@ func (s *Sim) serveBuild(w http.ResponseWriter, id string) {
 	writeEnvelope(w, http.StatusOK, true, nil, s.buildJSON(b, now), nil)
 }
 
-// cursors are base64 of "[limit,offset]", like the one real cursor seen
+// encodeCursor writes base64 of "[limit,offset]", like the one real cursor seen
 // (base64 of "[0,34]"); limit is 0 in incremental mode.
 func encodeCursor(limit, offset int) string {
 	return base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "[%d,%d]", limit, offset))
