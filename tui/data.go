@@ -155,7 +155,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	// A fresh start of the latest-builds loop: ticks armed before are void.
 	lp := m.poll[pollLatest]
 	lp.gen++
-	return tea.Batch(m.startLatest(), m.armSweep())
+	return tea.Batch(m.startLatest(), m.restartSweep())
 }
 
 func (m *Model) onLatest(msg latestMsg) tea.Cmd {

@@ -80,10 +80,20 @@ func (m *Model) startDeploys() tea.Cmd {
 
 // armSweep schedules the next Worker of the slow sweep.
 func (m *Model) armSweep() tea.Cmd {
-	return m.after(sweepEvery, sweepMsg{})
+	return m.after(sweepEvery, sweepMsg{gen: m.sweepGen})
 }
 
-func (m *Model) onSweep() tea.Cmd {
+// restartSweep starts one sweep chain, voiding any armed before (a refresh
+// must not leave two running).
+func (m *Model) restartSweep() tea.Cmd {
+	m.sweepGen++
+	return m.armSweep()
+}
+
+func (m *Model) onSweep(msg sweepMsg) tea.Cmd {
+	if msg.gen != m.sweepGen {
+		return nil
+	}
 	if len(m.workers) == 0 {
 		return m.armSweep()
 	}

@@ -95,7 +95,7 @@ type deploysMsg struct {
 type settleMsg struct{ gen int }
 
 // sweepMsg asks for the next Worker of the slow deployments sweep.
-type sweepMsg struct{}
+type sweepMsg struct{ gen int }
 
 // clockMsg ticks once a second while something runs, for live durations.
 type clockMsg struct{}

@@ -40,6 +40,7 @@ type Model struct {
 	deploys      map[string][]model.Deployment
 	versionOf    map[string]string // version id → the build that made it ("" none)
 	sweep        int               // next Worker of the slow deployments sweep
+	sweepGen     int               // the sweep chain that is current
 	poll         map[pollKind]*poller
 	lastRefresh  time.Time
 
@@ -88,7 +89,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case deploysMsg:
 		cmds = append(cmds, m.onDeploys(msg))
 	case sweepMsg:
-		cmds = append(cmds, m.onSweep())
+		cmds = append(cmds, m.onSweep(msg))
 	case savedMsg:
 		if msg.err != nil {
 			cmds = append(cmds, m.setFlash("save failed: "+errorText(msg.err)))

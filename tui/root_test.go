@@ -429,3 +429,32 @@ func TestEverySize(t *testing.T) {
 		}
 	}
 }
+
+// TestRefreshKeepsOneSweep: r restarts polling without multiplying the
+// background timers.
+func TestRefreshKeepsOneSweep(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	for range 5 {
+		h.keys("r")
+	}
+	count := func() (sweeps, polls int) {
+		for _, tm := range h.timers {
+			switch msg := tm.msg.(type) {
+			case sweepMsg:
+				if msg.gen == h.m.sweepGen {
+					sweeps++
+				}
+			case pollMsg:
+				if msg.kind == pollLatest && msg.gen == h.m.poll[pollLatest].gen {
+					polls++
+				}
+			}
+		}
+		return
+	}
+	h.advance(3 * time.Minute)
+	if s, p := count(); s != 1 || p != 1 {
+		t.Fatalf("after 5 refreshes: %d live sweep timers and %d latest-poll timers, want 1 and 1", s, p)
+	}
+}
