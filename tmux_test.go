@@ -228,9 +228,10 @@ func TestSignalsRestoreTerminal(t *testing.T) {
 // still ends the program at once.
 func TestCtrlCWhileRequestsHang(t *testing.T) {
 	needTmux(t)
-	ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, Faults: sim.Faults{Latency: time.Minute}}, nil, "")
+	ts, s, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, Faults: sim.Faults{Latency: time.Minute}}, nil, "")
 	ts.waitFor("the dashboard", shows("loading"))
-	time.Sleep(300 * time.Millisecond) // let the first requests get stuck
+	// Wait until a request is in the simulator, hanging.
+	ts.waitFor("a hanging request", func(string) bool { return s.Requests()["total"] > 0 })
 	start := time.Now()
 	ts.keys("C-c")
 	ts.waitFor("exit", shows("exited="))
