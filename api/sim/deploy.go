@@ -137,26 +137,18 @@ func (s *Sim) VersionOf(buildUUID string) string {
 	return ""
 }
 
+// workerNamed is the Worker of that name, else the first.
 func (s *Sim) workerNamed(name string) *worker {
-	for _, w := range s.workers {
-		if w.name == name {
-			return w
-		}
+	if w := s.findWorker(func(w *worker) bool { return w.name == name }); w != nil {
+		return w
 	}
 	return s.workers[0]
 }
 
 func (s *Sim) serveDeployments(w http.ResponseWriter, name string) {
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
-	var wk *worker
-	for _, x := range s.workers {
-		if x.name == name {
-			wk = x
-		}
-	}
+	wk := s.findWorker(func(x *worker) bool { return x.name == name })
 	if wk == nil {
 		writeError(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 		return

@@ -306,40 +306,38 @@ func listParam(w http.ResponseWriter, r *http.Request, name string) ([]string, b
 }
 
 func (s *Sim) serveLatest(w http.ResponseWriter, r *http.Request) {
-	tags, ok := listParam(w, r, "external_script_ids")
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
-	out := map[string]any{}
-	for _, tag := range tags {
-		for _, wk := range s.workers {
-			if wk.tag == tag && len(wk.builds) > 0 {
-				out[tag] = s.buildJSON(wk.builds[len(wk.builds)-1], now)
-			}
+	s.serveBuildMap(w, r, "external_script_ids", func(tag string, _ time.Time) *build {
+		wk := s.findWorker(func(x *worker) bool { return x.tag == tag })
+		if wk == nil || len(wk.builds) == 0 {
+			return nil // a Worker without builds has no key
 		}
-	}
-	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"builds": out}, nil)
+		return wk.builds[len(wk.builds)-1]
+	})
 }
 
 func (s *Sim) serveByVersion(w http.ResponseWriter, r *http.Request) {
-	ids, ok := listParam(w, r, "version_ids")
+	s.serveBuildMap(w, r, "version_ids", func(id string, now time.Time) *build {
+		for _, b := range s.builds {
+			if b.versionID == id && !now.Before(b.stopOn) && b.outcome == "success" && !s.undeployed(b.worker) {
+				return b
+			}
+		}
+		return nil // a version made outside Builds has no key
+	})
+}
+
+// serveBuildMap answers {"builds": {key: build}} for a comma list of keys.
+func (s *Sim) serveBuildMap(w http.ResponseWriter, r *http.Request, param string, find func(key string, now time.Time) *build) {
+	keys, ok := listParam(w, r, param)
 	if !ok {
 		return
 	}
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
 	out := map[string]any{}
-	for _, id := range ids {
-		for _, b := range s.builds {
-			if b.versionID == id && !now.Before(b.stopOn) && b.outcome == "success" && !s.undeployed(b.worker) {
-				out[id] = s.buildJSON(b, now)
-			}
+	for _, k := range keys {
+		if b := find(k, now); b != nil {
+			out[k] = s.buildJSON(b, now)
 		}
 	}
 	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"builds": out}, nil)
@@ -364,16 +362,9 @@ func (s *Sim) serveHistory(w http.ResponseWriter, r *http.Request, tag string) {
 		}
 		perPage = n
 	}
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
-	var wk *worker
-	for _, x := range s.workers {
-		if x.tag == tag {
-			wk = x
-		}
-	}
+	wk := s.findWorker(func(x *worker) bool { return x.tag == tag })
 	if wk == nil {
 		writeError(w, http.StatusNotFound, 12000, "Worker not found")
 		return
@@ -396,10 +387,8 @@ func (s *Sim) serveHistory(w http.ResponseWriter, r *http.Request, tag string) {
 }
 
 func (s *Sim) serveBuild(w http.ResponseWriter, id string) {
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
 	b, ok := s.builds[id]
 	if !ok {
 		writeError(w, http.StatusNotFound, 12000, "Build not found")
@@ -427,10 +416,8 @@ func decodeCursor(c string) (limit, offset int, ok bool) {
 }
 
 func (s *Sim) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
 	b, ok := s.builds[id]
 	if !ok {
 		writeError(w, http.StatusNotFound, 12000, "Build not found")
@@ -465,10 +452,8 @@ func (s *Sim) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
 }
 
 func (s *Sim) serveCancel(w http.ResponseWriter, id string) {
-	s.mu.Lock()
+	now := s.lockNow()
 	defer s.mu.Unlock()
-	now := s.clock.Now()
-	s.advance(now)
 	b, ok := s.builds[id]
 	if !ok {
 		writeError(w, http.StatusNotFound, 12000, "Build not found")

@@ -236,6 +236,25 @@ func (s *Sim) advance(now time.Time) {
 	}
 }
 
+// lockNow takes the lock and brings the account up to now; the caller
+// unlocks.
+func (s *Sim) lockNow() time.Time {
+	s.mu.Lock()
+	now := s.clock.Now()
+	s.advance(now)
+	return now
+}
+
+// findWorker is the first Worker that matches, or nil. Called under s.mu.
+func (s *Sim) findWorker(match func(*worker) bool) *worker {
+	for _, w := range s.workers {
+		if match(w) {
+			return w
+		}
+	}
+	return nil
+}
+
 func (s *Sim) addBuild(w *worker, b *build) {
 	w.builds = append(w.builds, b)
 	s.builds[b.uuid] = b
@@ -338,12 +357,7 @@ type Spec struct {
 func (s *Sim) Inject(sp Spec) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	w := s.workers[0]
-	for _, x := range s.workers {
-		if x.name == sp.Worker {
-			w = x
-		}
-	}
+	w := s.workerNamed(sp.Worker)
 	b := s.plan(w, s.clock.Now(), true)
 	if sp.Branch != "" {
 		b.branch = sp.Branch
