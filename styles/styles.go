@@ -26,7 +26,7 @@ type Styles struct {
 	profile colorprofile.Profile
 
 	Success, Failure, Running, Queued, Muted, Accent, Warning lipgloss.Style
-	Title, PaneTitle, PaneTitleFocused, Selected              lipgloss.Style
+	Title, PaneTitle, PaneTitleFocused, Selected, Header      lipgloss.Style
 	StatusBar, Error, Match, CurrentMatch, ErrorLine, Gutter  lipgloss.Style
 	Dialog, Key                                               lipgloss.Style
 	Live                                                      lipgloss.Style
@@ -96,6 +96,7 @@ func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 		Warning: st().Foreground(p.warning),
 
 		Title:            st().Bold(true).Foreground(p.accent),
+		Header:           st().Bold(true),
 		PaneTitle:        st().Foreground(p.muted),
 		PaneTitleFocused: st().Bold(true).Foreground(p.accent),
 		Selected:         st().Background(p.selBg).Foreground(p.selFg).Bold(true),

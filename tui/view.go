@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
@@ -155,9 +156,17 @@ func (m Model) lastError() (error, *poller) {
 	return last.err, last
 }
 
+// helpView is every key, one column per part of the screen, each headed,
+// generated from the keymaps (so rebinding shows here too).
 func (m Model) helpView() string {
 	title := m.st.Title.Render("Keys") + m.st.Muted.Render("  (? or esc closes)")
-	return title + "\n\n" + m.help.View(m.keys)
+	heads := []string{"Move and scroll", "Builds and panes", "Log"}
+	var cols []string
+	for i, group := range m.keys.FullHelp() {
+		block := m.help.FullHelpView([][]key.Binding{group})
+		cols = append(cols, m.st.Header.Render(heads[i])+"\n"+block, "    ")
+	}
+	return title + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, cols...)
 }
 
 func (m Model) dialogView() string {
