@@ -35,6 +35,9 @@ type Tail struct {
 	// cursor at the end can teach what re-asking does; one from a read
 	// that an error interrupted just continues that read.
 	AtEnd bool
+	// EmptyPolls counts cursor polls that brought nothing while the mode
+	// is unknown, to space out the checks from the start.
+	EmptyPolls int
 	// Done is set once the build was known stopped and its log read to the end.
 	Done bool
 }
@@ -73,8 +76,13 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 			}
 		} else if step.Tail.Mode == CursorUnknown {
 			// Nothing new by cursor: either nothing was written, or the API
-			// only shows new lines to a read from the start. Check.
-			fromStart = true
+			// only shows new lines to a read from the start. Check, but on a
+			// quiet log only on the 1st, 2nd, 4th and then every 8th empty
+			// poll: a read from the start costs every page. The last read
+			// always checks.
+			step.Tail.EmptyPolls++
+			n := step.Tail.EmptyPolls
+			fromStart = stopped || n&(n-1) == 0 || n%8 == 0
 		}
 	} else {
 		fromStart = true

@@ -134,3 +134,34 @@ func TestTailLearnsCursorMode(t *testing.T) {
 		}
 	}
 }
+
+// TestTailQuietLogIsCheap: while the cursor behaviour is unknown, a quiet
+// running log is not re-read from the start on every poll.
+func TestTailQuietLogIsCheap(t *testing.T) {
+	c, s, clock := simClient(t, sim.Options{Seed: 8, PageSize: 100, PushEvery: -1})
+	lines := make([]string, 2000)
+	for i := range lines {
+		lines[i] = "quiet"
+	}
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond, QueueFor: time.Millisecond, RunFor: time.Hour})
+	clock.Advance(10 * time.Second) // every line written; the build runs on, silent
+	tail := Tail{UUID: id}
+	before := s.Requests()["logs"]
+	for range 16 {
+		step, err := c.Step(context.Background(), tail, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail = step.Tail
+		clock.Advance(2 * time.Second)
+	}
+	// The first read takes 20 pages; then 15 empty polls with checks from
+	// the start on the 1st, 2nd, 4th and 8th: 20 + 15 + 4×20 = 115. Checking
+	// every time would cost 20 + 15×21 = 335.
+	if n := s.Requests()["logs"] - before; n > 120 {
+		t.Fatalf("%d log requests for 16 polls of a quiet log", n)
+	}
+	if tail.Lines != 2000 {
+		t.Fatalf("%d lines", tail.Lines)
+	}
+}

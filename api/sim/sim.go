@@ -351,6 +351,8 @@ type Spec struct {
 	Lines         []string      // log lines, one every LineEvery
 	LineEvery     time.Duration // default 100 ms
 	QueueFor      time.Duration // time queued (default 1 s)
+	// RunFor keeps the build running after its last line (a quiet log).
+	RunFor time.Duration
 }
 
 // Inject adds a build created now and returns its uuid.
@@ -392,6 +394,9 @@ func (s *Sim) Inject(sp Spec) string {
 			b.lines = append(b.lines, planLine{at: time.Duration(i+1) * every, text: t})
 		}
 		b.stopOn = b.runOn.Add(time.Duration(len(sp.Lines)) * every)
+	}
+	if end := b.runOn.Add(sp.RunFor); sp.RunFor > 0 && end.After(b.stopOn) {
+		b.stopOn = end
 	}
 	s.addBuild(w, b)
 	return b.uuid
