@@ -59,7 +59,7 @@ func startTmux(t *testing.T, w, h int, env map[string]string, command string) *t
 		envs = append(envs, k+"="+v)
 	}
 	s.tmux("new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h),
-		"env "+strings.Join(envs, " ")+" TERM=tmux-256color "+command+"; sleep 60")
+		"export TERM=tmux-256color "+strings.Join(envs, " ")+"; "+command+"; sleep 60")
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	return s
 }
@@ -177,10 +177,10 @@ func TestTerminalKinds(t *testing.T) {
 	needTmux(t)
 	for _, term := range []string{"dumb", "screen", "tmux-256color"} {
 		t.Run(term, func(t *testing.T) {
-			ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, History: 2}, map[string]string{"TERM": term}, "")
+			ts, _, _, _ := startProgram(t, sim.Options{Workers: 2, PushEvery: -1, History: 2}, map[string]string{"TERM": term}, "; echo term=$TERM")
 			ts.waitFor("the list under TERM="+term, shows("Builds  4 builds"))
 			ts.keys("q")
-			ts.waitFor("exit", shows("exited=0"))
+			ts.waitFor("exit", shows("term="+term)) // the program really ran under that TERM
 		})
 	}
 }
@@ -283,5 +283,27 @@ func TestDebugSessionNeverShowsToken(t *testing.T) {
 		if strings.Contains(string(b), s.Token()) {
 			t.Fatalf("the token appears in %s", f)
 		}
+	}
+}
+
+// TestCancelAsksOnATerminal: without --yes, cancel asks; the default is No.
+func TestCancelAsksOnATerminal(t *testing.T) {
+	needTmux(t)
+	bin := buildBinary(t)
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	id := s.Inject(sim.Spec{Worker: "api-gateway", Branch: "feature/x", Lines: []string{"a"}, LineEvery: time.Hour})
+	ts := startTmux(t, 120, 10, env, bin+" cancel "+id+"; echo exited=$?; "+bin+" cancel "+id+"; echo again=$?")
+	ts.waitFor("the question", shows("Cancel the build of api-gateway on feature/x"))
+	ts.keys("Enter") // the default: No
+	ts.waitFor("the refusal", shows("Not cancelled."))
+	ts.waitFor("the second question", shows("exited=0"))
+	if n := s.Requests()["cancel"]; n != 0 {
+		t.Fatalf("%d cancels after answering No", n)
+	}
+	ts.waitFor("the second question", func(scr string) bool { return strings.Count(scr, "Cancel the build of") == 2 })
+	ts.keys("y", "Enter")
+	ts.waitFor("the cancel", shows("again=0"))
+	if n := s.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancels after answering y", n)
 	}
 }
