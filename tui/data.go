@@ -148,6 +148,10 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 		ws = kept
 	}
 	m.workers = ws
+	m.list.SetEmptyNote("")
+	if len(ws) == 0 {
+		m.list.SetEmptyNote("no Workers found: the account has none, the [accounts] workers filter matches none, or the token lacks Workers Scripts Read (r to retry)")
+	}
 	m.workerByTag = map[string]string{}
 	for _, w := range ws {
 		m.workerByTag[w.Tag] = w.Name

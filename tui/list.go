@@ -34,6 +34,7 @@ type BuildList struct {
 	utc        bool
 	cancelling map[string]bool
 	live       map[string]string // build uuid → "live" or "live 10%"
+	emptyNote  string            // what an empty list says
 
 	input      textinput.Model
 	typing     bool
@@ -74,6 +75,9 @@ func (l *BuildList) SetCancelling(uuid string, on bool) {
 
 // SetLive sets the marks of the builds serving traffic.
 func (l *BuildList) SetLive(marks map[string]string) { l.live = marks }
+
+// SetEmptyNote sets what the list says when it has no builds.
+func (l *BuildList) SetEmptyNote(s string) { l.emptyNote = s }
 
 // Cancelling reports whether a cancel is pending for uuid.
 func (l *BuildList) Cancelling(uuid string) bool { return l.cancelling[uuid] }
@@ -376,6 +380,9 @@ func (l BuildList) View() string {
 	}
 	if len(l.shown) == 0 {
 		msg := "no builds yet"
+		if l.emptyNote != "" {
+			msg = l.emptyNote
+		}
 		if !l.filter.Empty() || l.activeOnly {
 			msg = "no builds match (esc clears the filter)"
 		}

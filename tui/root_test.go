@@ -458,3 +458,11 @@ func TestRefreshKeepsOneSweep(t *testing.T) {
 		t.Fatalf("after 5 refreshes: %d live sweep timers and %d latest-poll timers, want 1 and 1", s, p)
 	}
 }
+
+func TestNoWorkersSaysWhy(t *testing.T) {
+	h := newHarness(t, quiet(), Options{OnlyWorkers: []string{"not-a-worker"}})
+	h.size(160, 30)
+	if v := h.view(); !strings.Contains(v, "no Workers found") {
+		t.Fatalf("an empty account says nothing:\n%s", v)
+	}
+}
