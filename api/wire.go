@@ -275,6 +275,9 @@ func (w wireBuild) model() model.Build {
 type wireLogLine model.LogLine
 
 func (l *wireLogLine) UnmarshalJSON(b []byte) error {
+	if l.fast(b) {
+		return nil
+	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(b, &items); err != nil {
 		return fmt.Errorf("decode log line: %w", err)
@@ -291,6 +294,37 @@ func (l *wireLogLine) UnmarshalJSON(b []byte) error {
 		l.Text = string(s)
 	}
 	return nil
+}
+
+// fast decodes the common shape, [number, "text"], without reflection: a
+// log page holds thousands of lines. Anything else takes the general path.
+// b is already known to be valid JSON (the decoder checked it).
+func (l *wireLogLine) fast(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return false
+	}
+	inner := bytes.TrimSpace(b[1 : len(b)-1])
+	comma := bytes.IndexByte(inner, ',')
+	if comma <= 0 || inner[0] == '"' {
+		return false
+	}
+	n, err := strconv.ParseFloat(string(bytes.TrimSpace(inner[:comma])), 64)
+	rest := bytes.TrimSpace(inner[comma+1:])
+	if err != nil || len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
+		return false
+	}
+	body := rest[1 : len(rest)-1]
+	if bytes.IndexByte(body, '"') >= 0 && bytes.IndexByte(body, '\\') < 0 {
+		return false // more than one string: not the common shape
+	}
+	if bytes.IndexByte(body, '\\') < 0 {
+		l.Text = string(body)
+	} else if json.Unmarshal(rest, &l.Text) != nil {
+		return false
+	}
+	l.Time = epoch(n)
+	return true
 }
 
 type wireLogPage struct {
