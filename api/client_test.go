@@ -435,13 +435,13 @@ func TestTransportFailures(t *testing.T) {
 // TestLogLineShapes: the fast path and the general one agree.
 func TestLogLineShapes(t *testing.T) {
 	for in, want := range map[string]model.LogLine{
-		`[1700000000000, "plain"]`:          {Time: time.UnixMilli(1700000000000).UTC(), Text: "plain"},
-		`[1700000000,"esc \u001b[31mred"]`:  {Time: time.UnixMilli(1700000000000).UTC(), Text: "esc \x1b[31mred"},
-		`[1, "a \"quoted\" word"]`:          {Time: time.UnixMilli(1000).UTC(), Text: `a "quoted" word`},
+		`[1700000000000, "plain"]`:         {Time: time.UnixMilli(1700000000000).UTC(), Text: "plain"},
+		`[1700000000,"esc \u001b[31mred"]`: {Time: time.UnixMilli(1700000000000).UTC(), Text: "esc \x1b[31mred"},
+		`[1, "a \"quoted\" word"]`:         {Time: time.UnixMilli(1000).UTC(), Text: `a "quoted" word`},
 		`["1700000000000", "string time"]`: {Time: time.UnixMilli(1700000000000).UTC(), Text: "string time"},
-		`[1, "a", "b"]`:                     {Time: time.UnixMilli(1000).UTC(), Text: "a"},
-		`[1, 2]`:                            {Time: time.UnixMilli(1000).UTC(), Text: "2"},
-		`[]`:                                {},
+		`[1, "a", "b"]`:                    {Time: time.UnixMilli(1000).UTC(), Text: "a"},
+		`[1, 2]`:                           {Time: time.UnixMilli(1000).UTC(), Text: "2"},
+		`[]`:                               {},
 	} {
 		var l wireLogLine
 		if err := l.UnmarshalJSON([]byte(in)); err != nil {
