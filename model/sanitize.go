@@ -75,9 +75,17 @@ func Sanitize(s string) Safe {
 // newline becomes a space and colour is dropped, so the field cannot restyle
 // the row it sits in.
 func SanitizeInline(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	if isPlainASCII(s) {
+		return s // the common case, on every row of every frame
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		s = inlineBreaks.Replace(s)
+	}
 	return Sanitize(s).Plain()
 }
+
+// inlineBreaks turns line breaks into spaces; a Replacer is safe to share.
+var inlineBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
 
 // SanitizeText sanitizes multi-line text line by line and returns plain text
 // (no colour), joined with "\n".
