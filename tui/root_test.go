@@ -313,9 +313,22 @@ func TestEveryScreenSizeFits(t *testing.T) {
 	}
 	// Small screens show one pane; tab switches it.
 	h.size(50, 12)
-	for range 3 {
+	for _, want := range []string{"» Detail", "» Log", "» Builds"} {
 		h.keys("tab")
-		checkFrame(t, h.view(), 50, 12)
+		v := h.view()
+		checkFrame(t, v, 50, 12)
+		// Pane titles start a line: exactly one, the focused one.
+		shown := 0
+		for _, line := range strings.Split(v, "\n") {
+			for _, title := range []string{"Builds", "Detail", "Log "} {
+				if strings.HasPrefix(line, "» "+title) || strings.HasPrefix(line, "  "+title) {
+					shown++
+				}
+			}
+		}
+		if !strings.Contains(v, want) || shown != 1 {
+			t.Fatalf("after tab, want only %q on a small screen:\n%s", want, v)
+		}
 	}
 	h.keys("?")
 	checkFrame(t, h.view(), 50, 12)
