@@ -354,7 +354,7 @@ func TestConfigExampleIsValid(t *testing.T) {
 }
 
 func TestLiveAndVersionCommands(t *testing.T) {
-	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 21, Undeployed: []string{"marketing-site"}})
+	_, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 21, Undeployed: []string{"marketing-site"}})
 	code, out, errs := runCLI(t, env, "live", "--json")
 	if code != 0 {
 		t.Fatalf("live --json: %d %s", code, errs)
@@ -410,7 +410,6 @@ func TestLiveAndVersionCommands(t *testing.T) {
 			t.Fatalf("a build that did not succeed claims to serve traffic: %v", b)
 		}
 	}
-	_ = s
 	if code, _, errs := runCLI(t, env, "version"); code != 2 || !strings.Contains(errs, "VERSION_ID") {
 		t.Fatalf("version without ids: %d %s", code, errs)
 	}

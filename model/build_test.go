@@ -117,3 +117,21 @@ func TestFormatDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotSeesOnlyWhatWasThere(t *testing.T) {
+	s := NewStore()
+	s.Append([]LogLine{{Text: "a"}, {Text: "b"}})
+	snap := s.Snapshot()
+	done := make(chan struct{})
+	go func() { // appending while the snapshot is read: the race detector watches
+		defer close(done)
+		for i := 0; i < 10_000; i++ {
+			s.AppendLine(NewLine(time.Time{}, "more"))
+		}
+	}()
+	lines := snap.Lines(0, snap.Len())
+	<-done
+	if len(lines) != 2 || lines[0].Text != "a" || lines[1].Text != "b" || s.Len() != 10_002 {
+		t.Fatalf("snapshot %d lines, store %d", len(lines), s.Len())
+	}
+}

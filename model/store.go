@@ -90,6 +90,14 @@ func (s *Store) Lines(from, to int) []Line {
 	return out
 }
 
+// Snapshot is a read-only view of the lines stored so far, safe to read from
+// another goroutine while this store keeps appending: it copies the chunk
+// headers (a few per million lines), never the lines, and appends only ever
+// write past what a snapshot can see.
+func (s *Store) Snapshot() *Store {
+	return &Store{chunks: append([][]Line(nil), s.chunks...), n: s.n}
+}
+
 // NewLine builds a Line from raw text and its time (used by tests and savers).
 func NewLine(t time.Time, text string) Line {
 	return lineOf(t, Sanitize(text))

@@ -29,9 +29,10 @@ func (m *Model) save() tea.Cmd {
 	path := filepath.Join(m.opts.SaveDir, fmt.Sprintf("%s-%s.log", name, safeFileName(b.UUID)))
 	utc := true
 	if m.tail.Done {
-		lines := m.log.Store().Lines(0, m.log.Store().Len())
+		// A snapshot, not a copy: Update stays O(1) however long the log.
+		snap := m.log.Store().Snapshot()
 		return func() tea.Msg {
-			n, err := writeLog(path, lines, utc)
+			n, err := writeLog(path, snap.Lines(0, snap.Len()), utc)
 			return savedMsg{uuid: b.UUID, path: path, lines: n, err: err}
 		}
 	}
