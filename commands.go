@@ -41,11 +41,11 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 	}
 	var all []model.Build
 	for _, w := range workers {
-		page, err := c.WorkerBuilds(ctx, w.Tag, 1, limit)
+		builds, err := c.WorkerHistory(ctx, w, limit)
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range page.Builds {
+		for _, b := range builds {
 			b.WorkerName, b.WorkerTag = w.Name, w.Tag
 			all = append(all, b)
 		}

@@ -76,12 +76,51 @@ type HistoryPage struct {
 	Info   ResultInfo
 }
 
-// More reports whether another page follows.
-func (p HistoryPage) More() bool {
-	if p.Info.NextPage > p.Info.Page {
-		return true
+// More reports whether another page follows (see ResultInfo.More).
+func (p HistoryPage) More() bool { return p.Info.More() }
+
+// maxHistoryPages bounds a history read (2,000 builds at 200 a page), so a
+// server that always says "next_page: true" cannot loop it.
+const maxHistoryPages = 10
+
+// WorkerHistory returns the newest limit of a Worker's builds, newest first.
+// The API documents no order for a history, so the newest builds may be on
+// any page: it reads every page, 200 builds a call, following next_page.
+func (c *Client) WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error) {
+	const perPage = 200
+	var all []model.Build
+	seen := map[string]bool{}
+	for page := 1; page <= maxHistoryPages; page++ {
+		p, err := c.WorkerBuilds(ctx, w.Tag, page, perPage)
+		if err != nil {
+			return all, fmt.Errorf("list builds of Worker %s: %w", workerLabel(w), err)
+		}
+		added := 0
+		for _, b := range p.Builds {
+			if !seen[b.UUID] {
+				seen[b.UUID] = true
+				b.WorkerName = w.Name
+				all = append(all, b)
+				added++
+			}
+		}
+		if !p.More() || added == 0 {
+			break
+		}
 	}
-	return p.Info.TotalPages > p.Info.Page
+	SortNewestFirst(all)
+	if len(all) > limit {
+		all = all[:limit]
+	}
+	return all, nil
+}
+
+// workerLabel names a Worker by its name, or its tag when the name is unknown.
+func workerLabel(w model.Worker) string {
+	if w.Name != "" {
+		return w.Name
+	}
+	return w.Tag
 }
 
 // WorkerBuilds returns one page (1-based) of a Worker's builds. The API does
@@ -97,7 +136,7 @@ func (c *Client) WorkerBuilds(ctx context.Context, tag string, page, perPage int
 	var res []wireBuild
 	info, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/workers/"+url.PathEscape(tag)+"/builds", q, &res)
 	if err != nil {
-		return HistoryPage{}, fmt.Errorf("list builds of Worker %s: %w", tag, err)
+		return HistoryPage{}, fmt.Errorf("read page %d of a Worker's builds: %w", max(page, 1), err)
 	}
 	p := HistoryPage{Builds: make([]model.Build, 0, len(res))}
 	if info != nil {
@@ -138,6 +177,7 @@ type LogPage struct {
 	Cursor    string
 	Lines     []model.LogLine
 	Truncated bool // another page exists now
+	Events    []model.PhaseEvent
 }
 
 // Log reads one log page from cursor ("" for the start).
@@ -150,7 +190,7 @@ func (c *Client) Log(ctx context.Context, uuid, cursor string) (LogPage, error) 
 	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/logs", q, &wp); err != nil {
 		return LogPage{}, fmt.Errorf("get log of build %s: %w", uuid, err)
 	}
-	p := LogPage{Cursor: string(wp.Cursor), Truncated: bool(wp.Truncated), Lines: make([]model.LogLine, len(wp.Lines))}
+	p := LogPage{Cursor: string(wp.Cursor), Truncated: bool(wp.Truncated), Events: wp.Events, Lines: make([]model.LogLine, len(wp.Lines))}
 	for i, l := range wp.Lines {
 		p.Lines[i] = model.LogLine(l)
 	}
@@ -198,10 +238,6 @@ type CancelResult struct {
 func (c *Client) Cancel(ctx context.Context, uuid string) (CancelResult, error) {
 	var wc wireCancel
 	if _, err := c.do(ctx, http.MethodPut, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/cancel", nil, &wc); err != nil {
-		var ae *Error
-		if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
-			ae.Detail = "the token lacks the Workers CI Edit permission needed to cancel builds"
-		}
 		return CancelResult{}, fmt.Errorf("cancel build %s: %w", uuid, err)
 	}
 	return CancelResult{UUID: string(wc.UUID), Outcome: model.Outcome(wc.Outcome), StoppedOn: wc.StoppedOn.t}, nil

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -172,12 +173,36 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // GETs are retried with jittered exponential backoff on network errors and
 // 5xx; other methods are sent exactly once.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, out any) (*ResultInfo, error) {
+	return c.send(ctx, method, path, query, nil, out)
+}
+
+// doBody is do with a JSON body (nil: none). Like every non-GET, it is sent
+// exactly once.
+func (c *Client) doBody(ctx context.Context, method, path string, in, out any) (*ResultInfo, error) {
+	var body []byte
+	if in != nil {
+		var err error
+		if body, err = json.Marshal(in); err != nil {
+			return nil, fmt.Errorf("encode the body of %s %s: %w", method, path, err)
+		}
+	}
+	return c.send(ctx, method, path, nil, body, out)
+}
+
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body []byte, out any) (*ResultInfo, error) {
+	// path comes with each segment escaped once (url.PathEscape); setting
+	// RawPath keeps url.URL from escaping it a second time.
 	u := *c.base
-	u.Path = c.base.Path + path
+	u.RawPath = c.base.EscapedPath() + path
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	} else {
+		return nil, fmt.Errorf("build the URL of %s %s: %w", method, path, err)
+	}
 	u.RawQuery = query.Encode()
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		info, retryIn, err := c.once(ctx, method, path, u.String(), out)
+		info, retryIn, err := c.once(ctx, method, path, u.String(), body, out)
 		if err == nil {
 			return info, nil
 		}
@@ -200,7 +225,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // once makes one attempt. retryIn < 0 means do not retry; 0 means retry after
 // the usual backoff; > 0 means retry after exactly that (Retry-After).
-func (c *Client) once(ctx context.Context, method, path, rawURL string, out any) (*ResultInfo, time.Duration, error) {
+func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody []byte, out any) (*ResultInfo, time.Duration, error) {
 	c.mu.Lock()
 	blocked := c.blockedUntil
 	c.mu.Unlock()
@@ -217,9 +242,16 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 	}
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, method, rawURL, nil)
+	var rd io.Reader
+	if reqBody != nil {
+		rd = bytes.NewReader(reqBody)
+	}
+	req, err := http.NewRequestWithContext(actx, method, rawURL, rd)
 	if err != nil {
 		return nil, -1, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err))
+	}
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Accept", "application/json")
@@ -285,10 +317,10 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, out any)
 
 // decode reads the envelope. Both a non-2xx status and success:false are errors.
 func (c *Client) decode(method, path string, resp *http.Response, body []byte, out any) (*ResultInfo, *Error) {
-	var env envelope
-	jsonErr := json.Unmarshal(body, &env)
+	c.budget.observe(resp.Header)
+	env, jsonErr := decodeEnvelope(body)
 	if jsonErr != nil || env.Success == nil {
-		kind, _ := classify(resp.StatusCode, nil)
+		kind, _ := classify(method, path, resp.StatusCode, nil)
 		if resp.StatusCode < 300 || kind == ErrRequest {
 			kind = ErrBadResponse
 		}
@@ -300,7 +332,7 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 		return nil, e
 	}
 	if resp.StatusCode >= 300 || !*env.Success {
-		kind, hint := classify(resp.StatusCode, env.Errors)
+		kind, hint := classify(method, path, resp.StatusCode, env.Errors)
 		msgs := make([]Message, len(env.Errors))
 		for i, m := range env.Errors {
 			msgs[i] = Message{Code: m.Code, Message: model.SanitizeInline(m.Message)}

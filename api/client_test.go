@@ -92,7 +92,8 @@ func TestErrorKinds(t *testing.T) {
 		retried bool
 	}{
 		{"401", 401, nil, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}`, ErrUnauthorized, "user-scoped", false},
-		{"403 code 10000", 403, nil, `{"success":false,"errors":[{"code":10000,"message":"Invalid token"}],"messages":[],"result":null}`, ErrUnauthorized, "Workers CI", false},
+		{"403 code 10000", 403, nil, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}`, ErrForbidden, "add Workers CI Read", false},
+		{"429 code 10000", 429, map[string]string{"Retry-After": "300"}, `{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}`, ErrRateLimited, "rate limited", false},
 		{"403 other", 403, nil, `{"success":false,"errors":[{"code":9109,"message":"no"}],"messages":[],"result":null}`, ErrForbidden, "permission", false},
 		{"404", 404, nil, `{"success":false,"errors":[{"code":12000,"message":"Not found"}],"messages":[],"result":null}`, ErrNotFound, "12000", false},
 		{"200 not found", 200, nil, `{"success":false,"errors":[{"code":12000,"message":"Not found"}],"messages":[],"result":null}`, ErrNotFound, "Not found", false},

@@ -8,21 +8,22 @@ import (
 )
 
 // Error kinds, for errors.Is. Every error the client returns for an API answer
-// is an *Error whose Kind is one of these.
+// is an *Error whose Kind is one of these. Their text is what a person reads
+// first, so each says what happened in plain words.
 var (
-	// ErrUnauthorized: 401, or 403 with code 10000 (a token that is invalid,
-	// account-scoped, or lacks the permission).
-	ErrUnauthorized = errors.New("unauthorized")
-	// ErrForbidden: any other 403.
-	ErrForbidden = errors.New("forbidden")
+	// ErrUnauthorized: 401 (a token that is invalid, expired or account-scoped).
+	ErrUnauthorized = errors.New("token refused")
+	// ErrForbidden: 403 (with code 10000: the token lacks a permission).
+	ErrForbidden = errors.New("permission missing")
 	// ErrNotFound: 404 or code 12000.
 	ErrNotFound = errors.New("not found")
-	// ErrRateLimited: 429; the client refuses further calls until RetryAfter.
-	ErrRateLimited = errors.New("rate limited")
+	// ErrRateLimited: 429, whatever code it carries; the client refuses
+	// further calls until RetryAfter.
+	ErrRateLimited = errors.New("rate limited by Cloudflare")
 	// ErrServer: 5xx.
-	ErrServer = errors.New("server error")
+	ErrServer = errors.New("Cloudflare's API failed")
 	// ErrBadResponse: a body that is not the JSON envelope (HTML, garbage, truncated).
-	ErrBadResponse = errors.New("bad response")
+	ErrBadResponse = errors.New("unreadable answer")
 	// ErrRequest: any other 4xx or success:false (e.g. cancelling a stopped build).
 	ErrRequest = errors.New("request refused")
 )
@@ -47,20 +48,35 @@ type Error struct {
 	wellFormed bool // the envelope parsed; only its result was wrong
 }
 
+// Error leads with what happened and what to do, then Cloudflare's own
+// words, and puts the status and the request last: a status line cut short
+// still shows the useful part.
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: ", e.Method, e.Path)
-	if e.Status != 0 {
-		fmt.Fprintf(&b, "HTTP %d ", e.Status)
-	}
 	b.WriteString(e.Kind.Error())
-	for _, m := range e.Errors {
-		fmt.Fprintf(&b, "; %d %s", m.Code, m.Message)
-	}
 	if e.Detail != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Detail)
 	}
+	if e.Kind == ErrRateLimited && e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry in %s)", e.RetryAfter.Round(time.Second))
+	}
+	for i, m := range e.Errors {
+		if i == 0 {
+			b.WriteString(" · Cloudflare says ")
+		} else {
+			b.WriteString("; ")
+		}
+		if m.Code != 0 {
+			fmt.Fprintf(&b, "%d ", m.Code)
+		}
+		b.WriteString(m.Message)
+	}
+	b.WriteString(" · ")
+	if e.Status != 0 {
+		fmt.Fprintf(&b, "HTTP %d ", e.Status)
+	}
+	fmt.Fprintf(&b, "%s %s", e.Method, e.Path)
 	return b.String()
 }
 
@@ -87,11 +103,25 @@ const (
 	codeNoRoute  = 7003 // "Could not route to ...": usually a wrong account id
 )
 
-// hintAuth says what to do about an authentication failure.
-const hintAuth = "the Builds API needs a user-scoped API token with the Workers CI permission (Read to watch, Edit to cancel); account-scoped tokens are answered \"Invalid token\""
+// hintAuth says what to do about a refused token.
+const hintAuth = "the Builds API needs a user-scoped API token (My Profile › API Tokens) with Workers CI Read; account-scoped tokens are answered \"Invalid token\""
 
-// classify picks the error kind from status and codes.
-func classify(status int, msgs []Message) (error, string) {
+// permissionFor names the token permission a call needs: Workers CI Edit to
+// act on builds, Workers Scripts Read for the Workers API, else Workers CI Read.
+func permissionFor(method, path string) string {
+	switch {
+	case method != "GET":
+		return "Workers CI Edit"
+	case strings.Contains(path, "/workers/scripts"):
+		return "Workers Scripts Read"
+	}
+	return "Workers CI Read"
+}
+
+// classify picks the error kind by HTTP status first, then by code: a 429 is
+// a rate limit whatever code it carries, and code 10000 means a refused
+// token on a 401 but a missing permission on a 403.
+func classify(method, path string, status int, msgs []Message) (error, string) {
 	has := func(c int) bool {
 		for _, m := range msgs {
 			if m.Code == c {
@@ -101,18 +131,21 @@ func classify(status int, msgs []Message) (error, string) {
 		return false
 	}
 	switch {
-	case status == 401, has(codeAuth):
+	case status == 429:
+		return ErrRateLimited, "the account's budget of requests is spent and every call is blocked until it resets"
+	case status == 401:
 		return ErrUnauthorized, hintAuth
 	case status == 403:
-		return ErrForbidden, "the token lacks a permission this call needs"
+		return ErrForbidden, "add " + permissionFor(method, path) + " to the API token (My Profile › API Tokens)"
 	case has(codeNoRoute):
 		return ErrNotFound, "check the account id (CLOUDFLARE_ACCOUNT_ID or --account): it is the hex id in your dashboard URL"
 	case status == 404, has(codeNotFound):
 		return ErrNotFound, ""
-	case status == 429:
-		return ErrRateLimited, ""
 	case status >= 500:
 		return ErrServer, ""
+	case has(codeAuth):
+		// success:false with 10000 on a 2xx or another 4xx.
+		return ErrUnauthorized, hintAuth
 	}
 	return ErrRequest, ""
 }

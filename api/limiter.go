@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // Cloudflare's budget: 1,200 requests per 5 minutes per user, shared with the
@@ -23,11 +25,15 @@ const (
 type Budget struct {
 	limiter *rate.Limiter
 	limit   int
+	base    rate.Limit // the configured pace, restored when Cloudflare's budget recovers
+	burst   int
 	now     func() time.Time
 
-	mu    sync.Mutex
-	sent  []time.Time // ring of request times within the window
-	start int
+	mu       sync.Mutex
+	sent     []time.Time // ring of request times within the window
+	start    int
+	reported *model.Budget // Cloudflare's last Ratelimit report
+	slowed   bool
 }
 
 // NewBudget allows perWindow requests per BudgetWindow, with a small burst so
@@ -38,7 +44,8 @@ func NewBudget(perWindow int) *Budget {
 	}
 	every := BudgetWindow / time.Duration(perWindow)
 	burst := min(perWindow, 10)
-	return &Budget{limiter: rate.NewLimiter(rate.Every(every), burst), limit: perWindow, now: time.Now}
+	return &Budget{limiter: rate.NewLimiter(rate.Every(every), burst), limit: perWindow,
+		base: rate.Every(every), burst: burst, now: time.Now}
 }
 
 // Wait blocks until a request may be sent, then records it.
@@ -56,6 +63,22 @@ func (b *Budget) Wait(ctx context.Context) error {
 func (b *Budget) Spent() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.spentLocked()
+}
+
+// Snapshot is the budget as the UI shows it: the process's own count and
+// share, and Cloudflare's last report while its window has not reset.
+func (b *Budget) Snapshot() model.Budget {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := model.Budget{Spent: b.spentLocked(), Limit: b.limit, Slowed: b.slowed}
+	if r := b.reported; r != nil && b.now().Before(r.ResetAt.Add(time.Second)) {
+		out.Reported, out.Remaining, out.Quota, out.ResetAt = true, r.Remaining, r.Quota, r.ResetAt
+	}
+	return out
+}
+
+func (b *Budget) spentLocked() int {
 	cut := b.now().Add(-BudgetWindow)
 	for b.start < len(b.sent) && b.sent[b.start].Before(cut) {
 		b.start++

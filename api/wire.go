@@ -15,23 +15,6 @@ import (
 // so pointers and tolerant decoders keep absent, null and unexpected values
 // from failing a whole response.
 
-type envelope struct {
-	Success    *bool           `json:"success"`
-	Errors     []Message       `json:"errors"`
-	Result     json.RawMessage `json:"result"`
-	ResultInfo *ResultInfo     `json:"result_info"`
-}
-
-// ResultInfo is the paging block of list answers.
-type ResultInfo struct {
-	Page       int `json:"page"`
-	PerPage    int `json:"per_page"`
-	Count      int `json:"count"`
-	TotalCount int `json:"total_count"`
-	TotalPages int `json:"total_pages"`
-	NextPage   int `json:"next_page"`
-}
-
 // flexTime decodes RFC 3339 strings, epoch numbers (seconds or milliseconds)
 // and null. A value it cannot read is left zero rather than failing the build.
 type flexTime struct{ t *time.Time }
@@ -108,14 +91,11 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexBool accepts a bool and ignores anything else.
+// flexBool accepts a bool (or "true"/"false") and ignores anything else.
 type flexBool bool
 
 func (f *flexBool) UnmarshalJSON(b []byte) error {
-	var v bool
-	if json.Unmarshal(b, &v) == nil {
-		*f = flexBool(v)
-	}
+	f.set(b)
 	return nil
 }
 
@@ -153,10 +133,33 @@ type wireTrigger struct {
 	PathIncludes        flexStrings         `json:"path_includes"`
 	PathExcludes        flexStrings         `json:"path_excludes"`
 	BuildCachingEnabled flexBool            `json:"build_caching_enabled"`
+	BuildTokenUUID      flexString          `json:"build_token_uuid"`
+	BuildTokenName      flexString          `json:"build_token_name"`
 	CreatedOn           flexTime            `json:"created_on"`
 	ModifiedOn          flexTime            `json:"modified_on"`
 	DeletedOn           flexTime            `json:"deleted_on"`
 	RepoConnection      *wireRepoConnection `json:"repo_connection"`
+}
+
+func (t wireTrigger) model() model.Trigger {
+	out := model.Trigger{
+		TriggerUUID: string(t.TriggerUUID), TriggerName: string(t.TriggerName),
+		ExternalScriptID: string(t.ExternalScriptID), BuildCommand: string(t.BuildCommand),
+		DeployCommand: string(t.DeployCommand), RootDirectory: string(t.RootDirectory),
+		BranchIncludes: t.BranchIncludes, BranchExcludes: t.BranchExcludes,
+		PathIncludes: t.PathIncludes, PathExcludes: t.PathExcludes,
+		BuildCachingEnabled: bool(t.BuildCachingEnabled),
+		BuildTokenUUID:      string(t.BuildTokenUUID), BuildTokenName: string(t.BuildTokenName),
+		CreatedOn: t.CreatedOn.value(), ModifiedOn: t.ModifiedOn.value(), DeletedOn: t.DeletedOn.t,
+	}
+	if rc := t.RepoConnection; rc != nil {
+		out.RepoConnection = &model.RepoConnection{
+			RepoConnectionUUID: string(rc.RepoConnectionUUID), RepoID: string(rc.RepoID),
+			RepoName: string(rc.RepoName), ProviderType: string(rc.ProviderType),
+			ProviderAccountID: string(rc.ProviderAccountID), ProviderAccountName: string(rc.ProviderAccountName),
+		}
+	}
+	return out
 }
 
 // envVars decodes both shapes seen for environment_variables: name → string
@@ -246,22 +249,7 @@ func (w wireBuild) model() model.Build {
 		}
 	}
 	if t := w.Trigger; t != nil {
-		b.Trigger = model.Trigger{
-			TriggerUUID: string(t.TriggerUUID), TriggerName: string(t.TriggerName),
-			ExternalScriptID: string(t.ExternalScriptID), BuildCommand: string(t.BuildCommand),
-			DeployCommand: string(t.DeployCommand), RootDirectory: string(t.RootDirectory),
-			BranchIncludes: t.BranchIncludes, BranchExcludes: t.BranchExcludes,
-			PathIncludes: t.PathIncludes, PathExcludes: t.PathExcludes,
-			BuildCachingEnabled: bool(t.BuildCachingEnabled),
-			CreatedOn:           t.CreatedOn.value(), ModifiedOn: t.ModifiedOn.value(), DeletedOn: t.DeletedOn.t,
-		}
-		if rc := t.RepoConnection; rc != nil {
-			b.Trigger.RepoConnection = &model.RepoConnection{
-				RepoConnectionUUID: string(rc.RepoConnectionUUID), RepoID: string(rc.RepoID),
-				RepoName: string(rc.RepoName), ProviderType: string(rc.ProviderType),
-				ProviderAccountID: string(rc.ProviderAccountID), ProviderAccountName: string(rc.ProviderAccountName),
-			}
-		}
+		b.Trigger = t.model()
 		b.WorkerTag = string(t.ExternalScriptID)
 	}
 	if p := w.PullRequest; p != nil {
@@ -331,6 +319,29 @@ type wireLogPage struct {
 	Cursor    flexString    `json:"cursor"`
 	Lines     []wireLogLine `json:"lines"`
 	Truncated flexBool      `json:"truncated"`
+	Events    flexEvents    `json:"events"`
+}
+
+// flexEvents reads the undocumented events array of phase timings; an item
+// of another shape is skipped, and a wrong type for the whole is ignored.
+type flexEvents []model.PhaseEvent
+
+func (f *flexEvents) UnmarshalJSON(b []byte) error {
+	var items []json.RawMessage
+	if json.Unmarshal(b, &items) != nil {
+		return nil
+	}
+	for _, it := range items {
+		var e struct {
+			Type      flexString `json:"type"`
+			StartedOn flexTime   `json:"started_on"`
+			EndedOn   flexTime   `json:"ended_on"`
+		}
+		if json.Unmarshal(it, &e) == nil && e.Type != "" {
+			*f = append(*f, model.PhaseEvent{Type: string(e.Type), StartedOn: e.StartedOn.t, EndedOn: e.EndedOn.t})
+		}
+	}
+	return nil
 }
 
 type wireCancel struct {

@@ -72,10 +72,27 @@ type Trigger struct {
 	PathIncludes        []string
 	PathExcludes        []string
 	BuildCachingEnabled bool
+	BuildTokenUUID      string // on the triggers endpoint only
+	BuildTokenName      string
 	CreatedOn           time.Time
 	ModifiedOn          time.Time
 	DeletedOn           *time.Time
 	RepoConnection      *RepoConnection
+}
+
+// BuildToken is a token Workers Builds deploys with. A deleted or rolled one
+// fails every build of the triggers that use it.
+type BuildToken struct {
+	UUID              string
+	Name              string
+	CloudflareTokenID string
+	OwnerType         string
+}
+
+// AccountLimits is the account's build-minutes state (non-paid plans).
+type AccountLimits struct {
+	BuildMinutesRefreshOn *time.Time
+	ReachedBuildMinutes   bool
 }
 
 // EnvVar is one build environment variable. Secrets have no value.

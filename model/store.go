@@ -10,6 +10,14 @@ type LogLine struct {
 	Text string
 }
 
+// PhaseEvent is one entry of a log page's events: a phase of the build
+// ("initializing", ...) and when it started and ended (nil until then).
+type PhaseEvent struct {
+	Type      string
+	StartedOn *time.Time
+	EndedOn   *time.Time
+}
+
 // Line is one sanitized log line held by a Store: 32 bytes besides its text.
 type Line struct {
 	// unixMilli keeps the timestamp in 8 bytes instead of time.Time's 24.

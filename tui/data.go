@@ -49,7 +49,13 @@ func (m *Model) startHistory() tea.Cmd {
 	m.historyQueue = m.historyQueue[1:]
 	p.seq++
 	p.inFlight = true
-	return fetchHistory(m.src, p.seq, tag)
+	w := model.Worker{Tag: tag}
+	for _, wk := range m.workers {
+		if wk.Tag == tag {
+			w = wk
+		}
+	}
+	return fetchHistory(m.src, p.seq, w)
 }
 
 func (m *Model) queueHistory(tag string) {

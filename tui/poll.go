@@ -50,12 +50,12 @@ func fetchLatest(src Source, seq int, tags []string) tea.Cmd {
 // historyPerPage is how many of a Worker's builds the list keeps.
 const historyPerPage = 20
 
-func fetchHistory(src Source, seq int, tag string) tea.Cmd {
+func fetchHistory(src Source, seq int, w model.Worker) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
-		p, err := src.WorkerBuilds(ctx, tag, 1, historyPerPage)
-		return historyMsg{tag: tag, seq: seq, builds: p.Builds, err: err}
+		bs, err := src.WorkerHistory(ctx, w, historyPerPage)
+		return historyMsg{tag: w.Tag, seq: seq, builds: bs, err: err}
 	}
 }
 

@@ -24,7 +24,7 @@ import (
 type Source interface {
 	Workers(ctx context.Context) ([]model.Worker, error)
 	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
-	WorkerBuilds(ctx context.Context, tag string, page, perPage int) (api.HistoryPage, error)
+	WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error)
 	Build(ctx context.Context, uuid string) (model.Build, error)
 	Step(ctx context.Context, t api.Tail, stopped bool) (api.TailStep, error)
 	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
