@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -67,12 +68,13 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 		if err != nil {
 			return err
 		}
-		items := make([]api.BuildJSON, len(builds))
+		items := make([]map[string]json.RawMessage, len(builds))
 		for i, b := range builds {
-			items[i] = api.ToJSON(b)
+			var pct *float64
 			if p, ok := live[b.UUID]; ok {
-				items[i].LivePercentage = &p
+				pct = &p
 			}
+			items[i] = api.OutputJSON(b, pct)
 		}
 		return writeJSON(out, items)
 	}
@@ -410,18 +412,18 @@ func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, o
 	if err != nil {
 		return err
 	}
+	names := workerNames(ctx, c)
 	if asJSON {
-		res := map[string]*api.BuildJSON{}
+		res := map[string]map[string]json.RawMessage{}
 		for _, id := range ids {
 			res[id] = nil
 			if b, ok := builds[id]; ok {
-				bj := api.ToJSON(b)
-				res[id] = &bj
+				b.WorkerName = names[b.WorkerTag]
+				res[id] = api.OutputJSON(b, nil)
 			}
 		}
 		return writeJSON(out, res)
 	}
-	names := workerNames(ctx, c)
 	for _, id := range ids {
 		b, ok := builds[id]
 		if !ok {
@@ -432,6 +434,11 @@ func cmdVersion(ctx context.Context, c *api.Client, ids []string, asJSON bool, o
 	}
 	return nil
 }
+
+// versionID is the shape of a Worker version id: a UUID.
+var versionID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func isVersionID(s string) bool { return versionID.MatchString(s) }
 
 func shortHash(h string) string {
 	if len(h) > 7 {
@@ -460,6 +467,9 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		addr      = fs.String("addr", "127.0.0.1:8787", "")
 		account   = fs.String("account", sim.DefaultAccountID, "")
 		token     = fs.String("token", sim.DefaultToken, "")
+		readOnly  = fs.String("read-only-token", sim.DefaultReadOnlyToken, "")
+		order     = fs.String("history-order", "newest", "")
+		envVars   = fs.String("env-vars", "object", "")
 		workers   = fs.Int("workers", 6, "")
 		seed      = fs.Uint64("seed", 1, "")
 		pageSize  = fs.Int("page-size", 1000, "")
@@ -489,11 +499,20 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	default:
 		return usagef("--cursor must be incremental or snapshot, got %q", *cursor)
 	}
+	orders := map[string]sim.HistoryOrder{"newest": sim.HistoryNewestFirst, "oldest": sim.HistoryOldestFirst, "shuffled": sim.HistoryShuffled}
+	histOrder, ok := orders[*order]
+	if !ok {
+		return usagef("--history-order must be newest, oldest or shuffled, got %q", *order)
+	}
+	if *envVars != "object" && *envVars != "plain" {
+		return usagef("--env-vars must be object or plain, got %q", *envVars)
+	}
 	if *workers < 1 || *workers > 500 || *pageSize < 1 || *extra < 0 || *rateLimit < 0 {
 		return usagef("--workers wants 1 to 500, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
 	}
-	s := sim.New(sim.Options{AccountID: *account, Token: *token, Workers: *workers, Seed: *seed, PageSize: *pageSize,
-		Cursor: mode, RateLimit: *rateLimit, PushEvery: *pushEvery, ExtraLogLines: *extra, Faults: f})
+	s := sim.New(sim.Options{AccountID: *account, Token: *token, ReadOnlyToken: *readOnly, Workers: *workers, Seed: *seed,
+		PageSize: *pageSize, Cursor: mode, RateLimit: *rateLimit, PushEvery: *pushEvery, ExtraLogLines: *extra, Faults: f,
+		HistoryOrder: histOrder, PlainEnvVars: *envVars == "plain"})
 	sv, err := s.Listen(*addr)
 	if err != nil {
 		return err
@@ -508,13 +527,20 @@ const simUsage = `cfbuilds sim: serve a simulated Workers Builds account over HT
 
   --addr ADDR            listen address (default 127.0.0.1:8787)
   --account ID           account id (default ` + sim.DefaultAccountID + `)
-  --token TOKEN          the token it accepts (default ` + sim.DefaultToken + `)
+  --token TOKEN          the token that may read and act (default ` + sim.DefaultToken + `)
+  --read-only-token T    a token that may only read: writes get 403, code 10000
+                         (default ` + sim.DefaultReadOnlyToken + `)
   --workers N            Workers in the account (default 6)
   --seed N               random seed (default 1)
   --page-size N          log lines per page (default 1000)
   --cursor MODE          incremental: the last cursor returns new lines;
                          snapshot: only a read from the start shows them
-  --rate-limit N         requests per 5 minutes before 429s (default 0: none)
+  --rate-limit N         requests per 5 minutes before 429s (default 0: none);
+                         every answer reports what remains in Ratelimit headers
+  --history-order O      newest, oldest or shuffled: the order of a Worker's
+                         history pages (default newest)
+  --env-vars SHAPE       object ({is_secret, created_on, value}, as Cloudflare's
+                         own client reads them) or plain (name: value) (default object)
   --push-every D         mean time between pushes (default 20s; negative: none)
   --extra-log-lines N    pad every new build's log with N lines
   --faults SPEC          e.g. 5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s

@@ -23,6 +23,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui"
 )
 
@@ -241,6 +242,11 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		err2 = only("json")
 		if len(pos) == 0 {
 			err2 = firstErr(err2, usagef("version needs one or more VERSION_IDs (see cfbuilds --help)"))
+		}
+		for _, id := range pos {
+			if !isVersionID(id) {
+				err2 = firstErr(err2, usagef("%q is not a Worker version id: a version id is a UUID such as 1e2d3c4b-5a69-4788-9a6b-5c4d3e2f1a0b (wrangler versions list shows them)", model.SanitizeInline(id)))
+			}
 		}
 	}
 	if err2 != nil {

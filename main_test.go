@@ -392,9 +392,19 @@ func TestLiveAndVersionCommands(t *testing.T) {
 	if liveBuild == "" {
 		t.Fatal("no version at 100% from a build: the test proves nothing")
 	}
-	code, out, _ = runCLI(t, env, "version", liveVersion, "not-a-version")
-	if code != 0 || !strings.Contains(out, liveBuild) || !strings.Contains(out, "not-a-version  not from a build") {
+	const laptop = "00000000-1111-4222-8333-444444444444" // a version id no build made
+	code, out, _ = runCLI(t, env, "version", liveVersion, laptop)
+	if code != 0 || !strings.Contains(out, liveBuild) || !strings.Contains(out, laptop+"  not from a build") {
 		t.Fatalf("version: %d %s", code, out)
+	}
+	if code, _, errs := runCLI(t, env, "version", liveVersion, "not-a-version"); code != 2 || !strings.Contains(errs, `"not-a-version" is not a Worker version id`) {
+		t.Fatalf("version with something that is not a version id: %d %s", code, errs)
+	}
+	code, out, _ = runCLI(t, env, "version", "--json", liveVersion, laptop)
+	var versions map[string]map[string]any
+	if err := json.Unmarshal([]byte(out), &versions); code != 0 || err != nil || versions[laptop] != nil ||
+		versions[liveVersion]["build_uuid"] != liveBuild || versions[liveVersion]["worker_name"] == "" || versions[liveVersion]["worker_name"] == nil {
+		t.Fatalf("version --json: %d %v %s", code, err, out)
 	}
 	code, out, _ = runCLI(t, env, "list", "--json", "--limit", "50")
 	if code != 0 || !strings.Contains(out, `"live_percentage": 100`) {
@@ -408,6 +418,13 @@ func TestLiveAndVersionCommands(t *testing.T) {
 		}
 		if _, has := b["live_percentage"]; has && b["build_outcome"] != "success" {
 			t.Fatalf("a build that did not succeed claims to serve traffic: %v", b)
+		}
+		// Every field the API sent, under its own names and nesting.
+		meta, _ := b["build_trigger_metadata"].(map[string]any)
+		trig, _ := b["trigger"].(map[string]any)
+		if meta["build_token_uuid"] == nil || meta["environment_variables"] == nil || trig["trigger_uuid"] == nil ||
+			trig["repo_connection"] == nil || b["worker_name"] == "" || b["worker_tag"] == "" {
+			t.Fatalf("list --json dropped fields the API sent: %v", b)
 		}
 	}
 	if code, _, errs := runCLI(t, env, "version"); code != 2 || !strings.Contains(errs, "VERSION_ID") {

@@ -60,6 +60,9 @@ func (c *Client) buildMap(ctx context.Context, path, param string, keys []string
 			return nil, fmt.Errorf("get builds by %s: %w", param, err)
 		}
 		for k, wb := range res.Builds {
+			if wb.skip {
+				continue
+			}
 			b := wb.model()
 			if keysAreTags && b.WorkerTag == "" {
 				b.WorkerTag = k
@@ -143,6 +146,9 @@ func (c *Client) WorkerBuilds(ctx context.Context, tag string, page, perPage int
 		p.Info = *info
 	}
 	for _, wb := range res {
+		if wb.skip {
+			continue
+		}
 		b := wb.model()
 		if b.WorkerTag == "" {
 			b.WorkerTag = tag
@@ -168,6 +174,9 @@ func (c *Client) Build(ctx context.Context, uuid string) (model.Build, error) {
 	var wb wireBuild
 	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid), nil, &wb); err != nil {
 		return model.Build{}, fmt.Errorf("get build %s: %w", uuid, err)
+	}
+	if wb.skip {
+		return model.Build{}, fmt.Errorf("get build %s: the answer holds no build object", uuid)
 	}
 	return wb.model(), nil
 }

@@ -158,6 +158,9 @@ func (c *Client) Close() { c.http.CloseIdleConnections() }
 // Budget is the client's request budget.
 func (c *Client) Budget() *Budget { return c.budget }
 
+// Usage is the budget as the UI shows it (see Budget.Snapshot).
+func (c *Client) Usage() model.Budget { return c.budget.Snapshot() }
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"encoding/json"
+	"math"
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -73,6 +75,31 @@ func ToJSON(b model.Build) BuildJSON {
 	}
 	if b.PullRequest != nil {
 		out.PullRequest = &PullRequestOut{CreatedOn: opt(b.PullRequest.CreatedOn), PullRequestURL: b.PullRequest.URL}
+	}
+	return out
+}
+
+// OutputJSON is a build for `list --json`: every field the API sent, under
+// its own names and nesting, unknown ones included, plus worker_name,
+// worker_tag and (for a build serving traffic) live_percentage. A build
+// that did not come from the API whole falls back to ToJSON's fields.
+func OutputJSON(b model.Build, live *float64) map[string]json.RawMessage {
+	var out map[string]json.RawMessage
+	if json.Unmarshal(b.Source, &out) != nil || out == nil {
+		out = map[string]json.RawMessage{}
+		full, _ := json.Marshal(ToJSON(b))
+		_ = json.Unmarshal(full, &out)
+	}
+	set := func(k string, v any) {
+		if enc, err := json.Marshal(v); err == nil {
+			out[k] = enc
+		}
+	}
+	set("worker_name", b.WorkerName)
+	set("worker_tag", b.WorkerTag)
+	delete(out, "live_percentage")
+	if live != nil && !math.IsNaN(*live) && !math.IsInf(*live, 0) {
+		set("live_percentage", *live)
 	}
 	return out
 }

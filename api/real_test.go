@@ -60,7 +60,7 @@ func routed(t *testing.T, routes map[string]route) (*Client, *[]recorded) {
 		_, _ = io.WriteString(w, rt.body)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New("acct", testToken, WithBaseURL(srv.URL+"/client/v4"), WithRetries(0, time.Millisecond))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL+"/client/v4"), WithRetries(0, time.Millisecond), WithBudget(NewBudget(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,5 +427,50 @@ func TestEndpointRequests(t *testing.T) {
 	*got = nil
 	if _, err := c.VerifyToken(ctx); err != nil || (*got)[0].path != "/client/v4/user/tokens/verify" {
 		t.Errorf("verify: %v %+v", err, *got)
+	}
+}
+
+// TestOutputPassesEverythingOn: list --json's item is the build as the API
+// sent it, unknown fields included, plus the Worker and its live share.
+func TestOutputPassesEverythingOn(t *testing.T) {
+	body := strings.Replace(realFile(t, "build-get-running.json"), `"status":"running",`, `"status":"running","brand_new_field":{"x":[1]},`, 1)
+	c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/" + realRunning: {200, body}})
+	b, err := c.Build(context.Background(), realRunning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WorkerName = "example-site"
+	pct := 90.0
+	out := OutputJSON(b, &pct)
+	for k, want := range map[string]string{
+		"brand_new_field": `{"x":[1]}`, "worker_name": `"example-site"`, "worker_tag": `"` + realTag + `"`,
+		"live_percentage": `90`, "build_outcome": `null`,
+	} {
+		if got := string(out[k]); got != want {
+			t.Errorf("%s: %s, want %s", k, got, want)
+		}
+	}
+	for _, k := range []string{"trigger", "build_trigger_metadata", "pull_request", "stopped_on"} {
+		if _, ok := out[k]; !ok {
+			t.Errorf("%s dropped", k)
+		}
+	}
+	if !strings.Contains(string(out["build_trigger_metadata"]), `"build_token_uuid":"34d0cf5f`) ||
+		!strings.Contains(string(out["build_trigger_metadata"]), `"API_KEY":{"is_secret":true`) {
+		t.Errorf("metadata not passed on whole: %s", out["build_trigger_metadata"])
+	}
+}
+
+// TestOneOddFieldCostsOnlyThatField: a build_trigger_metadata that is a
+// string loses the metadata, not the build or the answer.
+func TestOneOddFieldCostsOnlyThatField(t *testing.T) {
+	body := strings.Replace(realFile(t, "builds-latest.json"), `"build_trigger_metadata":{`, `"build_trigger_metadata":"odd","was_metadata":{`, 1)
+	c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/latest": {200, body}})
+	bs, err := c.LatestBuilds(context.Background(), []string{realTag})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := bs[realTag]; b.UUID != realRunning || b.Status != model.StatusRunning || b.Trigger.TriggerUUID != realTrigger || b.Meta.Branch != "" {
+		t.Fatalf("build %+v", b)
 	}
 }

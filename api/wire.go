@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -224,6 +225,29 @@ type wireBuild struct {
 	Meta           *wireMeta        `json:"build_trigger_metadata"`
 	Trigger        *wireTrigger     `json:"trigger"`
 	PullRequest    *wirePullRequest `json:"pull_request"`
+
+	raw  []byte
+	skip bool // the item was not a JSON object
+}
+
+// UnmarshalJSON keeps the build as it came (for passthrough output) and
+// tolerates a field of the wrong type: encoding/json fills every other
+// field and reports only the first mismatch, which is dropped here, so one
+// odd field (build_trigger_metadata as a string) costs that field, not the
+// whole answer.
+func (w *wireBuild) UnmarshalJSON(b []byte) error {
+	if !bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) {
+		w.skip = true // not a build at all: the caller leaves it out
+		return nil
+	}
+	type plain wireBuild
+	err := json.Unmarshal(b, (*plain)(w))
+	var te *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &te) {
+		return err
+	}
+	w.raw = append([]byte(nil), b...)
+	return nil
 }
 
 func (w wireBuild) model() model.Build {
@@ -236,6 +260,7 @@ func (w wireBuild) model() model.Build {
 		InitializingOn: w.InitializingOn.t,
 		RunningOn:      w.RunningOn.t,
 		StoppedOn:      w.StoppedOn.t,
+		Source:         w.raw,
 	}
 	if m := w.Meta; m != nil {
 		b.Meta = model.TriggerMetadata{

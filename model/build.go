@@ -139,6 +139,11 @@ type Build struct {
 	// trigger's external_script_id.
 	WorkerTag  string
 	WorkerName string
+
+	// Source is the build exactly as the API sent it (a JSON object), so
+	// `list --json` can pass on every field, unknown ones included. The
+	// model never reads it.
+	Source []byte
 }
 
 // Finished reports whether the build has stopped.

@@ -31,7 +31,7 @@ type Source interface {
 	Cancel(ctx context.Context, uuid string) (api.CancelResult, error)
 	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
 	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
-	Budget() *api.Budget
+	Usage() model.Budget
 }
 
 // Options configure the dashboard.

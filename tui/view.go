@@ -88,6 +88,20 @@ func ago(d time.Duration) string {
 	return fmt.Sprintf("%dh", int(d.Hours()))
 }
 
+// budgetText is the request budget: what Cloudflare reports remains of the
+// user's budget (shared with every other tool) when it said, else this
+// process's own count against its share.
+func budgetText(b model.Budget) string {
+	s := fmt.Sprintf("API %d/%d per 5m", b.Spent, b.Limit)
+	if b.Reported {
+		s = fmt.Sprintf("API %d of %d left", b.Remaining, b.Quota)
+	}
+	if b.Slowed {
+		s += ", polling slowed"
+	}
+	return s
+}
+
 // footerView is the status bar: account, Workers, refresh age, next poll,
 // budget, the last error and its retry, and a help hint.
 func (m Model) footerView() string {
@@ -100,9 +114,7 @@ func (m Model) footerView() string {
 	if lp := m.poll[pollLatest]; !lp.next.IsZero() && lp.next.After(m.now) {
 		parts = append(parts, "next "+ago(lp.next.Sub(m.now)))
 	}
-	if b := m.src.Budget(); b != nil {
-		parts = append(parts, fmt.Sprintf("API %d/%d per 5m", b.Spent(), b.Limit()))
-	}
+	parts = append(parts, budgetText(m.src.Usage()))
 	if m.opts.ReadOnly {
 		parts = append(parts, "read-only")
 	}

@@ -22,12 +22,22 @@ type build struct {
 	prURL                                   string
 	versionID                               string
 
+	// The trigger it ran with, and that trigger's settings at the time.
+	trigger                      *trigger
+	buildCmd, deployCmd, rootDir string
+
 	lines []planLine // offsets from runOn, ascending; all <= stopOn-runOn
 }
 
 type planLine struct {
 	at   time.Duration
 	text string
+}
+
+// useTrigger makes the build run with t's settings as they are now.
+func (b *build) useTrigger(t *trigger) {
+	b.trigger = t
+	b.buildCmd, b.deployCmd, b.rootDir = t.buildCmd, t.deployCmd, t.rootDir
 }
 
 // state is the build's status and outcome ("" until stopped) at now.
@@ -41,6 +51,15 @@ func (b *build) state(now time.Time) (status, outcome string) {
 		return "running", ""
 	}
 	return "stopped", b.outcome
+}
+
+// events is the log page's phase timings as the real API sends them: the
+// initializing phase once it has begun (ended_on null until it ends).
+func (b *build) events(now time.Time) []map[string]any {
+	if now.Before(b.initOn) {
+		return []map[string]any{}
+	}
+	return []map[string]any{{"type": "initializing", "started_on": ts(b.initOn), "ended_on": tsOrNil(b.runOn, !now.Before(b.runOn))}}
 }
 
 // visible is the log as written by now.
@@ -149,6 +168,7 @@ func (s *Sim) plan(w *worker, at time.Time, live bool) *build {
 	default:
 		b.outcome = "success"
 	}
+	b.useTrigger(w.triggerFor(b.branch))
 	b.initOn = b.created.Add(queue)
 	b.runOn = b.initOn.Add(initFor)
 	b.stopOn = b.runOn.Add(runFor)
@@ -182,7 +202,7 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 	add("added %d packages, and audited %d packages in %ds", 200+rng.IntN(400), 300+rng.IntN(400), 3+rng.IntN(9))
 	add("\x1b[1m%d packages\x1b[22m are looking for funding", 20+rng.IntN(80))
 	add("found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities")
-	add("Executing user build command: npm run build")
+	add("Executing user build command: %s", b.buildCmd)
 	add("")
 	add("> %s@1.0.0 build", b.worker.name)
 	add("> vite build")
@@ -213,7 +233,7 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 	}
 	add("\x1b[32m✓ built in %.2fs\x1b[39m", 1+rng.Float64()*5)
 	add("Success: Build command completed")
-	add("Executing user deploy command: npx wrangler deploy")
+	add("Executing user deploy command: %s", b.deployCmd)
 	add("")
 	add(" ⛅️ wrangler 3.90.0")
 	add("-------------------")

@@ -2,10 +2,12 @@ package sim
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,11 +25,36 @@ func newTestSim(t *testing.T, o Options) (*Sim, *ManualClock, *httptest.Server) 
 
 func call(t *testing.T, srv *httptest.Server, method, path, token string) (int, map[string]any, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(method, srv.URL+"/client/v4/accounts/"+DefaultAccountID+path, nil)
+	return callURL(t, srv.Client(), srv.URL, method, path, token, "")
+}
+
+// callBody calls the simulator's handler directly (no socket) with a body;
+// token "" is the default token. Paths under /user/ are outside the account.
+func callBody(t *testing.T, s *Sim, method, path, token, body string) (int, map[string]any, http.Header) {
+	t.Helper()
+	if token == "" {
+		token = DefaultToken
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	return callURL(t, srv.Client(), srv.URL, method, path, token, body)
+}
+
+func callURL(t *testing.T, c *http.Client, base, method, path, token, reqBody string) (int, map[string]any, http.Header) {
+	t.Helper()
+	u := base + "/client/v4/accounts/" + DefaultAccountID + path
+	if strings.HasPrefix(path, "/user/") {
+		u = base + "/client/v4" + path
+	}
+	var rd io.Reader
+	if reqBody != "" {
+		rd = strings.NewReader(reqBody)
+	}
+	req, _ := http.NewRequest(method, u, rd)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := srv.Client().Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -77,7 +104,7 @@ func TestContract(t *testing.T) {
 		}
 		check(pLatest, "get", "/builds/builds/latest?external_script_ids="+strings.Repeat("x,", 20)+"x", 400)
 		page := check(pHistory, "get", "/builds/workers/"+tags[0]+"/builds?per_page=3&page=1", 200)
-		if page["result_info"].(map[string]any)["next_page"] != float64(2) {
+		if page["result_info"].(map[string]any)["next_page"] != true {
 			t.Errorf("history page 1 has no next_page: %v", page["result_info"])
 		}
 		check(pHistory, "get", "/builds/workers/"+tags[0]+"/builds?per_page=500", 400)
@@ -227,5 +254,111 @@ func TestDeploymentsShape(t *testing.T) {
 				t.Fatalf("%s: bad deployment %v", w[0], m)
 			}
 		}
+	}
+}
+
+// TestTokenScopes: an unknown token gets 401; the read-only token reads but
+// gets 403, code 10000 on every write; the default token may act.
+func TestTokenScopes(t *testing.T) {
+	s, clock, srv := newTestSim(t, Options{Seed: 2})
+	clock.Advance(10 * time.Second)
+	var active string
+	for _, b := range s.Builds() {
+		if b.Status != "stopped" {
+			active = b.UUID
+			break
+		}
+	}
+	trig := s.Triggers(s.Workers()[0][0])[0].UUID
+	for _, tt := range []struct {
+		method, path, token, body string
+		status, code              int
+	}{
+		{"GET", "/builds/builds/" + active, "nope", "", 401, 10000},
+		{"GET", "/builds/builds/" + active, DefaultReadOnlyToken, "", 200, 0},
+		{"PUT", "/builds/builds/" + active + "/cancel", DefaultReadOnlyToken, "", 403, 10000},
+		{"POST", "/builds/triggers/" + trig + "/builds", DefaultReadOnlyToken, `{"branch":"main"}`, 403, 10000},
+		{"POST", "/builds/triggers/" + trig + "/purge_build_cache", DefaultReadOnlyToken, "", 403, 10000},
+		{"POST", "/builds/triggers/" + trig + "/purge_build_cache", DefaultToken, "", 200, 0},
+		{"PUT", "/builds/builds/" + active + "/cancel", DefaultToken, "", 200, 0},
+	} {
+		status, body, _ := callURL(t, srv.Client(), srv.URL, tt.method, tt.path, tt.token, tt.body)
+		code := 0
+		if errs, _ := body["errors"].([]any); len(errs) > 0 {
+			code = int(errs[0].(map[string]any)["code"].(float64))
+		}
+		if status != tt.status || code != tt.code {
+			t.Errorf("%s %s with %s: %d/%d, want %d/%d", tt.method, tt.path, tt.token, status, code, tt.status, tt.code)
+		}
+	}
+	if got := s.Triggers(s.Workers()[0][0])[0].Purges; got != 1 {
+		t.Errorf("purges %d, want 1", got)
+	}
+}
+
+// TestRateLimitHeaders: every answer says what remains of the budget, and
+// the count goes down with each request.
+func TestRateLimitHeaders(t *testing.T) {
+	_, _, srv := newTestSim(t, Options{RateLimit: 10})
+	for i := range 3 {
+		_, _, h := call(t, srv, "GET", "/workers/scripts", DefaultToken)
+		if want := fmt.Sprintf(`"default";r=%d;t=300`, 10-i-1); h.Get("Ratelimit") != want || h.Get("Ratelimit-Policy") != `"default";q=10;w=300` {
+			t.Fatalf("request %d: Ratelimit %q, policy %q; want %q", i, h.Get("Ratelimit"), h.Get("Ratelimit-Policy"), want)
+		}
+	}
+}
+
+// TestHistoryOrders: each order serves every build once across pages, and
+// the shuffled one mixes old and new on its first page.
+func TestHistoryOrders(t *testing.T) {
+	for _, order := range []HistoryOrder{HistoryNewestFirst, HistoryOldestFirst, HistoryShuffled} {
+		s, _, srv := newTestSim(t, Options{Seed: 4, History: 7, PushEvery: -1, HistoryOrder: order})
+		tag := s.Workers()[0][1]
+		var created []string
+		for page := 1; ; page++ {
+			_, body, _ := call(t, srv, "GET", fmt.Sprintf("/builds/workers/%s/builds?per_page=3&page=%d", tag, page), DefaultToken)
+			for _, b := range body["result"].([]any) {
+				created = append(created, b.(map[string]any)["created_on"].(string))
+			}
+			if body["result_info"].(map[string]any)["next_page"] != true {
+				break
+			}
+		}
+		if len(created) != 7 {
+			t.Fatalf("order %d: %d builds over the pages, want 7", order, len(created))
+		}
+		newest := slices.IsSortedFunc(created, func(a, b string) int { return strings.Compare(b, a) })
+		oldest := slices.IsSorted(created)
+		if order == HistoryNewestFirst && !newest || order == HistoryOldestFirst && !oldest || order == HistoryShuffled && (newest || oldest) {
+			t.Errorf("order %d: %v", order, created)
+		}
+	}
+}
+
+// TestManualBuildRuns: a manual build of a trigger runs like a pushed one,
+// with the branch and commit asked for and the trigger's settings of now.
+func TestManualBuildRuns(t *testing.T) {
+	s, clock, srv := newTestSim(t, Options{Seed: 6, PushEvery: -1})
+	name := s.Workers()[0][0]
+	if err := s.UpdateTrigger(name, "pnpm build"); err != nil {
+		t.Fatal(err)
+	}
+	trig := s.Triggers(name)[0].UUID
+	status, body, _ := callURL(t, srv.Client(), srv.URL, "POST", "/builds/triggers/"+trig+"/builds", DefaultToken, `{"branch":"main","commit_hash":"abc123"}`)
+	if status != 200 {
+		t.Fatalf("manual build: %d %v", status, body)
+	}
+	id := body["result"].(map[string]any)["build_uuid"].(string)
+	clock.Advance(10 * time.Minute)
+	_, b, _ := call(t, srv, "GET", "/builds/builds/"+id, DefaultToken)
+	res := b["result"].(map[string]any)
+	meta := res["build_trigger_metadata"].(map[string]any)
+	if res["status"] != "stopped" || meta["build_trigger_source"] != "manual" || meta["branch"] != "main" ||
+		meta["commit_hash"] != "abc123" || meta["build_command"] != "pnpm build" {
+		t.Fatalf("manual build: %v", res)
+	}
+	lines, _ := s.LogText(id)
+	if !slices.Contains(lines, "Executing user build command: pnpm build") {
+		t.Errorf("log does not run the trigger's command of now: %v", lines)
 	}
 }

@@ -17,10 +17,16 @@ type apiError struct {
 }
 
 func writeEnvelope(w http.ResponseWriter, status int, success bool, errs []apiError, result any, info map[string]any) {
+	writeEnvelopeMessages(w, status, success, errs, []any{}, result, info)
+}
+
+// writeEnvelopeMessages is writeEnvelope with messages, which are objects on
+// some endpoints (/user/tokens/verify).
+func writeEnvelopeMessages(w http.ResponseWriter, status int, success bool, errs []apiError, msgs []any, result any, info map[string]any) {
 	if errs == nil {
 		errs = []apiError{}
 	}
-	env := map[string]any{"success": success, "errors": errs, "messages": []string{}, "result": result}
+	env := map[string]any{"success": success, "errors": errs, "messages": msgs, "result": result}
 	if info != nil {
 		env["result_info"] = info
 	}
@@ -42,8 +48,13 @@ var (
 	reCancel   = regexp.MustCompile(`^/builds/builds/([^/]+)/cancel$`)
 	reHistory  = regexp.MustCompile(`^/builds/workers/([^/]+)/builds$`)
 	reDeploys  = regexp.MustCompile(`^/workers/scripts/([^/]+)/deployments$`)
-	maxPerPage = 200
+	reTriggers = regexp.MustCompile(`^/builds/workers/([^/]+)/triggers$`)
+	reManual   = regexp.MustCompile(`^/builds/triggers/([^/]+)/builds$`)
+	rePurge    = regexp.MustCompile(`^/builds/triggers/([^/]+)/purge_build_cache$`)
 )
+
+// maxPerPage is the largest history page the API serves.
+const maxPerPage = 200
 
 // ServeHTTP serves the API under /client/v4/.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +65,8 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Counted before faults, so a test sees every request a route received.
 	s.requests[routeName(r)]++
 	f, lat := s.pick()
-	limited := s.rateLimited(now)
+	limited, remaining, reset := s.rateLimited(now)
+	quota := s.quota()
 	s.mu.Unlock()
 
 	if lat > 0 {
@@ -68,15 +80,20 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if !s.authorized(r) {
+	w.Header().Set("Ratelimit", fmt.Sprintf(`"default";r=%d;t=%d`, remaining, int(reset.Seconds()+0.999)))
+	w.Header().Set("Ratelimit-Policy", fmt.Sprintf(`"default";q=%d;w=300`, quota))
+	scope := s.scope(r)
+	if scope == scopeNone {
 		writeError(w, http.StatusUnauthorized, 10000, "Authentication error")
 		return
 	}
 	if limited > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(limited.Seconds()+0.999)))
-		w.Header().Set("Ratelimit", fmt.Sprintf(`"default";r=0;t=%d`, int(limited.Seconds())))
-		w.Header().Set("Ratelimit-Policy", `"default";q=1200;w=300`)
 		writeError(w, http.StatusTooManyRequests, 971, "Please wait and consider throttling your request speed")
+		return
+	}
+	if scope == scopeRead && r.Method != http.MethodGet {
+		writeError(w, http.StatusForbidden, 10000, "Authentication error")
 		return
 	}
 	if serveFault(w, f) {
@@ -84,6 +101,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if f == faultTruncated {
 		w = &truncatingWriter{ResponseWriter: w}
+	}
+	if r.URL.Path == "/client/v4/user/tokens/verify" && r.Method == http.MethodGet {
+		writeEnvelopeMessages(w, http.StatusOK, true, nil,
+			[]any{map[string]any{"code": 10000, "message": "This API Token is valid and active", "type": nil}},
+			map[string]any{"id": "d07b2a25f05151591830c45053186979", "status": "active"}, nil)
+		return
 	}
 	m := reAccount.FindStringSubmatch(r.URL.Path)
 	if m == nil {
@@ -106,35 +129,63 @@ func (t *truncatingWriter) Write(b []byte) (int, error) {
 	panic(http.ErrAbortHandler)
 }
 
-func (s *Sim) authorized(r *http.Request) bool {
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return tok == s.opts.Token
+// scope is what a request's credentials may do.
+type scope int
+
+const (
+	scopeNone  scope = iota // unknown token: 401
+	scopeRead               // Workers CI Read: writes get 403
+	scopeWrite              // Workers CI Edit
+)
+
+func (s *Sim) scope(r *http.Request) scope {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok && r.Header.Get("X-Auth-Email") != "" {
+		// The legacy key pair: the simulator takes its tokens as keys.
+		tok = r.Header.Get("X-Auth-Key")
 	}
-	// The legacy key pair: the simulator takes its token as the key.
-	return r.Header.Get("X-Auth-Email") != "" && r.Header.Get("X-Auth-Key") == s.opts.Token
+	switch tok {
+	case s.opts.Token:
+		return scopeWrite
+	case s.opts.ReadOnlyToken:
+		return scopeRead
+	}
+	return scopeNone
+}
+
+// quota is the budget the Ratelimit headers report. Called under s.mu.
+func (s *Sim) quota() int {
+	switch {
+	case s.opts.RateLimit > 0:
+		return s.opts.RateLimit
+	case s.opts.Quota > 0:
+		return s.opts.Quota
+	}
+	return DefaultQuota
 }
 
 // rateLimited counts the request and says how long calls stay blocked (0 when
-// not). Called under s.mu.
-func (s *Sim) rateLimited(now time.Time) time.Duration {
-	if now.Before(s.blocked) {
-		return s.blocked.Sub(now)
-	}
-	if s.opts.RateLimit <= 0 {
-		return 0
-	}
+// not), what remains of the quota, and when the window frees its oldest
+// request. Called under s.mu.
+func (s *Sim) rateLimited(now time.Time) (blocked time.Duration, remaining int, reset time.Duration) {
 	cut := now.Add(-5 * time.Minute)
 	i := 0
 	for i < len(s.sent) && s.sent[i].Before(cut) {
 		i++
 	}
 	s.sent = append(s.sent[i:], now)
-	if len(s.sent) > s.opts.RateLimit {
+	quota := s.quota()
+	remaining = max(quota-len(s.sent), 0)
+	reset = s.sent[0].Add(5 * time.Minute).Sub(now)
+	if now.Before(s.blocked) {
+		return s.blocked.Sub(now), 0, s.blocked.Sub(now)
+	}
+	if s.opts.RateLimit > 0 && len(s.sent) > s.opts.RateLimit {
 		s.blocked = now.Add(5 * time.Minute)
 		s.requests["429"]++
-		return 5 * time.Minute
+		return 5 * time.Minute, 0, 5 * time.Minute
 	}
-	return 0
+	return 0, remaining, reset
 }
 
 // routeName names a request's route for Requests().
@@ -160,6 +211,16 @@ func routeName(r *http.Request) string {
 		return "build"
 	case reDeploys.MatchString(p):
 		return "deployments"
+	case reTriggers.MatchString(p):
+		return "triggers"
+	case reManual.MatchString(p):
+		return "manual"
+	case rePurge.MatchString(p):
+		return "purge"
+	case p == "/builds/tokens":
+		return "tokens"
+	case p == "/builds/account/limits":
+		return "limits"
 	}
 	return "other"
 }
@@ -187,6 +248,16 @@ func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {
 		s.serveBuild(w, reBuild.FindStringSubmatch(path)[1])
 	case reDeploys.MatchString(path) && get:
 		s.serveDeployments(w, reDeploys.FindStringSubmatch(path)[1])
+	case reTriggers.MatchString(path) && get:
+		s.serveTriggers(w, reTriggers.FindStringSubmatch(path)[1])
+	case reManual.MatchString(path) && r.Method == http.MethodPost:
+		s.serveManualBuild(w, r, reManual.FindStringSubmatch(path)[1])
+	case rePurge.MatchString(path) && r.Method == http.MethodPost:
+		s.servePurge(w, rePurge.FindStringSubmatch(path)[1])
+	case path == "/builds/tokens" && get:
+		s.serveTokens(w)
+	case path == "/builds/account/limits" && get:
+		s.serveLimits(w)
 	default:
 		writeError(w, http.StatusNotFound, 7000, "No route for that URI")
 	}
@@ -235,44 +306,30 @@ func (s *Sim) buildJSON(b *build, now time.Time) map[string]any {
 			"commit_hash":           b.commit,
 			"commit_message":        b.message,
 			"author":                b.author,
-			"build_command":         "npm run build",
-			"deploy_command":        "npx wrangler deploy",
-			"root_directory":        "/",
+			"build_command":         b.buildCmd,
+			"deploy_command":        b.deployCmd,
+			"root_directory":        b.rootDir,
+			"build_token_uuid":      buildTokenUUID,
+			"environment_variables": s.envVarsJSON(w),
 			"repo_name":             w.name,
-			"provider_type":         "github",
 			"provider_account_name": "acme",
-			"build_token_name":      "Workers Builds token",
-			"build_token_uuid":      "6c0bc8ce-1c3b-4d1b-9a3e-2f6b8a1c0d11",
-			"environment_variables": map[string]any{"NODE_ENV": "production"},
+			"provider_type":         "github",
 		},
-		"trigger": map[string]any{
-			"trigger_uuid":          "0f7d3c2e-" + w.tag[:4] + "-4b5a-9c8d-" + w.tag[20:32],
-			"trigger_name":          "Deploy " + w.name,
-			"external_script_id":    w.tag,
-			"build_command":         "npm run build",
-			"deploy_command":        "npx wrangler deploy",
-			"root_directory":        "/",
-			"branch_includes":       []string{"main"},
-			"branch_excludes":       []string{},
-			"path_includes":         []string{"*"},
-			"path_excludes":         []string{},
-			"build_caching_enabled": true,
-			"created_on":            ts(w.created),
-			"modified_on":           ts(w.created),
-			"deleted_on":            nil,
-			"repo_connection": map[string]any{
-				"repo_connection_uuid":  "5a0e7b6c-2d1f-4e3a-8b9c-" + w.tag[:12],
-				"repo_id":               strconv.Itoa(int(w.tag[0]) * 1000),
-				"repo_name":             w.name,
-				"provider_type":         "github",
-				"provider_account_id":   "4242",
-				"provider_account_name": "acme",
-				"created_on":            ts(w.created),
-				"modified_on":           ts(w.created),
-				"deleted_on":            nil,
-			},
-		},
+		"trigger":      triggerJSON(b.trigger, w, false),
 		"pull_request": pr,
+	}
+}
+
+// envVarsJSON writes a build's environment variables in the shape
+// Cloudflare's own client reads (name → {is_secret, created_on, value}, value
+// null for a secret), or as name → string with PlainEnvVars.
+func (s *Sim) envVarsJSON(w *worker) map[string]any {
+	if s.opts.PlainEnvVars {
+		return map[string]any{"NODE_ENV": "production"}
+	}
+	return map[string]any{
+		"NODE_ENV": map[string]any{"is_secret": false, "created_on": ts(w.created), "value": "production"},
+		"API_KEY":  map[string]any{"is_secret": true, "created_on": ts(w.created), "value": nil},
 	}
 }
 
@@ -369,21 +426,44 @@ func (s *Sim) serveHistory(w http.ResponseWriter, r *http.Request, tag string) {
 		writeError(w, http.StatusNotFound, 12000, "Worker not found")
 		return
 	}
-	// Pages run newest first, but each page lists its builds oldest first:
-	// nothing documents an order, so the client must sort for itself.
 	total := len(wk.builds)
+	order := s.historyOrder(wk)
 	from := min((page-1)*perPage, total)
 	to := min(from+perPage, total)
 	out := make([]map[string]any, 0, to-from)
-	for i := total - to; i < total-from; i++ {
+	for _, i := range order[from:to] {
 		out = append(out, s.buildJSON(wk.builds[i], now))
 	}
 	pages := (total + perPage - 1) / perPage
-	info := map[string]any{"page": page, "per_page": perPage, "count": len(out), "total_count": total, "total_pages": pages}
-	if page < pages {
-		info["next_page"] = page + 1
-	}
+	info := map[string]any{"next_page": page < pages, "page": page, "per_page": perPage, "count": len(out),
+		"total_count": total, "total_pages": pages}
 	writeEnvelope(w, http.StatusOK, true, nil, out, info)
+}
+
+// historyOrder lists indexes into wk.builds (oldest first) in the order the
+// options ask for. Shuffled is a fixed interleave of the oldest and newest
+// halves, so every page mixes old and new. Called under s.mu.
+func (s *Sim) historyOrder(wk *worker) []int {
+	n := len(wk.builds)
+	order := make([]int, 0, n)
+	switch s.opts.HistoryOrder {
+	case HistoryOldestFirst:
+		for i := range n {
+			order = append(order, i)
+		}
+	case HistoryShuffled:
+		for lo, hi := 0, n-1; lo <= hi; lo, hi = lo+1, hi-1 {
+			order = append(order, lo)
+			if hi != lo {
+				order = append(order, hi)
+			}
+		}
+	default:
+		for i := n - 1; i >= 0; i-- {
+			order = append(order, i)
+		}
+	}
+	return order
 }
 
 func (s *Sim) serveBuild(w http.ResponseWriter, id string) {
@@ -448,6 +528,7 @@ func (s *Sim) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
 		"cursor":    encodeCursor(limit, to),
 		"lines":     out,
 		"truncated": to < end,
+		"events":    b.events(now),
 	}, nil)
 }
 

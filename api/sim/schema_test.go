@@ -59,6 +59,32 @@ var (
 	reUUID = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
+// envVarsShape accepts both shapes API.md allows for environment_variables:
+// name → string (the schema) and name → {is_secret, created_on, value} with
+// value null for a secret (what Cloudflare's own client reads).
+func envVarsShape(v any, at string) []string {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return []string{fmt.Sprintf("%s: want object, got %T", at, v)}
+	}
+	var errs []string
+	for k, val := range m {
+		switch x := val.(type) {
+		case string:
+		case map[string]any:
+			_, secretOK := x["is_secret"].(bool)
+			_, createdOK := x["created_on"].(string)
+			_, isString := x["value"].(string)
+			if !secretOK || !createdOK || !(isString || x["value"] == nil) {
+				errs = append(errs, fmt.Sprintf("%s.%s: want {is_secret, created_on, value}, got %v", at, k, x))
+			}
+		default:
+			errs = append(errs, fmt.Sprintf("%s.%s: want string or object, got %T", at, k, val))
+		}
+	}
+	return errs
+}
+
 // validate checks v against an OpenAPI schema object and returns every
 // violation. Where API.md says real traffic wins, it bends: allOf merges its
 // members' properties with the later (the operation's own) winning, and
@@ -109,6 +135,10 @@ func (d *openAPI) validate(schema any, v any, at string) []string {
 			}
 		}
 		for k, val := range obj {
+			if k == "environment_variables" {
+				errs = append(errs, envVarsShape(val, at+"."+k)...)
+				continue
+			}
 			if ps, ok := props[k]; ok {
 				errs = append(errs, d.validate(ps, val, at+"."+k)...)
 			} else if ap, ok := s["additionalProperties"]; ok {

@@ -68,21 +68,41 @@ const (
 	CursorSnapshot
 )
 
+// HistoryOrder is the order a Worker's build history is served in: the API
+// documents none, so the client must sort for itself and tests choose.
+type HistoryOrder int
+
+const (
+	// HistoryNewestFirst serves the newest build first.
+	HistoryNewestFirst HistoryOrder = iota
+	// HistoryOldestFirst serves the oldest build first.
+	HistoryOldestFirst
+	// HistoryShuffled serves the builds in an order that mixes old and new
+	// across pages.
+	HistoryShuffled
+)
+
 // Defaults for the simulated account.
 const (
-	DefaultAccountID = "0123456789abcdef0123456789abcdef"
-	DefaultToken     = "sim-token-0123456789"
+	DefaultAccountID     = "0123456789abcdef0123456789abcdef"
+	DefaultToken         = "sim-token-0123456789"
+	DefaultReadOnlyToken = "sim-readonly-token-0123456789"
+	// DefaultQuota is Cloudflare's budget: requests per 5 minutes per user.
+	DefaultQuota = 1200
 )
 
 // Options configure a simulated account.
 type Options struct {
 	AccountID string // default DefaultAccountID
-	Token     string // default DefaultToken
-	Workers   int    // default 6
-	Seed      uint64
-	Clock     Clock      // default real time
-	PageSize  int        // log lines per page, default 1000
-	Cursor    CursorMode // default CursorIncremental
+	Token     string // default DefaultToken: may read and act
+	// ReadOnlyToken may read but gets 403, code 10000 on every write, as a
+	// token without Workers CI Edit does. Default DefaultReadOnlyToken.
+	ReadOnlyToken string
+	Workers       int // default 6
+	Seed          uint64
+	Clock         Clock      // default real time
+	PageSize      int        // log lines per page, default 1000
+	Cursor        CursorMode // default CursorIncremental
 	// PushEvery is the mean time between pushes across the account (default
 	// 20 s); negative means no new pushes.
 	PushEvery time.Duration
@@ -91,9 +111,21 @@ type Options struct {
 	// ExtraLogLines pads every new build's log with that many more lines.
 	ExtraLogLines int
 	// RateLimit is the requests allowed per 5 minutes (0: unlimited). Past it
-	// every call gets 429 with Retry-After for five minutes.
+	// every call gets 429 with Retry-After for five minutes. Every answer
+	// reports what remains of it in Ratelimit headers (of DefaultQuota when
+	// unlimited).
 	RateLimit int
-	Faults    Faults
+	// Quota is the budget the Ratelimit headers report when RateLimit is 0
+	// (default DefaultQuota). Tests that run many requests on a virtual
+	// clock raise it, so the client does not slow down in real time for a
+	// budget spent in virtual time.
+	Quota int
+	// PlainEnvVars writes environment_variables as name → string (the
+	// schema's shape) instead of name → {is_secret, created_on, value}.
+	PlainEnvVars bool
+	// HistoryOrder is the order of a Worker's history (default newest first).
+	HistoryOrder HistoryOrder
+	Faults       Faults
 	// Undeployed names Workers that were never deployed: their builds make
 	// no versions and no deployments.
 	Undeployed []string
@@ -113,6 +145,7 @@ type Sim struct {
 	faults   Faults
 	faultRng *rand.Rand
 	log      []time.Time // when requests arrived, the last maxLog of them
+	manual   int         // manual builds started
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.
@@ -155,6 +188,7 @@ type worker struct {
 	nextPush  time.Time
 	builds    []*build // oldest first
 	deploys   []*deployment
+	triggers  []*trigger // production first
 	created   time.Time
 }
 
@@ -165,6 +199,9 @@ func New(o Options) *Sim {
 	}
 	if o.Token == "" {
 		o.Token = DefaultToken
+	}
+	if o.ReadOnlyToken == "" {
+		o.ReadOnlyToken = DefaultReadOnlyToken
 	}
 	if o.Workers <= 0 {
 		o.Workers = 6
@@ -199,6 +236,7 @@ func New(o Options) *Sim {
 			created: now.Add(-90 * 24 * time.Hour),
 		}
 		w.repo = "acme/" + w.name
+		w.triggers = newTriggers(i, w)
 		// Past builds, spread over the last days, all stopped.
 		for h := o.History; h > 0; h-- {
 			at := now.Add(-time.Duration(h)*7*time.Hour - time.Duration(rng.IntN(3600))*time.Second)
@@ -363,6 +401,7 @@ func (s *Sim) Inject(sp Spec) string {
 	b := s.plan(w, s.clock.Now(), true)
 	if sp.Branch != "" {
 		b.branch = sp.Branch
+		b.useTrigger(w.triggerFor(b.branch))
 	}
 	if sp.CommitMessage != "" {
 		b.message = sp.CommitMessage

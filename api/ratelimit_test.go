@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+func TestParseRateLimit(t *testing.T) {
+	for _, tt := range []struct {
+		rl, policy string
+		want       rateLimitHeader
+		ok         bool
+	}{
+		{`"default";r=50;t=30`, `"default";q=1200;w=300`, rateLimitHeader{50, 30, 1200, 300}, true},
+		{`"default";r=0;t=300`, ``, rateLimitHeader{0, 300, CloudflareBudget, 0}, true},
+		{`"default";r=7;t=12, "other";r=1;t=1`, `"default";q=100;w=60`, rateLimitHeader{7, 12, 100, 60}, true},
+		{`"default"; r=9 ; t=4`, ``, rateLimitHeader{9, 4, CloudflareBudget, 0}, true},
+		{``, `"default";q=1200;w=300`, rateLimitHeader{}, false},
+		{`"default";t=30`, ``, rateLimitHeader{}, false},
+		{`"default";r=-1;t=30`, ``, rateLimitHeader{}, false},
+		{`garbage`, `garbage`, rateLimitHeader{}, false},
+	} {
+		h := http.Header{}
+		if tt.rl != "" {
+			h.Set("Ratelimit", tt.rl)
+		}
+		if tt.policy != "" {
+			h.Set("Ratelimit-Policy", tt.policy)
+		}
+		got, ok := parseRateLimit(h)
+		if ok != tt.ok || ok && got != tt.want {
+			t.Errorf("%q %q: %+v %v, want %+v %v", tt.rl, tt.policy, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestBudgetSlowsWhenCloudflareRunsLow: under a quarter of the quota left,
+// calls are spaced so half of what remains lasts until the reset; above
+// it, the configured pace comes back.
+func TestBudgetSlowsWhenCloudflareRunsLow(t *testing.T) {
+	b := NewBudget(300) // one a second
+	base := b.limiter.Limit()
+	report := func(r, reset int) {
+		h := http.Header{}
+		h.Set("Ratelimit", `"default";r=`+itoa(r)+`;t=`+itoa(reset))
+		h.Set("Ratelimit-Policy", `"default";q=1200;w=300`)
+		b.observe(h)
+	}
+	report(1000, 200)
+	if b.limiter.Limit() != base || b.Snapshot().Slowed || b.Snapshot().Remaining != 1000 || !b.Snapshot().Reported {
+		t.Fatalf("plenty left: limit %v, snapshot %+v", b.limiter.Limit(), b.Snapshot())
+	}
+	report(100, 200) // 100 left for 200 s: 0.25 a second for us
+	if got := b.limiter.Limit(); got != rate.Limit(0.25) || b.limiter.Burst() != 1 || !b.Snapshot().Slowed {
+		t.Fatalf("low: limit %v burst %d, snapshot %+v", got, b.limiter.Burst(), b.Snapshot())
+	}
+	report(0, 120)
+	if got := b.limiter.Limit(); got != rate.Limit(1.0/120) {
+		t.Fatalf("none left: limit %v", got)
+	}
+	report(1100, 300)
+	if b.limiter.Limit() != base || b.limiter.Burst() != 10 || b.Snapshot().Slowed {
+		t.Fatalf("recovered: limit %v burst %d", b.limiter.Limit(), b.limiter.Burst())
+	}
+	// A report is forgotten once its window has reset.
+	b.now = func() time.Time { return time.Now().Add(10 * time.Minute) }
+	if b.Snapshot().Reported {
+		t.Fatal("a report from a window that has reset is still shown")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestClientSeesTheSharedBudget: another client spends from the same user's
+// budget; this client's next answer reports what remains, and slows down.
+func TestClientSeesTheSharedBudget(t *testing.T) {
+	c, s, _ := simClient(t, sim.Options{Seed: 1, RateLimit: 100, PushEvery: -1})
+	other, _ := New(s.AccountID(), s.Token(), WithBaseURL(c.base.String()), WithBudget(NewBudget(1_000_000)))
+	ctx := context.Background()
+	for range 75 { // leaves 25: the other client is not slowed yet
+		if _, err := other.Workers(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Workers(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u := c.Usage()
+	if !u.Reported || u.Remaining != 24 || u.Quota != 100 || !u.Slowed || u.Spent != 1 {
+		t.Fatalf("usage %+v, want 24 of 100 left, slowed, 1 spent by this client", u)
+	}
+}

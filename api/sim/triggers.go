@@ -1,0 +1,244 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// trigger is a Worker's build trigger: what a push or a manual build runs
+// with. A build copies the commands it ran with; the trigger can change
+// afterwards (UpdateTrigger), as it can in Cloudflare's dashboard.
+type trigger struct {
+	uuid, name                     string
+	buildCmd, deployCmd, rootDir   string
+	branchIncludes, branchExcludes []string
+	pathIncludes, pathExcludes     []string
+	caching                        bool
+	created, modified              time.Time
+	purges                         int
+}
+
+// The one build token every simulated trigger deploys with.
+const (
+	buildTokenUUID = "6c0bc8ce-1c3b-4d1b-9a3e-2f6b8a1c0d11"
+	buildTokenName = "Workers Builds token"
+	buildTokenCFID = "4f7e9a0c2b1d3e5f6a7b8c9d0e1f2a3b"
+)
+
+// newTriggers gives a Worker its production trigger (main) and, for every
+// other Worker, a preview trigger (every branch but main). Ids derive from
+// the tag, so adding triggers draws nothing from the Worker's random source.
+func newTriggers(i int, w *worker) []*trigger {
+	prod := &trigger{
+		uuid: "0f7d3c2e-" + w.tag[:4] + "-4b5a-9c8d-" + w.tag[20:32], name: "Deploy " + w.name,
+		buildCmd: "npm run build", deployCmd: "npx wrangler deploy", rootDir: "/",
+		branchIncludes: []string{"main"}, branchExcludes: []string{},
+		pathIncludes: []string{"*"}, pathExcludes: []string{},
+		caching: true, created: w.created, modified: w.created,
+	}
+	if i%2 == 1 {
+		return []*trigger{prod}
+	}
+	preview := *prod
+	preview.uuid = "1e8c4d3f-" + w.tag[4:8] + "-4c6b-8d9e-" + w.tag[20:32]
+	preview.name = "Preview " + w.name
+	preview.branchIncludes, preview.branchExcludes = []string{"*"}, []string{"main"}
+	return []*trigger{prod, &preview}
+}
+
+// triggerFor is the trigger a push of branch runs.
+func (w *worker) triggerFor(branch string) *trigger {
+	if branch != "main" && len(w.triggers) > 1 {
+		return w.triggers[1]
+	}
+	return w.triggers[0]
+}
+
+// triggerJSON writes a trigger as a build embeds it; the triggers endpoint
+// adds the build token (withToken).
+func triggerJSON(t *trigger, w *worker, withToken bool) map[string]any {
+	out := map[string]any{
+		"trigger_uuid":          t.uuid,
+		"external_script_id":    w.tag,
+		"trigger_name":          t.name,
+		"build_command":         t.buildCmd,
+		"deploy_command":        t.deployCmd,
+		"root_directory":        t.rootDir,
+		"branch_includes":       t.branchIncludes,
+		"branch_excludes":       t.branchExcludes,
+		"path_includes":         t.pathIncludes,
+		"path_excludes":         t.pathExcludes,
+		"build_caching_enabled": t.caching,
+		"created_on":            ts(t.created),
+		"modified_on":           ts(t.modified),
+		"deleted_on":            nil,
+		"repo_connection": map[string]any{
+			"repo_connection_uuid":  "5a0e7b6c-2d1f-4e3a-8b9c-" + w.tag[:12],
+			"repo_id":               strconv.Itoa(int(w.tag[0]) * 1000),
+			"repo_name":             w.name,
+			"provider_type":         "github",
+			"provider_account_id":   "4242",
+			"provider_account_name": "acme",
+			"grant_id":              nil,
+			"created_on":            ts(w.created),
+			"modified_on":           ts(w.created),
+			"deleted_on":            nil,
+		},
+	}
+	if withToken {
+		out["build_token_uuid"] = buildTokenUUID
+		out["build_token_name"] = buildTokenName
+	}
+	return out
+}
+
+func (s *Sim) serveTriggers(w http.ResponseWriter, tag string) {
+	s.lockNow()
+	defer s.mu.Unlock()
+	wk := s.findWorker(func(x *worker) bool { return x.tag == tag })
+	if wk == nil {
+		writeError(w, http.StatusNotFound, 12000, "Worker not found")
+		return
+	}
+	out := make([]map[string]any, 0, len(wk.triggers))
+	for _, t := range wk.triggers {
+		out = append(out, triggerJSON(t, wk, true))
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, out, nil)
+}
+
+// findTrigger is the trigger with that uuid and its Worker. Called under s.mu.
+func (s *Sim) findTrigger(id string) (*trigger, *worker) {
+	for _, w := range s.workers {
+		for _, t := range w.triggers {
+			if t.uuid == id {
+				return t, w
+			}
+		}
+	}
+	return nil, nil
+}
+
+// serveManualBuild starts a build of a trigger: {"branch"} or
+// {"commit_hash"} (or both), as the API takes; an empty body is 400/12002.
+func (s *Sim) serveManualBuild(w http.ResponseWriter, r *http.Request, id string) {
+	var req struct {
+		Branch     string `json:"branch"`
+		CommitHash string `json:"commit_hash"`
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if json.Unmarshal(body, &req) != nil || req.Branch == "" && req.CommitHash == "" {
+		writeError(w, http.StatusBadRequest, 12002, "Invalid request body")
+		return
+	}
+	now := s.lockNow()
+	defer s.mu.Unlock()
+	t, wk := s.findTrigger(id)
+	if t == nil {
+		writeError(w, http.StatusNotFound, 12000, "Trigger not found")
+		return
+	}
+	b := s.plan(wk, now, true)
+	b.source = "manual"
+	b.prURL = ""
+	b.branch = req.Branch
+	if b.branch == "" {
+		b.branch = s.branchOf(wk, req.CommitHash)
+	}
+	if req.CommitHash != "" {
+		b.commit = req.CommitHash
+		if m := s.messageOf(wk, req.CommitHash); m != "" {
+			b.message = m
+		}
+	}
+	b.useTrigger(t)
+	s.manual++
+	s.addBuild(wk, b)
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"build_uuid": b.uuid, "created_on": ts(b.created)}, nil)
+}
+
+// branchOf is the branch a commit was last built from, else the default.
+func (s *Sim) branchOf(w *worker, commit string) string {
+	for i := len(w.builds) - 1; i >= 0; i-- {
+		if w.builds[i].commit == commit {
+			return w.builds[i].branch
+		}
+	}
+	return "main"
+}
+
+func (s *Sim) messageOf(w *worker, commit string) string {
+	for i := len(w.builds) - 1; i >= 0; i-- {
+		if w.builds[i].commit == commit {
+			return w.builds[i].message
+		}
+	}
+	return ""
+}
+
+func (s *Sim) servePurge(w http.ResponseWriter, id string) {
+	s.lockNow()
+	defer s.mu.Unlock()
+	t, _ := s.findTrigger(id)
+	if t == nil {
+		writeError(w, http.StatusNotFound, 12000, "Trigger not found")
+		return
+	}
+	t.purges++
+	writeEnvelope(w, http.StatusOK, true, nil, nil, nil)
+}
+
+func (s *Sim) serveTokens(w http.ResponseWriter) {
+	out := []map[string]any{{
+		"build_token_uuid": buildTokenUUID, "owner_type": "user",
+		"build_token_name": buildTokenName, "cloudflare_token_id": buildTokenCFID,
+	}}
+	writeEnvelope(w, http.StatusOK, true, nil, out, map[string]any{
+		"next_page": false, "page": 1, "per_page": 50, "count": 1, "total_count": 1, "total_pages": 1,
+	})
+}
+
+func (s *Sim) serveLimits(w http.ResponseWriter) {
+	now := s.lockNow()
+	s.mu.Unlock()
+	refresh := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{
+		"build_minutes_refresh_on": ts(refresh), "has_reached_build_minutes_limit": false,
+	}, nil)
+}
+
+// TriggerInfo is a simulated trigger as tests see it.
+type TriggerInfo struct {
+	UUID, Name, BuildCommand string
+	Purges                   int
+}
+
+// Triggers lists a Worker's triggers.
+func (s *Sim) Triggers(worker string) []TriggerInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []TriggerInfo
+	for _, t := range s.workerNamed(worker).triggers {
+		out = append(out, TriggerInfo{UUID: t.uuid, Name: t.name, BuildCommand: t.buildCmd, Purges: t.purges})
+	}
+	return out
+}
+
+// UpdateTrigger changes the build command of a Worker's production trigger,
+// as a user editing build settings does: builds made before keep the
+// command they ran with.
+func (s *Sim) UpdateTrigger(workerName, buildCommand string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.findWorker(func(x *worker) bool { return x.name == workerName })
+	if w == nil {
+		return fmt.Errorf("no Worker %q", workerName)
+	}
+	w.triggers[0].buildCmd = buildCommand
+	w.triggers[0].modified = s.clock.Now()
+	return nil
+}
