@@ -131,10 +131,7 @@ type timerFunc func(d time.Duration, msg tea.Msg) tea.Cmd
 
 // errorText is a one-line description of an error for the status bar.
 func errorText(err error) string {
-	var ae *api.Error
 	switch {
-	case errors.As(err, &ae) && ae.Kind == api.ErrUnauthorized:
-		return "token refused: " + ae.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the API did not answer in time"
 	}

@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -479,3 +482,44 @@ func TestNoWorkersSaysWhy(t *testing.T) {
 		t.Fatalf("an empty account says nothing:\n%s", v)
 	}
 }
+
+// TestStatusBarShowsCloudflaresBudget: while another client spends from the
+// same user's budget, the status bar shows what Cloudflare says remains, not
+// only this process's own count.
+func TestStatusBarShowsCloudflaresBudget(t *testing.T) {
+	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, RateLimit: 1000}, Options{})
+	h.size(200, 40)
+	h.advance(time.Second)
+	other, err := api.New(h.sim.AccountID(), h.sim.Token(), api.WithBaseURL(h.server.URL), api.WithBudget(api.NewBudget(1_000_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 500 {
+		if _, err := other.Workers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.keys("r")
+	h.advance(time.Second)
+	left := 1000 - h.sim.Requests()["total"]
+	if want := fmt.Sprintf("API %d of 1000 left", left); !strings.Contains(h.view(), want) {
+		t.Fatalf("status bar lacks %q:\n%s", want, lastLine(h.view()))
+	}
+}
+
+func TestBudgetText(t *testing.T) {
+	for _, tt := range []struct {
+		b    model.Budget
+		want string
+	}{
+		{model.Budget{Spent: 12, Limit: 300}, "API 12/300 per 5m"},
+		{model.Budget{Spent: 12, Limit: 300, Reported: true, Remaining: 830, Quota: 1200}, "API 830 of 1200 left"},
+		{model.Budget{Reported: true, Remaining: 90, Quota: 1200, Slowed: true}, "API 90 of 1200 left, polling slowed"},
+	} {
+		if got := budgetText(tt.b); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.b, got, tt.want)
+		}
+	}
+}
+
+func lastLine(s string) string { return s[strings.LastIndexByte(s, '\n')+1:] }
