@@ -457,3 +457,23 @@ func TestCredentialsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestReadOnlyTokenAndOldestFirstHistory: against a simulator serving
+// history oldest first, list still shows the newest builds; a token without
+// Workers CI Edit reads, and its cancel is one line naming the permission.
+func TestReadOnlyTokenAndOldestFirstHistory(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, History: 30, Seed: 8, HistoryOrder: sim.HistoryOldestFirst})
+	env["CLOUDFLARE_API_TOKEN"] = sim.DefaultReadOnlyToken
+	id := s.Inject(sim.Spec{Lines: []string{"a"}, RunFor: time.Hour})
+	code, out, errs := runCLI(t, env, "list", "--limit", "3")
+	if code != 0 || !strings.Contains(out, id) {
+		t.Fatalf("list with history oldest first lacks the newest build %s: %d %s %s", id, code, out, errs)
+	}
+	code, _, errs = runCLI(t, env, "cancel", "--yes", id)
+	if code != 1 || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "permission missing: add Workers CI Edit") {
+		t.Fatalf("read-only cancel: %d %q", code, errs)
+	}
+	if n := s.Requests()["cancel"]; n != 1 {
+		t.Fatalf("%d cancel requests, want 1", n)
+	}
+}
