@@ -11,6 +11,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 // benchLines are realistic log lines: colour, wide characters, the odd long
@@ -47,7 +48,7 @@ func loadBenchViews() {
 	benchOnce.Do(func() {
 		benchRaw = benchLines(1_000_000, 0)
 		benchViews = map[int]LogView{}
-		st := styles.New(plainRenderer(), "auto", false)
+		st := styles.New(tuitest.PlainRenderer(), "auto", false)
 		for _, n := range benchSizes {
 			v := NewLogView(st, DefaultKeyMap())
 			v.Reset("bench", t0)

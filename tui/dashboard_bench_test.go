@@ -13,6 +13,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 // BenchmarkDashboardView renders the whole dashboard at 200x60 with 500
@@ -56,7 +57,7 @@ func BenchmarkTerminalBytes(b *testing.B) {
 					s.Inject(sim.Spec{Lines: lines, LineEvery: 20 * time.Millisecond, QueueFor: time.Millisecond})
 				}
 				c, _ := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL))
-				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Out: io.Discard})
+				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: tuitest.PlainRenderer(), Out: io.Discard})
 				out := &countingWriter{}
 				ctx, cancel := context.WithCancel(context.Background())
 				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithContext(ctx))

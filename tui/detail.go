@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
 // Detail is the detail pane: the selected build's commit, people, commands,
@@ -254,7 +255,7 @@ func (d Detail) View() string {
 	lines := []string{d.st.PaneTitleFor("Detail", d.focused)}
 	if !d.hasBuild {
 		lines = append(lines, d.st.Muted.Render("no build selected"))
-		return fitBlock(lines, d.w, d.h)
+		return fit.Block(lines, d.w, d.h)
 	}
 	lines = append(lines, d.timings(d.build)...)
 	body := d.body(d.build, max(d.w-2, 10))
@@ -262,7 +263,7 @@ func (d Detail) View() string {
 		body = body[d.offset:]
 	}
 	for _, l := range body {
-		if width(l) > d.w {
+		if fit.Width(l) > d.w {
 			l = ansi.Truncate(l, d.w, "")
 		}
 		lines = append(lines, l)
@@ -270,5 +271,5 @@ func (d Detail) View() string {
 			break
 		}
 	}
-	return fitBlock(lines, d.w, d.h)
+	return fit.Block(lines, d.w, d.h)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 // TestFlow runs the real program (teatest) against the simulator in real
@@ -35,7 +36,7 @@ func TestFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(Options{Source: c, AccountID: s.AccountID(), Renderer: plainRenderer(), Out: io.Discard,
+	m, err := New(Options{Source: c, AccountID: s.AccountID(), Renderer: tuitest.PlainRenderer(), Out: io.Discard,
 		PollActive: 100 * time.Millisecond, PollIdle: 100 * time.Millisecond, PollLog: 100 * time.Millisecond, Settle: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 // TestDashboardGolden renders the dashboard at three sizes with colour off and
@@ -29,16 +30,16 @@ func TestDashboardGolden(t *testing.T) {
 	for _, size := range [][2]int{{120, 40}, {80, 24}, {40, 12}} {
 		h.size(size[0], size[1])
 		frame := h.view()
-		checkFrame(t, frame, size[0], size[1])
-		golden(t, fmt.Sprintf("dashboard-%dx%d", size[0], size[1]), frame)
+		tuitest.CheckFrame(t, frame, size[0], size[1])
+		tuitest.Golden(t, fmt.Sprintf("dashboard-%dx%d", size[0], size[1]), frame)
 	}
 	// Small screens: tab shows the log alone.
 	h.keys("tab", "tab")
-	golden(t, "dashboard-40x12-log", h.view())
+	tuitest.Golden(t, "dashboard-40x12-log", h.view())
 }
 
 func testLogView(w, h, n int) LogView {
-	st := styles.New(plainRenderer(), "auto", false)
+	st := styles.New(tuitest.PlainRenderer(), "auto", false)
 	v := NewLogView(st, DefaultKeyMap())
 	v.Reset("api-gateway abc1234", t0)
 	v.SetSize(w, h)
@@ -69,18 +70,18 @@ func TestLogViewGolden(t *testing.T) {
 		name := func(s string) string { return fmt.Sprintf("log-%s-%dx%d", s, w, hh) }
 
 		v := testLogView(w, hh, 60)
-		golden(t, name("following"), v.View())
+		tuitest.Golden(t, name("following"), v.View())
 
 		v, _ = v.Update(keyMsg("pgup"))
 		v.Append(sampleLines(65)[60:])
 		if v.NewLines() != 5 || v.Following() {
 			t.Fatalf("scrolled up: %d new lines, following %v", v.NewLines(), v.Following())
 		}
-		golden(t, name("scrolled-new-lines"), v.View())
+		tuitest.Golden(t, name("scrolled-new-lines"), v.View())
 
 		v, _ = v.Update(keyMsg("G"))
 		v, _ = v.Update(keyMsg("w"))
-		golden(t, name("wrapped"), v.View())
+		tuitest.Golden(t, name("wrapped"), v.View())
 
 		v, _ = v.Update(keyMsg("w"))
 		v, _ = v.Update(keyMsg("t"))
@@ -88,15 +89,15 @@ func TestLogViewGolden(t *testing.T) {
 		for _, r := range "err" {
 			v, _ = v.Update(keyMsg(string(r)))
 		}
-		golden(t, name("search-typing"), v.View())
+		tuitest.Golden(t, name("search-typing"), v.View())
 		v, _ = v.Update(keyMsg("enter"))
 		v, _ = v.Update(keyMsg("n"))
-		golden(t, name("searching"), v.View())
+		tuitest.Golden(t, name("searching"), v.View())
 
 		v, _ = v.Update(keyMsg("&"))
-		golden(t, name("filtered"), v.View())
+		tuitest.Golden(t, name("filtered"), v.View())
 		for _, f := range []string{v.View()} {
-			checkFrame(t, f, w, hh)
+			tuitest.CheckFrame(t, f, w, hh)
 		}
 	}
 }
@@ -179,7 +180,7 @@ func TestThemeGolden(t *testing.T) {
 			}
 			h := newHarness(t, sim.Options{Workers: 3, PushEvery: -1, History: 3}, opts)
 			if theme != "ascii" {
-				r := colourRenderer()
+				r := tuitest.ColourRenderer()
 				h.m.st = styles.New(r, theme, false)
 				h.m.list.st, h.m.detail.st, h.m.log.st = h.m.st, h.m.st, h.m.st
 			}
@@ -187,8 +188,8 @@ func TestThemeGolden(t *testing.T) {
 			h.advance(h.m.opts.PollIdle)
 			h.size(80, 24)
 			frame := h.view()
-			checkFrame(t, frame, 80, 24)
-			golden(t, "theme-"+theme, frame)
+			tuitest.CheckFrame(t, frame, 80, 24)
+			tuitest.Golden(t, "theme-"+theme, frame)
 		})
 	}
 }
@@ -233,7 +234,7 @@ func TestLiveGolden(t *testing.T) {
 			t.Fatalf("%s: selected %s, want %s", name, h.m.selUUID, id)
 		}
 		frame := h.view()
-		checkFrame(t, frame, 120, 40)
-		golden(t, "live-"+name, frame)
+		tuitest.CheckFrame(t, frame, 120, 40)
+		tuitest.Golden(t, "live-"+name, frame)
 	}
 }

@@ -1,33 +1,21 @@
 package tui
 
 import (
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
-// updating reports -update: the flag is defined by x/exp/golden (imported
-// with teatest), and this package's golden files share it.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
 // t0 is the fixed start of every simulated test clock.
-var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+var t0 = tuitest.T0
 
 // harness drives the root model headless on a virtual clock: commands run
 // synchronously (against the simulator over loopback HTTP), timers wait in a
@@ -56,13 +44,6 @@ type timerMsg struct {
 	msg tea.Msg
 }
 
-func plainRenderer() *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	r.SetHasDarkBackground(true)
-	return r
-}
-
 // newHarness starts a simulator with o and a dashboard on it.
 func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	t.Helper()
@@ -88,7 +69,7 @@ func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	}
 	opts.AccountID = s.AccountID()
 	opts.Now = clock.Now
-	opts.Renderer = plainRenderer()
+	opts.Renderer = tuitest.PlainRenderer()
 	opts.UTC = true
 	if opts.Out == nil {
 		opts.Out = io.Discard
@@ -186,42 +167,6 @@ func (h *harness) typeText(s string) {
 
 func (h *harness) view() string { return h.m.View() }
 
-// golden compares got with testdata/name.golden (rewritten with -update).
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run with -update if intended)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
-
-// checkFrame asserts the frame has h lines none wider than w.
-func checkFrame(t testing.TB, frame string, w, h int) {
-	t.Helper()
-	lines := strings.Split(frame, "\n")
-	if len(lines) != h {
-		t.Fatalf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for i, l := range lines {
-		if lw := lipgloss.Width(l); lw > w {
-			t.Fatalf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
-		}
-	}
-}
-
 func stepOf(uuid, text string) api.TailStep {
 	return api.TailStep{Tail: api.Tail{UUID: uuid, Lines: 1}, Lines: []model.LogLine{{Time: t0, Text: text}}}
 }
@@ -242,11 +187,4 @@ func (h *harness) restore() {
 		h.t.Fatal(err)
 	}
 	h.server = sv
-}
-
-func colourRenderer() *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.TrueColor)
-	r.SetHasDarkBackground(true)
-	return r
 }

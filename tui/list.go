@@ -9,10 +9,10 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
 // BuildList is the list pane: every Worker's builds, newest first, with the
@@ -263,17 +263,6 @@ func (l *BuildList) relTime(t time.Time) string {
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }
 
-// column is a fixed-width cell of sanitized text.
-func column(s string, w int, ell string) string {
-	if w <= 0 {
-		return ""
-	}
-	if width(s) > w {
-		s = ansi.Truncate(s, w, ell)
-	}
-	return s + strings.Repeat(" ", max(w-width(s), 0))
-}
-
 // rowCells are the texts of one row, already sanitized.
 type rowCells struct {
 	state, worker, branch, commit, title, trigger, created, dur string
@@ -345,7 +334,7 @@ func (l *BuildList) layout(c rowCells, w int) string {
 				continue
 			}
 		}
-		parts = append(parts, column(cl.text, width, ell))
+		parts = append(parts, fit.Column(cl.text, width, ell))
 	}
 	return strings.Join(parts, " ")
 }
@@ -357,7 +346,7 @@ func (l *BuildList) row(b model.Build, w int, selected bool) string {
 	line := l.layout(l.cells(b), w)
 	if selected {
 		// A cursor mark as well as the highlight: visible without colour.
-		return l.st.Selected.Render(column(l.st.Cursor()+" "+glyph+" "+line, w, l.st.Ellipsis()))
+		return l.st.Selected.Render(fit.Column(l.st.Cursor()+" "+glyph+" "+line, w, l.st.Ellipsis()))
 	}
 	return "  " + l.st.ForState(state).Render(glyph) + " " + line
 }
@@ -399,5 +388,5 @@ func (l BuildList) View() string {
 		l.input.Width = max(l.w-len(l.input.Prompt)-1, 1)
 		lines = append(lines, l.input.View())
 	}
-	return fitBlock(lines, l.w, l.h)
+	return fit.Block(lines, l.w, l.h)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
 // lineText is what line si shows: its colour (when allowed) or, for a
@@ -177,7 +178,7 @@ func (v *LogView) rows() []string {
 			} else {
 				shown = ansi.Truncate(text, cw, "")
 			}
-			out = append(out, v.prefix(si, l, false)+shown+resetIfStyled(shown))
+			out = append(out, v.prefix(si, l, false)+shown+fit.ResetIfStyled(shown))
 			continue
 		}
 		var wrapped []string
@@ -192,13 +193,6 @@ func (v *LogView) rows() []string {
 		sub = 0
 	}
 	return out
-}
-
-func resetIfStyled(s string) string {
-	if strings.Contains(s, "\x1b[") {
-		return "\x1b[m"
-	}
-	return ""
 }
 
 // header is the pane's title row: title, counts and modes.
@@ -256,7 +250,7 @@ func (v LogView) View() string {
 		v.input.Width = max(v.w-3, 1)
 		lines = append(lines, v.input.View())
 	}
-	return fitBlock(lines, v.w, v.h)
+	return fit.Block(lines, v.w, v.h)
 }
 
 func btoi(b bool) int {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 func TestNotifyWhenWatchedBuildFinishes(t *testing.T) {
@@ -69,7 +70,7 @@ func TestDetailLinks(t *testing.T) {
 	if !strings.Contains(h.view(), "\x1b]8;;"+url) {
 		t.Fatalf("no OSC 8 link to the dashboard for %s:\n%q", b.UUID, h.view())
 	}
-	checkFrame(t, h.view(), 200, 100)
+	tuitest.CheckFrame(t, h.view(), 200, 100)
 	h2 := newHarness(t, quiet(), Options{})
 	h2.size(200, 100)
 	if strings.Contains(h2.view(), "\x1b]8;;") || !strings.Contains(h2.view(), url) {

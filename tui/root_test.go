@@ -11,6 +11,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 func quiet() sim.Options { return sim.Options{Workers: 4, PushEvery: -1, History: 3} }
@@ -303,7 +304,7 @@ func TestEveryScreenSizeFits(t *testing.T) {
 	for w := 10; w <= 300; w += 7 {
 		for hh := 3; hh <= 100; hh += 9 {
 			h.size(w, hh)
-			checkFrame(t, h.view(), w, hh)
+			tuitest.CheckFrame(t, h.view(), w, hh)
 		}
 	}
 	// A resize storm: hundreds of sizes in a row, each frame exact.
@@ -312,14 +313,14 @@ func TestEveryScreenSizeFits(t *testing.T) {
 		rng = rng*1664525 + 1013904223
 		w, hh := 10+int(rng>>8)%291, 3+int(rng>>20)%98
 		h.size(w, hh)
-		checkFrame(t, h.view(), w, hh)
+		tuitest.CheckFrame(t, h.view(), w, hh)
 	}
 	// Small screens show one pane; tab switches it.
 	h.size(50, 12)
 	for _, want := range []string{"» Detail", "» Log", "» Builds"} {
 		h.keys("tab")
 		v := h.view()
-		checkFrame(t, v, 50, 12)
+		tuitest.CheckFrame(t, v, 50, 12)
 		// Pane titles start a line: exactly one, the focused one.
 		shown := 0
 		for _, line := range strings.Split(v, "\n") {
@@ -334,7 +335,7 @@ func TestEveryScreenSizeFits(t *testing.T) {
 		}
 	}
 	h.keys("?")
-	checkFrame(t, h.view(), 50, 12)
+	tuitest.CheckFrame(t, h.view(), 50, 12)
 }
 
 func TestFilterAndActiveOnly(t *testing.T) {
@@ -441,7 +442,7 @@ func TestEverySize(t *testing.T) {
 	for w := 10; w <= 300; w += step {
 		for hh := 3; hh <= 100; hh += step {
 			h.size(w, hh)
-			checkFrame(t, h.view(), w, hh)
+			tuitest.CheckFrame(t, h.view(), w, hh)
 		}
 	}
 }

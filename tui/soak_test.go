@@ -10,6 +10,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
 var soakMinutes = flag.Int("soak-minutes", 30, "simulated minutes of the fault soak")
@@ -91,7 +92,7 @@ func TestFaultSoak(t *testing.T) {
 		if min == 5 {
 			heapAt5 = ms.HeapAlloc
 		}
-		checkFrame(t, h.view(), 120, 40)
+		tuitest.CheckFrame(t, h.view(), 120, 40)
 	}
 	if !sawErrorInOutage {
 		t.Error("the status bar never showed the outage")

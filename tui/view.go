@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
 // View draws the screen: header, the panes the layout places, footer. Every
@@ -23,10 +24,10 @@ func (m Model) View() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = fitBlock(strings.Split(m.helpView(), "\n"), m.w, l.BodyH)
+		body = fit.Block(strings.Split(m.helpView(), "\n"), m.w, l.BodyH)
 	case m.dialog != nil:
 		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialogView(), lipgloss.WithWhitespaceChars(" "))
-		body = fitBlock(strings.Split(body, "\n"), m.w, l.BodyH)
+		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
 	default:
 		body = m.bodyView(l)
 	}
@@ -38,7 +39,7 @@ func (m Model) View() string {
 		parts = append(parts, body)
 	}
 	parts = append(parts, footer)
-	return fitBlock(strings.Split(strings.Join(parts, "\n"), "\n"), m.w, m.h)
+	return fit.Block(strings.Split(strings.Join(parts, "\n"), "\n"), m.w, m.h)
 }
 
 func (m Model) bodyView(l Layout) string {
@@ -49,7 +50,7 @@ func (m Model) bodyView(l Layout) string {
 			right += "\n" + m.log.View()
 		}
 		sep := strings.TrimSuffix(strings.Repeat(m.st.Muted.Render(m.st.Separator())+"\n", l.BodyH), "\n")
-		return joinColumns(m.list.View(), sep, right)
+		return fit.JoinColumns(m.list.View(), sep, right)
 	case ModeMedium:
 		var parts []string
 		for _, v := range []string{m.list.View(), m.detail.View(), m.log.View()} {
@@ -137,11 +138,11 @@ func (m Model) footerView() string {
 	if m.w < 40 {
 		hint = ""
 	}
-	space := m.w - width(hint) - 1
-	if width(left) > space {
+	space := m.w - fit.Width(hint) - 1
+	if fit.Width(left) > space {
 		left = ansi.Truncate(left, max(space, 0), m.st.Ellipsis())
 	}
-	pad := max(m.w-width(left)-width(hint), 0)
+	pad := max(m.w-fit.Width(left)-fit.Width(hint), 0)
 	return left + strings.Repeat(" ", pad) + hint
 }
 
@@ -189,7 +190,7 @@ func (m Model) dialogView() string {
 		"",
 		"Worker   " + model.SanitizeInline(b.WorkerName),
 		"Branch   " + model.SanitizeInline(b.Meta.Branch),
-		"Commit   " + model.SanitizeInline(b.ShortCommit()) + " " + truncate(model.SanitizeInline(b.CommitTitle()), 40, m.st.Ellipsis()),
+		"Commit   " + model.SanitizeInline(b.ShortCommit()) + " " + fit.Truncate(model.SanitizeInline(b.CommitTitle()), 40, m.st.Ellipsis()),
 		"Elapsed  " + model.FormatDuration(b.Duration(m.now)) + " (" + string(b.State()) + ")",
 		"",
 	}
@@ -199,7 +200,7 @@ func (m Model) dialogView() string {
 		lines = append(lines, m.st.Key.Render("y")+" cancel the build   "+m.st.Key.Render("any other key")+" keep it (default: No)")
 	}
 	if d.err != "" {
-		lines = append(lines, m.st.Error.Render(truncate(d.err, 60, m.st.Ellipsis())))
+		lines = append(lines, m.st.Error.Render(fit.Truncate(d.err, 60, m.st.Ellipsis())))
 	}
 	box := m.st.Dialog.Render(strings.Join(lines, "\n"))
 	if lipgloss.Width(box) > m.w {
@@ -207,11 +208,4 @@ func (m Model) dialogView() string {
 		return strings.Join(lines, "\n")
 	}
 	return box
-}
-
-func truncate(s string, w int, tail string) string {
-	if width(s) <= w {
-		return s
-	}
-	return ansi.Truncate(s, w, tail)
 }
