@@ -24,7 +24,7 @@ func BenchmarkDashboardView(b *testing.B) {
 	if n := h.m.list.Len(); n != 500 {
 		b.Fatalf("%d builds", n)
 	}
-	h.m.log.Append(benchLines(100_000, 0))
+	h.m.log.Append(tuitest.LogLines(100_000, 0))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

@@ -29,7 +29,7 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		return *m, m.dialogKey(km)
 	}
 	if m.list.Typing() && m.focus == PaneList {
-		before := m.list.selected
+		before := m.list.SelectedUUID()
 		var cmd tea.Cmd
 		m.list, cmd = m.list.Update(km)
 		return *m, tea.Batch(cmd, m.selectionMoved(before))
@@ -69,7 +69,7 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(km, g.Cancel):
 		return *m, m.openCancel()
 	case key.Matches(km, g.ActiveOnly):
-		before := m.list.selected
+		before := m.list.SelectedUUID()
 		on := m.list.ToggleActiveOnly()
 		text := "showing all builds"
 		if on {
@@ -97,7 +97,7 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(km, g.Back):
 		switch m.focus {
 		case PaneList:
-			before := m.list.selected
+			before := m.list.SelectedUUID()
 			if m.list.ClearFilter() {
 				return *m, m.selectionMoved(before)
 			}
@@ -109,32 +109,17 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 			m.setFocus(PaneList)
 		}
 		return *m, nil
-	case key.Matches(km, m.keys.Log.Save) && m.focus == PaneLog:
-		return *m, m.save()
 	}
 	switch m.focus {
 	case PaneList:
-		before := m.list.selected
+		before := m.list.SelectedUUID()
 		var cmd tea.Cmd
 		m.list, cmd = m.list.Update(km)
 		return *m, tea.Batch(cmd, m.selectionMoved(before))
 	case PaneDetail:
-		n := m.keys.Nav
-		switch {
-		case key.Matches(km, n.Down):
-			m.detail.Scroll(1)
-		case key.Matches(km, n.Up):
-			m.detail.Scroll(-1)
-		case key.Matches(km, n.PageDown), key.Matches(km, n.HalfDown):
-			m.detail.Scroll(m.detail.h / 2)
-		case key.Matches(km, n.PageUp), key.Matches(km, n.HalfUp):
-			m.detail.Scroll(-m.detail.h / 2)
-		case key.Matches(km, n.Top):
-			m.detail.Scroll(-1 << 20)
-		case key.Matches(km, n.Bottom):
-			m.detail.Scroll(1 << 20)
-		}
-		return *m, nil
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(km)
+		return *m, cmd
 	}
 	var cmd tea.Cmd
 	m.log, cmd = m.log.Update(km)

@@ -8,34 +8,22 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/logview"
 )
 
-// GlobalKeys work in every pane.
+// GlobalKeys work in every pane; the root handles them.
 type GlobalKeys struct {
 	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back key.Binding
 }
 
-// NavKeys move a selection or scroll, in the list and in the log.
-type NavKeys struct {
-	Up, Down, Top, Bottom, HalfUp, HalfDown, PageUp, PageDown key.Binding
-}
-
-// LogKeys are the log pane's own.
-type LogKeys struct {
-	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, Save, Left, Right key.Binding
-}
-
-// ListKeys are the build list's own.
-type ListKeys struct {
-	Filter key.Binding
-}
-
-// KeyMap is every binding, by pane.
+// KeyMap is every binding: the root's own and each pane's.
 type KeyMap struct {
 	Global GlobalKeys
-	Nav    NavKeys
-	Log    LogKeys
-	List   ListKeys
+	List   buildlist.KeyMap
+	Detail detail.KeyMap
+	Log    logview.KeyMap
 }
 
 // DefaultKeyMap is DESIGN.md's table: one key, one meaning, everywhere.
@@ -58,85 +46,128 @@ func DefaultKeyMap() KeyMap {
 			OpenURL:    b("o", "open in browser", "o"),
 			Back:       b("esc", "back/clear", "esc"),
 		},
-		Nav: NavKeys{
-			Up:       b("k/↑", "up", "k", "up"),
-			Down:     b("j/↓", "down", "j", "down"),
-			Top:      b("g/home", "top", "g", "home"),
-			Bottom:   b("G/end", "bottom", "G", "end"),
-			HalfUp:   b("ctrl+u", "half page up", "ctrl+u"),
-			HalfDown: b("ctrl+d", "half page down", "ctrl+d"),
-			PageUp:   b("pgup", "page up", "pgup"),
-			PageDown: b("pgdn", "page down", "pgdown"),
-		},
-		Log: LogKeys{
-			Search:        b("/", "search", "/"),
-			Next:          b("n", "next match", "n"),
-			Prev:          b("N", "previous match", "N"),
-			FilterMatches: b("&", "only matches", "&"),
-			Follow:        b("F", "follow", "F"),
-			Wrap:          b("w", "wrap", "w"),
-			Timestamps:    b("t", "timestamps", "t"),
-			NextError:     b("e", "next error", "e"),
-			PrevError:     b("E", "previous error", "E"),
-			Save:          b("ctrl+s", "save log", "ctrl+s"),
-			Left:          b("h/←", "scroll left", "h", "left"),
-			Right:         b("l/→", "scroll right", "l", "right"),
-		},
-		List: ListKeys{
-			Filter: b("/", "filter", "/"),
-		},
+		List:   buildlist.DefaultKeyMap(),
+		Detail: detail.DefaultKeyMap(),
+		Log:    logview.DefaultKeyMap(),
 	}
 }
 
-// actions names every binding for configuration ([keys] in the file).
-func (k *KeyMap) actions() map[string]*key.Binding {
+func (g *GlobalKeys) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
-		"quit": &k.Global.Quit, "help": &k.Global.Help, "next_pane": &k.Global.NextPane, "prev_pane": &k.Global.PrevPane,
-		"refresh": &k.Global.Refresh, "cancel": &k.Global.Cancel, "open": &k.Global.Open, "active_only": &k.Global.ActiveOnly,
-		"copy_uuid": &k.Global.CopyUUID, "copy_url": &k.Global.CopyURL, "open_url": &k.Global.OpenURL, "back": &k.Global.Back,
-		"up": &k.Nav.Up, "down": &k.Nav.Down, "top": &k.Nav.Top, "bottom": &k.Nav.Bottom,
-		"half_up": &k.Nav.HalfUp, "half_down": &k.Nav.HalfDown, "page_up": &k.Nav.PageUp, "page_down": &k.Nav.PageDown,
-		"search": &k.Log.Search, "next_match": &k.Log.Next, "prev_match": &k.Log.Prev, "only_matches": &k.Log.FilterMatches,
-		"follow": &k.Log.Follow, "wrap": &k.Log.Wrap, "timestamps": &k.Log.Timestamps, "next_error": &k.Log.NextError,
-		"prev_error": &k.Log.PrevError, "save": &k.Log.Save, "scroll_left": &k.Log.Left, "scroll_right": &k.Log.Right,
-		"filter": &k.List.Filter,
+		"quit": &g.Quit, "help": &g.Help, "next_pane": &g.NextPane, "prev_pane": &g.PrevPane,
+		"refresh": &g.Refresh, "cancel": &g.Cancel, "open": &g.Open, "active_only": &g.ActiveOnly,
+		"copy_uuid": &g.CopyUUID, "copy_url": &g.CopyURL, "open_url": &g.OpenURL, "back": &g.Back,
 	}
+}
+
+// panes is each pane's bindings by action name, the global keys included:
+// what is live while that pane has the focus.
+func (k *KeyMap) panes() map[string]map[string]*key.Binding {
+	out := map[string]map[string]*key.Binding{}
+	for pane, acts := range map[string]map[string]*key.Binding{
+		"list": k.List.Actions(), "detail": k.Detail.Actions(), "log": k.Log.Actions(),
+	} {
+		all := k.Global.actions()
+		for name, b := range acts {
+			all[name] = b
+		}
+		out[pane] = all
+	}
+	return out
 }
 
 // KeyActions lists the action names [keys] accepts.
 func KeyActions() []string {
 	k := DefaultKeyMap()
+	seen := map[string]bool{}
+	for _, acts := range k.panes() {
+		for name := range acts {
+			seen[name] = true
+		}
+	}
 	var out []string
-	for name := range k.actions() {
+	for name := range seen {
 		out = append(out, name)
 	}
 	sort.Strings(out)
 	return out
 }
 
+// confirmKeys answer the cancel dialog; no action may take them, or a
+// second press of that action would confirm.
+var confirmKeys = []string{"y", "Y"}
+
 // Rebind applies [keys] from the configuration: action → keys; an empty list
-// unbinds. Cancel may not go on a control key: nothing destructive sits there.
+// unbinds. An action shared by panes (up, down...) changes in each. It
+// refuses a key that would then mean two things in one pane, cancel on a
+// control key (nothing destructive sits there), and cancel on a key that
+// confirms the cancel dialog.
 func (k *KeyMap) Rebind(cfg map[string][]string) error {
-	acts := k.actions()
+	panes := k.panes()
 	for name, keys := range cfg {
-		b, ok := acts[name]
-		if !ok {
-			return fmt.Errorf("unknown key action %q (actions: %s)", name, strings.Join(KeyActions(), ", "))
+		found := false
+		for _, acts := range panes {
+			b, ok := acts[name]
+			if !ok {
+				continue
+			}
+			found = true
+			if len(keys) == 0 {
+				b.SetEnabled(false)
+				continue
+			}
+			b.SetKeys(keys...)
+			// Key names come from a file: shown in help, so sanitized.
+			b.SetHelp(model.SanitizeInline(strings.Join(keys, "/")), b.Help().Desc)
 		}
-		if len(keys) == 0 {
-			b.SetEnabled(false)
-			continue
+		if !found {
+			return fmt.Errorf("unknown key action %q (actions: %s)", name, strings.Join(KeyActions(), ", "))
 		}
 		if name == "cancel" {
 			for _, kk := range keys {
 				if strings.HasPrefix(kk, "ctrl+") {
 					return fmt.Errorf("cancel cannot be bound to %q: no destructive action sits on a control key", kk)
 				}
+				for _, c := range confirmKeys {
+					if kk == c {
+						return fmt.Errorf("cancel cannot be bound to %q: that key confirms the cancel dialog, so pressing it twice would cancel a build", kk)
+					}
+				}
 			}
 		}
-		b.SetKeys(keys...)
-		// Key names come from a file: shown in help, so sanitized.
-		b.SetHelp(model.SanitizeInline(strings.Join(keys, "/")), b.Help().Desc)
+	}
+	return k.checkCollisions()
+}
+
+// checkCollisions refuses a key bound to two actions live in one pane: one
+// key, one meaning. Top and bottom share g and G in no pane twice, but the
+// log's Follow and Bottom both resume following, so they are one meaning.
+func (k *KeyMap) checkCollisions() error {
+	panes := k.panes()
+	var names []string
+	for p := range panes {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, pane := range names {
+		owner := map[string]string{}
+		var acts []string
+		for name := range panes[pane] {
+			acts = append(acts, name)
+		}
+		sort.Strings(acts)
+		for _, name := range acts {
+			b := panes[pane][name]
+			if !b.Enabled() {
+				continue
+			}
+			for _, kk := range b.Keys() {
+				if other, taken := owner[kk]; taken {
+					return fmt.Errorf("key %q is bound to both %s and %s in the %s pane: one key, one meaning", kk, other, name, pane)
+				}
+				owner[kk] = name
+			}
+		}
 	}
 	return nil
 }
@@ -152,12 +183,13 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Global.Help, k.Global.NextPane, k.Global.Cancel, k.Global.Quit}
 }
 
-// FullHelp is the help screen, one column per group.
+// FullHelp is the help screen, one column per group: moving, the
+// dashboard's own keys, the log's.
 func (k KeyMap) FullHelp() [][]key.Binding {
-	g, n, l := k.Global, k.Nav, k.Log
+	g, n, l := k.Global, k.List, k.Log
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
-		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, k.List.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Back, g.Help, g.Quit},
+		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.Save, l.Left, l.Right},
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/logview"
 )
 
 // Model is the root model.
@@ -24,9 +27,9 @@ type Model struct {
 
 	w, h     int
 	focus    Pane
-	list     BuildList
-	detail   Detail
-	log      LogView
+	list     buildlist.Model
+	detail   detail.Model
+	log      logview.Model
 	help     help.Model
 	showHelp bool
 	dialog   *cancelDialog
@@ -90,6 +93,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.onDeploys(msg))
 	case sweepMsg:
 		cmds = append(cmds, m.onSweep(msg))
+	case logview.SaveMsg:
+		cmds = append(cmds, m.save())
 	case savedMsg:
 		if msg.err != nil {
 			cmds = append(cmds, m.setFlash("save failed: "+errorText(msg.err)))
@@ -131,6 +136,14 @@ func (m *Model) armClock() tea.Cmd {
 	}
 	m.clockOn = true
 	return m.after(time.Second, clockMsg{})
+}
+
+// setStyles changes the styles of the root and every pane.
+func (m *Model) setStyles(st *styles.Styles) {
+	m.st = st
+	m.list.SetStyles(st)
+	m.detail.SetStyles(st)
+	m.log.SetStyles(st)
 }
 
 func (m *Model) setFlash(s string) tea.Cmd {

@@ -31,7 +31,7 @@ func TestLoadsAndSelectsNewest(t *testing.T) {
 	if got := h.m.log.Store().Len(); got != len(want) || !h.m.tail.Done {
 		t.Fatalf("log %d lines (done %v), sim has %d", got, h.m.tail.Done, len(want))
 	}
-	if h.m.list.shown[0].WorkerName == "" {
+	if h.m.list.Shown()[0].WorkerName == "" {
 		t.Fatal("builds carry no Worker name")
 	}
 }
@@ -47,8 +47,8 @@ func TestSelectionKeptByUUIDAcrossRefresh(t *testing.T) {
 	}
 	id := h.sim.Inject(sim.Spec{Worker: "webhooks", Lines: []string{"a"}, LineEvery: time.Minute})
 	h.advance(h.m.opts.PollIdle + time.Second)
-	if h.m.list.shown[0].UUID != id {
-		t.Fatalf("new build not on top: %s", h.m.list.shown[0].UUID)
+	if h.m.list.Shown()[0].UUID != id {
+		t.Fatalf("new build not on top: %s", h.m.list.Shown()[0].UUID)
 	}
 	got, _ := h.m.list.Selected()
 	if got.UUID != want.UUID {
@@ -184,7 +184,7 @@ func TestCancelShowsPendingUntilPollConfirms(t *testing.T) {
 	id := selectActive(t, h)
 	h.keys("c")
 	// Confirm, but hold the reply: run only the key's Update.
-	next, cmd := h.m.Update(keyMsg("y"))
+	next, cmd := h.m.Update(tuitest.Key("y"))
 	h.m = next.(Model)
 	if !strings.Contains(h.view(), "cancelling") {
 		t.Fatal("no cancelling… while the PUT is on its way")
@@ -344,7 +344,7 @@ func TestFilterAndActiveOnly(t *testing.T) {
 	h.keys("/")
 	h.typeText("auth-service")
 	h.keys("enter")
-	for _, b := range h.m.list.shown {
+	for _, b := range h.m.list.Shown() {
 		if b.WorkerName != "auth-service" {
 			t.Fatalf("filter kept %s", b.WorkerName)
 		}

@@ -110,7 +110,7 @@ func (m *Model) currentBuild() (model.Build, bool) {
 // selectionMoved starts the settle timer when the list's selection changed:
 // flicking through the list loads only where it stops.
 func (m *Model) selectionMoved(before string) tea.Cmd {
-	if m.list.selected == before || m.list.selected == m.selUUID {
+	if m.list.SelectedUUID() == before || m.list.SelectedUUID() == m.selUUID {
 		return nil
 	}
 	if b, ok := m.list.Selected(); ok {

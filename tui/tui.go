@@ -18,6 +18,9 @@ import (
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/logview"
 )
 
 // Source is what the dashboard needs of the API client.
@@ -131,9 +134,9 @@ func New(o Options) (Model, error) {
 		st:          st,
 		keys:        keys,
 		now:         o.Now(),
-		list:        NewBuildList(st, keys),
-		detail:      NewDetail(st, o.AccountID, glam),
-		log:         NewLogView(st, keys),
+		list:        buildlist.New(st, keys.List),
+		detail:      detail.New(st, keys.Detail, o.AccountID, glam),
+		log:         logview.New(st, keys.Log),
 		help:        help.New(),
 		builds:      map[string]model.Build{},
 		latestByTag: map[string]string{},
@@ -149,7 +152,7 @@ func New(o Options) (Model, error) {
 	}
 	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)
 	m.detail.SetUTC(o.UTC)
-	m.detail.SetTerminal(o.Terminal)
+	m.detail.SetLinker(o.Terminal.Link)
 	m.log.SetUTC(o.UTC)
 	m.help.ShowAll = true
 	m.setFocus(PaneList)

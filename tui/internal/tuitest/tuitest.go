@@ -5,6 +5,7 @@ package tuitest
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
+
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // T0 is the fixed start of every simulated test clock.
@@ -76,4 +80,41 @@ func CheckFrame(t testing.TB, frame string, w, h int) {
 			t.Fatalf("%dx%d: line %d is %d wide: %q", w, h, i, lw, l)
 		}
 	}
+}
+
+// Key is the message a terminal sends for a key by its name ("enter",
+// "ctrl+s", "j").
+func Key(k string) tea.KeyMsg {
+	special := map[string]tea.KeyType{
+		"enter": tea.KeyEnter, "esc": tea.KeyEsc, "tab": tea.KeyTab, "shift+tab": tea.KeyShiftTab,
+		"ctrl+c": tea.KeyCtrlC, "ctrl+s": tea.KeyCtrlS, "ctrl+u": tea.KeyCtrlU, "ctrl+d": tea.KeyCtrlD,
+		"up": tea.KeyUp, "down": tea.KeyDown, "pgup": tea.KeyPgUp, "pgdown": tea.KeyPgDown, "home": tea.KeyHome, "end": tea.KeyEnd,
+		"backspace": tea.KeyBackspace,
+	}
+	if t, ok := special[k]; ok {
+		return tea.KeyMsg{Type: t}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// LogLines are realistic log lines: colour, wide characters, the odd long
+// line, the odd error.
+func LogLines(n, from int) []model.LogLine {
+	out := make([]model.LogLine, n)
+	for i := range out {
+		k := from + i
+		var text string
+		switch k % 50 {
+		case 7:
+			text = fmt.Sprintf("npm ERR! code ELIFECYCLE step %d", k)
+		case 13:
+			text = fmt.Sprintf("long %d %s", k, strings.Repeat("abcdefghij ", 40))
+		case 21:
+			text = fmt.Sprintf("\x1b[32m✓\x1b[0m built 日本語 module %d", k)
+		default:
+			text = fmt.Sprintf("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%07d.js\x1b[39m  12.%02d kB", k, k%100)
+		}
+		out[i] = model.LogLine{Time: T0.Add(time.Duration(k) * time.Millisecond), Text: text}
+	}
+	return out
 }

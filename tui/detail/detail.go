@@ -1,10 +1,14 @@
-package tui
+// Package detail is the detail pane: the selected build's commit, people,
+// commands, timings and links, and which deployment serves it.
+package detail
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/x/ansi"
 
@@ -13,17 +17,18 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
-// Detail is the detail pane: the selected build's commit, people, commands,
+// Model is the detail pane: the selected build's commit, people, commands,
 // timings and links. The markdown part is rendered with glamour and cached
 // per (build, width); the live part (state, durations) is drawn each frame.
-type Detail struct {
+type Model struct {
 	st        *styles.Styles
 	w, h      int
 	focused   bool
 	offset    int
 	accountID string
 	glamStyle string
-	term      Terminal
+	keys      KeyMap
+	link      func(url, text string) string // an OSC 8 link where the terminal shows them
 
 	build    model.Build
 	hasBuild bool
@@ -37,35 +42,68 @@ type Detail struct {
 	cache *detailCache
 }
 
+// maxRenderers bounds the glamour renderers kept, one per width.
+const maxRenderers = 4
+
 type detailCache struct {
 	key       string
 	body      []string
 	renderers map[int]*glamour.TermRenderer
 }
 
-// NewDetail makes the pane; glamStyle is a glamour standard style ("dark",
+// New makes the pane; glamStyle is a glamour standard style ("dark",
 // "light", "notty").
-func NewDetail(st *styles.Styles, accountID, glamStyle string) Detail {
-	return Detail{st: st, accountID: accountID, glamStyle: glamStyle, cache: &detailCache{renderers: map[int]*glamour.TermRenderer{}}}
+func New(st *styles.Styles, keys KeyMap, accountID, glamStyle string) Model {
+	return Model{st: st, keys: keys, accountID: accountID, glamStyle: glamStyle,
+		link:  func(_, text string) string { return text },
+		cache: &detailCache{renderers: map[int]*glamour.TermRenderer{}}}
 }
 
-// SetTerminal says whether URLs can be OSC 8 links.
-func (d *Detail) SetTerminal(t Terminal) { d.term = t }
+// SetLinker sets how a URL is written: as an OSC 8 link where the terminal
+// shows them, else as its text.
+func (d *Model) SetLinker(link func(url, text string) string) { d.link = link }
+
+// SetStyles replaces the styles (a theme change).
+func (d *Model) SetStyles(st *styles.Styles) { d.st = st }
+
+// Update scrolls the body with the pane's keys.
+func (d Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return d, nil
+	}
+	k := d.keys
+	switch {
+	case key.Matches(km, k.Down):
+		d.Scroll(1)
+	case key.Matches(km, k.Up):
+		d.Scroll(-1)
+	case key.Matches(km, k.PageDown), key.Matches(km, k.HalfDown):
+		d.Scroll(d.h / 2)
+	case key.Matches(km, k.PageUp), key.Matches(km, k.HalfUp):
+		d.Scroll(-d.h / 2)
+	case key.Matches(km, k.Top):
+		d.Scroll(-1 << 20)
+	case key.Matches(km, k.Bottom):
+		d.Scroll(1 << 20)
+	}
+	return d, nil
+}
 
 // SetSize sets the pane's size, title row included.
-func (d *Detail) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
+func (d *Model) SetSize(w, h int) { d.w, d.h = max(w, 0), max(h, 0) }
 
 // SetFocused says whether keys go to the pane.
-func (d *Detail) SetFocused(f bool) { d.focused = f }
+func (d *Model) SetFocused(f bool) { d.focused = f }
 
 // SetNow sets the clock for durations.
-func (d *Detail) SetNow(t time.Time) { d.now = t }
+func (d *Model) SetNow(t time.Time) { d.now = t }
 
 // SetUTC shows times in UTC.
-func (d *Detail) SetUTC(utc bool) { d.utc = utc }
+func (d *Model) SetUTC(utc bool) { d.utc = utc }
 
 // SetBuild shows a build (or none).
-func (d *Detail) SetBuild(b model.Build, ok bool) {
+func (d *Model) SetBuild(b model.Build, ok bool) {
 	if b.UUID != d.build.UUID {
 		d.offset = 0
 	}
@@ -73,10 +111,10 @@ func (d *Detail) SetBuild(b model.Build, ok bool) {
 }
 
 // SetLive sets the lines on which build serves traffic.
-func (d *Detail) SetLive(live, outside string) { d.live, d.outside = live, outside }
+func (d *Model) SetLive(live, outside string) { d.live, d.outside = live, outside }
 
 // Scroll moves the body by n rows.
-func (d *Detail) Scroll(n int) {
+func (d *Model) Scroll(n int) {
 	if !d.hasBuild {
 		return
 	}
@@ -99,7 +137,7 @@ func escapeMarkdown(s string) string {
 
 // markdown is the static part of the detail. Every untrusted field is
 // sanitized, then escaped.
-func (d *Detail) markdown(b model.Build) string {
+func (d *Model) markdown(b model.Build) string {
 	safe := func(s string) string { return escapeMarkdown(model.SanitizeInline(s)) }
 	var md strings.Builder
 	msg := model.SanitizeText(strings.TrimSpace(b.Meta.CommitMessage))
@@ -144,7 +182,7 @@ func (d *Detail) markdown(b model.Build) string {
 	return md.String()
 }
 
-func (d *Detail) renderer(w int) *glamour.TermRenderer {
+func (d *Model) renderer(w int) *glamour.TermRenderer {
 	if r, ok := d.cache.renderers[w]; ok {
 		return r
 	}
@@ -152,12 +190,17 @@ func (d *Detail) renderer(w int) *glamour.TermRenderer {
 	if err != nil {
 		return nil
 	}
+	// A renderer per width, but only the last few widths: resizing through
+	// every width must not keep a renderer for each.
+	if len(d.cache.renderers) >= maxRenderers {
+		clear(d.cache.renderers)
+	}
 	d.cache.renderers[w] = r
 	return r
 }
 
 // body renders (or takes from the cache) the markdown part at width w.
-func (d *Detail) body(b model.Build, w int) []string {
+func (d *Model) body(b model.Build, w int) []string {
 	key := fmt.Sprintf("%s|%d|%s|%s", b.UUID, w, b.WorkerName, b.Meta.CommitHash)
 	if key == d.cache.key {
 		return d.cache.body
@@ -185,7 +228,7 @@ func (d *Detail) body(b model.Build, w int) []string {
 // glamour (which would wrap them at any punctuation): the text is always the
 // URL itself, so its target is never hidden, and where the terminal shows
 // OSC 8 links each of its rows is a link to the whole URL.
-func (d *Detail) links(b model.Build, w int) []string {
+func (d *Model) links(b model.Build, w int) []string {
 	type link struct{ label, url string }
 	var ls []link
 	if b.PullRequest != nil && b.PullRequest.URL != "" {
@@ -198,14 +241,14 @@ func (d *Detail) links(b model.Build, w int) []string {
 	for _, l := range ls {
 		out = append(out, "  "+d.st.Muted.Render(l.label))
 		for _, row := range strings.Split(ansi.Hardwrap(l.url, max(w-2, 8), false), "\n") {
-			out = append(out, "  "+d.term.Link(l.url, row))
+			out = append(out, "  "+d.link(l.url, row))
 		}
 	}
 	return out
 }
 
 // timings is the live part: state, queued/started/finished and durations.
-func (d *Detail) timings(b model.Build) []string {
+func (d *Model) timings(b model.Build) []string {
 	state := b.State()
 	head := d.st.ForState(state).Render(d.st.Glyph(state)+" "+string(state)) + d.st.Muted.Render("  "+model.FormatDuration(b.Duration(d.now)))
 	at := func(t time.Time) string {
@@ -248,7 +291,7 @@ func (d *Detail) timings(b model.Build) []string {
 }
 
 // View renders exactly h rows of at most w cells.
-func (d Detail) View() string {
+func (d Model) View() string {
 	if d.h <= 0 || d.w <= 0 {
 		return ""
 	}

@@ -1,4 +1,7 @@
-package tui
+// Package buildlist is the list pane: every Worker's builds, newest first,
+// with the selection kept by build uuid across refreshes, a filter and an
+// active-only switch.
+package buildlist
 
 import (
 	"fmt"
@@ -15,9 +18,8 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
-// BuildList is the list pane: every Worker's builds, newest first, with the
-// selection kept by build uuid across refreshes.
-type BuildList struct {
+// Model is the list pane.
+type Model struct {
 	st   *styles.Styles
 	keys KeyMap
 
@@ -42,30 +44,30 @@ type BuildList struct {
 	activeOnly bool
 }
 
-// NewBuildList makes an empty list.
-func NewBuildList(st *styles.Styles, keys KeyMap) BuildList {
+// New makes an empty list.
+func New(st *styles.Styles, keys KeyMap) Model {
 	in := textinput.New()
 	in.Prompt = "filter: "
 	// A steady cursor: a blinking one would redraw the screen twice a second.
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 128
-	return BuildList{st: st, keys: keys, input: in, cancelling: map[string]bool{}}
+	return Model{st: st, keys: keys, input: in, cancelling: map[string]bool{}}
 }
 
 // SetSize sets the pane's size, title row included.
-func (l *BuildList) SetSize(w, h int) { l.w, l.h = max(w, 0), max(h, 0); l.clampOffset() }
+func (l *Model) SetSize(w, h int) { l.w, l.h = max(w, 0), max(h, 0); l.clampOffset() }
 
 // SetFocused says whether keys go to the list.
-func (l *BuildList) SetFocused(f bool) { l.focused = f }
+func (l *Model) SetFocused(f bool) { l.focused = f }
 
 // SetNow sets the clock the relative times and durations are shown against.
-func (l *BuildList) SetNow(t time.Time) { l.now = t }
+func (l *Model) SetNow(t time.Time) { l.now = t }
 
 // SetTimeDisplay picks relative or absolute times, local or UTC.
-func (l *BuildList) SetTimeDisplay(absolute, utc bool) { l.absolute, l.utc = absolute, utc }
+func (l *Model) SetTimeDisplay(absolute, utc bool) { l.absolute, l.utc = absolute, utc }
 
 // SetCancelling marks a build as being cancelled (or not).
-func (l *BuildList) SetCancelling(uuid string, on bool) {
+func (l *Model) SetCancelling(uuid string, on bool) {
 	if on {
 		l.cancelling[uuid] = true
 	} else {
@@ -74,44 +76,64 @@ func (l *BuildList) SetCancelling(uuid string, on bool) {
 }
 
 // SetLive sets the marks of the builds serving traffic.
-func (l *BuildList) SetLive(marks map[string]string) { l.live = marks }
+func (l *Model) SetLive(marks map[string]string) { l.live = marks }
 
 // SetEmptyNote sets what the list says when it has no builds.
-func (l *BuildList) SetEmptyNote(s string) { l.emptyNote = s }
+func (l *Model) SetEmptyNote(s string) { l.emptyNote = s }
 
 // Cancelling reports whether a cancel is pending for uuid.
-func (l *BuildList) Cancelling(uuid string) bool { return l.cancelling[uuid] }
+func (l *Model) Cancelling(uuid string) bool { return l.cancelling[uuid] }
 
 // SetBuilds replaces the builds (sorted newest first by the caller) and keeps
 // the selection on the same build when it is still there.
-func (l *BuildList) SetBuilds(bs []model.Build) {
+func (l *Model) SetBuilds(bs []model.Build) {
 	l.all = bs
 	l.refilter()
 }
 
 // Selected is the selected build, if any.
-func (l *BuildList) Selected() (model.Build, bool) {
+func (l *Model) Selected() (model.Build, bool) {
 	if l.cursor >= 0 && l.cursor < len(l.shown) {
 		return l.shown[l.cursor], true
 	}
 	return model.Build{}, false
 }
 
+// SelectedUUID is the uuid of the selected build ("" none).
+func (l *Model) SelectedUUID() string { return l.selected }
+
+// Shown is the builds shown, after the filter, newest first.
+func (l *Model) Shown() []model.Build { return l.shown }
+
+// Select moves the selection to the build with that uuid, if it is shown.
+func (l *Model) Select(uuid string) bool {
+	for i, b := range l.shown {
+		if b.UUID == uuid {
+			l.move(i)
+			return true
+		}
+	}
+	return false
+}
+
+// SetStyles replaces the styles (a theme change).
+func (l *Model) SetStyles(st *styles.Styles) { l.st = st }
+
 // Len is the number of builds shown.
-func (l *BuildList) Len() int { return len(l.shown) }
+func (l *Model) Len() int { return len(l.shown) }
 
 // Typing reports whether the filter prompt has the keys.
-func (l *BuildList) Typing() bool { return l.typing }
+func (l *Model) Typing() bool { return l.typing }
 
 // ToggleActiveOnly shows only queued and running builds, or all.
-func (l *BuildList) ToggleActiveOnly() bool {
+func (l *Model) ToggleActiveOnly() bool {
 	l.activeOnly = !l.activeOnly
 	l.refilter()
 	return l.activeOnly
 }
 
 // ClearFilter drops the filter; it reports whether there was one.
-func (l *BuildList) ClearFilter() bool {
+func (l *Model) ClearFilter() bool {
 	if l.filter.Empty() && !l.activeOnly {
 		return false
 	}
@@ -122,7 +144,7 @@ func (l *BuildList) ClearFilter() bool {
 	return true
 }
 
-func (l *BuildList) matches(b model.Build) bool {
+func (l *Model) matches(b model.Build) bool {
 	if l.activeOnly && !b.Active() {
 		return false
 	}
@@ -137,7 +159,7 @@ func (l *BuildList) matches(b model.Build) bool {
 	return false
 }
 
-func (l *BuildList) refilter() {
+func (l *Model) refilter() {
 	l.shown = l.shown[:0]
 	for _, b := range l.all {
 		if l.matches(b) {
@@ -157,7 +179,7 @@ func (l *BuildList) refilter() {
 	l.clampOffset()
 }
 
-func (l *BuildList) rowsH() int {
+func (l *Model) rowsH() int {
 	h := l.h - 2 // title and column header
 	if l.typing {
 		h--
@@ -165,7 +187,7 @@ func (l *BuildList) rowsH() int {
 	return max(h, 0)
 }
 
-func (l *BuildList) clampOffset() {
+func (l *Model) clampOffset() {
 	rows := max(l.rowsH(), 1)
 	if l.cursor < l.offset {
 		l.offset = l.cursor
@@ -176,7 +198,7 @@ func (l *BuildList) clampOffset() {
 	l.offset = max(min(l.offset, len(l.shown)-rows), 0)
 }
 
-func (l *BuildList) move(to int) {
+func (l *Model) move(to int) {
 	if len(l.shown) == 0 {
 		return
 	}
@@ -186,7 +208,7 @@ func (l *BuildList) move(to int) {
 }
 
 // Update handles the list's keys.
-func (l BuildList) Update(msg tea.Msg) (BuildList, tea.Cmd) {
+func (l Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return l, nil
@@ -209,7 +231,7 @@ func (l BuildList) Update(msg tea.Msg) (BuildList, tea.Cmd) {
 		l.refilter()
 		return l, cmd
 	}
-	n := l.keys.Nav
+	n := l.keys
 	page := max(l.rowsH(), 1)
 	switch {
 	case key.Matches(km, n.Up):
@@ -228,7 +250,7 @@ func (l BuildList) Update(msg tea.Msg) (BuildList, tea.Cmd) {
 		l.move(l.cursor - page)
 	case key.Matches(km, n.PageDown):
 		l.move(l.cursor + page)
-	case key.Matches(km, l.keys.List.Filter):
+	case key.Matches(km, l.keys.Filter):
 		l.typing = true
 		return l, l.input.Focus()
 	}
@@ -236,7 +258,7 @@ func (l BuildList) Update(msg tea.Msg) (BuildList, tea.Cmd) {
 }
 
 // relTime is "12s ago", "5m ago", or an absolute time when so configured.
-func (l *BuildList) relTime(t time.Time) string {
+func (l *Model) relTime(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
@@ -269,7 +291,7 @@ type rowCells struct {
 }
 
 // cells gives a build's row texts.
-func (l *BuildList) cells(b model.Build) rowCells {
+func (l *Model) cells(b model.Build) rowCells {
 	c := rowCells{
 		state:   string(b.State()),
 		worker:  model.SanitizeInline(b.WorkerName),
@@ -299,7 +321,7 @@ var headerCells = rowCells{state: "STATE", worker: "WORKER", branch: "BRANCH", c
 
 // layout sets the cells in columns for width w; columns drop out as the pane
 // narrows, and the commit title takes what is left.
-func (l *BuildList) layout(c rowCells, w int) string {
+func (l *Model) layout(c rowCells, w int) string {
 	ell := l.st.Ellipsis()
 	type col struct {
 		text  string
@@ -340,7 +362,7 @@ func (l *BuildList) layout(c rowCells, w int) string {
 }
 
 // row renders one build in width w.
-func (l *BuildList) row(b model.Build, w int, selected bool) string {
+func (l *Model) row(b model.Build, w int, selected bool) string {
 	state := b.State()
 	glyph := l.st.Glyph(state)
 	line := l.layout(l.cells(b), w)
@@ -352,7 +374,7 @@ func (l *BuildList) row(b model.Build, w int, selected bool) string {
 }
 
 // View renders exactly h rows of at most w cells.
-func (l BuildList) View() string {
+func (l Model) View() string {
 	if l.h <= 0 || l.w <= 0 {
 		return ""
 	}

@@ -1,4 +1,8 @@
-package tui
+// Package logview is the log pane: it owns a build's line store and renders
+// only the rows on screen, so a frame costs the same at ten lines or a
+// million. It follows the end until the user scrolls up; it searches,
+// filters, wraps and jumps between error lines.
+package logview
 
 import (
 	"sort"
@@ -24,11 +28,11 @@ const (
 	TimestampsElapsed
 )
 
-// LogView is the log pane: it owns a build's line store and renders only the
+// Model is the log pane: it owns a build's line store and renders only the
 // rows on screen, so a frame costs the same at ten lines or a million. It
 // follows the end until the user scrolls up; searches, filters, wraps and
 // jumps between error lines.
-type LogView struct {
+type Model struct {
 	st   *styles.Styles
 	keys KeyMap
 
@@ -67,18 +71,18 @@ type wrapCache struct {
 	rows  map[int]int
 }
 
-// NewLogView makes an empty log pane.
-func NewLogView(st *styles.Styles, keys KeyMap) LogView {
+// New makes an empty log pane.
+func New(st *styles.Styles, keys KeyMap) Model {
 	in := textinput.New()
 	in.Prompt = "/"
 	// A steady cursor: a blinking one would redraw the screen twice a second.
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 256
-	return LogView{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, wrapped: &wrapCache{rows: map[int]int{}}}
+	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, wrapped: &wrapCache{rows: map[int]int{}}}
 }
 
 // Reset empties the pane for another build.
-func (v *LogView) Reset(title string, start time.Time) {
+func (v *Model) Reset(title string, start time.Time) {
 	v.store = model.NewStore()
 	v.errLines, v.matches, v.maxWidth = nil, nil, 0
 	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur = true, 0, 0, 0, 0, -1
@@ -87,38 +91,41 @@ func (v *LogView) Reset(title string, start time.Time) {
 	v.onlyMatches = false
 }
 
+// SetStyles replaces the styles (a theme change).
+func (v *Model) SetStyles(st *styles.Styles) { v.st = st }
+
 // SetStart sets the time elapsed timestamps count from.
-func (v *LogView) SetStart(t time.Time) { v.start = t }
+func (v *Model) SetStart(t time.Time) { v.start = t }
 
 // SetNote sets the pane's status note ("loading…", "complete", an error).
-func (v *LogView) SetNote(s string) { v.note = s }
+func (v *Model) SetNote(s string) { v.note = s }
 
 // SetSize sets the pane's size, title row included.
-func (v *LogView) SetSize(w, h int) { v.w, v.h = max(w, 0), max(h, 0) }
+func (v *Model) SetSize(w, h int) { v.w, v.h = max(w, 0), max(h, 0) }
 
 // SetFocused says whether keys go to the pane.
-func (v *LogView) SetFocused(f bool) { v.focused = f }
+func (v *Model) SetFocused(f bool) { v.focused = f }
 
 // SetUTC shows clock timestamps in UTC.
-func (v *LogView) SetUTC(utc bool) { v.utc = utc }
+func (v *Model) SetUTC(utc bool) { v.utc = utc }
 
 // Store is the pane's line store (read-only to callers).
-func (v *LogView) Store() *model.Store { return v.store }
+func (v *Model) Store() *model.Store { return v.store }
 
 // Typing reports whether the search prompt has the keys.
-func (v *LogView) Typing() bool { return v.typing }
+func (v *Model) Typing() bool { return v.typing }
 
 // Following reports whether the pane sticks to the end.
-func (v *LogView) Following() bool { return v.follow }
+func (v *Model) Following() bool { return v.follow }
 
 // NewLines is the count of lines that arrived while scrolled up.
-func (v *LogView) NewLines() int { return v.newLines }
+func (v *Model) NewLines() int { return v.newLines }
 
 // Matches is the number of matching lines and the current one (1-based, 0 none).
-func (v *LogView) Matches() (cur, total int) { return v.cur + 1, len(v.matches) }
+func (v *Model) Matches() (cur, total int) { return v.cur + 1, len(v.matches) }
 
 // Append adds raw lines: O(lines added) however long the log is.
-func (v *LogView) Append(lines []model.LogLine) {
+func (v *Model) Append(lines []model.LogLine) {
 	var plain []byte
 	for _, l := range lines {
 		i := v.store.Len()
@@ -139,7 +146,7 @@ func (v *LogView) Append(lines []model.LogLine) {
 }
 
 // Search sets the query and finds every matching line.
-func (v *LogView) Search(q string) {
+func (v *Model) Search(q string) {
 	v.matcher = model.NewMatcher(q)
 	v.matches = v.matches[:0]
 	v.cur = -1
@@ -161,7 +168,7 @@ func (v *LogView) Search(q string) {
 }
 
 // firstMatchFromView picks the first match at or below the top of the screen.
-func (v *LogView) firstMatchFromView() int {
+func (v *Model) firstMatchFromView() int {
 	topLine := v.storeIndex(v.viewTop())
 	i := sort.SearchInts(v.matches, topLine)
 	if i >= len(v.matches) {
@@ -172,14 +179,14 @@ func (v *LogView) firstMatchFromView() int {
 
 // --- view space: all lines, or only the matching ones ---
 
-func (v *LogView) viewLen() int {
+func (v *Model) viewLen() int {
 	if v.onlyMatches {
 		return len(v.matches)
 	}
 	return v.store.Len()
 }
 
-func (v *LogView) storeIndex(vi int) int {
+func (v *Model) storeIndex(vi int) int {
 	if v.onlyMatches {
 		if vi < 0 || vi >= len(v.matches) {
 			return 0
@@ -189,7 +196,7 @@ func (v *LogView) storeIndex(vi int) int {
 	return vi
 }
 
-func (v *LogView) viewIndexOf(storeIdx int) int {
+func (v *Model) viewIndexOf(storeIdx int) int {
 	if !v.onlyMatches {
 		return storeIdx
 	}
@@ -198,7 +205,7 @@ func (v *LogView) viewIndexOf(storeIdx int) int {
 
 // --- geometry ---
 
-func (v *LogView) contentH() int {
+func (v *Model) contentH() int {
 	h := v.h - 1 // title row
 	if v.typing {
 		h--
@@ -206,11 +213,11 @@ func (v *LogView) contentH() int {
 	return max(h, 0)
 }
 
-func (v *LogView) gutterW() int {
+func (v *Model) gutterW() int {
 	return len(strconv.Itoa(max(v.store.Len(), 999))) + 2 // digits, marker, space
 }
 
-func (v *LogView) tsW() int {
+func (v *Model) tsW() int {
 	switch v.ts {
 	case TimestampsClock:
 		return 9
@@ -220,10 +227,10 @@ func (v *LogView) tsW() int {
 	return 0
 }
 
-func (v *LogView) contentW() int { return max(v.w-v.gutterW()-v.tsW(), 1) }
+func (v *Model) contentW() int { return max(v.w-v.gutterW()-v.tsW(), 1) }
 
 // rowsOf is how many screen rows view line vi takes.
-func (v *LogView) rowsOf(vi int) int {
+func (v *Model) rowsOf(vi int) int {
 	if !v.wrap {
 		return 1
 	}
@@ -245,7 +252,7 @@ func (v *LogView) rowsOf(vi int) int {
 }
 
 // viewTop is the view index of the first row on screen.
-func (v *LogView) viewTop() int {
+func (v *Model) viewTop() int {
 	if v.follow {
 		t, _ := v.bottomAnchor()
 		return t
@@ -254,7 +261,7 @@ func (v *LogView) viewTop() int {
 }
 
 // bottomAnchor is the position whose rows fill the screen to the last line.
-func (v *LogView) bottomAnchor() (int, int) {
+func (v *Model) bottomAnchor() (int, int) {
 	n := v.viewLen()
 	need := v.contentH()
 	for i := n - 1; i >= 0; i-- {
@@ -268,23 +275,23 @@ func (v *LogView) bottomAnchor() (int, int) {
 }
 
 // atBottom reports whether the rows from the anchor reach past the screen's end.
-func (v *LogView) atBottom() bool {
+func (v *Model) atBottom() bool {
 	bt, bs := v.bottomAnchor()
 	return v.top > bt || v.top == bt && v.topSub >= bs
 }
 
-func (v *LogView) unfollow() {
+func (v *Model) unfollow() {
 	if v.follow {
 		v.top, v.topSub = v.bottomAnchor()
 		v.follow = false
 	}
 }
 
-func (v *LogView) resumeFollow() {
+func (v *Model) resumeFollow() {
 	v.follow, v.newLines = true, 0
 }
 
-func (v *LogView) scrollUp(n int) {
+func (v *Model) scrollUp(n int) {
 	v.unfollow()
 	for n > 0 {
 		if v.topSub >= n {
@@ -301,7 +308,7 @@ func (v *LogView) scrollUp(n int) {
 	}
 }
 
-func (v *LogView) scrollDown(n int) {
+func (v *Model) scrollDown(n int) {
 	if v.follow {
 		return
 	}
@@ -321,7 +328,7 @@ func (v *LogView) scrollDown(n int) {
 }
 
 // jumpTo shows view line vi a third of the way down the screen.
-func (v *LogView) jumpTo(vi int) {
+func (v *Model) jumpTo(vi int) {
 	v.follow = false
 	v.top, v.topSub = vi, 0
 	v.scrollUp(v.contentH() / 3)
@@ -330,7 +337,7 @@ func (v *LogView) jumpTo(vi int) {
 	}
 }
 
-func (v *LogView) jumpToMatch(i int) {
+func (v *Model) jumpToMatch(i int) {
 	if i < 0 || i >= len(v.matches) {
 		return
 	}
@@ -340,7 +347,7 @@ func (v *LogView) jumpToMatch(i int) {
 
 // jumpError moves to the next (dir 1) or previous (-1) error line from the
 // top of the screen.
-func (v *LogView) jumpError(dir int) {
+func (v *Model) jumpError(dir int) {
 	if len(v.errLines) == 0 {
 		return
 	}
@@ -367,7 +374,7 @@ func (v *LogView) jumpError(dir int) {
 }
 
 // Update handles the pane's keys.
-func (v LogView) Update(msg tea.Msg) (LogView, tea.Cmd) {
+func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return v, nil
@@ -388,7 +395,7 @@ func (v LogView) Update(msg tea.Msg) (LogView, tea.Cmd) {
 		v.input, cmd = v.input.Update(msg)
 		return v, cmd
 	}
-	n, l := v.keys.Nav, v.keys.Log
+	n, l := v.keys, v.keys
 	page := max(v.contentH(), 1)
 	switch {
 	case key.Matches(km, n.Up):
@@ -439,6 +446,8 @@ func (v LogView) Update(msg tea.Msg) (LogView, tea.Cmd) {
 				v.jumpToMatch(v.cur)
 			}
 		}
+	case key.Matches(km, l.Save):
+		return v, func() tea.Msg { return SaveMsg{} }
 	case key.Matches(km, l.NextError):
 		v.jumpError(1)
 	case key.Matches(km, l.PrevError):
@@ -456,7 +465,7 @@ func (v LogView) Update(msg tea.Msg) (LogView, tea.Cmd) {
 }
 
 // ClearSearch drops the query and the filter; it reports whether there was one.
-func (v *LogView) ClearSearch() bool {
+func (v *Model) ClearSearch() bool {
 	if v.matcher.Empty() && !v.onlyMatches {
 		return false
 	}

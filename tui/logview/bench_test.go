@@ -1,11 +1,10 @@
-package tui
+package logview
 
 import (
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/bubbles/viewport"
 
@@ -14,31 +13,9 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
-// benchLines are realistic log lines: colour, wide characters, the odd long
-// line, the odd error.
-func benchLines(n, from int) []model.LogLine {
-	out := make([]model.LogLine, n)
-	for i := range out {
-		k := from + i
-		var text string
-		switch k % 50 {
-		case 7:
-			text = fmt.Sprintf("npm ERR! code ELIFECYCLE step %d", k)
-		case 13:
-			text = fmt.Sprintf("long %d %s", k, strings.Repeat("abcdefghij ", 40))
-		case 21:
-			text = fmt.Sprintf("\x1b[32m✓\x1b[0m built 日本語 module %d", k)
-		default:
-			text = fmt.Sprintf("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%07d.js\x1b[39m  12.%02d kB", k, k%100)
-		}
-		out[i] = model.LogLine{Time: t0.Add(time.Duration(k) * time.Millisecond), Text: text}
-	}
-	return out
-}
-
 var (
 	benchOnce  sync.Once
-	benchViews map[int]LogView
+	benchViews map[int]Model
 	benchRaw   []model.LogLine
 )
 
@@ -46,12 +23,12 @@ var benchSizes = []int{10_000, 100_000, 1_000_000}
 
 func loadBenchViews() {
 	benchOnce.Do(func() {
-		benchRaw = benchLines(1_000_000, 0)
-		benchViews = map[int]LogView{}
+		benchRaw = tuitest.LogLines(1_000_000, 0)
+		benchViews = map[int]Model{}
 		st := styles.New(tuitest.PlainRenderer(), "auto", false)
 		for _, n := range benchSizes {
-			v := NewLogView(st, DefaultKeyMap())
-			v.Reset("bench", t0)
+			v := New(st, DefaultKeyMap())
+			v.Reset("bench", tuitest.T0)
 			v.SetSize(200, 50)
 			for i := 0; i < n; i += 1000 {
 				v.Append(benchRaw[i:min(i+1000, n)])
@@ -121,7 +98,7 @@ func joinText(lines []model.LogLine) string {
 func BenchmarkLogViewAppend(b *testing.B) {
 	loadBenchViews()
 	v := benchViews[1_000_000]
-	page := benchLines(1000, 1_000_000)
+	page := tuitest.LogLines(1000, 1_000_000)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -138,7 +115,7 @@ func BenchmarkViewportAppend(b *testing.B) {
 		b.Run(fmt.Sprintf("lines=%d", n), func(b *testing.B) {
 			vp := viewport.New(200, 50)
 			content := joinText(benchRaw[:n])
-			page := joinText(benchLines(1000, n))
+			page := joinText(tuitest.LogLines(1000, n))
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {

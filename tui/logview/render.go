@@ -1,4 +1,4 @@
-package tui
+package logview
 
 // Drawing the log pane: only the rows on screen, each line in its colour or
 // with its matches marked, wrapped or cut at the pane's width.
@@ -18,7 +18,7 @@ import (
 
 // lineText is what line si shows: its colour (when allowed) or, for a
 // matching line, its plain text with the matches marked.
-func (v *LogView) lineText(si int, l model.Line) string {
+func (v *Model) lineText(si int, l model.Line) string {
 	if !v.matcher.Empty() && v.isMatch(si) {
 		plain := l.Plain()
 		style := v.st.Match
@@ -45,19 +45,19 @@ func (v *LogView) lineText(si int, l model.Line) string {
 	return l.Plain()
 }
 
-func (v *LogView) isMatch(si int) bool {
+func (v *Model) isMatch(si int) bool {
 	i := sort.SearchInts(v.matches, si)
 	return i < len(v.matches) && v.matches[i] == si
 }
 
-func (v *LogView) isError(si int) bool {
+func (v *Model) isError(si int) bool {
 	i := sort.SearchInts(v.errLines, si)
 	return i < len(v.errLines) && v.errLines[i] == si
 }
 
 // wrapLine soft-wraps styled text to width, each row carrying the colour
 // that was active where it starts and ending with a reset.
-func (v *LogView) wrapLine(text string, width int) []string {
+func (v *Model) wrapLine(text string, width int) []string {
 	rows := strings.Split(ansi.Hardwrap(text, width, true), "\n")
 	if !strings.Contains(text, "\x1b[") {
 		return rows
@@ -96,7 +96,7 @@ func activeSGR(active, text string) string {
 	}
 }
 
-func (v *LogView) prefix(si int, l model.Line, continuation bool) string {
+func (v *Model) prefix(si int, l model.Line, continuation bool) string {
 	gw := v.gutterW()
 	var g string
 	if continuation {
@@ -156,7 +156,7 @@ func elapsed(d time.Duration) string {
 }
 
 // rows renders the visible rows, at most contentH of them.
-func (v *LogView) rows() []string {
+func (v *Model) rows() []string {
 	need := v.contentH()
 	if need == 0 || v.viewLen() == 0 {
 		return nil
@@ -196,7 +196,7 @@ func (v *LogView) rows() []string {
 }
 
 // header is the pane's title row: title, counts and modes.
-func (v *LogView) header() string {
+func (v *Model) header() string {
 	var parts []string
 	if v.store.Len() > 0 {
 		parts = append(parts, fmt.Sprintf("%d lines", v.store.Len()))
@@ -228,7 +228,7 @@ func (v *LogView) header() string {
 }
 
 // View renders exactly h rows of at most w cells.
-func (v LogView) View() string {
+func (v Model) View() string {
 	if v.h <= 0 || v.w <= 0 {
 		return ""
 	}

@@ -1,0 +1,66 @@
+package logview
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is the log pane's keys.
+type KeyMap struct {
+	Up, Down, Top, Bottom, HalfUp, HalfDown, PageUp, PageDown key.Binding
+
+	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, Save, Left, Right key.Binding
+}
+
+// DefaultKeyMap is DESIGN.md's table for the log pane.
+func DefaultKeyMap() KeyMap {
+	b := func(help, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:            b("k/↑", "up", "k", "up"),
+		Down:          b("j/↓", "down", "j", "down"),
+		Top:           b("g/home", "top", "g", "home"),
+		Bottom:        b("G/end", "bottom", "G", "end"),
+		HalfUp:        b("ctrl+u", "half page up", "ctrl+u"),
+		HalfDown:      b("ctrl+d", "half page down", "ctrl+d"),
+		PageUp:        b("pgup", "page up", "pgup"),
+		PageDown:      b("pgdn", "page down", "pgdown"),
+		Search:        b("/", "search", "/"),
+		Next:          b("n", "next match", "n"),
+		Prev:          b("N", "previous match", "N"),
+		FilterMatches: b("&", "only matches", "&"),
+		Follow:        b("F", "follow", "F"),
+		Wrap:          b("w", "wrap", "w"),
+		Timestamps:    b("t", "timestamps", "t"),
+		NextError:     b("e", "next error", "e"),
+		PrevError:     b("E", "previous error", "E"),
+		Save:          b("ctrl+s", "save log", "ctrl+s"),
+		Left:          b("h/←", "scroll left", "h", "left"),
+		Right:         b("l/→", "scroll right", "l", "right"),
+	}
+}
+
+// Actions names each binding for configuration ([keys] in the file).
+func (k *KeyMap) Actions() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
+		"half_up": &k.HalfUp, "half_down": &k.HalfDown, "page_up": &k.PageUp, "page_down": &k.PageDown,
+		"search": &k.Search, "next_match": &k.Next, "prev_match": &k.Prev, "only_matches": &k.FilterMatches,
+		"follow": &k.Follow, "wrap": &k.Wrap, "timestamps": &k.Timestamps, "next_error": &k.NextError,
+		"prev_error": &k.PrevError, "save": &k.Save, "scroll_left": &k.Left, "scroll_right": &k.Right,
+	}
+}
+
+// ShortHelp is the pane's most used keys.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Search, k.Follow, k.NextError, k.Save}
+}
+
+// FullHelp is every key of the pane: moving, then the log's own.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown},
+		{k.Search, k.Next, k.Prev, k.FilterMatches, k.Follow, k.Wrap, k.Timestamps, k.NextError, k.PrevError, k.Save, k.Left, k.Right},
+	}
+}
+
+// SaveMsg asks the root to save the whole log (it owns the file system).
+type SaveMsg struct{}
