@@ -7,27 +7,19 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/confirm"
 )
-
-// cancelDialog asks before cancelling a build.
-type cancelDialog struct {
-	build model.Build
-	err   string
-	sent  bool
-}
 
 func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 	if msg.err != nil {
 		m.list.SetCancelling(msg.uuid, false)
 		text := "cancel failed: " + errorText(msg.err)
-		if m.dialog != nil && m.dialog.build.UUID == msg.uuid {
-			m.dialog.err = text
-			m.dialog.sent = false
+		if m.dialog != nil && m.dialog.Build().UUID == msg.uuid {
+			m.dialog.Failed(text)
 		}
 		return m.setFlash(text)
 	}
-	if m.dialog != nil && m.dialog.build.UUID == msg.uuid {
+	if m.dialog != nil && m.dialog.Build().UUID == msg.uuid {
 		m.dialog = nil
 	}
 	// The row says "cancelling…" until a poll brings the real outcome: poll now.
@@ -59,22 +51,27 @@ func (m *Model) openCancel() tea.Cmd {
 	case m.list.Cancelling(b.UUID):
 		return m.setFlash("a cancel is already on its way")
 	}
-	m.dialog = &cancelDialog{build: b}
+	d := confirm.New(m.st, confirm.DefaultKeyMap(), b)
+	d.SetNow(m.now)
+	d.SetSize(m.w, m.h)
+	m.dialog = &d
 	return nil
 }
 
-// dialogKey: y confirms (one PUT); anything else aborts.
+// dialogKey gives a key to the dialog.
 func (m *Model) dialogKey(km tea.KeyMsg) tea.Cmd {
-	d := m.dialog
-	if d.sent {
-		return nil // waiting for the answer; nothing is sent twice
-	}
-	if km.String() == "y" || km.String() == "Y" {
-		d.sent = true
-		d.err = ""
-		m.list.SetCancelling(d.build.UUID, true)
-		return cancelBuild(m.src, d.build.UUID)
-	}
+	d, cmd := m.dialog.Update(km)
+	m.dialog = &d
+	return cmd
+}
+
+// onConfirmed sends the one PUT the user confirmed.
+func (m *Model) onConfirmed(msg confirm.ConfirmedMsg) tea.Cmd {
+	m.list.SetCancelling(msg.Build.UUID, true)
+	return cancelBuild(m.src, msg.Build.UUID)
+}
+
+func (m *Model) onAborted() tea.Cmd {
 	m.dialog = nil
 	return m.setFlash("not cancelled")
 }

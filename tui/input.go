@@ -47,6 +47,10 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 			return *m, tea.Quit
 		case key.Matches(km, g.Help), key.Matches(km, g.Back):
 			m.showHelp = false
+		default:
+			var cmd tea.Cmd
+			m.helpv, cmd = m.helpv.Update(km)
+			return *m, cmd
 		}
 		return *m, nil
 	}

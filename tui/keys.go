@@ -9,7 +9,9 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/helpview"
 	"github.com/cfbuilds/cfbuilds/tui/logview"
 )
 
@@ -93,10 +95,6 @@ func KeyActions() []string {
 	return out
 }
 
-// confirmKeys answer the cancel dialog; no action may take them, or a
-// second press of that action would confirm.
-var confirmKeys = []string{"y", "Y"}
-
 // Rebind applies [keys] from the configuration: action → keys; an empty list
 // unbinds. An action shared by panes (up, down...) changes in each. It
 // refuses a key that would then mean two things in one pane, cancel on a
@@ -128,7 +126,8 @@ func (k *KeyMap) Rebind(cfg map[string][]string) error {
 				if strings.HasPrefix(kk, "ctrl+") {
 					return fmt.Errorf("cancel cannot be bound to %q: no destructive action sits on a control key", kk)
 				}
-				for _, c := range confirmKeys {
+				// The dialog's confirm keys: a second press would cancel.
+				for _, c := range confirm.DefaultKeyMap().Yes.Keys() {
 					if kk == c {
 						return fmt.Errorf("cancel cannot be bound to %q: that key confirms the cancel dialog, so pressing it twice would cancel a build", kk)
 					}
@@ -192,4 +191,15 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.Save, l.Left, l.Right},
 	}
+}
+
+// helpGroups are the help overlay's columns, headed by the part of the
+// screen they act on.
+func (k KeyMap) helpGroups() []helpview.Group {
+	heads := []string{"Move and scroll", "Builds and panes", "Log"}
+	var out []helpview.Group
+	for i, g := range k.FullHelp() {
+		out = append(out, helpview.Group{Title: heads[i], Keys: g})
+	}
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -13,8 +12,11 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/helpview"
 	"github.com/cfbuilds/cfbuilds/tui/logview"
+	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
 // Model is the root model.
@@ -30,9 +32,10 @@ type Model struct {
 	list     buildlist.Model
 	detail   detail.Model
 	log      logview.Model
-	help     help.Model
+	helpv    helpview.Model
+	status   statusbar.Model
 	showHelp bool
-	dialog   *cancelDialog
+	dialog   *confirm.Model // the cancel dialog, when open
 
 	workers      []model.Worker
 	workerByTag  map[string]string
@@ -72,6 +75,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.now = m.opts.Now()
 	m.list.SetNow(m.now)
 	m.detail.SetNow(m.now)
+	if m.dialog != nil {
+		m.dialog.SetNow(m.now)
+	}
 	var cmds []tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -87,6 +93,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.onHistory(msg))
 	case selectedMsg:
 		cmds = append(cmds, m.onSelected(msg))
+	case confirm.ConfirmedMsg:
+		cmds = append(cmds, m.onConfirmed(msg))
+	case confirm.AbortedMsg:
+		cmds = append(cmds, m.onAborted())
 	case cancelMsg:
 		cmds = append(cmds, m.onCancel(msg))
 	case deploysMsg:
@@ -144,6 +154,8 @@ func (m *Model) setStyles(st *styles.Styles) {
 	m.list.SetStyles(st)
 	m.detail.SetStyles(st)
 	m.log.SetStyles(st)
+	m.status.SetStyles(st)
+	m.helpv.SetStyles(st)
 }
 
 func (m *Model) setFlash(s string) tea.Cmd {
@@ -159,5 +171,8 @@ func (m *Model) resize() {
 	m.list.SetSize(l.List.W, l.List.H)
 	m.detail.SetSize(l.Detail.W, l.Detail.H)
 	m.log.SetSize(l.Log.W, l.Log.H)
-	m.help.Width = m.w
+	m.status.SetSize(m.w)
+	if m.dialog != nil {
+		m.dialog.SetSize(m.w, m.h)
+	}
 }

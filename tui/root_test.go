@@ -12,6 +12,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
+	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
 func quiet() sim.Options { return sim.Options{Workers: 4, PushEvery: -1, History: 3} }
@@ -211,7 +212,7 @@ func TestCancelErrorChangesNothing(t *testing.T) {
 	if h.m.list.Cancelling(id) || !h.m.builds[id].Active() {
 		t.Fatal("a failed cancel changed the build")
 	}
-	if h.m.dialog == nil || !strings.Contains(h.m.dialog.err, "cancel failed") {
+	if h.m.dialog == nil || !strings.Contains(h.m.dialog.Err(), "cancel failed") {
 		t.Fatalf("error not in the dialog: %+v", h.m.dialog)
 	}
 }
@@ -517,7 +518,7 @@ func TestBudgetText(t *testing.T) {
 		{model.Budget{Spent: 12, Limit: 300, Reported: true, Remaining: 830, Quota: 1200}, "API 830 of 1200 left"},
 		{model.Budget{Reported: true, Remaining: 90, Quota: 1200, Slowed: true}, "API 90 of 1200 left, polling slowed"},
 	} {
-		if got := budgetText(tt.b); got != tt.want {
+		if got := statusbar.BudgetText(tt.b); got != tt.want {
 			t.Errorf("%+v: %q, want %q", tt.b, got, tt.want)
 		}
 	}

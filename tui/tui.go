@@ -11,7 +11,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -20,7 +19,9 @@ import (
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
+	"github.com/cfbuilds/cfbuilds/tui/helpview"
 	"github.com/cfbuilds/cfbuilds/tui/logview"
+	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
 // Source is what the dashboard needs of the API client.
@@ -137,7 +138,8 @@ func New(o Options) (Model, error) {
 		list:        buildlist.New(st, keys.List),
 		detail:      detail.New(st, keys.Detail, o.AccountID, glam),
 		log:         logview.New(st, keys.Log),
-		help:        help.New(),
+		status:      statusbar.New(st, keys),
+		helpv:       helpview.New(st, helpview.DefaultKeyMap()),
 		builds:      map[string]model.Build{},
 		latestByTag: map[string]string{},
 		deploys:     map[string][]model.Deployment{},
@@ -154,7 +156,7 @@ func New(o Options) (Model, error) {
 	m.detail.SetUTC(o.UTC)
 	m.detail.SetLinker(o.Terminal.Link)
 	m.log.SetUTC(o.UTC)
-	m.help.ShowAll = true
+	m.helpv.SetGroups(keys.helpGroups())
 	m.setFocus(PaneList)
 	return m, nil
 }

@@ -1,16 +1,14 @@
 package tui
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/fit"
+	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
 // View draws the screen: header, the panes the layout places, footer. Every
@@ -24,9 +22,9 @@ func (m Model) View() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = fit.Block(strings.Split(m.helpView(), "\n"), m.w, l.BodyH)
+		body = m.helpView(l.BodyH)
 	case m.dialog != nil:
-		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialogView(), lipgloss.WithWhitespaceChars(" "))
+		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialog.View(), lipgloss.WithWhitespaceChars(" "))
 		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
 	default:
 		body = m.bodyView(l)
@@ -78,72 +76,21 @@ func (m Model) headerView() string {
 	return ansi.Truncate(title+extra, max(m.w, 0), "")
 }
 
-// ago is a short age: "3s", "2m", "1h".
-func ago(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	}
-	return fmt.Sprintf("%dh", int(d.Hours()))
-}
-
-// budgetText is the request budget: what Cloudflare reports remains of the
-// user's budget (shared with every other tool) when it said, else this
-// process's own count against its share.
-func budgetText(b model.Budget) string {
-	s := fmt.Sprintf("API %d/%d per 5m", b.Spent, b.Limit)
-	if b.Reported {
-		s = fmt.Sprintf("API %d of %d left", b.Remaining, b.Quota)
-	}
-	if b.Slowed {
-		s += ", polling slowed"
-	}
-	return s
-}
-
-// footerView is the status bar: account, Workers, refresh age, next poll,
-// budget, the last error and its retry, and a help hint.
+// footerView is the status bar with what the root knows now.
 func (m Model) footerView() string {
-	parts := []string{model.SanitizeInline(m.opts.Account), fmt.Sprintf("%d Workers", len(m.workers))}
-	if !m.lastRefresh.IsZero() {
-		parts = append(parts, "refreshed "+ago(m.now.Sub(m.lastRefresh))+" ago")
-	} else {
-		parts = append(parts, "loading"+m.st.Ellipsis())
+	info := statusbar.Info{
+		Account: m.opts.Account, Workers: len(m.workers), Refreshed: m.lastRefresh,
+		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
 	}
-	if lp := m.poll[pollLatest]; !lp.next.IsZero() && lp.next.After(m.now) {
-		parts = append(parts, "next "+ago(lp.next.Sub(m.now)))
-	}
-	parts = append(parts, budgetText(m.src.Usage()))
-	if m.opts.ReadOnly {
-		parts = append(parts, "read-only")
-	}
-	left := strings.Join(parts, " · ")
 	if err, p := m.lastError(); err != nil {
-		retry := ""
+		info.Err = errorText(err)
 		if !p.next.IsZero() {
-			retry = " (retry " + m.clock(p.next) + ")"
+			info.Retry = m.clock(p.next)
 		}
-		left = m.st.Error.Render("error: "+errorText(err)+retry) + " · " + left
 	}
-	if m.flash != "" {
-		left = m.st.Accent.Render(model.SanitizeInline(m.flash)) + " · " + left
-	}
-	// Short help from the keymap where there is room, else just the way to it.
-	hint := m.st.Key.Render("?") + " help"
-	if m.w >= 150 {
-		hint = m.help.ShortHelpView(m.keys.ShortHelp())
-	}
-	if m.w < 40 {
-		hint = ""
-	}
-	space := m.w - fit.Width(hint) - 1
-	if fit.Width(left) > space {
-		left = ansi.Truncate(left, max(space, 0), m.st.Ellipsis())
-	}
-	pad := max(m.w-fit.Width(left)-fit.Width(hint), 0)
-	return left + strings.Repeat(" ", pad) + hint
+	sb := m.status
+	sb.SetInfo(info, m.now)
+	return sb.View()
 }
 
 // clock is a time of day in the configured zone.
@@ -169,43 +116,9 @@ func (m Model) lastError() (error, *poller) {
 	return last.err, last
 }
 
-// helpView is every key, one column per part of the screen, each headed,
-// generated from the keymaps (so rebinding shows here too).
-func (m Model) helpView() string {
-	title := m.st.Title.Render("Keys") + m.st.Muted.Render("  (? or esc closes)")
-	heads := []string{"Move and scroll", "Builds and panes", "Log"}
-	var cols []string
-	for i, group := range m.keys.FullHelp() {
-		block := m.help.FullHelpView([][]key.Binding{group})
-		cols = append(cols, m.st.Header.Render(heads[i])+"\n"+block, "    ")
-	}
-	return title + "\n\n" + lipgloss.JoinHorizontal(lipgloss.Top, cols...)
-}
-
-func (m Model) dialogView() string {
-	d := m.dialog
-	b := d.build
-	lines := []string{
-		m.st.Warning.Render("Cancel this build?"),
-		"",
-		"Worker   " + model.SanitizeInline(b.WorkerName),
-		"Branch   " + model.SanitizeInline(b.Meta.Branch),
-		"Commit   " + model.SanitizeInline(b.ShortCommit()) + " " + fit.Truncate(model.SanitizeInline(b.CommitTitle()), 40, m.st.Ellipsis()),
-		"Elapsed  " + model.FormatDuration(b.Duration(m.now)) + " (" + string(b.State()) + ")",
-		"",
-	}
-	if d.sent {
-		lines = append(lines, "cancelling"+m.st.Ellipsis())
-	} else {
-		lines = append(lines, m.st.Key.Render("y")+" cancel the build   "+m.st.Key.Render("any other key")+" keep it (default: No)")
-	}
-	if d.err != "" {
-		lines = append(lines, m.st.Error.Render(fit.Truncate(d.err, 60, m.st.Ellipsis())))
-	}
-	box := m.st.Dialog.Render(strings.Join(lines, "\n"))
-	if lipgloss.Width(box) > m.w {
-		// Too narrow for the box: the plain lines, cut to the screen.
-		return strings.Join(lines, "\n")
-	}
-	return box
+// helpView is the help overlay at the body's size.
+func (m Model) helpView(h int) string {
+	hv := m.helpv
+	hv.SetSize(m.w, h)
+	return hv.View()
 }

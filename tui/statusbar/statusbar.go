@@ -1,0 +1,122 @@
+// Package statusbar is the dashboard's bottom line: the account, the Workers,
+// how fresh the data is and when the next poll goes, the request budget,
+// the last error with its next retry, a passing message, and a key hint.
+package statusbar
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
+)
+
+// Info is what the bar shows; the root fills it from its data.
+type Info struct {
+	Account   string
+	Workers   int
+	Refreshed time.Time // zero while loading
+	NextPoll  time.Time // zero when none is armed
+	Budget    model.Budget
+	ReadOnly  bool
+	Err       string // the last unresolved error, one line
+	Retry     string // when it is tried again, as a clock time ("" unknown)
+	Flash     string // a passing message
+}
+
+// Model is the status bar.
+type Model struct {
+	st   *styles.Styles
+	keys help.KeyMap
+	help help.Model
+	w    int
+	now  time.Time
+	info Info
+}
+
+// New makes a bar whose hint comes from keys' short help.
+func New(st *styles.Styles, keys help.KeyMap) Model {
+	return Model{st: st, keys: keys, help: help.New()}
+}
+
+// SetSize sets the bar's width.
+func (s *Model) SetSize(w int) { s.w = max(w, 0); s.help.Width = s.w }
+
+// SetStyles replaces the styles (a theme change).
+func (s *Model) SetStyles(st *styles.Styles) { s.st = st }
+
+// SetInfo sets what to show as of now.
+func (s *Model) SetInfo(info Info, now time.Time) { s.info, s.now = info, now }
+
+// Ago is a short age: "3s", "2m", "1h".
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(int(d.Seconds()), 0))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh", int(d.Hours()))
+}
+
+// BudgetText is the request budget: what Cloudflare reports remains of the
+// user's budget (shared with every other tool) when it said, else this
+// process's own count against its share.
+func BudgetText(b model.Budget) string {
+	s := fmt.Sprintf("API %d/%d per 5m", b.Spent, b.Limit)
+	if b.Reported {
+		s = fmt.Sprintf("API %d of %d left", b.Remaining, b.Quota)
+	}
+	if b.Slowed {
+		s += ", polling slowed"
+	}
+	return s
+}
+
+// View is one line of exactly the bar's width.
+func (s Model) View() string {
+	in := s.info
+	parts := []string{model.SanitizeInline(in.Account), fmt.Sprintf("%d Workers", in.Workers)}
+	if !in.Refreshed.IsZero() {
+		parts = append(parts, "refreshed "+Ago(s.now.Sub(in.Refreshed))+" ago")
+	} else {
+		parts = append(parts, "loading"+s.st.Ellipsis())
+	}
+	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
+		parts = append(parts, "next "+Ago(in.NextPoll.Sub(s.now)))
+	}
+	parts = append(parts, BudgetText(in.Budget))
+	if in.ReadOnly {
+		parts = append(parts, "read-only")
+	}
+	left := strings.Join(parts, " · ")
+	if in.Err != "" {
+		retry := ""
+		if in.Retry != "" {
+			retry = " (retry " + in.Retry + ")"
+		}
+		left = s.st.Error.Render("error: "+in.Err+retry) + " · " + left
+	}
+	if in.Flash != "" {
+		left = s.st.Accent.Render(model.SanitizeInline(in.Flash)) + " · " + left
+	}
+	// Short help from the keymap where there is room, else just the way to it.
+	hint := s.st.Key.Render("?") + " help"
+	if s.w >= 150 {
+		hint = s.help.ShortHelpView(s.keys.ShortHelp())
+	}
+	if s.w < 40 {
+		hint = ""
+	}
+	space := s.w - fit.Width(hint) - 1
+	if fit.Width(left) > space {
+		left = ansi.Truncate(left, max(space, 0), s.st.Ellipsis())
+	}
+	pad := max(s.w-fit.Width(left)-fit.Width(hint), 0)
+	return left + strings.Repeat(" ", pad) + hint
+}
