@@ -15,6 +15,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	// x/exp/golden defines the -update flag; imported here so every test
+	// binary that uses these helpers has it, defined once.
+	_ "github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -115,6 +118,35 @@ func LogLines(n, from int) []model.LogLine {
 			text = fmt.Sprintf("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%07d.js\x1b[39m  12.%02d kB", k, k%100)
 		}
 		out[i] = model.LogLine{Time: T0.Add(time.Duration(k) * time.Millisecond), Text: text}
+	}
+	return out
+}
+
+// Builds are n fixed builds, newest first, across three Workers: the first
+// running, then one of each outcome in turn.
+func Builds(n int) []model.Build {
+	workers := []string{"api-gateway", "auth-service", "docs"}
+	outcomes := []model.Outcome{model.OutcomeSuccess, model.OutcomeFail, model.OutcomeCancelled, model.OutcomeSkipped}
+	out := make([]model.Build, n)
+	for i := range out {
+		created := T0.Add(-time.Duration(i) * 7 * time.Minute)
+		init, run := created.Add(2*time.Second), created.Add(5*time.Second)
+		b := model.Build{
+			UUID:   fmt.Sprintf("%08d-0000-4000-8000-%012d", i, i),
+			Status: model.StatusStopped, CreatedOn: created, InitializingOn: &init, RunningOn: &run,
+			WorkerName: workers[i%len(workers)], WorkerTag: fmt.Sprintf("%032d", i%len(workers)),
+			Meta: model.TriggerMetadata{Source: "push", Branch: []string{"main", "feature/login"}[i%2],
+				CommitHash: fmt.Sprintf("%07x%033d", 0xabcdef+i*0x1a2b3c, i), CommitMessage: fmt.Sprintf("Change number %d\n\nWith a body.", i),
+				Author: "ada@acme.dev", BuildCommand: "npm run build", DeployCommand: "npx wrangler deploy",
+				RepoName: "acme/" + workers[i%len(workers)], ProviderType: "github"},
+		}
+		if i == 0 {
+			b.Status = model.StatusRunning
+		} else {
+			stop := run.Add(time.Duration(30+i) * time.Second)
+			b.StoppedOn, b.Outcome = &stop, outcomes[i%len(outcomes)]
+		}
+		out[i] = b
 	}
 	return out
 }

@@ -1,0 +1,73 @@
+package buildlist
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
+)
+
+func newList(w, h int) Model {
+	l := New(styles.New(tuitest.PlainRenderer(), "auto", false), DefaultKeyMap())
+	l.SetSize(w, h)
+	l.SetFocused(true)
+	l.SetNow(tuitest.T0.Add(30 * time.Second))
+	l.SetBuilds(tuitest.Builds(12))
+	return l
+}
+
+func TestGolden(t *testing.T) {
+	for _, size := range [][2]int{{100, 10}, {60, 8}} {
+		l := newList(size[0], size[1])
+		l, _ = l.Update(tuitest.Key("j"))
+		frame := l.View()
+		tuitest.CheckFrame(t, frame, size[0], size[1])
+		tuitest.Golden(t, fmt.Sprintf("list-%dx%d", size[0], size[1]), frame)
+	}
+}
+
+// TestSelectionKeptByUUID: new builds arriving on top move the cursor's row,
+// not the selected build.
+func TestSelectionKeptByUUID(t *testing.T) {
+	l := newList(100, 10)
+	l, _ = l.Update(tuitest.Key("j"))
+	l, _ = l.Update(tuitest.Key("j"))
+	want := l.SelectedUUID()
+	bs := tuitest.Builds(14)
+	l.SetBuilds(append(bs[12:], tuitest.Builds(12)...))
+	if l.SelectedUUID() != want {
+		t.Fatalf("selection moved to %s, want %s", l.SelectedUUID(), want)
+	}
+	if !l.Select(bs[13].UUID) || l.SelectedUUID() != bs[13].UUID {
+		t.Fatal("Select did not move to a shown build")
+	}
+	if l.Select("nope") {
+		t.Fatal("Select found a build that is not shown")
+	}
+}
+
+func TestFilterIsText(t *testing.T) {
+	l := newList(100, 10)
+	l, _ = l.Update(tuitest.Key("/"))
+	if !l.Typing() {
+		t.Fatal("/ did not open the filter")
+	}
+	for _, r := range "docs" {
+		l, _ = l.Update(tuitest.Key(string(r)))
+	}
+	l, _ = l.Update(tuitest.Key("enter"))
+	for _, b := range l.Shown() {
+		if b.WorkerName != "docs" {
+			t.Fatalf("filter docs shows %s", b.WorkerName)
+		}
+	}
+	if l.Len() != 4 || !strings.Contains(l.View(), `matching "docs"`) {
+		t.Fatalf("%d builds shown:\n%s", l.Len(), l.View())
+	}
+	if !l.ClearFilter() || l.Len() != 12 {
+		t.Fatal("esc did not clear the filter")
+	}
+}

@@ -1,0 +1,57 @@
+package detail
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
+)
+
+func newDetail(w, h int) Model {
+	d := New(styles.New(tuitest.PlainRenderer(), "auto", false), DefaultKeyMap(), "0123456789abcdef0123456789abcdef", "ascii")
+	d.SetSize(w, h)
+	d.SetUTC(true)
+	d.SetNow(tuitest.T0.Add(40 * time.Second))
+	d.SetBuild(tuitest.Builds(3)[1], true)
+	d.SetLive("serving 100% since 2026-11-27 09:55:00", "")
+	return d
+}
+
+func TestGolden(t *testing.T) {
+	d := newDetail(70, 24)
+	frame := d.View()
+	tuitest.CheckFrame(t, frame, 70, 24)
+	tuitest.Golden(t, "detail-70x24", frame)
+}
+
+// TestScrollStaysInTheBody: scrolling moves the body and stops at its ends.
+func TestScrollStaysInTheBody(t *testing.T) {
+	d := newDetail(70, 12)
+	before := d.View()
+	d, _ = d.Update(tuitest.Key("j"))
+	if d.View() == before {
+		t.Fatal("j did not scroll")
+	}
+	for range 200 {
+		d, _ = d.Update(tuitest.Key("j"))
+	}
+	end := d.View()
+	d, _ = d.Update(tuitest.Key("G"))
+	if d.View() != end {
+		t.Fatal("scrolled past the end")
+	}
+	d, _ = d.Update(tuitest.Key("g"))
+	if d.View() != before {
+		t.Fatal("g did not go back to the top")
+	}
+}
+
+func TestNoBuild(t *testing.T) {
+	d := newDetail(40, 5)
+	d.SetBuild(tuitest.Builds(1)[0], false)
+	if !strings.Contains(d.View(), "no build selected") {
+		t.Fatalf("without a build:\n%s", d.View())
+	}
+}

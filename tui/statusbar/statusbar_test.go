@@ -1,0 +1,54 @@
+package statusbar
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/fit"
+	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
+)
+
+type keys struct{}
+
+func (keys) ShortHelp() []key.Binding {
+	return []key.Binding{key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help"))}
+}
+func (keys) FullHelp() [][]key.Binding { return nil }
+
+func bar(w int, info Info) string {
+	s := New(styles.New(tuitest.PlainRenderer(), "auto", false), keys{})
+	s.SetSize(w)
+	s.SetInfo(info, tuitest.T0)
+	return s.View()
+}
+
+var info = Info{Account: "acme", Workers: 12, Refreshed: tuitest.T0.Add(-3 * time.Second), NextPoll: tuitest.T0.Add(2 * time.Second),
+	Budget: model.Budget{Spent: 14, Limit: 300, Reported: true, Remaining: 830, Quota: 1200}}
+
+func TestGolden(t *testing.T) {
+	for _, w := range []int{160, 80, 30} {
+		got := bar(w, info)
+		if fit.Width(got) != w {
+			t.Fatalf("width %d: %d cells", w, fit.Width(got))
+		}
+		tuitest.Golden(t, "statusbar-"+itoa(w), got)
+	}
+}
+
+func TestErrorLeadsAndIsCut(t *testing.T) {
+	in := info
+	in.Err, in.Retry = errors.New("Cloudflare's API failed · HTTP 502 GET /accounts/x/builds/builds/latest").Error(), "10:00:08"
+	got := bar(80, in)
+	if !strings.HasPrefix(got, "error: Cloudflare's API failed") || !strings.Contains(got, "…") || fit.Width(got) != 80 {
+		t.Fatalf("%q", got)
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
