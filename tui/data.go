@@ -13,13 +13,11 @@ import (
 )
 
 func (m *Model) startWorkers() tea.Cmd {
-	p := m.poll[pollWorkers]
-	if p.inFlight {
+	seq, ok := m.poll[pollWorkers].start()
+	if !ok {
 		return nil
 	}
-	p.seq++
-	p.inFlight = true
-	return fetchWorkers(m.src, p.seq)
+	return fetchWorkers(m.src, seq)
 }
 
 func (m *Model) tags() []string {
@@ -31,31 +29,33 @@ func (m *Model) tags() []string {
 }
 
 func (m *Model) startLatest() tea.Cmd {
-	p := m.poll[pollLatest]
-	if p.inFlight || len(m.workers) == 0 {
+	if len(m.workers) == 0 {
 		return nil
 	}
-	p.seq++
-	p.inFlight = true
-	return fetchLatest(m.src, p.seq, m.tags())
+	seq, ok := m.poll[pollLatest].start()
+	if !ok {
+		return nil
+	}
+	return fetchLatest(m.src, seq, m.tags())
 }
 
 func (m *Model) startHistory() tea.Cmd {
-	p := m.poll[pollHistory]
-	if p.inFlight || len(m.historyQueue) == 0 {
+	if len(m.historyQueue) == 0 {
+		return nil
+	}
+	seq, ok := m.poll[pollHistory].start()
+	if !ok {
 		return nil
 	}
 	tag := m.historyQueue[0]
 	m.historyQueue = m.historyQueue[1:]
-	p.seq++
-	p.inFlight = true
 	w := model.Worker{Tag: tag}
 	for _, wk := range m.workers {
 		if wk.Tag == tag {
 			w = wk
 		}
 	}
-	return fetchHistory(m.src, p.seq, w)
+	return fetchHistory(m.src, seq, w)
 }
 
 func (m *Model) queueHistory(tag string) {
@@ -129,16 +129,9 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 }
 
 func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
-	p := m.poll[pollWorkers]
-	if msg.seq != p.seq {
-		return nil
+	if ok, retry := m.poll[pollWorkers].done(msg.seq, msg.err, m.now, m.after); !ok {
+		return retry
 	}
-	p.inFlight = false
-	if msg.err != nil {
-		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollWorkers, wait, m.now, m.after)
-	}
-	p.succeeded()
 	ws := msg.workers
 	if len(m.opts.OnlyWorkers) > 0 {
 		want := map[string]bool{}
@@ -170,15 +163,9 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 
 func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	p := m.poll[pollLatest]
-	if msg.seq != p.seq {
-		return nil // an older poll
+	if ok, retry := p.done(msg.seq, msg.err, m.now, m.after); !ok {
+		return retry
 	}
-	p.inFlight = false
-	if msg.err != nil {
-		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollLatest, wait, m.now, m.after)
-	}
-	p.succeeded()
 	m.lastRefresh = m.now
 	var cmds []tea.Cmd
 	var fresh []model.Build
@@ -195,7 +182,7 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	cmds = append(cmds, m.store(fresh...))
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
-	cmds = append(cmds, p.arm(pollLatest, m.latestInterval(), m.now, m.after))
+	cmds = append(cmds, p.arm(m.latestInterval(), m.now, m.after))
 	return tea.Batch(cmds...)
 }
 
@@ -212,17 +199,12 @@ func (m *Model) latestInterval() time.Duration {
 }
 
 func (m *Model) onHistory(msg historyMsg) tea.Cmd {
-	p := m.poll[pollHistory]
-	if msg.seq != p.seq {
-		return nil
+	if ok, retry := m.poll[pollHistory].done(msg.seq, msg.err, m.now, m.after); !ok {
+		if retry != nil {
+			m.queueHistory(msg.tag) // failed: ask again on the retry
+		}
+		return retry
 	}
-	p.inFlight = false
-	if msg.err != nil {
-		m.queueHistory(msg.tag)
-		wait := p.failed(msg.err, m.opts.PollActive, m.now)
-		return p.arm(pollHistory, wait, m.now, m.after)
-	}
-	p.succeeded()
 	for i := range msg.builds {
 		if msg.builds[i].WorkerTag == "" {
 			msg.builds[i].WorkerTag = msg.tag

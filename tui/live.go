@@ -67,15 +67,16 @@ func (m *Model) queueDeploys(tag string, urgent bool) tea.Cmd {
 }
 
 func (m *Model) startDeploys() tea.Cmd {
-	p := m.poll[pollDeploys]
-	if p.inFlight || len(m.deployQueue) == 0 {
+	if len(m.deployQueue) == 0 {
+		return nil
+	}
+	seq, ok := m.poll[pollDeploys].start()
+	if !ok {
 		return nil
 	}
 	tag := m.deployQueue[0]
 	m.deployQueue = m.deployQueue[1:]
-	p.seq++
-	p.inFlight = true
-	return fetchDeploys(m.src, p.seq, tag, m.workerByTag[tag])
+	return fetchDeploys(m.src, seq, tag, m.workerByTag[tag])
 }
 
 // armSweep schedules the next Worker of the slow sweep.
@@ -104,17 +105,12 @@ func (m *Model) onSweep(msg sweepMsg) tea.Cmd {
 }
 
 func (m *Model) onDeploys(msg deploysMsg) tea.Cmd {
-	p := m.poll[pollDeploys]
-	if msg.seq != p.seq {
-		return nil
+	if ok, retry := m.poll[pollDeploys].done(msg.seq, msg.err, m.now, m.after); !ok {
+		if retry != nil {
+			m.deployQueue = append(m.deployQueue, msg.tag) // failed: ask again on the retry
+		}
+		return retry
 	}
-	p.inFlight = false
-	if msg.err != nil {
-		m.deployQueue = append(m.deployQueue, msg.tag)
-		wait := p.failed(msg.err, m.opts.PollIdle, m.now)
-		return p.arm(pollDeploys, wait, m.now, m.after)
-	}
-	p.succeeded()
 	m.deploys[msg.tag] = msg.deployments
 	var builds []model.Build
 	for _, d := range msg.deployments {
@@ -131,7 +127,7 @@ func (m *Model) onDeploys(msg deploysMsg) tea.Cmd {
 	}
 	cmd := m.store(builds...) // a live build older than the history shows too
 	if len(m.deployQueue) > 0 {
-		return tea.Batch(cmd, p.arm(pollDeploys, deployGap, m.now, m.after))
+		return tea.Batch(cmd, m.poll[pollDeploys].arm(deployGap, m.now, m.after))
 	}
 	return cmd
 }

@@ -14,18 +14,6 @@ import (
 // Commands: each captures the values it needs, never the model, and answers
 // with a message that says what it answers.
 
-// poller is the state of one kind of poll: one request in flight at a time,
-// a sequence number for replies, a generation for armed ticks, a back-off.
-type poller struct {
-	seq      int
-	inFlight bool
-	gen      int
-	backoff  time.Duration
-	next     time.Time // when the next tick fires
-	err      error     // the last error, cleared by a success
-	errAt    time.Time
-}
-
 // callTimeout bounds one command: a hanging server cannot wedge a kind of poll.
 const callTimeout = 45 * time.Second
 
@@ -96,38 +84,6 @@ func cancelBuild(src Source, uuid string) tea.Cmd {
 func realTimer(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 }
-
-// maxBackoff caps the doubling wait after errors.
-const maxBackoff = 2 * time.Minute
-
-// failed records an error and returns how long to wait before trying again:
-// doubling from base, capped, and never shorter than a Retry-After.
-func (p *poller) failed(err error, base time.Duration, now time.Time) time.Duration {
-	p.err, p.errAt = err, now
-	if p.backoff == 0 {
-		p.backoff = base
-	} else {
-		p.backoff = min(p.backoff*2, maxBackoff)
-	}
-	wait := p.backoff
-	if ra := api.RetryAfter(err); ra > wait {
-		wait = ra
-	}
-	return wait
-}
-
-func (p *poller) succeeded() {
-	p.err, p.backoff = nil, 0
-}
-
-// arm schedules the next tick of a kind and remembers when it fires.
-func (p *poller) arm(kind pollKind, d time.Duration, now time.Time, after timerFunc) tea.Cmd {
-	p.next = now.Add(d)
-	return after(d, pollMsg{kind: kind, gen: p.gen})
-}
-
-// timerFunc delivers msg after d.
-type timerFunc func(d time.Duration, msg tea.Msg) tea.Cmd
 
 // errorText is a one-line description of an error for the status bar.
 func errorText(err error) string {

@@ -40,12 +40,8 @@ func (m *Model) loadSelection() tea.Cmd {
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
 	m.log.SetNote("loading" + m.st.Ellipsis())
-	p := m.poll[pollSelected]
-	p.seq++
-	p.gen++
-	p.inFlight = true
-	p.succeeded()
-	return tea.Batch(deploys, fetchSelected(ctx, m.src, p.seq, m.tail, b.Finished(), false))
+	seq := m.poll[pollSelected].restart()
+	return tea.Batch(deploys, fetchSelected(ctx, m.src, seq, m.tail, b.Finished(), false))
 }
 
 // stopSelection cancels the loaded selection's requests.
@@ -61,7 +57,6 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if msg.uuid != m.selUUID || msg.seq != p.seq {
 		return nil // a previous selection or an older poll
 	}
-	p.inFlight = false
 	// Lines come with their tail state even on error: nothing is lost or repeated.
 	if len(msg.step.Lines) > 0 {
 		m.log.Append(msg.step.Lines)
@@ -72,32 +67,31 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		note = m.store(msg.build)
 		m.log.SetStart(msg.build.StartedAt())
 	}
-	if msg.err != nil {
-		wait := p.failed(msg.err, m.opts.PollLog, m.now)
+	if ok, retry := p.done(msg.seq, msg.err, m.now, m.after); !ok {
 		m.log.SetNote("retrying: " + errorText(msg.err))
-		return tea.Batch(note, p.arm(pollSelected, wait, m.now, m.after))
+		return tea.Batch(note, retry)
 	}
-	p.succeeded()
 	if m.tail.Done {
 		m.log.SetNote("complete")
 		return note
 	}
 	m.log.SetNote("live")
-	return tea.Batch(note, p.arm(pollSelected, m.opts.PollLog, m.now, m.after))
+	return tea.Batch(note, p.arm(m.opts.PollLog, m.now, m.after))
 }
 
 func (m *Model) startSelected() tea.Cmd {
-	p := m.poll[pollSelected]
-	if p.inFlight || m.selUUID == "" || m.tail.Done || m.selCtx == nil {
+	if m.selUUID == "" || m.tail.Done || m.selCtx == nil {
+		return nil
+	}
+	seq, ok := m.poll[pollSelected].start()
+	if !ok {
 		return nil
 	}
 	b, known := m.builds[m.selUUID]
-	p.seq++
-	p.inFlight = true
 	// The latest-builds poll already keeps a Worker's newest build fresh:
 	// asking for it again would spend the budget twice.
 	fresh := known && m.latestByTag[b.WorkerTag] == b.UUID
-	return fetchSelected(m.selCtx, m.src, p.seq, m.tail, known && b.Finished(), fresh)
+	return fetchSelected(m.selCtx, m.src, seq, m.tail, known && b.Finished(), fresh)
 }
 
 func (m *Model) currentBuild() (model.Build, bool) {

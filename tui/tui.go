@@ -149,8 +149,11 @@ func New(o Options) (Model, error) {
 		after:       realTimer,
 		term:        o.Terminal,
 	}
+	// The first wait after an error: the poll's own pace.
+	base := map[pollKind]time.Duration{pollWorkers: o.PollActive, pollLatest: o.PollActive, pollHistory: o.PollActive,
+		pollSelected: o.PollLog, pollDeploys: o.PollIdle}
 	for _, k := range allPolls {
-		m.poll[k] = &poller{}
+		m.poll[k] = &poller{kind: k, base: base[k]}
 	}
 	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)
 	m.detail.SetUTC(o.UTC)
