@@ -51,7 +51,7 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 			all = append(all, b)
 		}
 	}
-	api.SortNewestFirst(all)
+	model.SortNewestFirst(all)
 	if len(all) > limit {
 		all = all[:limit]
 	}

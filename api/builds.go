@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -111,7 +110,7 @@ func (c *Client) WorkerHistory(ctx context.Context, w model.Worker, limit int) (
 			break
 		}
 	}
-	SortNewestFirst(all)
+	model.SortNewestFirst(all)
 	if len(all) > limit {
 		all = all[:limit]
 	}
@@ -155,18 +154,8 @@ func (c *Client) WorkerBuilds(ctx context.Context, tag string, page, perPage int
 		}
 		p.Builds = append(p.Builds, b)
 	}
-	SortNewestFirst(p.Builds)
+	model.SortNewestFirst(p.Builds)
 	return p, nil
-}
-
-// SortNewestFirst orders builds by created_on, newest first, uuid breaking ties.
-func SortNewestFirst(bs []model.Build) {
-	sort.SliceStable(bs, func(i, j int) bool {
-		if !bs[i].CreatedOn.Equal(bs[j].CreatedOn) {
-			return bs[i].CreatedOn.After(bs[j].CreatedOn)
-		}
-		return bs[i].UUID > bs[j].UUID
-	})
 }
 
 // Build returns one build.
@@ -235,19 +224,12 @@ func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, err
 	return all, fmt.Errorf("read log of build %s: more than %d pages", uuid, maxLogPages)
 }
 
-// CancelResult is the API's answer to a cancel.
-type CancelResult struct {
-	UUID      string
-	Outcome   model.Outcome
-	StoppedOn *time.Time
-}
-
 // Cancel asks for a queued or running build to stop. It is sent exactly once,
 // never retried: the caller reads the build again to learn what happened.
-func (c *Client) Cancel(ctx context.Context, uuid string) (CancelResult, error) {
+func (c *Client) Cancel(ctx context.Context, uuid string) (model.CancelResult, error) {
 	var wc wireCancel
 	if _, err := c.do(ctx, http.MethodPut, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/cancel", nil, &wc); err != nil {
-		return CancelResult{}, fmt.Errorf("cancel build %s: %w", uuid, err)
+		return model.CancelResult{}, fmt.Errorf("cancel build %s: %w", uuid, err)
 	}
-	return CancelResult{UUID: string(wc.UUID), Outcome: model.Outcome(wc.Outcome), StoppedOn: wc.StoppedOn.t}, nil
+	return model.CancelResult{UUID: string(wc.UUID), Outcome: model.Outcome(wc.Outcome), StoppedOn: wc.StoppedOn.t}, nil
 }

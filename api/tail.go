@@ -8,53 +8,13 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
-// CursorMode is what re-asking with the last cursor has been seen to do. The
-// API does not document it, so the tail finds out.
-type CursorMode int
-
-const (
-	// CursorUnknown: not seen yet; an empty answer is checked by a read from
-	// the start.
-	CursorUnknown CursorMode = iota
-	// CursorIncremental: the last cursor returns the lines written since.
-	CursorIncremental
-	// CursorSnapshot: the last cursor returns nothing new; only a read from
-	// the start shows new lines.
-	CursorSnapshot
-)
-
-// Tail is the state of following one build's log: a value, so a tea.Cmd can
-// carry it and hand the next one back. Lines counts the lines received; every
-// line is delivered exactly once, in order.
-type Tail struct {
-	UUID   string
-	Cursor string
-	Lines  int
-	Mode   CursorMode
-	// AtEnd says Cursor came from a last page (truncated: false). Only a
-	// cursor at the end can teach what re-asking does; one from a read
-	// that an error interrupted just continues that read.
-	AtEnd bool
-	// EmptyPolls counts cursor polls that brought nothing while the mode
-	// is unknown, to space out the checks from the start.
-	EmptyPolls int
-	// Done is set once the build was known stopped and its log read to the end.
-	Done bool
-}
-
-// TailStep is what one step delivered: new lines and the state to continue from.
-type TailStep struct {
-	Tail  Tail
-	Lines []model.LogLine
-}
-
 // Step reads whatever is new in the log. stopped says the build is known to be
 // stopped, so this read is the last: it ends at the true end of the log and
 // marks the tail Done. On an error the step returns the lines it did get and
 // the state after them, so the next step resumes from the same cursor with
 // nothing lost or repeated.
-func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, error) {
-	step := TailStep{Tail: t}
+func (c *Client) Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error) {
+	step := model.TailStep{Tail: t}
 	if t.Done {
 		return step, nil
 	}
@@ -65,16 +25,16 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 		t = step.Tail
 	}
 	fromStart := t.Lines == 0 && t.Cursor == ""
-	if !fromStart && t.Mode != CursorSnapshot {
+	if !fromStart && t.Mode != model.CursorSnapshot {
 		got, err := c.follow(ctx, &step, t.Cursor, 0)
 		if err != nil {
 			return step, err
 		}
 		if got > 0 {
-			if step.Tail.Mode == CursorUnknown {
-				step.Tail.Mode = CursorIncremental
+			if step.Tail.Mode == model.CursorUnknown {
+				step.Tail.Mode = model.CursorIncremental
 			}
-		} else if step.Tail.Mode == CursorUnknown {
+		} else if step.Tail.Mode == model.CursorUnknown {
 			// Nothing new by cursor: either nothing was written, or the API
 			// only shows new lines to a read from the start. Check, but on a
 			// quiet log only on the 1st, 2nd, 4th and then every 8th empty
@@ -92,8 +52,8 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 		if _, err := c.follow(ctx, &step, "", step.Tail.Lines); err != nil {
 			return step, err
 		}
-		if before > 0 && step.Tail.Lines > before && step.Tail.Mode == CursorUnknown {
-			step.Tail.Mode = CursorSnapshot
+		if before > 0 && step.Tail.Lines > before && step.Tail.Mode == model.CursorUnknown {
+			step.Tail.Mode = model.CursorSnapshot
 		}
 	}
 	if stopped {
@@ -105,7 +65,7 @@ func (c *Client) Step(ctx context.Context, t Tail, stopped bool) (TailStep, erro
 // follow reads pages from cursor until the last one, skipping the first skip
 // lines of what it reads (they were delivered before). It advances the tail
 // page by page so an error keeps what came before it.
-func (c *Client) follow(ctx context.Context, step *TailStep, cursor string, skip int) (int, error) {
+func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string, skip int) (int, error) {
 	got := 0
 	seen := 0 // lines of the log this read has passed, delivered or skipped
 	for range maxLogPages {
@@ -146,12 +106,12 @@ func (c *Client) follow(ctx context.Context, step *TailStep, cursor string, skip
 // every interval; on errors it backs off (doubling, capped at a minute) and
 // reports them through onErr, which may return a non-nil error to give up.
 func (c *Client) Follow(ctx context.Context, uuid string, interval time.Duration, emit func([]model.LogLine), onErr func(error) error) (model.Build, error) {
-	t := Tail{UUID: uuid}
+	t := model.Tail{UUID: uuid}
 	wait := interval
 	for {
 		b, err := c.Build(ctx, uuid)
 		if err == nil {
-			var step TailStep
+			var step model.TailStep
 			step, err = c.Step(ctx, t, b.Finished())
 			if len(step.Lines) > 0 {
 				emit(step.Lines)

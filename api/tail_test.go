@@ -15,7 +15,7 @@ import (
 func tailToEnd(t *testing.T, c *Client, clock *sim.ManualClock, uuid string, every time.Duration, between func(round int)) ([]model.LogLine, int) {
 	t.Helper()
 	ctx := context.Background()
-	tail := Tail{UUID: uuid}
+	tail := model.Tail{UUID: uuid}
 	var got []model.LogLine
 	errs := 0
 	for round := 0; round < 5000; round++ {
@@ -24,7 +24,7 @@ func tailToEnd(t *testing.T, c *Client, clock *sim.ManualClock, uuid string, eve
 		}
 		b, err := c.Build(ctx, uuid)
 		if err == nil {
-			var step TailStep
+			var step model.TailStep
 			step, err = c.Step(ctx, tail, b.Finished())
 			got = append(got, step.Lines...)
 			tail = step.Tail
@@ -117,10 +117,10 @@ func TestTail(t *testing.T) {
 }
 
 func TestTailLearnsCursorMode(t *testing.T) {
-	for mode, want := range map[sim.CursorMode]CursorMode{sim.CursorIncremental: CursorIncremental, sim.CursorSnapshot: CursorSnapshot} {
+	for mode, want := range map[sim.CursorMode]model.CursorMode{sim.CursorIncremental: model.CursorIncremental, sim.CursorSnapshot: model.CursorSnapshot} {
 		c, s, clock := simClient(t, sim.Options{Seed: 6, Cursor: mode, PushEvery: -1})
 		id := s.Inject(sim.Spec{Lines: []string{"a", "b", "c", "d", "e", "f"}, LineEvery: time.Second, QueueFor: 100 * time.Millisecond})
-		tail := Tail{UUID: id}
+		tail := model.Tail{UUID: id}
 		for range 8 {
 			clock.Advance(time.Second)
 			step, err := c.Step(context.Background(), tail, false)
@@ -145,7 +145,7 @@ func TestTailQuietLogIsCheap(t *testing.T) {
 	}
 	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond, QueueFor: time.Millisecond, RunFor: time.Hour})
 	clock.Advance(10 * time.Second) // every line written; the build runs on, silent
-	tail := Tail{UUID: id}
+	tail := model.Tail{UUID: id}
 	before := s.Requests()["logs"]
 	for range 16 {
 		step, err := c.Step(context.Background(), tail, false)

@@ -6,6 +6,7 @@ package model
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 )
@@ -266,4 +267,14 @@ func FormatDuration(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// SortNewestFirst orders builds by created_on, newest first, uuid breaking ties.
+func SortNewestFirst(bs []Build) {
+	sort.SliceStable(bs, func(i, j int) bool {
+		if !bs[i].CreatedOn.Equal(bs[j].CreatedOn) {
+			return bs[i].CreatedOn.After(bs[j].CreatedOn)
+		}
+		return bs[i].UUID > bs[j].UUID
+	})
 }

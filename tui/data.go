@@ -8,7 +8,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -108,7 +107,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	for _, b := range m.builds {
 		all = append(all, b)
 	}
-	api.SortNewestFirst(all)
+	model.SortNewestFirst(all)
 	// Trim each Worker to its newest maxPerWorker (never the selection).
 	count := map[string]int{}
 	kept := all[:0]

@@ -154,8 +154,8 @@ func (h *harness) typeText(s string) {
 
 func (h *harness) view() string { return h.m.View() }
 
-func stepOf(uuid, text string) api.TailStep {
-	return api.TailStep{Tail: api.Tail{UUID: uuid, Lines: 1}, Lines: []model.LogLine{{Time: t0, Text: text}}}
+func stepOf(uuid, text string) model.TailStep {
+	return model.TailStep{Tail: model.Tail{UUID: uuid, Lines: 1}, Lines: []model.LogLine{{Time: t0, Text: text}}}
 }
 
 // outage closes the simulator's port: connections are refused until restore.

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -36,14 +35,14 @@ type selectedMsg struct {
 	seq   int
 	build model.Build
 	hasB  bool
-	step  api.TailStep
+	step  model.TailStep
 	err   error
 }
 
 // cancelMsg answers a cancel.
 type cancelMsg struct {
 	uuid string
-	res  api.CancelResult
+	res  model.CancelResult
 	err  error
 }
 

@@ -7,7 +7,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -50,7 +49,7 @@ func fetchHistory(src Source, seq int, w model.Worker) tea.Cmd {
 // fetchSelected polls the selected build (when it may still be running and
 // the latest-builds poll does not already keep it fresh) and steps its log
 // tail. ctx is the selection's: moving on cancels it.
-func fetchSelected(ctx context.Context, src Source, seq int, tail api.Tail, knownStopped, fresh bool) tea.Cmd {
+func fetchSelected(ctx context.Context, src Source, seq int, tail model.Tail, knownStopped, fresh bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
@@ -60,7 +59,7 @@ func fetchSelected(ctx context.Context, src Source, seq int, tail api.Tail, know
 			b, err := src.Build(ctx, tail.UUID)
 			if err != nil {
 				msg.err = err
-				msg.step = api.TailStep{Tail: tail}
+				msg.step = model.TailStep{Tail: tail}
 				return msg
 			}
 			msg.build, msg.hasB = b, true

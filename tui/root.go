@@ -8,7 +8,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
@@ -55,7 +54,7 @@ type Model struct {
 	selGen    int             // bumped on every selection move; a settle tick must match
 	selCtx    context.Context // the selection's requests; cancelled when it moves
 	selCancel context.CancelFunc
-	tail      api.Tail
+	tail      model.Tail
 
 	after    timerFunc // realTimer, or a test's virtual clock
 	term     Terminal

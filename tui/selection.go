@@ -9,7 +9,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -35,7 +34,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
-	m.tail = api.Tail{UUID: b.UUID}
+	m.tail = model.Tail{UUID: b.UUID}
 	m.detail.SetBuild(b, true)
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())

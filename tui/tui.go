@@ -14,7 +14,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
@@ -30,9 +29,9 @@ type Source interface {
 	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
 	WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error)
 	Build(ctx context.Context, uuid string) (model.Build, error)
-	Step(ctx context.Context, t api.Tail, stopped bool) (api.TailStep, error)
+	Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error)
 	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
-	Cancel(ctx context.Context, uuid string) (api.CancelResult, error)
+	Cancel(ctx context.Context, uuid string) (model.CancelResult, error)
 	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
 	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
 	Usage() model.Budget

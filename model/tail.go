@@ -1,0 +1,50 @@
+package model
+
+import "time"
+
+// CursorMode is what re-asking with the last cursor has been seen to do. The
+// API does not document it, so the tail finds out.
+type CursorMode int
+
+const (
+	// CursorUnknown: not seen yet; an empty answer is checked by a read from
+	// the start.
+	CursorUnknown CursorMode = iota
+	// CursorIncremental: the last cursor returns the lines written since.
+	CursorIncremental
+	// CursorSnapshot: the last cursor returns nothing new; only a read from
+	// the start shows new lines.
+	CursorSnapshot
+)
+
+// Tail is the state of following one build's log: a value, so a tea.Cmd can
+// carry it and hand the next one back. Lines counts the lines received; every
+// line is delivered exactly once, in order.
+type Tail struct {
+	UUID   string
+	Cursor string
+	Lines  int
+	Mode   CursorMode
+	// AtEnd says Cursor came from a last page (truncated: false). Only a
+	// cursor at the end can teach what re-asking does; one from a read
+	// that an error interrupted just continues that read.
+	AtEnd bool
+	// EmptyPolls counts cursor polls that brought nothing while the mode
+	// is unknown, to space out the checks from the start.
+	EmptyPolls int
+	// Done is set once the build was known stopped and its log read to the end.
+	Done bool
+}
+
+// TailStep is what one step delivered: new lines and the state to continue from.
+type TailStep struct {
+	Tail  Tail
+	Lines []LogLine
+}
+
+// CancelResult is the API's answer to a cancel.
+type CancelResult struct {
+	UUID      string
+	Outcome   Outcome
+	StoppedOn *time.Time
+}
