@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui"
 )
 
@@ -114,6 +114,8 @@ type Config struct {
 	Keys          map[string][]string
 	File          string // the file read, or ""
 
+	stop func() // stops the demo's simulated account (nil otherwise)
+
 	Sources  map[string]string // field → flag | environment | file | default
 	Warnings []string
 }
@@ -125,11 +127,11 @@ type flagValues struct {
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
-func defaultConfigPath() string {
-	dir := os.Getenv("XDG_CONFIG_HOME")
+func defaultConfigPath(getenv func(string) string) string {
+	dir := getenv("XDG_CONFIG_HOME")
 	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
+		home := getenv("HOME")
+		if home == "" {
 			return ""
 		}
 		dir = filepath.Join(home, ".config")
@@ -137,9 +139,39 @@ func defaultConfigPath() string {
 	return filepath.Join(dir, "cfbuilds", "config.toml")
 }
 
-// loadConfig merges flags, environment, file and defaults, in that order of
-// precedence, and validates the result.
+// loadConfig merges the sources in rising precedence (defaults, the file,
+// the environment, the flags), each setting what it has and saying so in
+// Sources, then validates the result.
 func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
+	c := defaultConfig()
+	fc, path, err := readConfigFile(fl, getenv)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := c.applyFile(fc, path, fl.profile)
+	if err != nil {
+		return nil, err
+	}
+	c.applyEnv(getenv)
+	c.applyFlags(fl)
+	// A token_command runs only when no source gave a token.
+	if c.Token == "" && c.APIKey == "" && acct.TokenCommand != "" {
+		tok, err := runTokenCommand(acct.TokenCommand)
+		if err != nil {
+			return nil, usagef("token_command of profile %q in %s: %v", c.Profile, path, err)
+		}
+		c.Token, c.Sources["token"] = tok, "file (token_command)"
+	}
+	if c.Sources["token"] == "file" {
+		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("warning: %s holds a token and others can read it (mode %o); run chmod 600 %s, or use token_command", path, st.Mode().Perm(), path))
+		}
+	}
+	return c, c.validateURL()
+}
+
+// defaultConfig is every setting's default.
+func defaultConfig() *Config {
 	c := &Config{
 		BaseURL:     api.DefaultBaseURL,
 		PollActive:  3 * time.Second,
@@ -159,27 +191,38 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels"} {
 		c.Sources[k] = "default"
 	}
+	return c
+}
 
+// readConfigFile reads --config, else the default path; a missing default
+// file is no error, a missing named one is.
+func readConfigFile(fl flagValues, getenv func(string) string) (fileConfig, string, error) {
 	path, explicit := fl.configPath, fl.configPath != ""
 	if !explicit {
-		path = defaultConfigPath()
+		path = defaultConfigPath(getenv)
 	}
 	var fc fileConfig
-	if path != "" {
-		raw, err := os.ReadFile(path)
-		switch {
-		case err == nil:
-			if fc, err = parseConfigFile(path, raw); err != nil {
-				return nil, err
-			}
-			c.File = path
-		case explicit || !errors.Is(err, os.ErrNotExist):
-			return nil, usagef("read config %s: %v", path, unwrapPathError(err))
-		}
+	if path == "" {
+		return fc, "", nil
 	}
+	raw, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		fc, err = parseConfigFile(path, raw)
+		return fc, path, err
+	case explicit || !errors.Is(err, os.ErrNotExist):
+		return fc, path, usagef("read config %s: %v", path, unwrapPathError(err))
+	}
+	return fc, "", nil
+}
 
-	// Profile: flag, else the file's default_profile, else the only one.
-	profile := fl.profile
+// applyFile takes the file's settings and its profile (the flag's, else the
+// file's default_profile, else its only one), and returns that profile.
+func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConfig, error) {
+	if path != "" {
+		c.File = path
+	}
+	profile := flagProfile
 	if profile == "" {
 		profile = fc.DefaultProfile
 	}
@@ -192,110 +235,110 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 	if profile != "" {
 		a, ok := fc.Accounts[profile]
 		if !ok {
-			return nil, usagef("profile %q is not in %s (it has: %s)", profile, orNone(path), strings.Join(sortedKeys(fc.Accounts), ", "))
+			return acct, usagef("profile %q is not in %s (it has: %s)", profile, orNone(path), strings.Join(sortedKeys(fc.Accounts), ", "))
 		}
 		acct = a
-		c.Profile = profile
-		c.Sources["profile"] = "file"
-		if fl.profile != "" {
+		c.Profile, c.Sources["profile"] = profile, "file"
+		if flagProfile != "" {
 			c.Sources["profile"] = "flag"
 		}
 	}
-
-	set := func(field string, dst *string, vals ...[2]string) {
-		for _, v := range vals {
-			if v[0] != "" {
-				*dst, c.Sources[field] = v[0], v[1]
-				return
-			}
-		}
-	}
-	set("account_id", &c.AccountID, [2]string{fl.account, "flag"}, [2]string{getenv("CLOUDFLARE_ACCOUNT_ID"), "environment"}, [2]string{acct.AccountID, "file"})
-	set("base_url", &c.BaseURL, [2]string{fl.apiURL, "flag"}, [2]string{getenv("CLOUDFLARE_API_BASE_URL"), "environment"},
-		[2]string{getenv("CLOUDFLARE_BASE_URL"), "environment"}, [2]string{acct.APIURL, "file"})
-	set("email", &c.Email, [2]string{getenv("CLOUDFLARE_EMAIL"), "environment"}, [2]string{acct.Email, "file"})
-	set("api_key", &c.APIKey, [2]string{getenv("CLOUDFLARE_API_KEY"), "environment"})
-	set("token", &c.Token, [2]string{getenv("CLOUDFLARE_API_TOKEN"), "environment"}, [2]string{acct.Token, "file"})
-	if c.Token == "" && c.APIKey == "" && acct.TokenCommand != "" {
-		tok, err := runTokenCommand(acct.TokenCommand)
-		if err != nil {
-			return nil, usagef("token_command of profile %q in %s: %v", profile, path, err)
-		}
-		c.Token, c.Sources["token"] = tok, "file (token_command)"
-	}
-	if acct.Token != "" && c.Sources["token"] == "file" {
-		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("warning: %s holds a token and others can read it (mode %o); run chmod 600 %s, or use token_command", path, st.Mode().Perm(), path))
-		}
-	}
-	c.AllowInsecure = fl.insecure || acct.AllowInsecure
-	c.Workers = acct.Workers
-	if len(c.Workers) > 0 {
+	c.set("account_id", &c.AccountID, acct.AccountID, "file")
+	c.set("base_url", &c.BaseURL, acct.APIURL, "file")
+	c.set("email", &c.Email, acct.Email, "file")
+	c.set("token", &c.Token, acct.Token, "file")
+	c.AllowInsecure = acct.AllowInsecure
+	if c.Workers = acct.Workers; len(c.Workers) > 0 {
 		c.Sources["workers"] = "file"
 	}
-
-	fileDur := func(field string, dst *time.Duration, d duration) {
-		if d.Duration > 0 {
-			*dst, c.Sources[field] = d.Duration, "file"
+	for field, d := range map[string]struct {
+		dst *time.Duration
+		val duration
+	}{"poll.active": {&c.PollActive, fc.Poll.Active}, "poll.idle": {&c.PollIdle, fc.Poll.Idle}, "poll.log": {&c.PollLog, fc.Poll.Log}} {
+		if d.val.Duration > 0 {
+			*d.dst, c.Sources[field] = d.val.Duration, "file"
 		}
 	}
-	fileDur("poll.active", &c.PollActive, fc.Poll.Active)
-	fileDur("poll.idle", &c.PollIdle, fc.Poll.Idle)
-	fileDur("poll.log", &c.PollLog, fc.Poll.Log)
 	if fc.Poll.BudgetShare != 0 {
-		if fc.Poll.BudgetShare <= 0 || fc.Poll.BudgetShare > 1 {
-			return nil, usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
+		if !(fc.Poll.BudgetShare > 0 && fc.Poll.BudgetShare <= 1) {
+			return acct, usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
 		}
 		c.BudgetShare, c.Sources["poll.budget_share"] = fc.Poll.BudgetShare, "file"
 	}
-	choose := func(field, val string, dst *string, allowed ...string) error {
-		if val == "" {
-			return nil
-		}
-		for _, a := range allowed {
-			if val == a {
-				*dst, c.Sources[field] = val, "file"
-				return nil
-			}
-		}
-		return usagef("%s: %s must be one of %s, got %q", path, field, strings.Join(allowed, ", "), val)
-	}
-	for _, e := range []error{
-		choose("ui.theme", fc.UI.Theme, &c.Theme, "auto", "dark", "light", "high-contrast", "colorblind"),
-		choose("ui.glyphs", fc.UI.Glyphs, &c.Glyphs, "unicode", "ascii"),
-		choose("ui.time", fc.UI.Time, &c.TimeMode, "relative", "absolute"),
-		choose("ui.timezone", fc.UI.Timezone, &c.Timezone, "local", "utc"),
-		choose("ui.hyperlinks", fc.UI.Hyperlinks, &c.Hyperlinks, "auto", "on", "off"),
-		choose("notify.builds", fc.Notify.Builds, &c.Notify, "selected", "all", "none"),
+	for _, ch := range []struct {
+		field, val string
+		dst        *string
+		allowed    []string
+	}{
+		{"ui.theme", fc.UI.Theme, &c.Theme, styles.Themes()},
+		{"ui.glyphs", fc.UI.Glyphs, &c.Glyphs, []string{"unicode", "ascii"}},
+		{"ui.time", fc.UI.Time, &c.TimeMode, []string{"relative", "absolute"}},
+		{"ui.timezone", fc.UI.Timezone, &c.Timezone, []string{"local", "utc"}},
+		{"ui.hyperlinks", fc.UI.Hyperlinks, &c.Hyperlinks, []string{"auto", "on", "off"}},
+		{"notify.builds", fc.Notify.Builds, &c.Notify, []string{"selected", "all", "none"}},
 	} {
-		if e != nil {
-			return nil, e
+		if ch.val == "" {
+			continue
 		}
+		if !slices.Contains(ch.allowed, ch.val) {
+			return acct, usagef("%s: %s must be one of %s, got %q", path, ch.field, strings.Join(ch.allowed, ", "), ch.val)
+		}
+		*ch.dst, c.Sources[ch.field] = ch.val, "file"
 	}
-	if fc.UI.SaveDir != "" {
-		c.SaveDir, c.Sources["ui.save_dir"] = fc.UI.SaveDir, "file"
-	}
+	c.set("ui.save_dir", &c.SaveDir, fc.UI.SaveDir, "file")
 	for outcome, chans := range map[string]*[]string{"success": fc.Notify.Success, "fail": fc.Notify.Fail,
 		"cancelled": fc.Notify.Cancelled, "terminated": fc.Notify.Terminated, "skipped": fc.Notify.Skipped} {
 		if chans == nil {
 			continue
 		}
 		for _, ch := range *chans {
-			if !slices.Contains(tui.NotifyChannels, ch) {
-				return nil, usagef("%s: notify.%s: unknown channel %q (channels: %s)", path, outcome, ch, strings.Join(tui.NotifyChannels, ", "))
+			if !slices.Contains(tui.NotifyChannels(), ch) {
+				return acct, usagef("%s: notify.%s: unknown channel %q (channels: %s)", path, outcome, ch, strings.Join(tui.NotifyChannels(), ", "))
 			}
 		}
 		c.NotifyBy[outcome] = *chans
 		c.Sources["notify.channels"] = "file"
 	}
 	if err := tui.ValidateKeys(fc.Keys); err != nil {
-		return nil, usagef("%s: [keys]: %v", path, err)
+		return acct, usagef("%s: [keys]: %v", path, err)
 	}
-	c.Keys = fc.Keys
-	if len(c.Keys) > 0 {
+	if c.Keys = fc.Keys; len(c.Keys) > 0 {
 		c.Sources["keys"] = "file"
 	}
-	return c, c.validateURL()
+	return acct, nil
+}
+
+// applyEnv takes the environment's credentials and base URL. A token or a
+// key is trimmed: a stray newline from a file or a paste is not part of it.
+func (c *Config) applyEnv(getenv func(string) string) {
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	c.set("account_id", &c.AccountID, env("CLOUDFLARE_ACCOUNT_ID"), "environment")
+	c.set("base_url", &c.BaseURL, orWord(env("CLOUDFLARE_API_BASE_URL"), env("CLOUDFLARE_BASE_URL")), "environment")
+	c.set("email", &c.Email, env("CLOUDFLARE_EMAIL"), "environment")
+	c.set("api_key", &c.APIKey, env("CLOUDFLARE_API_KEY"), "environment")
+	c.set("token", &c.Token, env("CLOUDFLARE_API_TOKEN"), "environment")
+}
+
+// applyFlags takes the global flags that feed configuration.
+func (c *Config) applyFlags(fl flagValues) {
+	c.set("account_id", &c.AccountID, fl.account, "flag")
+	c.set("base_url", &c.BaseURL, fl.apiURL, "flag")
+	c.AllowInsecure = c.AllowInsecure || fl.insecure
+}
+
+// set takes a value from a source when the source has one.
+func (c *Config) set(field string, dst *string, val, source string) {
+	if val != "" {
+		*dst, c.Sources[field] = val, source
+	}
+}
+
+// redactURL hides a password in a URL (https://user:pass@host).
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
 }
 
 // validateURL refuses a base URL that would send the token in clear text to
@@ -303,7 +346,7 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 func (c *Config) validateURL() error {
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usagef("base URL %q (from %s) is not an http(s) URL; the default is %s", c.BaseURL, c.Sources["base_url"], api.DefaultBaseURL)
+		return usagef("base URL %q (from %s) is not an http(s) URL; the default is %s", redactURL(c.BaseURL), c.Sources["base_url"], api.DefaultBaseURL)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !c.AllowInsecure {
 		return usagef("base URL %s (from %s) is plain HTTP to another machine: the token would travel in clear text; use https, or pass --insecure-http if you mean it", u.Redacted(), c.Sources["base_url"])
@@ -396,58 +439,6 @@ func sortedKeys[V any](m map[string]V) []string {
 func orNone(s string) string {
 	if s == "" {
 		return "(no config file)"
-	}
-	return s
-}
-
-// print writes the configuration in effect, token redacted, with sources.
-func (c *Config) print(w io.Writer) {
-	redact := func(s string) string {
-		if s == "" {
-			return "(not set)"
-		}
-		return "[redacted]"
-	}
-	row := func(k, v, src string) {
-		if src == "" {
-			src = "default"
-		}
-		fmt.Fprintf(w, "%-18s %-44s %s\n", k, v, src)
-	}
-	fmt.Fprintf(w, "config file: %s\n\n", orNone(c.File))
-	row("profile", orDash(c.Profile), c.Sources["profile"])
-	row("account_id", orDash(c.AccountID), c.Sources["account_id"])
-	row("token", redact(c.Token), c.Sources["token"])
-	row("email", orDash(c.Email), c.Sources["email"])
-	row("api_key", redact(c.APIKey), c.Sources["api_key"])
-	row("base_url", c.BaseURL, c.Sources["base_url"])
-	row("workers", orDash(strings.Join(c.Workers, ",")), c.Sources["workers"])
-	row("poll.active", c.PollActive.String(), c.Sources["poll.active"])
-	row("poll.idle", c.PollIdle.String(), c.Sources["poll.idle"])
-	row("poll.log", c.PollLog.String(), c.Sources["poll.log"])
-	row("poll.budget_share", fmt.Sprint(c.BudgetShare), c.Sources["poll.budget_share"])
-	row("ui.theme", c.Theme, c.Sources["ui.theme"])
-	row("ui.glyphs", c.Glyphs, c.Sources["ui.glyphs"])
-	row("ui.time", c.TimeMode, c.Sources["ui.time"])
-	row("ui.timezone", c.Timezone, c.Sources["ui.timezone"])
-	row("ui.save_dir", c.SaveDir, c.Sources["ui.save_dir"])
-	row("ui.hyperlinks", c.Hyperlinks, c.Sources["ui.hyperlinks"])
-	row("notify.builds", c.Notify, c.Sources["notify.builds"])
-	for _, k := range sortedKeys(c.NotifyBy) {
-		name := "notify." + k
-		if k == "*" {
-			name = "notify.(others)"
-		}
-		row(name, strings.Join(c.NotifyBy[k], ","), c.Sources["notify.channels"])
-	}
-	for _, k := range sortedKeys(c.Keys) {
-		row("keys."+k, strings.Join(c.Keys[k], ","), "file")
-	}
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
 	}
 	return s
 }

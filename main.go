@@ -2,19 +2,20 @@
 // full-screen dashboard of every Worker's builds with the selected build's
 // detail and log, plus commands to list, tail, watch and cancel builds.
 //
-// main.go owns flags, dispatch and exit codes; config.go the configuration;
-// commands.go the non-interactive subcommands.
+// main.go owns dispatch (a table of commands), the global flags, the wiring
+// every command shares and the exit codes; config.go the configuration;
+// each cmd_*.go one subcommand: its options, flags, help and Run.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -23,28 +24,89 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
-	"github.com/cfbuilds/cfbuilds/model"
-	"github.com/cfbuilds/cfbuilds/tui"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `cfbuilds: watch Cloudflare Workers Builds live from a terminal.
+// command is one subcommand: how it is called, what it says in --help, and
+// a fresh set of its options.
+type command struct {
+	name    string // "" is the dashboard
+	args    string // the usage after the name: flags and arguments
+	summary string
+	example string
+	// standalone commands need no configuration and take no global flags.
+	standalone bool
+	// offline commands read the configuration but need no API client.
+	offline bool
+	opts    func() options
+}
 
-Usage:
-  cfbuilds [--demo] [--read-only]          the dashboard (--demo: a simulated account, no network)
-  cfbuilds list [--worker NAME] [--json] [--limit N]
-                                           recent builds, newest first
-  cfbuilds logs BUILD_UUID [--follow] [--timestamps]
-                                           a build's log (--follow: until the build stops)
-  cfbuilds watch BUILD_UUID                follow until done; exit 0 success or skipped, 1 otherwise
-  cfbuilds cancel BUILD_UUID [--yes]       asks on a terminal; refuses without --yes otherwise
-  cfbuilds live [--worker NAME] [--json]   per Worker, the deployment serving traffic and the builds behind it
-  cfbuilds version VERSION_ID... [--json]  the build that made each Worker version
-  cfbuilds config                          the configuration in effect and where each value came from
-  cfbuilds sim [--addr 127.0.0.1:8787]     serve the simulated API for development (sim --help)
+// options is a command's own flags and work.
+type options interface {
+	// flags registers the command's own flags.
+	flags(fs *flag.FlagSet)
+	// validate checks the positional arguments and the flag values.
+	validate(args []string) error
+	// run does the work.
+	run(ctx context.Context, e *env) error
+}
 
+// env is what a command runs with.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	global         globalFlags
+	cfg            *Config
+	client         *api.Client
+	account        string // how the status bar names the account
+}
+
+// commands is the dispatch table, in the order --help lists them.
+func commands() []command {
+	return []command{
+		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
+		liveCommand(), versionCommand(), configCommand(), simCommand(),
+	}
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage is the general help: every command's line, the global flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("cfbuilds: watch Cloudflare Workers Builds live from a terminal.\n\nUsage:\n")
+	for _, c := range commands() {
+		line := strings.Join(strings.Fields("cfbuilds "+c.name+" "+c.args), " ")
+		if len(line) > 40 {
+			fmt.Fprintf(&b, "  %s\n  %-40s %s\n", line, "", c.summary)
+		} else {
+			fmt.Fprintf(&b, "  %-40s %s\n", line, c.summary)
+		}
+	}
+	b.WriteString(globalUsage)
+	b.WriteString(`
+Each command has its own help: cfbuilds list --help.
+
+Credentials: CLOUDFLARE_API_TOKEN, a user API token with Workers CI Read (Edit to
+cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
+
+Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
+terminated); 2 a usage or configuration error.
+`)
+	return b.String()
+}
+
+const globalUsage = `
 Global flags (before or after the command):
   --config PATH      configuration file (default $XDG_CONFIG_HOME/cfbuilds/config.toml)
   --profile NAME     an [accounts.NAME] of the configuration file
@@ -56,13 +118,40 @@ Global flags (before or after the command):
   --debug FILE       append a log of every request (never the token) to FILE
   --no-alt-screen    draw the dashboard in the normal screen
   --version, --help
-
-Credentials: CLOUDFLARE_API_TOKEN, a user API token with Workers CI Read (Edit to
-cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
-
-Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
-terminated); 2 a usage or configuration error.
 `
+
+// commandUsage is one command's help: its line, its own flags with their
+// defaults, and an example.
+func commandUsage(c command) string {
+	var b strings.Builder
+	name := strings.TrimSpace("cfbuilds " + c.name)
+	fmt.Fprintf(&b, "%s: %s\n\nUsage:\n  %s\n", name, c.summary, strings.Join(strings.Fields(name+" "+c.args), " "))
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	c.opts().flags(fs)
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) {
+		if n == 0 {
+			b.WriteString("\nFlags:\n")
+		}
+		n++
+		arg, desc := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		if arg != "" {
+			left += " " + strings.ToUpper(arg)
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			desc += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(&b, "  %-22s %s\n", left, desc)
+	})
+	if !c.standalone {
+		b.WriteString("\nGlobal flags (--config, --profile, --account, --api-url, --demo, --debug, ...): see cfbuilds --help\n")
+	}
+	if c.example != "" {
+		fmt.Fprintf(&b, "\nExample:\n  %s\n", strings.ReplaceAll(c.example, "\n", "\n  "))
+	}
+	return b.String()
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
@@ -116,7 +205,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported once, by run
 	return fs
@@ -124,16 +213,17 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 
 // run is the whole program; it returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	err := dispatch(ctx, args, stdin, stdout, stderr, getenv)
+	err := dispatch(ctx, args, &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv})
 	var ue usageError
 	var ec exitCode
+	var he helpRequest
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ec):
 		return int(ec)
-	case errors.Is(err, flag.ErrHelp):
-		fmt.Fprint(stdout, usage)
+	case errors.As(err, &he):
+		fmt.Fprint(stdout, he.text)
 		return 0
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "cfbuilds: %s\n", ue.msg)
@@ -150,159 +240,137 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
-func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	var g globalFlags
-	fs := newFlagSet("cfbuilds", stderr)
-	g.register(fs)
+// helpRequest ends the program printing text to stdout, exit 0.
+type helpRequest struct{ text string }
+
+func (h helpRequest) Error() string { return "help" }
+
+// dispatch finds the command, parses its flags (and the global ones), loads
+// the configuration and the client it needs, and runs it.
+func dispatch(ctx context.Context, args []string, e *env) error {
+	fs := newFlagSet("cfbuilds")
+	e.global.register(fs)
 	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+		return flagError("", err)
 	}
 	rest := fs.Args()
-	cmd := ""
+	name := ""
 	if len(rest) > 0 {
-		cmd, rest = rest[0], rest[1:]
+		name, rest = rest[0], rest[1:]
 	}
-	if g.showVersion {
-		fmt.Fprintf(stdout, "cfbuilds %s\n", version)
+	if e.global.showVersion {
+		fmt.Fprintf(e.stdout, "cfbuilds %s\n", version)
 		return nil
 	}
-
-	if cmd == "sim" {
-		return cmdSim(ctx, rest, stdout, stderr)
+	if name == "help" {
+		return helpRequest{usage()}
 	}
-	cs := newFlagSet(cmd, stderr)
-	g.register(cs)
-	var (
-		worker     = cs.String("worker", "", "")
-		asJSON     = cs.Bool("json", false, "")
-		limit      = cs.Int("limit", 20, "")
-		follow     = cs.Bool("follow", false, "")
-		timestamps = cs.Bool("timestamps", false, "")
-		yes        = cs.Bool("yes", false, "")
-	)
+	cmd, ok := lookup(name)
+	if !ok {
+		var names []string
+		for _, c := range commands()[1:] {
+			names = append(names, c.name)
+		}
+		return usagef("unknown command %q (commands: %s; see --help)", name, strings.Join(names, ", "))
+	}
+	opts := cmd.opts()
+	cs := newFlagSet(name)
+	if !cmd.standalone {
+		e.global.register(cs)
+	} else {
+		cs.BoolVar(&e.global.help, "help", e.global.help, "")
+		cs.BoolVar(&e.global.help, "h", e.global.help, "")
+	}
+	opts.flags(cs)
 	pos, err := parseInterspersed(cs, rest)
 	if err != nil {
-		return flagError(err)
+		return flagError(name, err)
 	}
-	if g.help {
-		return flag.ErrHelp
-	}
-	only := func(allowed ...string) error {
-		var bad []string
-		cs.Visit(func(f *flag.Flag) {
-			for _, a := range []string{"worker", "json", "limit", "follow", "timestamps", "yes"} {
-				if f.Name == a && !slices.Contains(allowed, a) {
-					bad = append(bad, "--"+a)
-				}
-			}
-		})
-		if len(bad) > 0 {
-			return usagef("%s does not take %s (see cfbuilds --help)", orWord(cmd, "the dashboard"), strings.Join(bad, ", "))
+	if e.global.help {
+		if name == "" {
+			return helpRequest{usage()}
 		}
-		return nil
+		return helpRequest{commandUsage(cmd)}
 	}
-	wantArgs := func(n int, what string) error {
-		if len(pos) != n {
-			if n == 0 {
-				return usagef("%s takes no arguments, got %q", orWord(cmd, "the dashboard"), strings.Join(pos, " "))
-			}
-			return usagef("%s needs %s (see cfbuilds --help)", cmd, what)
-		}
-		return nil
-	}
-
-	switch cmd {
-	case "", "list", "logs", "watch", "cancel", "config", "live", "version":
-	case "help":
-		return flag.ErrHelp
-	default:
-		return usagef("unknown command %q (commands: list, logs, watch, cancel, live, version, config, sim; see --help)", cmd)
-	}
-
-	var err2 error
-	switch cmd {
-	case "":
-		err2 = firstErr(only(), wantArgs(0, ""))
-	case "list":
-		err2 = firstErr(only("worker", "json", "limit"), wantArgs(0, ""))
-		if *limit < 1 || *limit > 1000 {
-			err2 = firstErr(err2, usagef("--limit must be between 1 and 1000, got %d", *limit))
-		}
-	case "logs":
-		err2 = firstErr(only("follow", "timestamps"), wantArgs(1, "a BUILD_UUID"))
-	case "watch":
-		err2 = firstErr(only(), wantArgs(1, "a BUILD_UUID"))
-	case "cancel":
-		err2 = firstErr(only("yes"), wantArgs(1, "a BUILD_UUID"))
-	case "config":
-		err2 = firstErr(only(), wantArgs(0, ""))
-	case "live":
-		err2 = firstErr(only("worker", "json"), wantArgs(0, ""))
-	case "version":
-		err2 = only("json")
-		if len(pos) == 0 {
-			err2 = firstErr(err2, usagef("version needs one or more VERSION_IDs (see cfbuilds --help)"))
-		}
-		for _, id := range pos {
-			if !isVersionID(id) {
-				err2 = firstErr(err2, usagef("%q is not a Worker version id: a version id is a UUID such as 1e2d3c4b-5a69-4788-9a6b-5c4d3e2f1a0b (wrangler versions list shows them)", model.SanitizeInline(id)))
-			}
-		}
-	}
-	if err2 != nil {
-		return err2
-	}
-
-	var cfg *Config
-	accountLabel := ""
-	if g.demo {
-		var stopDemo func()
-		cfg, stopDemo, err = demoConfig(g, stderr)
-		if err != nil {
-			return err
-		}
-		defer stopDemo()
-		accountLabel = "demo (simulated account)"
-	} else if cfg, err = loadConfig(g.flagValues, getenv); err != nil {
+	if err := opts.validate(pos); err != nil {
 		return err
 	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(stderr, w)
+	if cmd.standalone {
+		return opts.run(ctx, e)
 	}
-	if cmd == "config" {
-		cfg.print(stdout)
-		return nil
-	}
-	if err := cfg.requireCredentials(); err != nil {
+	if err := e.configure(); err != nil {
 		return err
 	}
-	client, closeDebug, err := newClient(cfg, g.debug)
+	if e.cfg.stop != nil {
+		defer e.cfg.stop()
+	}
+	if cmd.offline {
+		return opts.run(ctx, e)
+	}
+	if err := e.cfg.requireCredentials(); err != nil {
+		return err
+	}
+	client, closeDebug, err := newClient(e.cfg, e.global.debug)
 	if err != nil {
 		return err
 	}
 	defer closeDebug()
 	defer client.Close()
+	e.client = client
+	return opts.run(ctx, e)
+}
 
-	switch cmd {
-	case "list":
-		return cmdList(ctx, client, *worker, *limit, *asJSON, stdout, time.Now())
-	case "logs":
-		colour := isTerminal(stdout) && getenv("NO_COLOR") == ""
-		return cmdLogs(ctx, client, pos[0], *follow, logPrinter{out: stdout, colour: colour, timestamps: *timestamps}, stderr)
-	case "watch":
-		code, err := cmdWatch(ctx, client, pos[0], stdout, stderr)
-		if err != nil {
-			return err
-		}
-		return exitCodeOrNil(code)
-	case "cancel":
-		return cmdCancel(ctx, client, pos[0], *yes, isTerminal(stdin), stdin, stdout)
-	case "live":
-		return cmdLive(ctx, client, *worker, *asJSON, stdout)
-	case "version":
-		return cmdVersion(ctx, client, pos, *asJSON, stdout)
+// configure loads the configuration, or the demo's simulated account.
+func (e *env) configure() error {
+	var err error
+	if e.global.demo {
+		e.cfg, err = demoConfig(e.global, e.getenv, e.stderr)
+		e.account = "demo (simulated account)"
+	} else {
+		e.cfg, err = loadConfig(e.global.flagValues, e.getenv)
 	}
-	return runDashboard(ctx, client, cfg, g, orWord(accountLabel, cfg.AccountID))
+	if err != nil {
+		return err
+	}
+	if e.account == "" {
+		e.account = e.cfg.AccountID
+	}
+	for _, w := range e.cfg.Warnings {
+		fmt.Fprintln(e.stderr, w)
+	}
+	return nil
+}
+
+// flagError turns a flag package error into a usage error that says which
+// command does take a flag given to the wrong one.
+func flagError(cmd string, err error) error {
+	const undefined = "flag provided but not defined: -"
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, undefined); ok && cmd != "" {
+		for _, c := range commands() {
+			fs := newFlagSet(c.name)
+			c.opts().flags(fs)
+			if c.name != cmd && fs.Lookup(name) != nil {
+				return usagef("%s does not take --%s (see cfbuilds %s --help)", cmd, name, cmd)
+			}
+		}
+	}
+	see := "cfbuilds --help"
+	if cmd != "" {
+		see = "cfbuilds " + cmd + " --help"
+	}
+	return usagef("%v (see %s)", err, see)
+}
+
+// wantArgs checks the number of positional arguments.
+func wantArgs(cmd string, args []string, n int, what string) error {
+	if len(args) == n {
+		return nil
+	}
+	if n == 0 {
+		return usagef("%s takes no arguments, got %q", orWord(cmd, "the dashboard"), strings.Join(args, " "))
+	}
+	return usagef("%s needs %s (see cfbuilds %s --help)", cmd, what, cmd)
 }
 
 func exitCodeOrNil(code int) error {
@@ -310,22 +378,6 @@ func exitCodeOrNil(code int) error {
 		return nil
 	}
 	return exitCode(code)
-}
-
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return usagef("%v (see cfbuilds --help)", err)
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 func orWord(s, word string) string {
@@ -338,6 +390,14 @@ func orWord(s, word string) string {
 func isTerminal(v any) bool {
 	f, ok := v.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeJSON prints v as indented JSON, with <, > and & left readable.
+func writeJSON(out io.Writer, v any) error {
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // newClient builds the API client from the configuration.
@@ -368,46 +428,32 @@ func newClient(cfg *Config, debugPath string) (*api.Client, func(), error) {
 }
 
 // demoConfig starts a simulated account on loopback and returns the
-// configuration that points any command at it, and how to stop it.
-func demoConfig(g globalFlags, stderr io.Writer) (*Config, func(), error) {
+// configuration that points any command at it; cfg.stop stops it.
+func demoConfig(g globalFlags, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
-		return nil, nil, fmt.Errorf("start the simulated account: %w", err)
+		return nil, fmt.Errorf("start the simulated account: %w", err)
 	}
-	cfg, err := loadConfig(flagValues{configPath: g.configPath}, func(string) string { return "" })
+	// Only the file's settings (theme, keys...): no credentials from the
+	// environment can reach the demo.
+	fileOnly := func(k string) string {
+		if k == "XDG_CONFIG_HOME" || k == "HOME" {
+			return getenv(k)
+		}
+		return ""
+	}
+	cfg, err := loadConfig(flagValues{configPath: g.configPath}, fileOnly)
 	if err != nil {
 		// The demo needs no configuration: a broken file only costs its settings.
 		fmt.Fprintf(stderr, "cfbuilds: ignoring configuration for the demo: %v\n", err)
-		cfg, _ = loadConfig(flagValues{configPath: os.DevNull}, func(string) string { return "" })
+		cfg, _ = loadConfig(flagValues{configPath: os.DevNull}, fileOnly)
 	}
 	cfg.AccountID, cfg.Token, cfg.BaseURL = s.AccountID(), s.Token(), sv.URL
 	cfg.Sources["account_id"], cfg.Sources["token"], cfg.Sources["base_url"] = "demo", "demo", "demo"
 	// The simulated account has no shared budget to spare: look for new
 	// builds often, so a newcomer sees them arrive.
 	cfg.PollIdle = min(cfg.PollIdle, 5*time.Second)
-	return cfg, func() { _ = sv.Close() }, nil
-}
-
-func runDashboard(ctx context.Context, client *api.Client, cfg *Config, g globalFlags, accountLabel string) error {
-	return tui.Run(ctx, tui.Options{
-		Source:       client,
-		Account:      accountLabel,
-		AccountID:    cfg.AccountID,
-		ReadOnly:     g.readOnly,
-		PollActive:   cfg.PollActive,
-		PollIdle:     cfg.PollIdle,
-		PollLog:      cfg.PollLog,
-		OnlyWorkers:  cfg.Workers,
-		SaveDir:      cfg.SaveDir,
-		ASCII:        cfg.Glyphs == "ascii",
-		Theme:        cfg.Theme,
-		AbsoluteTime: cfg.TimeMode == "absolute",
-		UTC:          cfg.Timezone == "utc",
-		Keys:         cfg.Keys,
-		AltScreen:    !g.noAltScreen,
-		Notify:       cfg.Notify,
-		NotifyBy:     cfg.NotifyBy,
-		Terminal:     tui.DetectTerminal(os.Getenv, cfg.Hyperlinks),
-	})
+	cfg.stop = func() { _ = sv.Close() }
+	return cfg, nil
 }

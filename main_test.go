@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -475,5 +476,26 @@ func TestReadOnlyTokenAndOldestFirstHistory(t *testing.T) {
 	}
 	if n := s.Requests()["cancel"]; n != 1 {
 		t.Fatalf("%d cancel requests, want 1", n)
+	}
+}
+
+// TestEveryCommandHasItsOwnHelp: each subcommand's --help names its own
+// flags, their defaults and an example, not the general usage.
+func TestEveryCommandHasItsOwnHelp(t *testing.T) {
+	for _, c := range commands()[1:] {
+		code, out, errs := runCLI(t, nil, c.name, "--help")
+		if code != 0 || !strings.HasPrefix(out, "cfbuilds "+c.name+": ") || !strings.Contains(out, "Example:") || strings.Contains(out, "Exit codes") {
+			t.Errorf("%s --help: %d %q %q", c.name, code, out, errs)
+		}
+		fs := newFlagSet(c.name)
+		c.opts().flags(fs)
+		fs.VisitAll(func(f *flag.Flag) {
+			if !strings.Contains(out, "--"+f.Name) {
+				t.Errorf("%s --help lacks --%s", c.name, f.Name)
+			}
+		})
+	}
+	if _, out, _ := runCLI(t, nil, "list", "--help"); !strings.Contains(out, "(default 20)") {
+		t.Errorf("list --help lacks the --limit default:\n%s", out)
 	}
 }

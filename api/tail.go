@@ -101,20 +101,42 @@ func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string
 	return got, fmt.Errorf("follow log of build %s: more than %d pages", step.Tail.UUID, maxLogPages)
 }
 
-// Follow tails a build's log until the build stops, calling emit with each
-// batch of new lines (each line exactly once). It polls the build and the log
-// every interval; on errors it backs off (doubling, capped at a minute) and
-// reports them through onErr, which may return a non-nil error to give up.
-func (c *Client) Follow(ctx context.Context, uuid string, interval time.Duration, emit func([]model.LogLine), onErr func(error) error) (model.Build, error) {
+// FollowOptions say what Follow reports as a build runs.
+type FollowOptions struct {
+	// Interval between polls (default 2 s).
+	Interval time.Duration
+	// Lines receives each batch of new log lines, each line exactly once.
+	// Nil: the log is not read at all (a watch of the state only).
+	Lines func([]model.LogLine)
+	// Build receives the build at every poll.
+	Build func(model.Build)
+	// Err hears of each failed poll; a non-nil return gives up with it.
+	// Nil: every error gives up.
+	Err func(error) error
+}
+
+// Follow polls a build until it stops (and, with Lines, until its log is
+// read to the end), then returns it. On errors it backs off (doubling,
+// capped at a minute, never under a Retry-After).
+func (c *Client) Follow(ctx context.Context, uuid string, o FollowOptions) (model.Build, error) {
+	if o.Interval <= 0 {
+		o.Interval = 2 * time.Second
+	}
 	t := model.Tail{UUID: uuid}
-	wait := interval
+	wait := o.Interval
 	for {
 		b, err := c.Build(ctx, uuid)
-		if err == nil {
+		if err == nil && o.Build != nil {
+			o.Build(b)
+		}
+		if err == nil && o.Lines == nil && b.Finished() {
+			return b, nil
+		}
+		if err == nil && o.Lines != nil {
 			var step model.TailStep
 			step, err = c.Step(ctx, t, b.Finished())
 			if len(step.Lines) > 0 {
-				emit(step.Lines)
+				o.Lines(step.Lines)
 			}
 			t = step.Tail
 			if err == nil && t.Done {
@@ -125,7 +147,10 @@ func (c *Client) Follow(ctx context.Context, uuid string, interval time.Duration
 			if ctx.Err() != nil {
 				return model.Build{}, ctx.Err()
 			}
-			if e := onErr(err); e != nil {
+			if o.Err == nil {
+				return model.Build{}, err
+			}
+			if e := o.Err(err); e != nil {
 				return model.Build{}, e
 			}
 			wait = min(wait*2, time.Minute)
@@ -133,7 +158,7 @@ func (c *Client) Follow(ctx context.Context, uuid string, interval time.Duration
 				wait = re
 			}
 		} else {
-			wait = interval
+			wait = o.Interval
 		}
 		if err := sleepCtx(ctx, wait); err != nil {
 			return model.Build{}, err

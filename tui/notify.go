@@ -54,7 +54,7 @@ func notification(t Terminal, channels []string, title, body string) string {
 }
 
 // NotifyChannels are the channels [notify] accepts.
-var NotifyChannels = []string{"bell", "osc9", "osc777"}
+func NotifyChannels() []string { return []string{"bell", "osc9", "osc777"} }
 
 // openURL opens a URL with the desktop's opener.
 func openURL(url string) error {

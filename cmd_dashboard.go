@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/cfbuilds/cfbuilds/tui"
+)
+
+func dashboardCommand() command {
+	return command{name: "", args: "[--demo] [--read-only]", summary: "the dashboard (--demo: a simulated account, no network)",
+		example: "cfbuilds --demo\ncfbuilds --profile work --read-only",
+		opts:    func() options { return &dashboardOptions{} }}
+}
+
+// dashboardOptions: the dashboard takes only the global flags.
+type dashboardOptions struct{}
+
+func (o *dashboardOptions) flags(*flag.FlagSet) {}
+
+func (o *dashboardOptions) validate(args []string) error { return wantArgs("", args, 0, "") }
+
+func (o *dashboardOptions) run(ctx context.Context, e *env) error {
+	cfg, g := e.cfg, e.global
+	return tui.Run(ctx, tui.Options{
+		Source:       e.client,
+		Account:      e.account,
+		AccountID:    cfg.AccountID,
+		ReadOnly:     g.readOnly,
+		PollActive:   cfg.PollActive,
+		PollIdle:     cfg.PollIdle,
+		PollLog:      cfg.PollLog,
+		OnlyWorkers:  cfg.Workers,
+		SaveDir:      cfg.SaveDir,
+		ASCII:        cfg.Glyphs == "ascii",
+		Theme:        cfg.Theme,
+		AbsoluteTime: cfg.TimeMode == "absolute",
+		UTC:          cfg.Timezone == "utc",
+		Keys:         cfg.Keys,
+		AltScreen:    !g.noAltScreen,
+		Notify:       cfg.Notify,
+		NotifyBy:     cfg.NotifyBy,
+		Terminal:     tui.DetectTerminal(e.getenv, cfg.Hyperlinks),
+	})
+}

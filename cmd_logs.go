@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func logsCommand() command {
+	return command{name: "logs", args: "BUILD_UUID [--follow] [--timestamps]", summary: "a build's log (--follow: until the build stops)",
+		example: "cfbuilds logs 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b --follow > build.log",
+		opts:    func() options { return &logsOptions{} }}
+}
+
+type logsOptions struct {
+	uuid       string
+	follow     bool
+	timestamps bool
+}
+
+func (o *logsOptions) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&o.follow, "follow", false, "keep printing new lines until the build stops")
+	fs.BoolVar(&o.timestamps, "timestamps", false, "start each line with its time (RFC 3339, UTC)")
+}
+
+func (o *logsOptions) validate(args []string) error {
+	if err := wantArgs("logs", args, 1, "a BUILD_UUID"); err != nil {
+		return err
+	}
+	o.uuid = args[0]
+	return nil
+}
+
+func (o *logsOptions) run(ctx context.Context, e *env) error {
+	colour := isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
+	return cmdLogs(ctx, e.client, o.uuid, o.follow, logPrinter{out: e.stdout, colour: colour, timestamps: o.timestamps}, e.stderr)
+}
+
+// logPrinter writes log lines safely: colour only when wanted.
+type logPrinter struct {
+	out        io.Writer
+	colour     bool
+	timestamps bool
+}
+
+func (p logPrinter) print(lines []model.LogLine) {
+	w := bufio.NewWriter(p.out)
+	for _, l := range lines {
+		s := model.Sanitize(l.Text)
+		text := s.Text
+		if !p.colour {
+			text = s.Plain()
+		}
+		if p.timestamps {
+			w.WriteString(l.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"))
+			w.WriteByte(' ')
+		}
+		w.WriteString(text)
+		w.WriteByte('\n')
+	}
+	_ = w.Flush()
+}
+
+func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p logPrinter, stderr io.Writer) error {
+	if !follow {
+		lines, err := c.ReadLog(ctx, uuid)
+		p.print(lines)
+		return err
+	}
+	_, err := c.Follow(ctx, uuid, api.FollowOptions{Lines: p.print, Err: retryOrGiveUp(stderr)})
+	return err
+}
+
+// retryOrGiveUp reports transient errors and keeps going; errors that will
+// not mend by waiting (credentials, unknown build) end the command.
+func retryOrGiveUp(stderr io.Writer) func(error) error {
+	return func(err error) error {
+		if errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrRequest) {
+			return err
+		}
+		fmt.Fprintf(stderr, "cfbuilds: %v (retrying)\n", err)
+		return nil
+	}
+}
