@@ -436,16 +436,31 @@ func TestHostileTextInert(t *testing.T) {
 func TestEverySize(t *testing.T) {
 	h := newHarness(t, quiet(), Options{})
 	selectActive(t, h)
+	// Every width at the heights where the layout changes (and around
+	// them), every height at the widths where it changes: each layout and
+	// each edge between two, without the full grid's 28,518 frames.
+	heights := []int{3, 4, 5, 6, smallMaxRows - 1, smallMaxRows, smallMaxRows + 1, 24, 40, 100}
+	widths := []int{10, 11, 40, smallMaxWidth - 1, smallMaxWidth, wideMinWidth - 1, wideMinWidth, wideMinWidth + 1, 200, 300}
 	step := 1
 	if testing.Short() {
 		step = 13
 	}
+	frames := 0
 	for w := 10; w <= 300; w += step {
-		for hh := 3; hh <= 100; hh += step {
+		for _, hh := range heights {
 			h.size(w, hh)
 			tuitest.CheckFrame(t, h.view(), w, hh)
+			frames++
 		}
 	}
+	for hh := 3; hh <= 100; hh += step {
+		for _, w := range widths {
+			h.size(w, hh)
+			tuitest.CheckFrame(t, h.view(), w, hh)
+			frames++
+		}
+	}
+	t.Logf("%d frames checked", frames)
 }
 
 // TestRefreshKeepsOneSweep: r restarts polling without multiplying the
