@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,6 +37,9 @@ var built struct {
 	err  error
 	out  []byte
 }
+
+// sessions numbers the tmux servers of this test process.
+var sessions atomic.Int64
 
 // TestMain removes the binary the terminal tests built.
 func TestMain(m *testing.M) {
@@ -72,7 +76,9 @@ func (s *tmuxSession) tmux(args ...string) string {
 
 func startTmux(t *testing.T, w, h int, env map[string]string, command string) *tmuxSession {
 	t.Helper()
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("cfbuilds-test-%d", os.Getpid()), name: "main"}
+	// A socket of its own: a server killed by the last test's cleanup may
+	// still be exiting when the next test starts.
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("cfbuilds-test-%d-%d", os.Getpid(), sessions.Add(1)), name: "main"}
 	// A server with clipboard writes on, so an OSC 52 that got through
 	// would show up as a paste buffer.
 	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "setup", "-x", "20", "-y", "5")
