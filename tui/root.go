@@ -102,6 +102,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.onDeploys(msg))
 	case sweepMsg:
 		cmds = append(cmds, m.onSweep(msg))
+	case logview.SearchDoneMsg:
+		var cmd tea.Cmd
+		m.log, cmd = m.log.Update(msg)
+		cmds = append(cmds, cmd)
 	case logview.SaveMsg:
 		cmds = append(cmds, m.save())
 	case savedMsg:

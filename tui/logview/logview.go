@@ -58,6 +58,8 @@ type Model struct {
 	typing      bool
 	matcher     model.Matcher
 	matches     []int // store indexes of matching lines, ascending
+	searchSeq   int   // bumped by each search and reset: a stale result is dropped
+	searching   bool  // a background search is under way
 	cur         int   // index into matches of the current match, -1 none
 	onlyMatches bool
 
@@ -85,6 +87,8 @@ func New(st *styles.Styles, keys KeyMap) Model {
 func (v *Model) Reset(title string, start time.Time) {
 	v.store = model.NewStore()
 	v.errLines, v.matches, v.maxWidth = nil, nil, 0
+	v.searchSeq++
+	v.searching = false
 	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur = true, 0, 0, 0, 0, -1
 	v.title, v.start, v.note = title, start, ""
 	v.wrapped = &wrapCache{rows: map[int]int{}}
@@ -145,23 +149,70 @@ func (v *Model) Append(lines []model.LogLine) {
 	}
 }
 
-// Search sets the query and finds every matching line.
-func (v *Model) Search(q string) {
+// syncSearchLines is the longest log searched inside Update: a few
+// milliseconds. A longer one is searched by a command over a snapshot of
+// the store, so keys keep working meanwhile.
+const syncSearchLines = 20_000
+
+// SearchDoneMsg carries the matches a background search found in the lines
+// it saw (up to Upto); lines appended since were searched as they came.
+type SearchDoneMsg struct {
+	seq     int
+	upto    int
+	matches []int
+}
+
+// Search sets the query (smart case) and finds every matching line. A long
+// log is searched off the Update path: the returned command does it and
+// answers with SearchDoneMsg, which Update takes unless the query or the
+// log changed meanwhile.
+func (v *Model) Search(q string) tea.Cmd {
 	v.matcher = model.NewMatcher(q)
-	v.matches = v.matches[:0]
+	v.matches = v.matches[:0:0]
 	v.cur = -1
+	v.searchSeq++
+	v.searching = false
 	if v.matcher.Empty() {
 		v.onlyMatches = false
-		return
+		return nil
 	}
-	n := v.store.Len()
+	if v.store.Len() <= syncSearchLines {
+		v.matches = findMatches(v.store, v.matcher)
+		if len(v.matches) > 0 {
+			v.jumpToMatch(v.firstMatchFromView())
+		}
+		return nil
+	}
+	// Lines appended from now on are matched by Append; the command covers
+	// the ones already stored.
+	snap, m, seq := v.store.Snapshot(), v.matcher, v.searchSeq
+	v.searching = true
+	return func() tea.Msg {
+		return SearchDoneMsg{seq: seq, upto: snap.Len(), matches: findMatches(snap, m)}
+	}
+}
+
+// findMatches is every line of s that m matches, in order.
+func findMatches(s *model.Store, m model.Matcher) []int {
+	var out []int
 	var plain []byte // one buffer for every line: no allocation per line
-	for i := 0; i < n; i++ {
-		plain = model.AppendPlain(plain[:0], v.store.At(i).Text)
-		if v.matcher.MatchBytes(plain) {
-			v.matches = append(v.matches, i)
+	for i, n := 0, s.Len(); i < n; i++ {
+		plain = model.AppendPlain(plain[:0], s.At(i).Text)
+		if m.MatchBytes(plain) {
+			out = append(out, i)
 		}
 	}
+	return out
+}
+
+// searchDone takes a background search's matches, unless stale.
+func (v *Model) searchDone(msg SearchDoneMsg) {
+	if msg.seq != v.searchSeq || !v.searching {
+		return // another query, or another build's log
+	}
+	v.searching = false
+	// Append matched the lines that came after the snapshot, all past it.
+	v.matches = append(msg.matches, v.matches...)
 	if len(v.matches) > 0 {
 		v.jumpToMatch(v.firstMatchFromView())
 	}
@@ -375,6 +426,10 @@ func (v *Model) jumpError(dir int) {
 
 // Update handles the pane's keys.
 func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
+	if done, ok := msg.(SearchDoneMsg); ok {
+		v.searchDone(done)
+		return v, nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return v, nil
@@ -384,8 +439,7 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		case tea.KeyEnter:
 			v.typing = false
 			v.input.Blur()
-			v.Search(v.input.Value())
-			return v, nil
+			return v, v.Search(v.input.Value())
 		case tea.KeyEsc:
 			v.typing = false
 			v.input.Blur()

@@ -141,3 +141,41 @@ func TestLogViewSafeOutput(t *testing.T) {
 		t.Fatalf("carriage return not resolved: %q", out)
 	}
 }
+
+// TestLongSearchRunsOffUpdate: a long log is searched by a command; the
+// pane says so meanwhile, lines that arrive meanwhile are matched, and a
+// result for an older query or another log is dropped.
+func TestLongSearchRunsOffUpdate(t *testing.T) {
+	v := testLogView(80, 24, 0)
+	v.Append(tuitest.LogLines(syncSearchLines+1000, 0))
+	cmd := v.Search("elifecycle")
+	if cmd == nil {
+		t.Fatal("a long log was searched inside Update")
+	}
+	if !strings.Contains(v.View(), "searching") {
+		t.Fatalf("no searching note:\n%s", v.View())
+	}
+	// Keys still work while it runs, and new lines are matched as they come.
+	v, _ = v.Update(tuitest.Key("k"))
+	v.Append(tuitest.LogLines(50, syncSearchLines+1000))
+	_, during := v.Matches()
+	v, _ = v.Update(cmd())
+	_, total := v.Matches()
+	want := 0
+	for _, l := range tuitest.LogLines(syncSearchLines+1050, 0) {
+		if strings.Contains(l.Text, "ELIFECYCLE") {
+			want++
+		}
+	}
+	if during == 0 || total != want || strings.Contains(v.View(), "searching") {
+		t.Fatalf("matches %d during, %d after, want %d", during, total, want)
+	}
+	// A stale answer: the query changed before it came.
+	old := v.Search("step")
+	v.Search("chunk")
+	_, before := v.Matches()
+	v, _ = v.Update(old())
+	if _, after := v.Matches(); after != before {
+		t.Fatalf("a stale search result was taken: %d → %d", before, after)
+	}
+}

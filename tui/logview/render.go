@@ -203,7 +203,9 @@ func (v *Model) header() string {
 	}
 	if !v.matcher.Empty() {
 		cur, total := v.Matches()
-		if v.onlyMatches {
+		if v.searching {
+			parts = append(parts, "searching"+v.st.Ellipsis())
+		} else if v.onlyMatches {
 			parts = append(parts, fmt.Sprintf("only %d matching", total))
 		} else {
 			parts = append(parts, fmt.Sprintf("%d/%d", cur, total))
