@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -218,9 +219,9 @@ func TestNewValidates(t *testing.T) {
 }
 
 // simClient starts a simulator on loopback and a client for it.
-func simClient(t testing.TB, o sim.Options) (*Client, *sim.Sim, *sim.ManualClock) {
+func simClient(t testing.TB, o sim.Options) (*Client, *sim.Sim, *simtest.ManualClock) {
 	t.Helper()
-	clock := sim.NewManualClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	clock := simtest.NewManualClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	o.Clock = clock
 	if o.Quota == 0 {
 		o.Quota = 1_000_000 // virtual time: see sim.Options.Quota

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // tailToEnd follows uuid the way the dashboard does: read the build, step
 // the tail, move the clock. Errors are retried on the next round from the
 // same state. It returns every line delivered and the errors seen.
-func tailToEnd(t *testing.T, c *Client, clock *sim.ManualClock, uuid string, every time.Duration, between func(round int)) ([]model.LogLine, int) {
+func tailToEnd(t *testing.T, c *Client, clock *simtest.ManualClock, uuid string, every time.Duration, between func(round int)) ([]model.LogLine, int) {
 	t.Helper()
 	ctx := context.Background()
 	tail := model.Tail{UUID: uuid}

@@ -6,6 +6,7 @@
 package styles
 
 import (
+	"os"
 	"strings"
 
 	"github.com/charmbracelet/colorprofile"
@@ -21,6 +22,8 @@ type Styles struct {
 	// terminal, tests): log text is then shown without its SGR colour.
 	Colour bool
 	ASCII  bool
+	// Dark says the background is dark (as detected, or as the theme says).
+	Dark bool
 	// profile is the terminal's colour depth, for downsampling the colour
 	// that arrives in log text.
 	profile colorprofile.Profile
@@ -42,23 +45,27 @@ func ad(light, dark string) lipgloss.AdaptiveColor {
 	return lipgloss.AdaptiveColor{Light: light, Dark: dark}
 }
 
-var themes = map[string]func() palette{
-	"auto": func() palette {
-		return palette{success: ad("#1a7f37", "#3fb950"), failure: ad("#cf222e", "#f85149"), running: ad("#0969da", "#58a6ff"),
-			queued: ad("#9a6700", "#d29922"), muted: ad("#6e7781", "#8b949e"), accent: ad("#8250df", "#bc8cff"), warning: ad("#bc4c00", "#f0883e"),
-			selBg: ad("#ddf4ff", "#1f2a3a"), selFg: ad("#000000", "#ffffff"), barBg: ad("#eaeef2", "#21262d"), barFg: ad("#24292f", "#c9d1d9")}
-	},
-	"high-contrast": func() palette {
-		return palette{success: ad("#005f00", "#00ff00"), failure: ad("#af0000", "#ff5f5f"), running: ad("#0000af", "#5fafff"),
-			queued: ad("#5f5f00", "#ffff00"), muted: ad("#000000", "#ffffff"), accent: ad("#5f00af", "#ff87ff"), warning: ad("#af5f00", "#ffaf00"),
-			selBg: ad("#000000", "#ffffff"), selFg: ad("#ffffff", "#000000"), barBg: ad("#000000", "#ffffff"), barFg: ad("#ffffff", "#000000")}
-	},
-	// Okabe-Ito colours: distinguishable with the common colour blindnesses.
-	"colorblind": func() palette {
-		return palette{success: ad("#0072b2", "#56b4e9"), failure: ad("#d55e00", "#e69f00"), running: ad("#009e73", "#009e73"),
-			queued: ad("#cc79a7", "#cc79a7"), muted: ad("#6e7781", "#8b949e"), accent: ad("#0072b2", "#56b4e9"), warning: ad("#d55e00", "#f0e442"),
-			selBg: ad("#ddf4ff", "#1f2a3a"), selFg: ad("#000000", "#ffffff"), barBg: ad("#eaeef2", "#21262d"), barFg: ad("#24292f", "#c9d1d9")}
-	},
+// themes maps a theme's name to its palette: a function, so no package
+// state can be changed from outside.
+func themes() map[string]func() palette {
+	return map[string]func() palette{
+		"auto": func() palette {
+			return palette{success: ad("#1a7f37", "#3fb950"), failure: ad("#cf222e", "#f85149"), running: ad("#0969da", "#58a6ff"),
+				queued: ad("#9a6700", "#d29922"), muted: ad("#6e7781", "#8b949e"), accent: ad("#8250df", "#bc8cff"), warning: ad("#bc4c00", "#f0883e"),
+				selBg: ad("#ddf4ff", "#1f2a3a"), selFg: ad("#000000", "#ffffff"), barBg: ad("#eaeef2", "#21262d"), barFg: ad("#24292f", "#c9d1d9")}
+		},
+		"high-contrast": func() palette {
+			return palette{success: ad("#005f00", "#00ff00"), failure: ad("#af0000", "#ff5f5f"), running: ad("#0000af", "#5fafff"),
+				queued: ad("#5f5f00", "#ffff00"), muted: ad("#000000", "#ffffff"), accent: ad("#5f00af", "#ff87ff"), warning: ad("#af5f00", "#ffaf00"),
+				selBg: ad("#000000", "#ffffff"), selFg: ad("#ffffff", "#000000"), barBg: ad("#000000", "#ffffff"), barFg: ad("#ffffff", "#000000")}
+		},
+		// Okabe-Ito colours: distinguishable with the common colour blindnesses.
+		"colorblind": func() palette {
+			return palette{success: ad("#0072b2", "#56b4e9"), failure: ad("#d55e00", "#e69f00"), running: ad("#009e73", "#009e73"),
+				queued: ad("#cc79a7", "#cc79a7"), muted: ad("#6e7781", "#8b949e"), accent: ad("#0072b2", "#56b4e9"), warning: ad("#d55e00", "#f0e442"),
+				selBg: ad("#ddf4ff", "#1f2a3a"), selFg: ad("#000000", "#ffffff"), barBg: ad("#eaeef2", "#21262d"), barFg: ad("#24292f", "#c9d1d9")}
+		},
+	}
 }
 
 // Themes names the themes New accepts.
@@ -68,7 +75,9 @@ func Themes() []string { return []string{"auto", "dark", "light", "high-contrast
 // the terminal and NO_COLOR). dark/light force the background.
 func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 	if r == nil {
-		r = lipgloss.DefaultRenderer()
+		// A renderer of its own: changing lipgloss's default one (its
+		// background, below) would change it for every other user.
+		r = lipgloss.NewRenderer(os.Stdout)
 	}
 	switch theme {
 	case "dark":
@@ -76,14 +85,16 @@ func New(r *lipgloss.Renderer, theme string, ascii bool) *Styles {
 	case "light":
 		r.SetHasDarkBackground(false)
 	}
-	mk, ok := themes[theme]
+	all := themes()
+	mk, ok := all[theme]
 	if !ok {
-		mk = themes["auto"]
+		mk = all["auto"]
 	}
 	p := mk()
 	st := func() lipgloss.Style { return r.NewStyle() }
 	s := &Styles{
 		Colour:  r.ColorProfile() != termenv.Ascii,
+		Dark:    r.HasDarkBackground(),
 		ASCII:   ascii,
 		profile: profileOf(r.ColorProfile()),
 

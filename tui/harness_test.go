@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
@@ -24,7 +25,7 @@ type harness struct {
 	t      testing.TB
 	m      Model
 	sim    *sim.Sim
-	clock  *sim.ManualClock
+	clock  *simtest.ManualClock
 	client *api.Client
 	server *sim.Server
 	timers []vtimer
@@ -47,7 +48,7 @@ type timerMsg struct {
 // newHarness starts a simulator with o and a dashboard on it.
 func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	t.Helper()
-	clock := sim.NewManualClock(t0)
+	clock := simtest.NewManualClock(t0)
 	o.Clock = clock
 	if o.Seed == 0 {
 		o.Seed = 42

@@ -120,11 +120,7 @@ func New(o Options) (Model, error) {
 	glam := "ascii" // no colour and no markup characters left in the text
 	if st.Colour && !o.ASCII {
 		glam = "dark"
-		r := o.Renderer
-		if r == nil {
-			r = lipgloss.DefaultRenderer()
-		}
-		if !r.HasDarkBackground() {
+		if !st.Dark {
 			glam = "light"
 		}
 	}

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 )
 
-func newTestSim(t *testing.T, o Options) (*Sim, *ManualClock, *httptest.Server) {
+func newTestSim(t *testing.T, o Options) (*Sim, *simtest.ManualClock, *httptest.Server) {
 	t.Helper()
-	clock := NewManualClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
+	clock := simtest.NewManualClock(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC))
 	o.Clock = clock
 	s := New(o)
 	srv := httptest.NewServer(s)

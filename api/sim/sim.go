@@ -6,8 +6,8 @@
 // one cannot be mirrored by the other; both are held to the schema.
 //
 // Everything follows from a clock: a build's state and visible log lines are
-// a pure function of its plan and the time, so tests drive a ManualClock and
-// the demo runs in real time.
+// a pure function of its plan and the time, so tests drive a clock by hand
+// (simtest.ManualClock) and the demo runs in real time.
 package sim
 
 import (
@@ -25,35 +25,9 @@ type realClock struct{}
 
 func (realClock) Now() time.Time { return time.Now() }
 
-// ManualClock is a clock that tests move by hand. Safe for concurrent use.
-type ManualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewManualClock starts a clock at t.
-func NewManualClock(t time.Time) *ManualClock { return &ManualClock{t: t} }
-
-// Now returns the clock's time.
-func (c *ManualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Sleep passes d on the clock: latency in a test's time.
-func (c *ManualClock) Sleep(d time.Duration) { c.Advance(d) }
-
 // Sleeper is a clock that can pass time itself; the simulator's latency
 // uses it instead of real sleeping.
 type Sleeper interface{ Sleep(time.Duration) }
-
-// Advance moves the clock forward.
-func (c *ManualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // CursorMode picks what re-asking with the last log cursor does; the real
 // API does not document it, so the simulator offers both.
