@@ -69,9 +69,6 @@ func WithAPIKey(email, key string) Option {
 	return func(c *Client) { c.email, c.key = email, key }
 }
 
-// WithHTTPClient replaces the HTTP client (its redirect policy is kept safe).
-func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
-
 // WithVersion sets the version in the User-Agent.
 func WithVersion(v string) Option { return func(c *Client) { c.userAgent = "cfbuilds/" + v } }
 
@@ -82,18 +79,11 @@ func WithBudget(b *Budget) Option { return func(c *Client) { c.budget = b } }
 // and bodies are never logged, so the token cannot leak there.
 func WithDebug(w io.Writer) Option { return func(c *Client) { c.debug = w } }
 
-// WithTimeout bounds each attempt of each call (default 30 s).
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
-
 // WithRetries sets how many times a GET is retried after a network error or a
 // 5xx (default 3), and the first backoff (default 500 ms, doubling, jittered).
 func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = n, backoff }
 }
-
-// WithMaxRetryWait is the longest Retry-After a GET waits out by itself before
-// giving the 429 to the caller (default 60 s).
-func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
 
 // WithClock replaces the clock the client keeps a 429's block by (tests
 // running on simulated time).
@@ -131,12 +121,7 @@ func New(account, token string, opts ...Option) (*Client, error) {
 	}
 	// A transport of its own, so Close can drop its idle connections
 	// without touching anyone else's.
-	h := http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	if c.http != nil {
-		h = *c.http
-	}
-	h.CheckRedirect = c.checkRedirect
-	c.http = &h
+	c.http = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 
