@@ -77,7 +77,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.dialog != nil {
 		m.dialog.SetNow(m.now)
 	}
-	var cmds []tea.Cmd
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -85,60 +85,68 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	case workersMsg:
-		cmds = append(cmds, m.onWorkers(msg))
+		cmd = m.onWorkers(msg)
 	case latestMsg:
-		cmds = append(cmds, m.onLatest(msg))
+		cmd = m.onLatest(msg)
 	case historyMsg:
-		cmds = append(cmds, m.onHistory(msg))
+		cmd = m.onHistory(msg)
 	case selectedMsg:
-		cmds = append(cmds, m.onSelected(msg))
-	case confirm.ConfirmedMsg:
-		cmds = append(cmds, m.onConfirmed(msg))
-	case confirm.AbortedMsg:
-		cmds = append(cmds, m.onAborted())
-	case cancelMsg:
-		cmds = append(cmds, m.onCancel(msg))
+		cmd = m.onSelected(msg)
 	case deploysMsg:
-		cmds = append(cmds, m.onDeploys(msg))
-	case sweepMsg:
-		cmds = append(cmds, m.onSweep(msg))
-	case logview.SearchDoneMsg:
-		var cmd tea.Cmd
-		m.log, cmd = m.log.Update(msg)
-		cmds = append(cmds, cmd)
-	case logview.SaveMsg:
-		cmds = append(cmds, m.save())
-	case savedMsg:
-		if msg.err != nil {
-			cmds = append(cmds, m.setFlash("save failed: "+errorText(msg.err)))
-		} else {
-			cmds = append(cmds, m.setFlash(fmt.Sprintf("saved %d lines to %s", msg.lines, msg.path)))
-		}
-	case copiedMsg:
-		switch {
-		case msg.err != nil:
-			cmds = append(cmds, m.setFlash("copy failed: "+errorText(msg.err)))
-		case msg.opened:
-			cmds = append(cmds, m.setFlash("opened the dashboard in your browser"))
-		default:
-			cmds = append(cmds, m.setFlash("copied "+msg.what))
-		}
+		cmd = m.onDeploys(msg)
 	case pollMsg:
-		cmds = append(cmds, m.onPoll(msg))
+		cmd = m.onPoll(msg)
+	case sweepMsg:
+		cmd = m.onSweep(msg)
+	case confirm.ConfirmedMsg:
+		cmd = m.onConfirmed(msg)
+	case confirm.AbortedMsg:
+		cmd = m.onAborted()
+	case cancelMsg:
+		cmd = m.onCancel(msg)
+	case logview.SearchDoneMsg:
+		m.log, cmd = m.log.Update(msg)
+	case logview.SaveMsg:
+		cmd = m.save()
+	case savedMsg:
+		cmd = m.onSaved(msg)
+	case copiedMsg:
+		cmd = m.onCopied(msg)
 	case settleMsg:
-		if msg.gen == m.selGen {
-			cmds = append(cmds, m.loadSelection())
-		}
+		cmd = m.onSettle(msg)
 	case clockMsg:
 		m.clockOn = false
-		cmds = append(cmds, m.armClock())
 	case flashExpiredMsg:
 		if msg.gen == m.flashGen {
 			m.flash = ""
 		}
 	}
-	cmds = append(cmds, m.armClock())
-	return m, tea.Batch(cmds...)
+	return m, tea.Batch(cmd, m.armClock())
+}
+
+// onSettle loads the selection once the cursor has rested on it.
+func (m *Model) onSettle(msg settleMsg) tea.Cmd {
+	if msg.gen != m.selGen {
+		return nil // the cursor moved on
+	}
+	return m.loadSelection()
+}
+
+func (m *Model) onSaved(msg savedMsg) tea.Cmd {
+	if msg.err != nil {
+		return m.setFlash("save failed: " + errorText(msg.err))
+	}
+	return m.setFlash(fmt.Sprintf("saved %d lines to %s", msg.lines, msg.path))
+}
+
+func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
+	switch {
+	case msg.err != nil:
+		return m.setFlash("copy failed: " + errorText(msg.err))
+	case msg.opened:
+		return m.setFlash("opened the dashboard in your browser")
+	}
+	return m.setFlash("copied " + msg.what)
 }
 
 // armClock ticks once a second while something runs, so durations move;

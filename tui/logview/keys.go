@@ -1,10 +1,14 @@
 package logview
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
 
-// KeyMap is the log pane's keys.
+	"github.com/cfbuilds/cfbuilds/tui/nav"
+)
+
+// KeyMap is the log pane's keys: moving, and the log's own.
 type KeyMap struct {
-	Up, Down, Top, Bottom, HalfUp, HalfDown, PageUp, PageDown key.Binding
+	nav.KeyMap
 
 	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, Save, Left, Right key.Binding
 }
@@ -15,14 +19,7 @@ func DefaultKeyMap() KeyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 	}
 	return KeyMap{
-		Up:            b("k/↑", "up", "k", "up"),
-		Down:          b("j/↓", "down", "j", "down"),
-		Top:           b("g/home", "top", "g", "home"),
-		Bottom:        b("G/end", "bottom", "G", "end"),
-		HalfUp:        b("ctrl+u", "half page up", "ctrl+u"),
-		HalfDown:      b("ctrl+d", "half page down", "ctrl+d"),
-		PageUp:        b("pgup", "page up", "pgup"),
-		PageDown:      b("pgdn", "page down", "pgdown"),
+		KeyMap:        nav.DefaultKeyMap(),
 		Search:        b("/", "search", "/"),
 		Next:          b("n", "next match", "n"),
 		Prev:          b("N", "previous match", "N"),
@@ -40,13 +37,15 @@ func DefaultKeyMap() KeyMap {
 
 // Actions names each binding for configuration ([keys] in the file).
 func (k *KeyMap) Actions() map[string]*key.Binding {
-	return map[string]*key.Binding{
-		"up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
-		"half_up": &k.HalfUp, "half_down": &k.HalfDown, "page_up": &k.PageUp, "page_down": &k.PageDown,
+	acts := k.KeyMap.Actions()
+	for name, b := range map[string]*key.Binding{
 		"search": &k.Search, "next_match": &k.Next, "prev_match": &k.Prev, "only_matches": &k.FilterMatches,
 		"follow": &k.Follow, "wrap": &k.Wrap, "timestamps": &k.Timestamps, "next_error": &k.NextError,
 		"prev_error": &k.PrevError, "save": &k.Save, "scroll_left": &k.Left, "scroll_right": &k.Right,
+	} {
+		acts[name] = b
 	}
+	return acts
 }
 
 // ShortHelp is the pane's most used keys.
@@ -57,7 +56,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp is every key of the pane: moving, then the log's own.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown},
+		k.Bindings(),
 		{k.Search, k.Next, k.Prev, k.FilterMatches, k.Follow, k.Wrap, k.Timestamps, k.NextError, k.PrevError, k.Save, k.Left, k.Right},
 	}
 }
