@@ -337,3 +337,18 @@ func TestCancelAsksOnATerminal(t *testing.T) {
 		t.Fatalf("%d cancels after answering y", n)
 	}
 }
+
+// TestKeyBurstInTerminal: keys that arrive in one read (tmux send-keys of a
+// string, as over SSH) act as that many presses: jjj moves three rows.
+func TestKeyBurstInTerminal(t *testing.T) {
+	needTmux(t)
+	bin := buildBinary(t)
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, History: 3})
+	env["XDG_CONFIG_HOME"] = t.TempDir()
+	ts := startTmux(t, 120, 40, env, bin)
+	all := s.Builds() // newest first, as the list shows them
+	ts.waitFor("every build", shows(fmt.Sprintf("%d builds", len(all))))
+	ts.keys("jjj")
+	// The detail of the build under ▸ names its commit in full.
+	ts.waitFor("the fourth build's detail", shows(all[3].Commit))
+}

@@ -18,7 +18,37 @@ func (m *Model) setFocus(p Pane) {
 	m.resize()
 }
 
+// handleKey takes one key message. Several runes in one message (keys
+// typed ahead over SSH, a held key, tmux send-keys) are that many key
+// presses, in order, each routed as if it came alone: a "/" among them
+// opens the filter and the runes after it are its text.
 func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
+	if km.Type != tea.KeyRunes || len(km.Runes) < 2 || km.Paste || m.typing() {
+		return m.handleOneKey(km)
+	}
+	var cmds []tea.Cmd
+	for i, r := range km.Runes {
+		if m.typing() {
+			// The rest is text for the prompt a key just opened.
+			rest := tea.KeyMsg{Type: tea.KeyRunes, Runes: km.Runes[i:], Alt: km.Alt}
+			_, cmd := m.handleOneKey(rest)
+			return *m, tea.Batch(append(cmds, cmd)...)
+		}
+		_, cmd := m.handleOneKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: km.Alt})
+		cmds = append(cmds, cmd)
+		if m.quitting {
+			break
+		}
+	}
+	return *m, tea.Batch(cmds...)
+}
+
+// typing reports whether a text prompt (filter, search) has the keys.
+func (m *Model) typing() bool {
+	return m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog
+}
+
+func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	g := m.keys.Global
 	if km.Type == tea.KeyCtrlC {
 		m.quitting = true

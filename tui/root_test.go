@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
@@ -540,3 +542,31 @@ func TestBudgetText(t *testing.T) {
 }
 
 func lastLine(s string) string { return s[strings.LastIndexByte(s, '\n')+1:] }
+
+// TestKeysTypedAhead: several runes in one message act as that many key
+// presses outside a prompt, and are text inside one.
+func TestKeysTypedAhead(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.advance(time.Second)
+	shown := h.m.list.Shown()
+	burst := func(s string) { h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}) }
+	burst("jjj")
+	if got := h.m.list.SelectedUUID(); got != shown[3].UUID {
+		t.Fatalf("jjj selected %s, want the fourth build %s", got, shown[3].UUID)
+	}
+	burst("kkG")
+	if got := h.m.list.SelectedUUID(); got != shown[len(shown)-1].UUID {
+		t.Fatalf("kkG did not end on the last build")
+	}
+	burst("g/auth")
+	if !h.m.list.Typing() || !strings.Contains(h.view(), "filter: auth") {
+		t.Fatalf("the runes after / are not the filter's text:\n%s", h.view())
+	}
+	h.keys("enter")
+	for _, b := range h.m.list.Shown() {
+		if !strings.Contains(b.WorkerName, "auth") {
+			t.Fatalf("filter auth shows %s", b.WorkerName)
+		}
+	}
+}

@@ -305,6 +305,7 @@ func (s *Sim) SetFaults(f Faults) {
 type BuildInfo struct {
 	UUID, Worker, WorkerTag string
 	Status, Outcome         string
+	Commit, Branch          string
 	CreatedOn               time.Time
 }
 
@@ -318,7 +319,8 @@ func (s *Sim) Builds() []BuildInfo {
 	for _, w := range s.workers {
 		for _, b := range w.builds {
 			st, oc := b.state(now)
-			out = append(out, BuildInfo{UUID: b.uuid, Worker: w.name, WorkerTag: w.tag, Status: st, Outcome: oc, CreatedOn: b.created})
+			out = append(out, BuildInfo{UUID: b.uuid, Worker: w.name, WorkerTag: w.tag, Status: st, Outcome: oc,
+				Commit: b.commit, Branch: b.branch, CreatedOn: b.created})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedOn.After(out[j].CreatedOn) })
