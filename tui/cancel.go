@@ -37,10 +37,9 @@ func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 
 // openCancel opens the dialog for the selected build, or says why not.
 func (m *Model) openCancel() tea.Cmd {
-	b, ok := m.list.Selected()
-	if m.focus != PaneList {
-		b, ok = m.currentBuild()
-	}
+	// The build the detail shows, whatever pane has the focus: the dialog
+	// must name and cancel what the user is looking at.
+	b, ok := m.shownBuild()
 	switch {
 	case !ok:
 		return m.setFlash("no build selected")

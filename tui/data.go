@@ -84,6 +84,7 @@ const maxPerWorker = 50
 // returns the notifications for builds it saw finish.
 func (m *Model) store(bs ...model.Build) tea.Cmd {
 	var notes []tea.Cmd
+	before := m.list.SelectedUUID()
 	for _, b := range bs {
 		if b.UUID == "" {
 			continue
@@ -120,9 +121,12 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		kept = append(kept, b)
 	}
 	m.list.SetBuilds(kept)
-	m.refreshLive()
-	if b, ok := m.builds[m.selUUID]; ok {
-		m.detail.SetBuild(b, true)
+	m.refreshLive() // and the detail: the build under ▸, fresh
+	// The build under ▸ changed under the user (it left an active-only
+	// list, a filter dropped it): load the one now under ▸, so the detail,
+	// the log and cancel all follow the row.
+	if now := m.list.SelectedUUID(); now != before && now != "" && m.selUUID != "" && now != m.selUUID {
+		notes = append(notes, m.loadSelection())
 	}
 	return tea.Batch(notes...)
 }

@@ -111,17 +111,17 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return *m, tea.Batch(m.setFlash(text), m.selectionMoved(before))
 	case key.Matches(km, g.CopyUUID):
-		if b, ok := m.currentBuild(); ok {
+		if b, ok := m.shownBuild(); ok {
 			return *m, copyCmd(m.opts.Out, m.term, b.UUID, "build uuid")
 		}
 		return *m, nil
 	case key.Matches(km, g.CopyURL):
-		if b, ok := m.currentBuild(); ok {
+		if b, ok := m.shownBuild(); ok {
 			return *m, copyCmd(m.opts.Out, m.term, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID), "dashboard URL")
 		}
 		return *m, nil
 	case key.Matches(km, g.OpenURL):
-		if b, ok := m.currentBuild(); ok {
+		if b, ok := m.shownBuild(); ok {
 			return *m, m.openURL(model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID))
 		}
 		return *m, nil

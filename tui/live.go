@@ -151,15 +151,7 @@ func (m *Model) refreshLive() {
 		}
 	}
 	m.list.SetLive(marks)
-	b, ok := m.builds[m.selUUID]
-	if !ok {
-		b, ok = m.list.Selected()
-	}
-	if !ok {
-		m.detail.SetLive("", "")
-		return
-	}
-	m.detail.SetLive(m.liveLine(b))
+	m.showSelected()
 }
 
 // liveLine is the detail's sentence on where the build stands, and a note
@@ -167,6 +159,10 @@ func (m *Model) refreshLive() {
 func (m *Model) liveLine(b model.Build) (string, string) {
 	ds, known := m.deploys[b.WorkerTag]
 	if !known {
+		if b.Finished() {
+			// Not read yet: say so rather than guess "never deployed".
+			return "checking" + m.st.Ellipsis(), ""
+		}
 		return "", ""
 	}
 	at := func(t time.Time) string {

@@ -46,7 +46,7 @@ func TestCopyAndOpen(t *testing.T) {
 	h := newHarness(t, quiet(), Options{Out: &out, Open: func(u string) error { opened = append(opened, u); return nil }})
 	h.size(120, 40)
 	h.keys("y")
-	b, _ := h.m.currentBuild()
+	b, _ := h.m.shownBuild()
 	if want := h.m.term.OSC52(b.UUID); out.String() != want {
 		t.Fatalf("y wrote %q, want %q", out.String(), want)
 	}
@@ -65,7 +65,7 @@ func TestCopyAndOpen(t *testing.T) {
 func TestDetailLinks(t *testing.T) {
 	h := newHarness(t, quiet(), Options{Terminal: Terminal{Hyperlinks: true}})
 	h.size(200, 100) // tall enough for the whole detail
-	b, _ := h.m.currentBuild()
+	b, _ := h.m.shownBuild()
 	url := "https://dash.cloudflare.com/" + h.sim.AccountID()
 	if !strings.Contains(h.view(), "\x1b]8;;"+url) {
 		t.Fatalf("no OSC 8 link to the dashboard for %s:\n%q", b.UUID, h.view())

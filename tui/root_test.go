@@ -570,3 +570,53 @@ func TestKeysTypedAhead(t *testing.T) {
 		}
 	}
 }
+
+// TestDetailLogAndCancelFollowTheRow: with active only, the selected build
+// finishing leaves the list; the row under ▸ is then another build, and the
+// detail, the log and cancel all move to it.
+func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	long := h.sim.Inject(sim.Spec{Worker: "auth-service", Lines: []string{"long one"}, LineEvery: time.Second, RunFor: time.Hour})
+	h.advance(time.Second)
+	short := h.sim.Inject(sim.Spec{Worker: "api-gateway", Lines: []string{"short one"}, LineEvery: 40 * time.Second, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	h.keys("g", "a")
+	h.advance(time.Second)
+	if h.m.selUUID != short {
+		t.Fatalf("loaded %s, want the newest active build %s", h.m.selUUID, short)
+	}
+	h.advance(time.Minute) // the short build stops and leaves the active-only list
+	if got := h.m.list.SelectedUUID(); got != long {
+		t.Fatalf("▸ is on %s, want %s", got, long)
+	}
+	if h.m.selUUID != long || !strings.Contains(h.view(), "long one") {
+		t.Fatalf("the detail and log did not follow ▸ to %s:\n%s", long, h.view())
+	}
+	h.keys("c")
+	if h.m.dialog == nil || h.m.dialog.Build().UUID != long {
+		t.Fatalf("cancel opened for %v, want %s", h.m.dialog, long)
+	}
+}
+
+// TestLiveLineFollowsTheSelection: moving the selection recomputes the
+// detail's live sentence at once; unknown deployments say "checking".
+func TestLiveLineFollowsTheSelection(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.advance(time.Second)
+	before := h.view()
+	h.keys("j")
+	after := h.view()
+	if before == after {
+		t.Fatal("moving the selection changed nothing")
+	}
+	b, _ := h.m.shownBuild()
+	if _, known := h.m.deploys[b.WorkerTag]; !known && b.Finished() && !strings.Contains(after, "checking") {
+		t.Fatalf("unknown deployments are not said to be checked:\n%s", after)
+	}
+	h.advance(time.Minute)
+	if strings.Contains(h.view(), "checking") {
+		t.Fatalf("still checking after a minute:\n%s", h.view())
+	}
+}

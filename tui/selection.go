@@ -93,11 +93,28 @@ func (m *Model) startSelected() tea.Cmd {
 	return fetchSelected(m.selCtx, m.src, seq, m.tail, known && b.Finished(), fresh)
 }
 
-func (m *Model) currentBuild() (model.Build, bool) {
-	if b, ok := m.builds[m.selUUID]; ok {
+// shownBuild is the build the detail shows: the one under ▸ (even before
+// its log is loaded), else the loaded one. Cancel, copy and open act on it.
+func (m *Model) shownBuild() (model.Build, bool) {
+	if b, ok := m.list.Selected(); ok {
+		if fresh, known := m.builds[b.UUID]; known {
+			return fresh, true
+		}
 		return b, true
 	}
-	return m.list.Selected()
+	b, ok := m.builds[m.selUUID]
+	return b, ok
+}
+
+// showSelected puts the build under ▸ in the detail, with its live line.
+func (m *Model) showSelected() {
+	b, ok := m.shownBuild()
+	m.detail.SetBuild(b, ok)
+	if ok {
+		m.detail.SetLive(m.liveLine(b))
+	} else {
+		m.detail.SetLive("", "")
+	}
 }
 
 // selectionMoved starts the settle timer when the list's selection changed:
@@ -106,9 +123,7 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 	if m.list.SelectedUUID() == before || m.list.SelectedUUID() == m.selUUID {
 		return nil
 	}
-	if b, ok := m.list.Selected(); ok {
-		m.detail.SetBuild(b, true)
-	}
+	m.showSelected()
 	m.selGen++
 	return m.after(m.opts.Settle, settleMsg{gen: m.selGen})
 }
