@@ -167,7 +167,7 @@ func (s *Styles) Glyph(st model.State) string {
 	case model.StateFailed:
 		return "✗"
 	case model.StateSkipped:
-		return "»"
+		return "↷" // not », which marks the focused pane
 	case model.StateCancelled:
 		return "⊘"
 	case model.StateTerminated:

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
 	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
@@ -194,12 +195,26 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 }
 
 // helpGroups are the help overlay's columns, headed by the part of the
-// screen they act on.
-func (k KeyMap) helpGroups() []helpview.Group {
+// screen they act on, and a legend of the list's state glyphs. A read-only
+// dashboard does not list cancel.
+func (k KeyMap) helpGroups(st *styles.Styles, readOnly bool) []helpview.Group {
 	heads := []string{"Move and scroll", "Builds and panes", "Log"}
 	var out []helpview.Group
 	for i, g := range k.FullHelp() {
-		out = append(out, helpview.Group{Title: heads[i], Keys: g})
+		var keep []key.Binding
+		for _, b := range g {
+			if readOnly && b.Help().Desc == k.Global.Cancel.Help().Desc {
+				continue
+			}
+			keep = append(keep, b)
+		}
+		out = append(out, helpview.Group{Title: heads[i], Keys: keep})
 	}
-	return out
+	var legend []key.Binding
+	for _, s := range []model.State{model.StateQueued, model.StateInitializing, model.StateRunning, model.StateSucceeded,
+		model.StateFailed, model.StateCancelled, model.StateTerminated, model.StateSkipped} {
+		g := st.Glyph(s)
+		legend = append(legend, key.NewBinding(key.WithKeys(g), key.WithHelp(g, string(s))))
+	}
+	return append(out, helpview.Group{Title: "States", Keys: legend})
 }

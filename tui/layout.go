@@ -34,7 +34,7 @@ type Layout struct {
 
 // Thresholds of the layout modes.
 const (
-	wideMinWidth  = 120
+	wideMinWidth  = 140
 	smallMaxWidth = 60
 	smallMaxRows  = 16
 )
@@ -61,7 +61,9 @@ func ComputeLayout(w, h, headerH, footerH int, focus Pane) Layout {
 		}
 	case w >= wideMinWidth:
 		l.Mode = ModeWide
-		listW := max(w/2, 50)
+		// The list takes what the detail and log (two fifths, at least
+		// 56) leave: room for the state word, the dates and a message.
+		listW := max(w-max(w*2/5, 56), 50)
 		l.SeparatorX = listW
 		rightX := listW + 1
 		rightW := w - rightX

@@ -10,8 +10,9 @@ func TestComputeLayout(t *testing.T) {
 		visible          []Pane
 	}{
 		{200, 60, 1, 1, PaneList, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
-		{120, 40, 1, 1, PaneLog, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
-		{119, 40, 1, 1, PaneList, ModeMedium, []Pane{PaneList, PaneDetail, PaneLog}},
+		{140, 40, 1, 1, PaneLog, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
+		{139, 40, 1, 1, PaneList, ModeMedium, []Pane{PaneList, PaneDetail, PaneLog}},
+		{120, 40, 1, 1, PaneList, ModeMedium, []Pane{PaneList, PaneDetail, PaneLog}},
 		{80, 24, 1, 1, PaneList, ModeMedium, []Pane{PaneList, PaneDetail, PaneLog}},
 		{60, 16, 1, 1, PaneList, ModeMedium, []Pane{PaneList, PaneDetail, PaneLog}},
 		{59, 40, 1, 1, PaneDetail, ModeSmall, []Pane{PaneDetail}},
@@ -20,7 +21,7 @@ func TestComputeLayout(t *testing.T) {
 		{10, 3, 1, 1, PaneList, ModeSmall, []Pane{PaneList}},
 		{10, 1, 1, 1, PaneList, ModeSmall, nil},
 		{0, 0, 1, 1, PaneList, ModeSmall, nil},
-		{120, 16, 3, 4, PaneList, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
+		{140, 16, 3, 4, PaneList, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
 	}
 	for _, tt := range tests {
 		l := ComputeLayout(tt.w, tt.h, tt.head, tt.foot, tt.focus)

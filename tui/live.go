@@ -145,7 +145,7 @@ func (m *Model) refreshLive() {
 		if l := model.LivenessOf(b.UUID, ds, m.buildOf); l.Live() {
 			mark := "live"
 			if l.Gradual() {
-				mark = "live " + l.PercentText()
+				mark = l.PercentText()
 			}
 			marks[b.UUID] = mark
 		}

@@ -620,3 +620,35 @@ func TestLiveLineFollowsTheSelection(t *testing.T) {
 		t.Fatalf("still checking after a minute:\n%s", h.view())
 	}
 }
+
+// TestHelpLegendAndReadOnly: the help has a legend of the state glyphs and,
+// read-only, does not offer cancel; it fits a 50x15 screen by scrolling.
+func TestHelpLegendAndReadOnly(t *testing.T) {
+	h := newHarness(t, quiet(), Options{ReadOnly: true})
+	h.size(140, 40)
+	h.keys("?")
+	v := h.view()
+	for _, want := range []string{"States", "✓ succeeded", "↷ skipped", "read-only: cancel is off"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("help lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "cancel build") {
+		t.Errorf("read-only help offers cancel:\n%s", v)
+	}
+	h.size(50, 15)
+	seen := map[string]bool{}
+	for range 60 {
+		f := h.view()
+		tuitest.CheckFrame(t, f, 50, 15)
+		for _, want := range []string{"quit", "next error", "skipped"} {
+			if strings.Contains(f, want) {
+				seen[want] = true
+			}
+		}
+		h.keys("j")
+	}
+	if len(seen) != 3 {
+		t.Errorf("at 50x15 the help never showed some keys: %v", seen)
+	}
+}

@@ -154,7 +154,10 @@ func New(o Options) (Model, error) {
 	m.detail.SetUTC(o.UTC)
 	m.detail.SetLinker(o.Terminal.Link)
 	m.log.SetUTC(o.UTC)
-	m.helpv.SetGroups(keys.helpGroups())
+	m.helpv.SetGroups(keys.helpGroups(st, o.ReadOnly))
+	if o.ReadOnly {
+		m.helpv.SetNote("read-only: cancel is off (started with --read-only)")
+	}
 	m.setFocus(PaneList)
 	return m, nil
 }

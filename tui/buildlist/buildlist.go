@@ -287,7 +287,7 @@ func (l *Model) relTime(t time.Time) string {
 
 // rowCells are the texts of one row, already sanitized.
 type rowCells struct {
-	state, worker, branch, commit, title, trigger, created, dur string
+	state, worker, branch, commit, live, title, trigger, created, dur string
 }
 
 // cells gives a build's row texts.
@@ -305,9 +305,7 @@ func (l *Model) cells(b model.Build) rowCells {
 	if l.cancelling[b.UUID] && b.Active() {
 		c.state = "cancelling" + l.st.Ellipsis()
 	}
-	if mark := l.live[b.UUID]; mark != "" {
-		c.title = "[" + mark + "] " + c.title
-	}
+	c.live = l.live[b.UUID]
 	if c.trigger == "pull_request" {
 		c.trigger = "PR"
 	}
@@ -317,10 +315,12 @@ func (l *Model) cells(b model.Build) rowCells {
 	return c
 }
 
-var headerCells = rowCells{state: "STATE", worker: "WORKER", branch: "BRANCH", commit: "COMMIT", title: "MESSAGE", trigger: "TRIGGER", created: "CREATED", dur: "TIME"}
+var headerCells = rowCells{state: "STATE", worker: "WORKER", branch: "BRANCH", commit: "COMMIT", live: "LIVE", title: "MESSAGE", trigger: "TRIGGER", created: "CREATED", dur: "TIME"}
 
 // layout sets the cells in columns for width w; columns drop out as the pane
-// narrows, and the commit title takes what is left.
+// narrows, the Worker and branch grow as it widens, and the commit title
+// takes what is left. The state word stays from 56 cells: a glyph alone
+// needs a legend (the help has one).
 func (l *Model) layout(c rowCells, w int) string {
 	ell := l.st.Ellipsis()
 	type col struct {
@@ -328,14 +328,16 @@ func (l *Model) layout(c rowCells, w int) string {
 		width int
 		min   int // the pane width from which the column shows
 	}
+	grow := func(lo, hi int) int { return min(max(w/7, lo), hi) }
 	cols := []col{
-		{c.state, 12, 70},
-		{c.worker, 16, 0},
-		{c.branch, 14, 50},
-		{c.commit, 7, 90},
+		{c.state, 12, 56},
+		{c.worker, grow(16, 28), 0},
+		{c.branch, grow(14, 32), 50},
+		{c.commit, 7, 110},
+		{c.live, 4, 40},
 		{c.title, 0, 0}, // flexible
-		{c.trigger, 7, 110},
-		{c.created, 8, 80},
+		{c.trigger, 7, 130},
+		{c.created, 8, 72},
 		{c.dur, 6, 0},
 	}
 	fixed := 4 // cursor, glyph and spaces
