@@ -18,7 +18,7 @@ import (
 // deployGap the gap between queued reads.
 const (
 	sweepEvery = time.Minute
-	deployGap  = 2 * time.Second
+	deployGap  = 500 * time.Millisecond
 )
 
 func fetchDeploys(src Source, seq int, tag, name string) tea.Cmd {
@@ -42,6 +42,21 @@ func fetchDeploys(src Source, seq int, tag, name string) tea.Cmd {
 		byVersion, err := src.BuildsByVersion(ctx, ids)
 		return deploysMsg{tag: tag, seq: seq, deployments: ds, byVersion: byVersion, err: err}
 	}
+}
+
+// queueOnScreen asks for the deployments of the Workers whose builds are on
+// screen and not known yet, so the LIVE column fills in the first seconds;
+// the slow sweep keeps the rest up to date.
+func (m *Model) queueOnScreen() tea.Cmd {
+	var cmds []tea.Cmd
+	for _, b := range m.list.OnScreen() {
+		if _, known := m.deploys[b.WorkerTag]; known || m.asked[b.WorkerTag] {
+			continue
+		}
+		m.asked[b.WorkerTag] = true
+		cmds = append(cmds, m.queueDeploys(b.WorkerTag, false))
+	}
+	return tea.Batch(cmds...)
 }
 
 // queueDeploys asks for a Worker's deployments; urgent ones go first.

@@ -43,6 +43,7 @@ type Model struct {
 	historyQueue []string               // Worker tags whose history to fetch
 	deployQueue  []string               // Worker tags whose deployments to read
 	deploys      map[string][]model.Deployment
+	asked        map[string]bool   // Worker tags whose deployments were queued for the screen
 	versionOf    map[string]string // version id → the build that made it ("" none)
 	sweep        int               // next Worker of the slow deployments sweep
 	sweepGen     int               // the sweep chain that is current
@@ -82,6 +83,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
 		m.resize()
+		cmd = m.queueOnScreen() // more rows may show more Workers
 	case tea.KeyMsg:
 		return m.handleKey(msg)
 	case workersMsg:

@@ -652,3 +652,24 @@ func TestHelpLegendAndReadOnly(t *testing.T) {
 		t.Errorf("at 50x15 the help never showed some keys: %v", seen)
 	}
 }
+
+// TestLiveMarksFromTheFirstSeconds: with 23 Workers, the deployments of
+// every Worker with a build on screen are read within seconds of start-up,
+// not one Worker a minute.
+func TestLiveMarksFromTheFirstSeconds(t *testing.T) {
+	h := newHarness(t, sim.Options{Workers: 23, PushEvery: -1, History: 2}, Options{})
+	h.size(200, 60)
+	h.advance(15 * time.Second)
+	missing := map[string]bool{}
+	for _, b := range h.m.list.OnScreen() {
+		if _, known := h.m.deploys[b.WorkerTag]; !known {
+			missing[b.WorkerName] = true
+		}
+	}
+	if len(missing) > 0 {
+		t.Fatalf("15 s after start, deployments unknown for Workers on screen: %v", missing)
+	}
+	if !strings.Contains(h.view(), " live ") {
+		t.Fatalf("no LIVE mark on screen:\n%s", h.view())
+	}
+}

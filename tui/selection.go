@@ -125,5 +125,6 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 	}
 	m.showSelected()
 	m.selGen++
-	return m.after(m.opts.Settle, settleMsg{gen: m.selGen})
+	// Scrolling may have brought Workers on screen whose deployments are unknown.
+	return tea.Batch(m.after(m.opts.Settle, settleMsg{gen: m.selGen}), m.queueOnScreen())
 }

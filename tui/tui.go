@@ -138,6 +138,7 @@ func New(o Options) (Model, error) {
 		builds:      map[string]model.Build{},
 		latestByTag: map[string]string{},
 		deploys:     map[string][]model.Deployment{},
+		asked:       map[string]bool{},
 		versionOf:   map[string]string{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},

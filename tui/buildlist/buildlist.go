@@ -102,6 +102,13 @@ func (l *Model) Selected() (model.Build, bool) {
 // SelectedUUID is the uuid of the selected build ("" none).
 func (l *Model) SelectedUUID() string { return l.selected }
 
+// OnScreen is the builds in the rows on screen now.
+func (l *Model) OnScreen() []model.Build {
+	from := min(l.offset, len(l.shown))
+	to := min(from+max(l.rowsH(), 0), len(l.shown))
+	return l.shown[from:to]
+}
+
 // Shown is the builds shown, after the filter, newest first.
 func (l *Model) Shown() []model.Build { return l.shown }
 
