@@ -48,6 +48,8 @@ type Client struct {
 
 	mu           sync.Mutex
 	blockedUntil time.Time // after a 429, every call fails fast until then
+
+	health health
 }
 
 // Option configures a Client.
@@ -192,9 +194,17 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	for attempt := 0; ; attempt++ {
 		info, retryIn, err := c.once(ctx, method, path, u.String(), body, out)
 		if err == nil {
+			c.health.ok()
 			return info, nil
 		}
+		var ae *Error
+		if errors.As(err, &ae) && (ae.Kind == ErrNotFound || ae.Kind == ErrRequest) {
+			c.health.ok() // the API answered: a refusal is not an outage
+		}
 		if method != http.MethodGet || attempt >= c.retries || retryIn < 0 || ctx.Err() != nil {
+			if ae == nil || ae.Kind != ErrNotFound && ae.Kind != ErrRequest {
+				c.health.failed(err, c.now(), 0)
+			}
 			if attempt > 0 {
 				return nil, &retriedError{err: err, attempts: attempt + 1}
 			}
@@ -205,6 +215,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			retryIn = backoff/2 + rand.N(backoff/2+1)
 			backoff = min(backoff*2, 8*time.Second)
 		}
+		c.health.failed(err, c.now(), retryIn)
 		if err := c.sleep(ctx, retryIn); err != nil {
 			return nil, err
 		}

@@ -3,13 +3,16 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 func TestParseRateLimit(t *testing.T) {
@@ -95,5 +98,40 @@ func TestClientSeesTheSharedBudget(t *testing.T) {
 	u := c.Usage()
 	if !u.Reported || u.Remaining != 24 || u.Quota != 100 || !u.Slowed || u.Spent != 1 {
 		t.Fatalf("usage %+v, want 24 of 100 left, slowed, 1 spent by this client", u)
+	}
+}
+
+// TestHealthWhileRetrying: while a GET is being retried, Health says calls
+// are failing, since when and when the next try goes; a success clears it.
+func TestHealthWhileRetrying(t *testing.T) {
+	fails := 2
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fails > 0 {
+			fails--
+			w.WriteHeader(502)
+			_, _ = w.Write([]byte("<html>bad gateway</html>"))
+			return
+		}
+		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[]}`))
+	}))
+	defer srv.Close()
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(3, time.Second), WithBudget(NewBudget(1_000_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []model.Health
+	c.sleep = func(context.Context, time.Duration) error {
+		seen = append(seen, c.Health())
+		return nil
+	}
+	if _, err := c.Workers(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 || !seen[0].Failing || !strings.Contains(seen[0].Err, "502") || seen[0].NextTry.IsZero() ||
+		!seen[1].Since.Equal(seen[0].Since) {
+		t.Fatalf("health while retrying: %+v", seen)
+	}
+	if c.Health().Failing {
+		t.Fatal("still failing after a success")
 	}
 }

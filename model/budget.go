@@ -19,3 +19,12 @@ type Budget struct {
 	// Cloudflare's budget remains.
 	Slowed bool
 }
+
+// Health is whether the API calls are failing now: since when, the last
+// error and when the client tries again (zero: not known).
+type Health struct {
+	Failing bool
+	Since   time.Time
+	Err     string
+	NextTry time.Time
+}

@@ -134,6 +134,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 
 func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	if ok, retry := m.poll[pollWorkers].done(msg.seq, msg.err, m.now, m.after); !ok {
+		m.noteRefusal(msg.err)
 		return retry
 	}
 	ws := msg.workers
@@ -168,6 +169,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	p := m.poll[pollLatest]
 	if ok, retry := p.done(msg.seq, msg.err, m.now, m.after); !ok {
+		m.noteRefusal(msg.err)
 		return retry
 	}
 	m.lastRefresh = m.now
@@ -247,4 +249,12 @@ func (m *Model) refresh() tea.Cmd {
 		m.poll[k].backoff = 0
 	}
 	return tea.Batch(m.startWorkers(), m.startSelected())
+}
+
+// noteRefusal makes an empty list say why it is empty when the token was
+// refused, instead of "no builds yet".
+func (m *Model) noteRefusal(err error) {
+	if err != nil && refused(err) {
+		m.list.SetEmptyNote("no builds: " + meaning(err))
+	}
 }

@@ -64,7 +64,9 @@ func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	}
 	h := &harness{t: t, sim: s, clock: clock, client: c, server: sv}
 	t.Cleanup(func() { _ = h.server.Close(); c.Close() })
-	opts.Source = c
+	if opts.Source == nil {
+		opts.Source = c
+	}
 	if opts.Account == "" {
 		opts.Account = "test account"
 	}

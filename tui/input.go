@@ -69,6 +69,13 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		m.log, cmd = m.log.Update(km)
 		return *m, cmd
 	}
+	if m.showErr {
+		m.showErr = false // any key closes it
+		if key.Matches(km, g.Quit) {
+			return m.handleOneKey(km)
+		}
+		return *m, nil
+	}
 	if m.showHelp {
 		switch {
 		case key.Matches(km, g.Quit):
@@ -91,6 +98,12 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		return *m, tea.Quit
 	case key.Matches(km, g.Help):
 		m.showHelp = true
+		return *m, nil
+	case key.Matches(km, g.LastError):
+		if m.lastErrorText() == "" {
+			return *m, m.setFlash("no error since the last success")
+		}
+		m.showErr = true
 		return *m, nil
 	case key.Matches(km, g.NextPane):
 		m.setFocus((m.focus + 1) % paneCount)

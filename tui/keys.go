@@ -18,7 +18,7 @@ import (
 
 // GlobalKeys work in every pane; the root handles them.
 type GlobalKeys struct {
-	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back key.Binding
+	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back, LastError key.Binding
 }
 
 // KeyMap is every binding: the root's own and each pane's.
@@ -48,6 +48,7 @@ func DefaultKeyMap() KeyMap {
 			CopyURL:    b("Y", "copy URL", "Y"),
 			OpenURL:    b("o", "open in browser", "o"),
 			Back:       b("esc", "back/clear", "esc"),
+			LastError:  b("!", "last error in full", "!"),
 		},
 		List:   buildlist.DefaultKeyMap(),
 		Detail: detail.DefaultKeyMap(),
@@ -60,6 +61,7 @@ func (g *GlobalKeys) actions() map[string]*key.Binding {
 		"quit": &g.Quit, "help": &g.Help, "next_pane": &g.NextPane, "prev_pane": &g.PrevPane,
 		"refresh": &g.Refresh, "cancel": &g.Cancel, "open": &g.Open, "active_only": &g.ActiveOnly,
 		"copy_uuid": &g.CopyUUID, "copy_url": &g.CopyURL, "open_url": &g.OpenURL, "back": &g.Back,
+		"last_error": &g.LastError,
 	}
 }
 
@@ -189,7 +191,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	g, n, l := k.Global, k.List, k.Log
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
-		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Back, g.Help, g.Quit},
+		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.LastError, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.Save, l.Left, l.Right},
 	}
 }

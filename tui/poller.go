@@ -1,11 +1,13 @@
 package tui
 
 import (
+	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // poller is one kind of poll: one request in flight at a time, a sequence
@@ -22,6 +24,22 @@ type poller struct {
 	next     time.Time // when the next tick fires
 	err      error     // the last error, cleared by a success
 	errAt    time.Time
+}
+
+// refused reports an error no waiting will mend: the token was refused or
+// lacks a permission.
+func refused(err error) bool {
+	return errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden)
+}
+
+// meaning is an error's text from what the API said, without the verb
+// phrases wrapped around it: what it means comes first.
+func meaning(err error) string {
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return model.SanitizeInline(ae.Error())
+	}
+	return errorText(err)
 }
 
 // maxBackoff caps the doubling wait after errors.

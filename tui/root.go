@@ -34,6 +34,7 @@ type Model struct {
 	helpv    helpview.Model
 	status   statusbar.Model
 	showHelp bool
+	showErr  bool           // the last error in full, over the body
 	dialog   *confirm.Model // the cancel dialog, when open
 
 	workers      []model.Worker

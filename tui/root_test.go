@@ -673,3 +673,64 @@ func TestLiveMarksFromTheFirstSeconds(t *testing.T) {
 		t.Fatalf("no LIVE mark on screen:\n%s", h.view())
 	}
 }
+
+// failingSource is the client, with calls failing for a while.
+type failingSource struct {
+	*api.Client
+	h model.Health
+}
+
+func (f failingSource) Health() model.Health { return f.h }
+
+// TestRetriesAreSeen: calls failing for ten seconds and more show in the
+// status bar with their next try, while the client still retries them and
+// the last good data stays.
+func TestRetriesAreSeen(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	h.advance(time.Second)
+	now := h.clock.Now()
+	h.m.src = failingSource{h.client, model.Health{Failing: true, Since: now.Add(-5 * time.Second), Err: "Cloudflare's API failed · HTTP 502", NextTry: now.Add(8 * time.Second)}}
+	if strings.Contains(lastLine(h.view()), "failing") {
+		t.Fatal("a 5-second blip is shown")
+	}
+	h.m.src = failingSource{h.client, model.Health{Failing: true, Since: now.Add(-12 * time.Second), Err: "Cloudflare's API failed · HTTP 502", NextTry: now.Add(8 * time.Second)}}
+	v := h.view()
+	if !strings.Contains(lastLine(v), "error: API failing for 12s: Cloudflare's API failed · HTTP 502 (retry in 8s)") {
+		t.Fatalf("status bar: %q", lastLine(v))
+	}
+	if !strings.Contains(v, "succeeded") {
+		t.Fatal("the last good data is gone")
+	}
+}
+
+// TestRefusedTokenSaysWhy: with a refused token the empty list says why,
+// and ! shows the whole error with its request.
+func TestRefusedTokenSaysWhy(t *testing.T) {
+	s := sim.New(sim.Options{Workers: 2, PushEvery: -1})
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sv.Close() })
+	bad, err := api.New(s.AccountID(), "not-a-valid-token", api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, quiet(), Options{Source: bad})
+	h.size(140, 40)
+	h.advance(time.Second)
+	v := h.view()
+	if strings.Contains(v, "no builds yet") || !strings.Contains(v, "no builds: token refused") {
+		t.Fatalf("the empty list does not say why:\n%s", v)
+	}
+	h.keys("!")
+	v = h.view()
+	if !strings.Contains(v, "Last error") || !strings.Contains(v, "GET /accounts/"+s.AccountID()+"/workers/scripts") {
+		t.Fatalf("! does not show the whole error with its request:\n%s", v)
+	}
+	h.keys("x")
+	if strings.Contains(h.view(), "Last error") {
+		t.Fatal("a key did not close the error")
+	}
+}

@@ -35,6 +35,7 @@ type Source interface {
 	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
 	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
 	Usage() model.Budget
+	Health() model.Health
 }
 
 // Options configure the dashboard.

@@ -23,6 +23,8 @@ func (m Model) View() string {
 	switch {
 	case m.showHelp:
 		body = m.helpView(l.BodyH)
+	case m.showErr:
+		body = m.errorView(l.BodyH)
 	case m.dialog != nil:
 		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialog.View(), lipgloss.WithWhitespaceChars(" "))
 		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
@@ -76,6 +78,10 @@ func (m Model) headerView() string {
 	return ansi.Truncate(title+extra, max(m.w, 0), "")
 }
 
+// failingAfter is how long calls fail before the status bar says so while
+// the client is still retrying them: a blip passes unseen.
+const failingAfter = 10 * time.Second
+
 // footerView is the status bar with what the root knows now.
 func (m Model) footerView() string {
 	info := statusbar.Info{
@@ -86,6 +92,15 @@ func (m Model) footerView() string {
 		info.Err = errorText(err)
 		if !p.next.IsZero() {
 			info.Retry = m.clock(p.next)
+		}
+	}
+	// Calls failing for a while say so even while the client still retries
+	// them, before any poll gives up; the last good data stays on screen.
+	if h := m.src.Health(); h.Failing && m.now.Sub(h.Since) >= failingAfter {
+		info.Err = "API failing for " + statusbar.Ago(m.now.Sub(h.Since)) + ": " + h.Err
+		info.Retry = ""
+		if !h.NextTry.IsZero() && h.NextTry.After(m.now) {
+			info.Retry = "in " + statusbar.Ago(h.NextTry.Sub(m.now))
 		}
 	}
 	sb := m.status
@@ -121,4 +136,26 @@ func (m Model) helpView(h int) string {
 	hv := m.helpv
 	hv.SetSize(m.w, h)
 	return hv.View()
+}
+
+// lastErrorText is the newest unresolved error in full: a poll's, or the
+// calls the client is still retrying.
+func (m Model) lastErrorText() string {
+	if h := m.src.Health(); h.Failing {
+		return h.Err
+	}
+	if err, _ := m.lastError(); err != nil {
+		return errorText(err)
+	}
+	return ""
+}
+
+// errorView is the last error in full, wrapped to the screen.
+func (m Model) errorView(h int) string {
+	lines := []string{m.st.Title.Render("Last error") + m.st.Muted.Render("  (any key closes)"), ""}
+	text := ansi.Wrap(m.lastErrorText(), max(m.w-2, 10), " ")
+	for _, l := range strings.Split(text, "\n") {
+		lines = append(lines, m.st.Error.Render(l))
+	}
+	return fit.Block(lines, m.w, h)
 }
