@@ -349,6 +349,14 @@ func TestKeyBurstInTerminal(t *testing.T) {
 	all := s.Builds() // newest first, as the list shows them
 	ts.waitFor("every build", shows(fmt.Sprintf("%d builds", len(all))))
 	ts.keys("jjj")
-	// The detail of the build under ▸ names its commit in full.
-	ts.waitFor("the fourth build's detail", shows(all[3].Commit))
+	// The row under ▸ and the log pane's title name the fourth build's commit.
+	short := all[3].Commit[:7]
+	ts.waitFor("the fourth build under ▸, its log loaded", func(scr string) bool {
+		for _, l := range strings.Split(scr, "\n") {
+			if strings.HasPrefix(l, "▸") && strings.Contains(l, short) {
+				return strings.Contains(scr, "Log "+all[3].Worker+" "+short)
+			}
+		}
+		return false
+	})
 }

@@ -726,7 +726,7 @@ func TestRefusedTokenSaysWhy(t *testing.T) {
 	}
 	h.keys("!")
 	v = h.view()
-	if !strings.Contains(v, "Last error") || !strings.Contains(v, "GET /accounts/"+s.AccountID()+"/workers/scripts") {
+	if !strings.Contains(v, "Last error") || !strings.Contains(v, "/accounts/"+s.AccountID()+"/workers/scripts") {
 		t.Fatalf("! does not show the whole error with its request:\n%s", v)
 	}
 	h.keys("x")
