@@ -119,7 +119,9 @@ func (d *Model) Scroll(n int) {
 		return
 	}
 	body := d.body(d.build, max(d.w-2, 10))
-	d.offset = max(min(d.offset+n, len(body)-1), 0)
+	// The last row of the body stops at the bottom of the pane.
+	room := max(d.h-1-len(d.timings(d.build)), 1)
+	d.offset = max(min(d.offset+n, len(body)-room), 0)
 }
 
 // escapeMarkdown makes untrusted text literal: no emphasis, no links, no
@@ -141,11 +143,7 @@ func (d *Model) markdown(b model.Build) string {
 	safe := func(s string) string { return escapeMarkdown(model.SanitizeInline(s)) }
 	var md strings.Builder
 	msg := model.SanitizeText(strings.TrimSpace(b.Meta.CommitMessage))
-	title, rest, _ := strings.Cut(msg, "\n")
-	if title == "" {
-		title = "(no commit message)"
-	}
-	fmt.Fprintf(&md, "## %s\n\n", escapeMarkdown(title))
+	_, rest, _ := strings.Cut(msg, "\n") // the title is drawn outside glamour
 	if rest = strings.TrimSpace(rest); rest != "" {
 		for _, line := range strings.Split(rest, "\n") {
 			fmt.Fprintf(&md, "%s  \n", escapeMarkdown(line))
@@ -163,8 +161,8 @@ func (d *Model) markdown(b model.Build) string {
 	row("Commit", safe(b.Meta.CommitHash))
 	row("Trigger", safe(b.Meta.Source))
 	repo := b.Meta.RepoName
-	if b.Meta.ProviderAccountName != "" && repo != "" {
-		repo = b.Meta.ProviderAccountName + "/" + repo
+	if b.Meta.ProviderAccountName != "" && repo != "" && !strings.Contains(repo, "/") {
+		repo = b.Meta.ProviderAccountName + "/" + repo // once: repo_name may hold the owner already
 	}
 	if b.Meta.ProviderType != "" && repo != "" {
 		repo += " (" + b.Meta.ProviderType + ")"
@@ -200,6 +198,16 @@ func (d *Model) renderer(w int) *glamour.TermRenderer {
 }
 
 // body renders (or takes from the cache) the markdown part at width w.
+// title is the commit's first line, cut to the width with an ellipsis: a
+// heading drawn by glamour's plain style would show a literal "## ".
+func (d *Model) title(b model.Build, w int) string {
+	t := model.SanitizeInline(b.CommitTitle())
+	if t == "" {
+		t = "(no commit message)"
+	}
+	return fit.Truncate(t, max(w-2, 1), d.st.Ellipsis())
+}
+
 func (d *Model) body(b model.Build, w int) []string {
 	key := fmt.Sprintf("%s|%d|%s|%s", b.UUID, w, b.WorkerName, b.Meta.CommitHash)
 	if key == d.cache.key {
@@ -215,9 +223,9 @@ func (d *Model) body(b model.Build, w int) []string {
 	if out == "" {
 		out = md
 	}
-	lines := strings.Split(strings.Trim(out, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
+	lines := []string{"  " + d.st.Header.Render(d.title(b, w)), ""}
+	for _, l := range strings.Split(strings.Trim(out, "\n"), "\n") {
+		lines = append(lines, strings.TrimRight(l, " "))
 	}
 	lines = append(lines, d.links(b, w)...)
 	d.cache.key, d.cache.body = key, lines
@@ -239,10 +247,9 @@ func (d *Model) links(b model.Build, w int) []string {
 	}
 	var out []string
 	for _, l := range ls {
-		out = append(out, "  "+d.st.Muted.Render(l.label))
-		for _, row := range strings.Split(ansi.Hardwrap(l.url, max(w-2, 8), false), "\n") {
-			out = append(out, "  "+d.link(l.url, row))
-		}
+		// One line: a URL broken across lines can be neither clicked nor
+		// copied. Cut, it ends in "…" (the link and y/Y still carry it whole).
+		out = append(out, "  "+d.st.Muted.Render(l.label), "  "+d.link(l.url, fit.Truncate(l.url, max(w-2, 8), d.st.Ellipsis())))
 	}
 	return out
 }
@@ -306,12 +313,15 @@ func (d Model) View() string {
 		body = body[d.offset:]
 	}
 	for _, l := range body {
-		if fit.Width(l) > d.w {
-			l = ansi.Truncate(l, d.w, "")
-		}
 		lines = append(lines, l)
 		if len(lines) >= d.h {
 			break
+		}
+	}
+	// Whatever is cut says so (the live sentence, a long command).
+	for i, l := range lines {
+		if fit.Width(l) > d.w {
+			lines[i] = ansi.Truncate(l, d.w, d.st.Ellipsis())
 		}
 	}
 	return fit.Block(lines, d.w, d.h)

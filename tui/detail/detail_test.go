@@ -55,3 +55,27 @@ func TestNoBuild(t *testing.T) {
 		t.Fatalf("without a build:\n%s", d.View())
 	}
 }
+
+// TestSmallThings: the title has no literal "## ", the repository is named
+// once, the dashboard URL stays on one line, and a cut line ends in "…".
+func TestSmallThings(t *testing.T) {
+	d := newDetail(60, 40)
+	b := tuitest.Builds(2)[1]
+	b.Meta.RepoName, b.Meta.ProviderAccountName = "acme/docs-site", "acme"
+	d.SetBuild(b, true)
+	v := d.View()
+	if strings.Contains(v, "## ") || !strings.Contains(v, "  Change number 1") {
+		t.Errorf("title:\n%s", v)
+	}
+	if !strings.Contains(v, "acme/docs-site (github)") || strings.Contains(v, "acme/acme/") {
+		t.Errorf("repository:\n%s", v)
+	}
+	if !strings.Contains(v, "https://dash.cloudflare.com/") || strings.Count(v, "dash.cloudflare") != 1 || !strings.Contains(v, "…") {
+		t.Errorf("dashboard URL not on one cut line:\n%s", v)
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "rs/services") {
+			t.Errorf("URL broken across lines:\n%s", v)
+		}
+	}
+}
