@@ -63,6 +63,9 @@ type Model struct {
 	cur         int   // index into matches of the current match, -1 none
 	onlyMatches bool
 
+	curErr int    // index into errLines of the error jumped to, -1 none
+	notice string // a word on the last key ("no error below"), until the next
+
 	// wrapped caches how many rows each long line wraps to; a pointer so
 	// the copies bubbletea makes of the model share it.
 	wrapped *wrapCache
@@ -80,7 +83,7 @@ func New(st *styles.Styles, keys KeyMap) Model {
 	// A steady cursor: a blinking one would redraw the screen twice a second.
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 256
-	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, wrapped: &wrapCache{rows: map[int]int{}}}
+	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, curErr: -1, wrapped: &wrapCache{rows: map[int]int{}}}
 }
 
 // Reset empties the pane for another build.
@@ -89,7 +92,7 @@ func (v *Model) Reset(title string, start time.Time) {
 	v.errLines, v.matches, v.maxWidth = nil, nil, 0
 	v.searchSeq++
 	v.searching = false
-	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur = true, 0, 0, 0, 0, -1
+	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur, v.curErr, v.notice = true, 0, 0, 0, 0, -1, -1, ""
 	v.title, v.start, v.note = title, start, ""
 	v.wrapped = &wrapCache{rows: map[int]int{}}
 	v.onlyMatches = false
@@ -400,28 +403,28 @@ func (v *Model) jumpToMatch(i int) {
 // top of the screen.
 func (v *Model) jumpError(dir int) {
 	if len(v.errLines) == 0 {
+		v.notice = "no error lines in this log"
 		return
 	}
 	// The reference line is the one a third down, where jumpTo puts things.
 	ref := v.storeIndex(min(v.viewTop()+v.contentH()/3, max(v.viewLen()-1, 0)))
-	var target int
+	var i int
 	if dir > 0 {
-		i := sort.SearchInts(v.errLines, ref+1)
-		if i >= len(v.errLines) {
+		if i = sort.SearchInts(v.errLines, ref+1); i >= len(v.errLines) {
+			v.notice = "no error below"
 			return
 		}
-		target = v.errLines[i]
 	} else {
-		i := sort.SearchInts(v.errLines, ref) - 1
-		if i < 0 {
+		if i = sort.SearchInts(v.errLines, ref) - 1; i < 0 {
+			v.notice = "no error above"
 			return
 		}
-		target = v.errLines[i]
 	}
+	v.curErr = i
 	if v.onlyMatches {
 		v.onlyMatches = false
 	}
-	v.jumpTo(target)
+	v.jumpTo(v.errLines[i])
 }
 
 // Update handles the pane's keys.
@@ -434,6 +437,7 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if !ok {
 		return v, nil
 	}
+	v.notice = ""
 	if v.typing {
 		switch km.Type {
 		case tea.KeyEnter:

@@ -179,3 +179,38 @@ func TestLongSearchRunsOffUpdate(t *testing.T) {
 		t.Fatalf("a stale search result was taken: %d → %d", before, after)
 	}
 }
+
+// TestTheHeaderSaysWhereYouAre: e/E name the error reached ("error 2/7")
+// and mark its line, or say there is none; a search without a match says
+// "no match"; one new line is "1 new line"; a cut header ends in "…".
+func TestTheHeaderSaysWhereYouAre(t *testing.T) {
+	v := testLogView(80, 24, 100)
+	v, _ = v.Update(tuitest.Key("g"))
+	v, _ = v.Update(tuitest.Key("e"))
+	// From the top, the reference line is a third down the pane: past line 6.
+	if !strings.Contains(v.View(), "error 2/6") || !strings.Contains(v.View(), "23> npm ERR!") {
+		t.Fatalf("e does not say which error:\n%s", v.View())
+	}
+	v, _ = v.Update(tuitest.Key("e"))
+	if !strings.Contains(v.View(), "error 3/6") || !strings.Contains(v.View(), "40> npm ERR!") {
+		t.Fatalf("the second error is not marked:\n%s", v.View())
+	}
+	clean := testLogView(80, 24, 5)
+	clean, _ = clean.Update(tuitest.Key("e"))
+	if !strings.Contains(clean.View(), "no error lines in this log") {
+		t.Fatalf("a log without errors says nothing on e:\n%s", clean.View())
+	}
+	clean.Search("zebra")
+	if !strings.Contains(clean.View(), "no match") || strings.Contains(clean.View(), "0/0") {
+		t.Fatalf("no match:\n%s", clean.View())
+	}
+	clean, _ = clean.Update(tuitest.Key("k"))
+	clean.Append(sampleLines(6)[5:])
+	if !strings.Contains(clean.View(), "1 new line ") {
+		t.Fatalf("one new line:\n%s", clean.View())
+	}
+	narrow := testLogView(30, 10, 100)
+	if first := strings.SplitN(narrow.View(), "\n", 2)[0]; !strings.Contains(first, "…") {
+		t.Fatalf("a cut header does not end in …: %q", first)
+	}
+}

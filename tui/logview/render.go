@@ -107,8 +107,9 @@ func (v *Model) prefix(si int, l model.Line, continuation bool) string {
 		// match, a match, an error line.
 		marker := " "
 		switch {
-		case v.cur >= 0 && v.cur < len(v.matches) && v.matches[v.cur] == si:
-			marker = ">"
+		case v.cur >= 0 && v.cur < len(v.matches) && v.matches[v.cur] == si,
+			v.curErr >= 0 && v.curErr < len(v.errLines) && v.errLines[v.curErr] == si:
+			marker = ">" // where a jump landed
 		case !v.matcher.Empty() && v.isMatch(si):
 			marker = "*"
 		case v.isError(si):
@@ -205,6 +206,8 @@ func (v *Model) header() string {
 		cur, total := v.Matches()
 		if v.searching {
 			parts = append(parts, "searching"+v.st.Ellipsis())
+		} else if total == 0 {
+			parts = append(parts, "no match")
 		} else if v.onlyMatches {
 			parts = append(parts, fmt.Sprintf("only %d matching", total))
 		} else {
@@ -214,7 +217,13 @@ func (v *Model) header() string {
 	if v.follow {
 		parts = append(parts, "follow")
 	} else if v.newLines > 0 {
-		parts = append(parts, v.st.Warning.Render(fmt.Sprintf("%d new lines %s", v.newLines, v.st.Down())))
+		parts = append(parts, v.st.Warning.Render(fmt.Sprintf("%d new %s %s", v.newLines, plural(v.newLines, "line", "lines"), v.st.Down())))
+	}
+	if v.curErr >= 0 && v.curErr < len(v.errLines) {
+		parts = append(parts, fmt.Sprintf("error %d/%d", v.curErr+1, len(v.errLines)))
+	}
+	if v.notice != "" {
+		parts = append(parts, v.st.Warning.Render(v.notice))
 	}
 	if v.wrap {
 		parts = append(parts, "wrap")
@@ -235,7 +244,7 @@ func (v Model) View() string {
 		return ""
 	}
 	lines := make([]string, 0, v.h)
-	lines = append(lines, v.header())
+	lines = append(lines, fit.Truncate(v.header(), v.w, v.st.Ellipsis()))
 	body := v.rows()
 	if v.store.Len() == 0 && v.contentH() > 0 {
 		empty := "no log yet"
@@ -260,4 +269,11 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
