@@ -3,6 +3,7 @@ package tui
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -32,8 +33,8 @@ func (m *Model) save() tea.Cmd {
 		// A snapshot, not a copy: Update stays O(1) however long the log.
 		snap := m.log.Store().Snapshot()
 		return func() tea.Msg {
-			n, err := writeLog(path, snap.Lines(0, snap.Len()), utc)
-			return savedMsg{uuid: b.UUID, path: path, lines: n, err: err}
+			n, written, err := writeLog(path, snap.Lines(0, snap.Len()), utc)
+			return savedMsg{uuid: b.UUID, path: written, lines: n, err: err}
 		}
 	}
 	src := m.src
@@ -48,16 +49,42 @@ func (m *Model) save() tea.Cmd {
 		for i, l := range raw {
 			lines[i] = model.NewLine(l.Time, l.Text)
 		}
-		n, err := writeLog(path, lines, utc)
-		return savedMsg{uuid: b.UUID, path: path, lines: n, err: err}
+		n, written, err := writeLog(path, lines, utc)
+		return savedMsg{uuid: b.UUID, path: written, lines: n, err: err}
 	})
 }
 
-// writeLog writes sanitized plain lines with RFC 3339 timestamps.
-func writeLog(path string, lines []model.Line, utc bool) (int, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+// createNew creates path, or path with "-1", "-2"... before its extension
+// when it exists: an existing file is never overwritten, and O_EXCL never
+// follows a symlink standing at the name. It returns the absolute path.
+func createNew(path string) (*os.File, string, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	for i := 0; i < 1000; i++ {
+		p := path
+		if i > 0 {
+			p = fmt.Sprintf("%s-%d%s", base, i, ext)
+		}
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err == nil {
+			return f, p, nil
+		}
+		if !errors.Is(err, os.ErrExist) {
+			return nil, p, fmt.Errorf("create %s: %w", p, err)
+		}
+	}
+	return nil, path, fmt.Errorf("create %s: a thousand files of that name exist already", path)
+}
+
+// writeLog writes sanitized plain lines with RFC 3339 timestamps to a new
+// file and returns its absolute path.
+func writeLog(path string, lines []model.Line, utc bool) (int, string, error) {
+	f, path, err := createNew(path)
 	if err != nil {
-		return 0, fmt.Errorf("create %s: %w", path, err)
+		return 0, path, err
 	}
 	w := bufio.NewWriter(f)
 	for _, l := range lines {
@@ -72,12 +99,12 @@ func writeLog(path string, lines []model.Line, utc bool) (int, error) {
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return 0, fmt.Errorf("write %s: %w", path, err)
+		return 0, path, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return 0, fmt.Errorf("write %s: %w", path, err)
+		return 0, path, fmt.Errorf("write %s: %w", path, err)
 	}
-	return len(lines), nil
+	return len(lines), path, nil
 }
 
 // safeFileName keeps letters, digits, '-', '_' and '.'.

@@ -122,3 +122,36 @@ func TestSaveLog(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveNeverOverwrites: a second save gets a suffix, a symlink at the
+// name is not followed, and the message names the absolute path.
+func TestSaveNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, quiet(), Options{SaveDir: dir})
+	h.size(140, 40)
+	id := h.sim.Inject(sim.Spec{Worker: "api-gateway", Lines: []string{"one"}, LineEvery: time.Second, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle + 10*time.Second)
+	h.keys("g", "enter")
+	h.advance(5 * time.Second)
+	first := filepath.Join(dir, "api-gateway-"+id+".log")
+	if err := os.Symlink(victim, first); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("ctrl+s")
+	h.keys("ctrl+s")
+	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
+		t.Fatalf("the save followed a symlink: victim holds %q", b)
+	}
+	for _, p := range []string{"-1.log", "-2.log"} {
+		if _, err := os.Stat(strings.TrimSuffix(first, ".log") + p); err != nil {
+			t.Errorf("no %s: %v", p, err)
+		}
+	}
+	if !strings.Contains(h.m.flash, strings.TrimSuffix(first, ".log")+"-2.log") || !filepath.IsAbs(strings.Fields(h.m.flash)[4]) {
+		t.Errorf("flash %q does not name the absolute path", h.m.flash)
+	}
+}

@@ -149,7 +149,8 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 	case msg.opened:
 		return m.setFlash("opened the dashboard in your browser")
 	}
-	return m.setFlash("copied " + msg.what)
+	// Whether the terminal took it cannot be known from here.
+	return m.setFlash("sent the " + msg.what + " to the terminal's clipboard")
 }
 
 // armClock ticks once a second while something runs, so durations move;

@@ -102,7 +102,10 @@ func (t Terminal) OSC52(text string) string {
 	seq := osc52.New(text)
 	switch {
 	case t.Tmux:
-		seq = seq.Tmux()
+		// Both: tmux with set-clipboard on takes the plain sequence and
+		// drops a wrapped one unless allow-passthrough is on, which takes
+		// the wrapped one. Either way the clipboard gets the same text.
+		return seq.String() + seq.Tmux().String()
 	case t.Screen:
 		seq = seq.Screen()
 	}

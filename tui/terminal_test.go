@@ -15,7 +15,7 @@ func TestTerminalBytes(t *testing.T) {
 		{"osc 777 in tmux", tmux.OSC777("cfbuilds", "x"), "\x1bPtmux;\x1b\x1b]777;notify;cfbuilds;x\x07\x1b\\"},
 		{"osc 777 hostile", out.OSC777("t", "a\x1b]0;x\x07b"), "\x1b]777;notify;t;ab\x07"},
 		{"osc 52", out.OSC52("build-uuid"), "\x1b]52;c;YnVpbGQtdXVpZA==\x07"},
-		{"osc 52 in tmux", tmux.OSC52("build-uuid"), "\x1bPtmux;\x1b\x1b]52;c;YnVpbGQtdXVpZA==\x07\x1b\\"},
+		{"osc 52 in tmux: plain, then passed through", tmux.OSC52("build-uuid"), "\x1b]52;c;YnVpbGQtdXVpZA==\x07\x1bPtmux;\x1b\x1b]52;c;YnVpbGQtdXVpZA==\x07\x1b\\"},
 		{"osc 52 in screen", Terminal{Screen: true}.OSC52("x"), "\x1bP\x1b]52;c;eA==\x07\x1b\\"},
 		{"osc 8", Terminal{Hyperlinks: true}.Link("https://dash.cloudflare.com/a", "open"), "\x1b]8;;https://dash.cloudflare.com/a\x1b\\open\x1b]8;;\x1b\\"},
 		{"osc 8 in tmux", Terminal{Hyperlinks: true, Tmux: true}.Link("https://x.dev/", "x"), "\x1b]8;;https://x.dev/\x1b\\x\x1b]8;;\x1b\\"},
