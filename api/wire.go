@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -73,11 +73,30 @@ func (f flexTime) value() time.Time {
 	return *f.t
 }
 
-// flexString accepts a string, null, or any other JSON value (kept as its text),
-// so an enum the API adds later, or a wrong type, shows instead of failing.
-type flexString string
+// Every string the API sends is untrusted. It is made safe here, where it is
+// decoded, once: no later code can print a raw one. A field is also capped,
+// so no single value (a 1 MB branch name) can cost every frame a scan of it.
+const (
+	maxField = 1 << 10  // a name, a branch, an id: far under this
+	maxText  = 64 << 10 // a commit message
+)
 
-func (f *flexString) UnmarshalJSON(b []byte) error {
+// capBytes cuts s to at most n bytes on a rune boundary, marking the cut.
+func capBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// rawString is a string field kept exactly as sent (a cursor to send back,
+// a log line that the log store sanitizes with its colour kept).
+type rawString string
+
+func (f *rawString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
 		*f = ""
@@ -85,10 +104,33 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err == nil {
-		*f = flexString(s)
+		*f = rawString(s)
 		return nil
 	}
-	*f = flexString(b)
+	*f = rawString(b)
+	return nil
+}
+
+// flexString accepts a string, null, or any other JSON value (kept as its
+// text), so an enum the API adds later, or a wrong type, shows instead of
+// failing. It is one line of plain text: escape sequences, control
+// characters and line breaks are gone, and it is capped at maxField bytes.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var r rawString
+	_ = r.UnmarshalJSON(b)
+	*f = flexString(model.SanitizeInline(capBytes(string(r), maxField)))
+	return nil
+}
+
+// flexText is multi-line plain text (a commit message), capped at maxText.
+type flexText string
+
+func (f *flexText) UnmarshalJSON(b []byte) error {
+	var r rawString
+	_ = r.UnmarshalJSON(b)
+	*f = flexText(model.SanitizeText(capBytes(string(r), maxText)))
 	return nil
 }
 
@@ -173,7 +215,8 @@ func (e *envVars) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	out := make(envVars, len(raw))
-	for k, v := range raw {
+	for name, v := range raw {
+		k := model.SanitizeInline(capBytes(name, maxField))
 		var s string
 		if json.Unmarshal(v, &s) == nil {
 			out[k] = model.EnvVar{Value: s}
@@ -195,7 +238,7 @@ type wireMeta struct {
 	Source               flexString `json:"build_trigger_source"`
 	Branch               flexString `json:"branch"`
 	CommitHash           flexString `json:"commit_hash"`
-	CommitMessage        flexString `json:"commit_message"`
+	CommitMessage        flexText   `json:"commit_message"`
 	Author               flexString `json:"author"`
 	BuildCommand         flexString `json:"build_command"`
 	DeployCommand        flexString `json:"deploy_command"`
@@ -293,7 +336,9 @@ func (l *wireLogLine) UnmarshalJSON(b []byte) error {
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(b, &items); err != nil {
-		return fmt.Errorf("decode log line: %w", err)
+		// Not [timestamp, "text"]: keep the page, say what was skipped.
+		l.Text = skippedLine
+		return nil
 	}
 	if len(items) == 0 {
 		return nil
@@ -302,12 +347,15 @@ func (l *wireLogLine) UnmarshalJSON(b []byte) error {
 	_ = ft.UnmarshalJSON(items[0])
 	l.Time = ft.value()
 	if len(items) > 1 {
-		var s flexString
+		var s rawString // the log store sanitizes it, keeping its colour
 		_ = s.UnmarshalJSON(items[1])
 		l.Text = string(s)
 	}
 	return nil
 }
+
+// skippedLine stands in for a log line of a shape the client cannot read.
+const skippedLine = "[cfbuilds: a log line of another shape was skipped]"
 
 // fast decodes the common shape, [number, "text"], without reflection: a
 // log page holds thousands of lines. Anything else takes the general path.
@@ -341,7 +389,7 @@ func (l *wireLogLine) fast(b []byte) bool {
 }
 
 type wireLogPage struct {
-	Cursor    flexString    `json:"cursor"`
+	Cursor    rawString     `json:"cursor"` // sent back as it came
 	Lines     []wireLogLine `json:"lines"`
 	Truncated flexBool      `json:"truncated"`
 	Events    flexEvents    `json:"events"`

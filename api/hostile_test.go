@@ -1,0 +1,130 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// hostile is what a hostile server puts in every string: a title change, a
+// clipboard write, a screen clear, an 8-bit CSI and a bell.
+const hostile = "\x1b]0;PWNED\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u009b31m\a"
+
+// poison adds hostile to every string value of a JSON document (not the
+// keys), returning it and how many strings it changed.
+func poison(t *testing.T, body string) (string, int) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	var walk func(any) any
+	walk = func(x any) any {
+		switch y := x.(type) {
+		case string:
+			n++
+			return y + hostile
+		case []any:
+			for i := range y {
+				y[i] = walk(y[i])
+			}
+		case map[string]any:
+			for k := range y {
+				y[k] = walk(y[k])
+			}
+		}
+		return x
+	}
+	out, _ := json.Marshal(walk(v))
+	return string(out), n
+}
+
+// unsafeStrings lists every string reachable in v that holds an escape,
+// a bell or a C1 control.
+func unsafeStrings(v reflect.Value, path string, out *[]string) {
+	switch v.Kind() {
+	case reflect.String:
+		if s := v.String(); strings.ContainsAny(s, "\x1b\a\u009b") {
+			*out = append(*out, path)
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			unsafeStrings(v.Elem(), path, out)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if f := v.Type().Field(i); f.IsExported() && f.Name != "Source" {
+				unsafeStrings(v.Field(i), path+"."+f.Name, out)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return // raw bytes (the build as sent), never printed as text
+		}
+		for i := 0; i < v.Len(); i++ {
+			unsafeStrings(v.Index(i), path+"[]", out)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			unsafeStrings(k, path+"{key}", out)
+			unsafeStrings(v.MapIndex(k), path+"{}", out)
+		}
+	}
+}
+
+// TestEveryFieldIsSanitizedWhereDecoded: with a hostile string in every
+// string field of every real answer, no value the client returns holds an
+// escape sequence, a bell or a C1 control (log text aside: the log store
+// sanitizes it keeping its colour).
+func TestEveryFieldIsSanitizedWhereDecoded(t *testing.T) {
+	ctx := context.Background()
+	fields := 0
+	cases := []struct {
+		file, route string
+		call        func(c *Client) (any, error)
+	}{
+		{"build-get-running.json", "GET /accounts/acct/builds/builds/x", func(c *Client) (any, error) { return c.Build(ctx, "x") }},
+		{"builds-latest.json", "GET /accounts/acct/builds/builds/latest", func(c *Client) (any, error) { return c.LatestBuilds(ctx, []string{"t"}) }},
+		{"builds-by-worker.json", "GET /accounts/acct/builds/workers/t/builds", func(c *Client) (any, error) { return c.WorkerBuilds(ctx, "t", 1, 2) }},
+		{"triggers-by-worker.json", "GET /accounts/acct/builds/workers/t/triggers", func(c *Client) (any, error) { return c.Triggers(ctx, model.Worker{Tag: "t"}) }},
+		{"tokens-list.json", "GET /accounts/acct/builds/tokens", func(c *Client) (any, error) { return c.BuildTokens(ctx) }},
+		{"token-verify.json", "GET /user/tokens/verify", func(c *Client) (any, error) { return c.VerifyToken(ctx) }},
+		{"build-create-manual.json", "POST /accounts/acct/builds/triggers/t/builds", func(c *Client) (any, error) {
+			return c.CreateBuild(ctx, "t", BuildRequest{Branch: "main"})
+		}},
+		{"logs-page.json", "GET /accounts/acct/builds/builds/x/logs", func(c *Client) (any, error) {
+			p, err := c.Log(ctx, "x", "")
+			p.Lines = nil // log text is the store's to sanitize
+			p.Cursor = "" // opaque, sent back exactly, never shown
+			return p, err
+		}},
+		{"error-403-missing-permission.json", "GET /accounts/acct/builds/builds/y", func(c *Client) (any, error) {
+			_, err := c.Build(ctx, "y")
+			return err.Error(), nil
+		}},
+	}
+	for _, tc := range cases {
+		body, n := poison(t, realFile(t, tc.file))
+		fields += n
+		status := 200
+		if strings.HasPrefix(tc.file, "error-") {
+			status = 403
+		}
+		c, _ := routed(t, map[string]route{tc.route: {status, body}})
+		got, err := tc.call(c)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.file, err)
+		}
+		var bad []string
+		unsafeStrings(reflect.ValueOf(got), tc.file, &bad)
+		if len(bad) > 0 {
+			t.Errorf("%s: raw control characters in %v", tc.file, bad)
+		}
+	}
+	t.Logf("%d hostile string fields across %d answers", fields, len(cases))
+}
