@@ -734,3 +734,25 @@ func TestRefusedTokenSaysWhy(t *testing.T) {
 		t.Fatal("a key did not close the error")
 	}
 }
+
+// TestHugeFieldsFromTheAPI: a 1 MB one-word commit message and a 100 KB
+// branch from the API leave a dashboard that draws exact frames and quits.
+func TestHugeFieldsFromTheAPI(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	word := strings.Repeat("w", 1<<20)
+	h.sim.Inject(sim.Spec{Worker: "auth-service", CommitMessage: "title" + word, Branch: word[:100<<10], Author: word[:100<<10],
+		Lines: []string{"x"}, LineEvery: time.Minute})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	h.keys("g")
+	h.advance(time.Second)
+	tuitest.CheckFrame(t, h.view(), 140, 40)
+	b, _ := h.m.shownBuild()
+	if len(b.Meta.CommitMessage) > 64<<10+8 || len(b.Meta.Branch) > 1<<10+8 {
+		t.Fatalf("fields not capped where decoded: message %d, branch %d bytes", len(b.Meta.CommitMessage), len(b.Meta.Branch))
+	}
+	h.keys("q")
+	if !h.quit {
+		t.Fatal("q did not quit")
+	}
+}

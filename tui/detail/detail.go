@@ -124,6 +124,43 @@ func (d *Model) Scroll(n int) {
 	d.offset = max(min(d.offset+n, len(body)-room), 0)
 }
 
+// Bounds on what of a commit message's body is rendered: its first lines,
+// and no word longer than the pane (a word is broken first), so the work of
+// any one message is bounded whatever it holds.
+const (
+	maxBodyLines = 40
+	maxBodyBytes = 4 << 10
+)
+
+// boundText is the first lines of s, within maxBodyBytes, with every word
+// longer than the pane's width broken.
+func boundText(s string, w int) []string {
+	w = max(w-4, 10)
+	var out []string
+	size := 0
+	for _, line := range strings.Split(s, "\n") {
+		if len(out) >= maxBodyLines || size >= maxBodyBytes {
+			out = append(out, "…")
+			break
+		}
+		if len(line) > maxBodyBytes-size {
+			line = fit.Truncate(line, maxBodyBytes-size, "…")
+		}
+		size += len(line)
+		out = append(out, strings.Split(ansi.Wrap(line, w, ""), "\n")...)
+	}
+	return out
+}
+
+// cut bounds s to n bytes before any per-character work on it (a cut mid
+// rune is made whole by the sanitizer that follows).
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
 // escapeMarkdown makes untrusted text literal: no emphasis, no links, no
 // raw HTML, so what a commit message says is exactly what shows.
 func escapeMarkdown(s string) string {
@@ -140,12 +177,16 @@ func escapeMarkdown(s string) string {
 // markdown is the static part of the detail. Every untrusted field is
 // sanitized, then escaped.
 func (d *Model) markdown(b model.Build) string {
-	safe := func(s string) string { return escapeMarkdown(model.SanitizeInline(s)) }
+	// A field is cut to two widths: glamour's word wrap is quadratic in
+	// the length of a word, and a field is untrusted.
+	safe := func(s string) string {
+		return escapeMarkdown(fit.Truncate(model.SanitizeInline(cut(s, 8*d.w)), max(2*d.w, 40), d.st.Ellipsis()))
+	}
 	var md strings.Builder
-	msg := model.SanitizeText(strings.TrimSpace(b.Meta.CommitMessage))
+	msg := model.SanitizeText(strings.TrimSpace(cut(b.Meta.CommitMessage, 2*maxBodyBytes)))
 	_, rest, _ := strings.Cut(msg, "\n") // the title is drawn outside glamour
 	if rest = strings.TrimSpace(rest); rest != "" {
-		for _, line := range strings.Split(rest, "\n") {
+		for _, line := range boundText(rest, d.w) {
 			fmt.Fprintf(&md, "%s  \n", escapeMarkdown(line))
 		}
 		md.WriteString("\n")
@@ -201,7 +242,7 @@ func (d *Model) renderer(w int) *glamour.TermRenderer {
 // title is the commit's first line, cut to the width with an ellipsis: a
 // heading drawn by glamour's plain style would show a literal "## ".
 func (d *Model) title(b model.Build, w int) string {
-	t := model.SanitizeInline(b.CommitTitle())
+	t := model.SanitizeInline(cut(b.CommitTitle(), 8*w))
 	if t == "" {
 		t = "(no commit message)"
 	}

@@ -1,6 +1,7 @@
 package detail
 
 import (
+	"github.com/cfbuilds/cfbuilds/model"
 	"strings"
 	"testing"
 	"time"
@@ -77,5 +78,36 @@ func TestSmallThings(t *testing.T) {
 		if strings.HasPrefix(strings.TrimSpace(l), "rs/services") {
 			t.Errorf("URL broken across lines:\n%s", v)
 		}
+	}
+}
+
+// huge is a build whose every free-text field is one word of n bytes.
+func huge(n int) model.Build {
+	word := strings.Repeat("x", n)
+	b := tuitest.Builds(2)[1]
+	b.Meta.CommitMessage = "Title " + word + "\n\nbody " + word + "\n" + strings.Repeat("line\n", 5000)
+	b.Meta.Branch, b.Meta.Author, b.WorkerName = word, word, word
+	return b
+}
+
+// TestHugeFieldsAreBounded: whatever a message holds, glamour is handed a
+// bounded markdown without any word longer than two widths, and the frame
+// is exact. (Its cost is measured by BenchmarkDetailHugeFields.)
+func TestHugeFieldsAreBounded(t *testing.T) {
+	for _, n := range []int{100 << 10, 1 << 20} {
+		d := newDetail(80, 30)
+		b := huge(n)
+		d.SetBuild(b, true)
+		md := d.markdown(b)
+		if len(md) > 16<<10 {
+			t.Errorf("%d-byte fields: %d bytes of markdown for glamour", n, len(md))
+		}
+		for _, w := range strings.Fields(md) {
+			if len(w) > 2*80+8 {
+				t.Errorf("%d-byte fields: a word of %d bytes reaches glamour", n, len(w))
+				break
+			}
+		}
+		tuitest.CheckFrame(t, d.View(), 80, 30)
 	}
 }
