@@ -323,7 +323,7 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 		if resp.StatusCode < 300 || kind == ErrRequest {
 			kind = ErrBadResponse
 		}
-		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Detail: describeBody(resp, body),
+		e := &Error{Kind: kind, Method: method, Path: path, Status: resp.StatusCode, Detail: describeBody(resp, body, c.token, c.key),
 			wellFormed: jsonErr == nil && resp.StatusCode < 300}
 		if kind == ErrRateLimited {
 			e.RetryAfter = retryAfter(resp)
@@ -352,7 +352,7 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 }
 
 // describeBody says what a non-envelope body was, with a short sanitized excerpt.
-func describeBody(resp *http.Response, body []byte) string {
+func describeBody(resp *http.Response, body []byte, secrets ...string) string {
 	ct := resp.Header.Get("Content-Type")
 	what := "a body that is not JSON"
 	trimmed := strings.TrimSpace(string(body))
@@ -366,10 +366,8 @@ func describeBody(resp *http.Response, body []byte) string {
 	case strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "["):
 		what = "malformed or truncated JSON"
 	}
-	excerpt := model.SanitizeInline(trimmed)
-	if len(excerpt) > 80 {
-		excerpt = excerpt[:80] + "…"
-	}
+	// Secrets go before the cut: a cut may not leave part of one behind.
+	excerpt := scrubCut(model.SanitizeInline(trimmed), 80, secrets...)
 	if excerpt == "" {
 		return what
 	}
@@ -424,6 +422,25 @@ func (c *Client) scrub(err error) error {
 		return err
 	}
 	return errors.New(clean)
+}
+
+// scrubCut redacts the secrets in s, then cuts it to n bytes; a cut that
+// ends in the first 8 or more characters of a secret redacts those too.
+func scrubCut(s string, n int, secrets ...string) string {
+	s = Scrub(s, secrets...)
+	if len(s) <= n {
+		return s
+	}
+	s = strings.ToValidUTF8(s[:n], "")
+	for _, sec := range secrets {
+		for k := len(sec) - 1; k >= 8; k-- {
+			if strings.HasSuffix(s, sec[:k]) {
+				s = s[:len(s)-k] + "[redacted]"
+				break
+			}
+		}
+	}
+	return s + "…"
 }
 
 // Scrub replaces each secret in s with "[redacted]".

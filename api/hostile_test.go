@@ -128,3 +128,21 @@ func TestEveryFieldIsSanitizedWhereDecoded(t *testing.T) {
 	}
 	t.Logf("%d hostile string fields across %d answers", fields, len(cases))
 }
+
+// TestSecretNeverInPart: a body that echoes the token right where the
+// excerpt is cut prints no part of it; nor does one that echoes it whole.
+func TestSecretNeverInPart(t *testing.T) {
+	for _, at := range []int{0, 40, 55, 60, 70, 79} {
+		body := strings.Repeat("a", at) + "Bearer " + testToken + " and more text to pass the cut of eighty characters"
+		c, _ := fixture(t, 502, map[string]string{"Content-Type": "text/plain"}, body)
+		c.retries = 0
+		_, err := c.Workers(context.Background())
+		msg := err.Error()
+		for k := 6; k <= len(testToken); k++ {
+			if strings.Contains(msg, testToken[:k]) {
+				t.Errorf("token cut at %d: %d of its characters printed: %q", at, k, msg)
+				break
+			}
+		}
+	}
+}
