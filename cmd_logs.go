@@ -81,7 +81,8 @@ func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p log
 // not mend by waiting (credentials, unknown build) end the command.
 func retryOrGiveUp(stderr io.Writer) func(error) error {
 	return func(err error) error {
-		if errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrRequest) {
+		if errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) ||
+			errors.Is(err, api.ErrRequest) || errors.Is(err, api.ErrCursorLoop) || errors.Is(err, api.ErrCursorStuck) {
 			return err
 		}
 		fmt.Fprintf(stderr, "cfbuilds: %v (retrying)\n", err)

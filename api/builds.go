@@ -203,10 +203,15 @@ const maxLogPages = 100_000
 // back the cursor it was given.
 var ErrCursorStuck = errors.New("the log cursor did not advance")
 
+// ErrCursorLoop is returned when the API hands back a cursor it gave before
+// in the same read: following it would read the same pages forever.
+var ErrCursorLoop = errors.New("the log cursor came back to one it gave before; the read stopped (the API is looping)")
+
 // ReadLog reads a whole log from the start, every page.
 func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
 	var all []model.LogLine
 	cursor := ""
+	visited := map[string]bool{"": true}
 	for range maxLogPages {
 		p, err := c.Log(ctx, uuid, cursor)
 		if err != nil {
@@ -219,6 +224,10 @@ func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, err
 		if p.Cursor == cursor || p.Cursor == "" {
 			return all, fmt.Errorf("read log of build %s: %w", uuid, ErrCursorStuck)
 		}
+		if visited[p.Cursor] {
+			return all, fmt.Errorf("read log of build %s: %w", uuid, ErrCursorLoop)
+		}
+		visited[p.Cursor] = true
 		cursor = p.Cursor
 	}
 	return all, fmt.Errorf("read log of build %s: more than %d pages", uuid, maxLogPages)

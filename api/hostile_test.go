@@ -3,6 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -144,5 +148,64 @@ func TestSecretNeverInPart(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// logServer answers log reads with page(cursor) and counts them.
+func logServer(t *testing.T, page func(cursor string) string) (*Client, *int) {
+	t.Helper()
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		if strings.HasSuffix(r.URL.Path, "/logs") {
+			_, _ = io.WriteString(w, `{"success":true,"errors":[],"messages":[],"result":`+page(r.URL.Query().Get("cursor"))+`}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"success":true,"errors":[],"messages":[],"result":{"build_uuid":"b","status":"running"}}`)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(0, 0), WithBudget(NewBudget(1_000_000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &n
+}
+
+// TestCursorLoopEnds: a log whose cursor alternates between two values
+// with truncated: true ends the read with a clear error, each page once.
+func TestCursorLoopEnds(t *testing.T) {
+	c, n := logServer(t, func(cursor string) string {
+		next := map[string]string{"": "A", "A": "B", "B": "A"}[cursor]
+		return `{"cursor":"` + next + `","truncated":true,"lines":[[1784052295481,"page ` + cursor + `"]]}`
+	})
+	lines, err := c.ReadLog(context.Background(), "b")
+	if !errors.Is(err, ErrCursorLoop) || len(lines) != 3 || *n != 3 {
+		t.Fatalf("read: %d lines, %d requests, %v", len(lines), *n, err)
+	}
+	_, err = c.Step(context.Background(), model.Tail{UUID: "b"}, false)
+	if !errors.Is(err, ErrCursorLoop) {
+		t.Fatalf("step: %v", err)
+	}
+}
+
+// TestRepeatedPagesDoNotMultiply: an API that answers every cursor with the
+// whole log again delivers each line once, however often it is followed.
+func TestRepeatedPagesDoNotMultiply(t *testing.T) {
+	whole := `{"cursor":"c","truncated":false,"lines":[[1,"one"],[2,"two"],[3,"three"],[4,"four"],[5,"five"]]}`
+	c, _ := logServer(t, func(string) string { return whole })
+	tail := model.Tail{UUID: "b"}
+	var got []string
+	for range 20 {
+		step, err := c.Step(context.Background(), tail, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range step.Lines {
+			got = append(got, l.Text)
+		}
+		tail = step.Tail
+	}
+	if strings.Join(got, ",") != "one,two,three,four,five" {
+		t.Fatalf("delivered %d lines: %v", len(got), got)
 	}
 }

@@ -68,10 +68,21 @@ func (c *Client) Step(ctx context.Context, t model.Tail, stopped bool) (model.Ta
 func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string, skip int) (int, error) {
 	got := 0
 	seen := 0 // lines of the log this read has passed, delivered or skipped
-	for range maxLogPages {
+	visited := map[string]bool{cursor: true}
+	for page := 0; page < maxLogPages; page++ {
 		p, err := c.Log(ctx, step.Tail.UUID, cursor)
 		if err != nil {
 			return got, err
+		}
+		// A cursor read that starts again with the log's first line is the
+		// API ignoring the cursor: the lines already delivered are skipped,
+		// not appended again, and the tail reads from the start from now on.
+		if page == 0 && cursor != "" && skip == 0 && step.Tail.Lines > 0 && len(p.Lines) > 0 && fingerprint(p.Lines[0]) == step.Tail.First {
+			skip = step.Tail.Lines
+			step.Tail.Mode = model.CursorSnapshot
+		}
+		if step.Tail.Lines == 0 && seen == 0 && len(p.Lines) > 0 {
+			step.Tail.First = fingerprint(p.Lines[0])
 		}
 		lines := p.Lines
 		if seen < skip {
@@ -96,6 +107,10 @@ func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string
 		if p.Cursor == "" || p.Cursor == cursor {
 			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorStuck)
 		}
+		if visited[p.Cursor] {
+			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorLoop)
+		}
+		visited[p.Cursor] = true
 		cursor = p.Cursor
 	}
 	return got, fmt.Errorf("follow log of build %s: more than %d pages", step.Tail.UUID, maxLogPages)
@@ -172,4 +187,10 @@ func retryAfterOf(err error) time.Duration {
 		return ae.RetryAfter
 	}
 	return 0
+}
+
+// fingerprint names a log line by its time and text, to recognise the
+// log's first line when an API sends it again.
+func fingerprint(l model.LogLine) string {
+	return l.Time.UTC().Format(time.RFC3339Nano) + "|" + l.Text
 }

@@ -34,6 +34,9 @@ type Tail struct {
 	EmptyPolls int
 	// Done is set once the build was known stopped and its log read to the end.
 	Done bool
+	// First names the log's first line (time and text), so a read that
+	// starts over is recognised instead of delivering lines twice.
+	First string
 }
 
 // TailStep is what one step delivered: new lines and the state to continue from.
