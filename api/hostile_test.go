@@ -209,3 +209,19 @@ func TestRepeatedPagesDoNotMultiply(t *testing.T) {
 		t.Fatalf("delivered %d lines: %v", len(got), got)
 	}
 }
+
+// TestAbsurdTimesAreUnknown: a year -99999, a year 90000 or an epoch of
+// 1e308 is read as an unknown time, not a wrapped-around one.
+func TestAbsurdTimesAreUnknown(t *testing.T) {
+	for _, v := range []string{`"-99999-01-01T00:00:00Z"`, `"90000-01-01T00:00:00Z"`, `1e308`, `-5`, `"garbage"`} {
+		var f flexTime
+		if err := f.UnmarshalJSON([]byte(v)); err != nil || f.t != nil {
+			t.Errorf("%s: %v, %v", v, f.t, err)
+		}
+	}
+	var ok flexTime
+	_ = ok.UnmarshalJSON([]byte(`1784052295481`))
+	if ok.t == nil || ok.t.Year() != 2026 {
+		t.Errorf("a real millisecond time: %v", ok.t)
+	}
+}

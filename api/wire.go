@@ -30,7 +30,7 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil
 		}
-		if t, ok := parseTimeString(s); ok {
+		if t, ok := parseTimeString(s); ok && t.Year() >= 1970 && t.Year() <= 9999 {
 			f.t = &t
 		}
 		return nil
@@ -56,15 +56,23 @@ func parseTimeString(s string) (time.Time, bool) {
 
 // epoch reads a Unix time: values below 1e12 are seconds, others milliseconds
 // (real log lines carry milliseconds; the schema's example is seconds).
+// A time outside years 1970 to 9999 is no build's: it is read as unknown.
 func epoch(n float64) time.Time {
 	if math.IsNaN(n) || math.IsInf(n, 0) {
 		return time.Time{}
 	}
+	ms := n
 	if math.Abs(n) < 1e12 {
-		return time.UnixMilli(int64(n * 1000)).UTC()
+		ms = n * 1000
 	}
-	return time.UnixMilli(int64(n)).UTC()
+	if ms < 0 || ms > maxEpochMilli {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(ms)).UTC()
 }
+
+// maxEpochMilli is the end of year 9999.
+const maxEpochMilli = 253402300799999
 
 func (f flexTime) value() time.Time {
 	if f.t == nil {

@@ -261,6 +261,8 @@ func DashboardURL(accountID, workerName, buildUUID string) string {
 func FormatDuration(d time.Duration) string {
 	d = d.Round(time.Second)
 	switch {
+	case d < 0 || d > 400*24*time.Hour:
+		return "?" // a clock or a date is wrong: no build runs that long
 	case d < time.Minute:
 		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:

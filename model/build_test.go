@@ -111,7 +111,8 @@ func TestStore(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{0: "0s", 42 * time.Second: "42s", 187 * time.Second: "3m07s", 62 * time.Minute: "1h02m", 1499 * time.Millisecond: "1s"} {
+	for d, want := range map[time.Duration]string{0: "0s", 42 * time.Second: "42s", 187 * time.Second: "3m07s", 62 * time.Minute: "1h02m", 1499 * time.Millisecond: "1s",
+		-time.Hour: "?", 50 * 365 * 24 * time.Hour: "?"} {
 		if got := FormatDuration(d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
