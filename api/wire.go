@@ -36,8 +36,9 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if n, err := strconv.ParseFloat(string(b), 64); err == nil {
-		t := epoch(n)
-		f.t = &t
+		if t := epoch(n); !t.IsZero() {
+			f.t = &t
+		}
 	}
 	return nil
 }
@@ -49,7 +50,8 @@ func parseTimeString(s string) (time.Time, bool) {
 		}
 	}
 	if n, err := strconv.ParseFloat(s, 64); err == nil {
-		return epoch(n), true
+		t := epoch(n)
+		return t, !t.IsZero()
 	}
 	return time.Time{}, false
 }
