@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -13,11 +14,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui"
 )
@@ -142,7 +146,7 @@ func defaultConfigPath(getenv func(string) string) string {
 // loadConfig merges the sources in rising precedence (defaults, the file,
 // the environment, the flags), each setting what it has and saying so in
 // Sources, then validates the result.
-func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
+func loadConfig(ctx context.Context, fl flagValues, getenv func(string) string) (*Config, error) {
 	c := defaultConfig()
 	fc, path, err := readConfigFile(fl, getenv)
 	if err != nil {
@@ -156,7 +160,7 @@ func loadConfig(fl flagValues, getenv func(string) string) (*Config, error) {
 	c.applyFlags(fl)
 	// A token_command runs only when no source gave a token.
 	if c.Token == "" && c.APIKey == "" && acct.TokenCommand != "" {
-		tok, err := runTokenCommand(acct.TokenCommand)
+		tok, err := runTokenCommand(ctx, acct.TokenCommand)
 		if err != nil {
 			return nil, usagef("token_command of profile %q in %s: %v", c.Profile, path, err)
 		}
@@ -205,7 +209,7 @@ func readConfigFile(fl flagValues, getenv func(string) string) (fileConfig, stri
 	if path == "" {
 		return fc, "", nil
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readRegularFile(path, maxConfigBytes)
 	switch {
 	case err == nil:
 		fc, err = parseConfigFile(path, raw)
@@ -214,6 +218,28 @@ func readConfigFile(fl flagValues, getenv func(string) string) (fileConfig, stri
 		return fc, path, usagef("read config %s: %v", path, unwrapPathError(err))
 	}
 	return fc, "", nil
+}
+
+// maxConfigBytes caps a configuration file: a real one is a few hundred.
+const maxConfigBytes = 1 << 20
+
+// readRegularFile reads a regular file of at most max bytes. A FIFO, a
+// device or a directory is refused before it is opened: reading one could
+// block forever or never end (/dev/zero).
+func readRegularFile(path string, max int64) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("it is not a regular file (%s)", st.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, max+1))
 }
 
 // applyFile takes the file's settings and its profile (the flag's, else the
@@ -376,8 +402,11 @@ func (c *Config) requireCredentials() error {
 // parseConfigFile decodes TOML, naming the file, the line and what was expected.
 func parseConfigFile(path string, raw []byte) (fileConfig, error) {
 	var fc fileConfig
-	if len(raw) > 1<<20 {
-		return fc, usagef("config %s is %d bytes; a configuration file is a few hundred: is it the right file?", path, len(raw))
+	if len(raw) > maxConfigBytes {
+		return fc, usagef("config %s is over %d bytes; a configuration file is a few hundred: is it the right file?", path, maxConfigBytes)
+	}
+	if !utf8.Valid(raw) {
+		return fc, usagef("config %s is not UTF-8 text: is it the right file?", path)
 	}
 	md, err := toml.NewDecoder(bytes.NewReader(raw)).Decode(&fc)
 	if err != nil {
@@ -397,26 +426,38 @@ func parseConfigFile(path string, raw []byte) (fileConfig, error) {
 	return fc, nil
 }
 
+// tokenCommandTimeout bounds a token_command: a password manager that waits
+// for a touch that never comes must not hang the start.
+const tokenCommandTimeout = 30 * time.Second
+
 // runTokenCommand runs a password manager command and takes its first line.
-func runTokenCommand(cmdline string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// It runs in a process group of its own, killed whole on timeout or on a
+// signal, and a child left holding stdout cannot keep it waiting.
+func runTokenCommand(ctx context.Context, cmdline string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, tokenCommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", cmdline)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
+	if ctx.Err() == context.DeadlineExceeded {
+		return "", fmt.Errorf("it did not finish within %s", tokenCommandTimeout)
+	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 200 {
 			msg = msg[:200]
 		}
-		return "", fmt.Errorf("it failed (%v) %s", err, msg)
+		return "", fmt.Errorf("it failed (%v) %s", err, model.SanitizeInline(msg))
 	}
 	tok, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
 	if tok == "" {
 		return "", errors.New("it printed nothing")
 	}
-	return tok, nil
+	return strings.TrimSpace(tok), nil
 }
 
 func unwrapPathError(err error) error {

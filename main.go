@@ -298,7 +298,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	if cmd.standalone {
 		return opts.run(ctx, e)
 	}
-	if err := e.configure(); err != nil {
+	if err := e.configure(ctx); err != nil {
 		return err
 	}
 	if e.cfg.stop != nil {
@@ -321,13 +321,13 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 }
 
 // configure loads the configuration, or the demo's simulated account.
-func (e *env) configure() error {
+func (e *env) configure(ctx context.Context) error {
 	var err error
 	if e.global.demo {
-		e.cfg, err = demoConfig(e.global, e.getenv, e.stderr)
+		e.cfg, err = demoConfig(ctx, e.global, e.getenv, e.stderr)
 		e.account = "demo (simulated account)"
 	} else {
-		e.cfg, err = loadConfig(e.global.flagValues, e.getenv)
+		e.cfg, err = loadConfig(ctx, e.global.flagValues, e.getenv)
 	}
 	if err != nil {
 		return err
@@ -429,7 +429,7 @@ func newClient(cfg *Config, debugPath string) (*api.Client, func(), error) {
 
 // demoConfig starts a simulated account on loopback and returns the
 // configuration that points any command at it; cfg.stop stops it.
-func demoConfig(g globalFlags, getenv func(string) string, stderr io.Writer) (*Config, error) {
+func demoConfig(ctx context.Context, g globalFlags, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
@@ -443,11 +443,11 @@ func demoConfig(g globalFlags, getenv func(string) string, stderr io.Writer) (*C
 		}
 		return ""
 	}
-	cfg, err := loadConfig(flagValues{configPath: g.configPath}, fileOnly)
+	cfg, err := loadConfig(ctx, flagValues{configPath: g.configPath}, fileOnly)
 	if err != nil {
 		// The demo needs no configuration: a broken file only costs its settings.
 		fmt.Fprintf(stderr, "cfbuilds: ignoring configuration for the demo: %v\n", err)
-		cfg, _ = loadConfig(flagValues{configPath: os.DevNull}, fileOnly)
+		cfg, _ = loadConfig(ctx, flagValues{}, func(string) string { return "" }) // the defaults alone
 	}
 	cfg.AccountID, cfg.Token, cfg.BaseURL = s.AccountID(), s.Token(), sv.URL
 	cfg.Sources["account_id"], cfg.Sources["token"], cfg.Sources["base_url"] = "demo", "demo", "demo"

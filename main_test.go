@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -497,5 +498,38 @@ func TestEveryCommandHasItsOwnHelp(t *testing.T) {
 	}
 	if _, out, _ := runCLI(t, nil, "list", "--help"); !strings.Contains(out, "(default 20)") {
 		t.Errorf("list --help lacks the --limit default:\n%s", out)
+	}
+}
+
+// TestStartUpCannotHang: a config path that is a FIFO or a device is
+// refused without reading it, a non-UTF-8 one is an error naming the file,
+// and a token_command that sleeps, or leaves a child holding stdout, ends
+// at its timeout with its whole process group.
+func TestStartUpCannotHang(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	latin1 := filepath.Join(dir, "latin1.toml")
+	_ = os.WriteFile(latin1, []byte("[ui]\ntheme = \"caf\xe9\"\n"), 0o600)
+	env := map[string]string{"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_ACCOUNT_ID": "a", "XDG_CONFIG_HOME": dir}
+	for _, tc := range []struct{ path, want string }{
+		{fifo, "not a regular file"}, {"/dev/zero", "not a regular file"}, {latin1, "not UTF-8"},
+	} {
+		code, _, errs := runCLI(t, env, "--config", tc.path, "config")
+		if code != 2 || !strings.Contains(errs, tc.want) || !strings.Contains(errs, tc.path) {
+			t.Errorf("%s: %d %q", tc.path, code, errs)
+		}
+	}
+	// A token command that would hang: a short deadline from the caller
+	// stands for the timeout (and for a signal), and the child that keeps
+	// stdout open is killed with its group.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := runTokenCommand(ctx, "(sleep 60; echo late) & sleep 60; echo x")
+	if err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("token_command: %v after %v", err, time.Since(start))
 	}
 }
