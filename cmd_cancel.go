@@ -32,7 +32,7 @@ func (o *cancelOptions) validate(args []string) error {
 		return err
 	}
 	o.uuid = args[0]
-	return nil
+	return buildUUIDArg("cancel", o.uuid)
 }
 
 func (o *cancelOptions) run(ctx context.Context, e *env) error {

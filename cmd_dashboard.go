@@ -21,6 +21,9 @@ func (o *dashboardOptions) flags(*flag.FlagSet) {}
 func (o *dashboardOptions) validate(args []string) error { return wantArgs("", args, 0, "") }
 
 func (o *dashboardOptions) run(ctx context.Context, e *env) error {
+	if !isTerminal(e.stdout) {
+		return usagef("the dashboard draws on a terminal and stdout is not one (redirected to a file or a pipe?); run it in a terminal, or use cfbuilds list, logs or watch for output to keep")
+	}
 	cfg, g := e.cfg, e.global
 	return tui.Run(ctx, tui.Options{
 		Source:       e.client,

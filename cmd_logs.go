@@ -34,7 +34,7 @@ func (o *logsOptions) validate(args []string) error {
 		return err
 	}
 	o.uuid = args[0]
-	return nil
+	return buildUUIDArg("logs", o.uuid)
 }
 
 func (o *logsOptions) run(ctx context.Context, e *env) error {

@@ -26,7 +26,7 @@ func (o *watchOptions) validate(args []string) error {
 		return err
 	}
 	o.uuid = args[0]
-	return nil
+	return buildUUIDArg("watch", o.uuid)
 }
 
 func (o *watchOptions) run(ctx context.Context, e *env) error {

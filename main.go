@@ -24,6 +24,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -371,6 +372,19 @@ func wantArgs(cmd string, args []string, n int, what string) error {
 		return usagef("%s takes no arguments, got %q", orWord(cmd, "the dashboard"), strings.Join(args, " "))
 	}
 	return usagef("%s needs %s (see cfbuilds %s --help)", cmd, what, cmd)
+}
+
+// buildUUIDArg checks a BUILD_UUID argument: it becomes a path segment, so
+// an empty one, or one with a slash or "..", is a usage error, not a call.
+func buildUUIDArg(cmd, arg string) error {
+	ok := arg != "" && len(arg) <= 64
+	for _, r := range arg {
+		ok = ok && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-')
+	}
+	if !ok {
+		return usagef("%s: %q is not a build uuid (such as 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b; cfbuilds list shows them)", cmd, model.SanitizeInline(arg))
+	}
+	return nil
 }
 
 func exitCodeOrNil(code int) error {

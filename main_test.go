@@ -533,3 +533,21 @@ func TestStartUpCannotHang(t *testing.T) {
 		t.Fatalf("token_command: %v after %v", err, time.Since(start))
 	}
 }
+
+// TestBadBuildArguments: an empty build uuid, or one with a slash or "..",
+// is a usage error and no request; the dashboard refuses a redirected stdout.
+func TestBadBuildArguments(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	for _, args := range [][]string{{"watch", ""}, {"logs", ""}, {"logs", "../../user/tokens/verify"}, {"cancel", "--yes", "a/b"}, {"watch", ".."}} {
+		code, _, errs := runCLI(t, env, args...)
+		if code != 2 || !strings.Contains(errs, "is not a build uuid") {
+			t.Errorf("%q: %d %q", args, code, errs)
+		}
+	}
+	if n := s.Requests()["total"]; n != 0 {
+		t.Errorf("%d requests for bad arguments", n)
+	}
+	if code, _, errs := runCLI(t, env); code != 2 || !strings.Contains(errs, "stdout is not one") {
+		t.Errorf("dashboard to a buffer: %d %q", code, errs)
+	}
+}

@@ -66,6 +66,11 @@ func (m *Model) dialogKey(km tea.KeyMsg) tea.Cmd {
 
 // onConfirmed sends the one PUT the user confirmed.
 func (m *Model) onConfirmed(msg confirm.ConfirmedMsg) tea.Cmd {
+	// The build may have stopped while the dialog was open: no PUT then.
+	if b, ok := m.builds[msg.Build.UUID]; ok && !b.Cancellable() {
+		m.dialog = nil
+		return m.setFlash(fmt.Sprintf("not sent: the build has stopped (%s)", b.State()))
+	}
 	m.list.SetCancelling(msg.Build.UUID, true)
 	return cancelBuild(m.src, msg.Build.UUID)
 }

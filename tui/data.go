@@ -103,6 +103,9 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 			}
 		}
 		m.builds[b.UUID] = b
+		if m.dialog != nil {
+			m.dialog.SetBuild(b) // the dialog shows the state as it is now
+		}
 	}
 	all := make([]model.Build, 0, len(m.builds))
 	for _, b := range m.builds {

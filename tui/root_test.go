@@ -756,3 +756,26 @@ func TestHugeFieldsFromTheAPI(t *testing.T) {
 		t.Fatal("q did not quit")
 	}
 }
+
+// TestCancelDialogFollowsTheBuild: a build that stops while its cancel
+// dialog is open shows as stopped, and y sends nothing.
+func TestCancelDialogFollowsTheBuild(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	id := h.sim.Inject(sim.Spec{Worker: "api-gateway", Lines: []string{"a", "b"}, LineEvery: 20 * time.Second, QueueFor: time.Second})
+	h.advance(h.m.opts.PollIdle + time.Second)
+	h.keys("g")
+	h.advance(time.Second)
+	h.keys("c")
+	if h.m.dialog == nil || h.m.dialog.Build().UUID != id {
+		t.Fatal("no dialog for the running build")
+	}
+	h.advance(time.Minute) // it stops with the dialog open
+	if v := h.view(); !strings.Contains(v, "it has stopped") || strings.Contains(v, "(running)") {
+		t.Fatalf("the dialog is stale:\n%s", v)
+	}
+	h.keys("y")
+	if n := h.sim.Requests()["cancel"]; n != 0 {
+		t.Fatalf("%d cancel requests for a stopped build", n)
+	}
+}

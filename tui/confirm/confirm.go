@@ -55,6 +55,14 @@ func New(st *styles.Styles, keys KeyMap, b model.Build) Model {
 	return Model{st: st, keys: keys, build: b}
 }
 
+// SetBuild refreshes the build the dialog is about (its state moves on
+// while the dialog is open).
+func (d *Model) SetBuild(b model.Build) {
+	if b.UUID == d.build.UUID {
+		d.build = b
+	}
+}
+
 // Build is the build the dialog is about.
 func (d Model) Build() model.Build { return d.build }
 
@@ -103,6 +111,8 @@ func (d Model) View() string {
 	}
 	if d.sent {
 		lines = append(lines, "cancelling"+ell)
+	} else if !b.Cancellable() {
+		lines = append(lines, d.st.Warning.Render("it has stopped: nothing to cancel")+"   "+d.st.Key.Render("any key")+" closes")
 	} else {
 		lines = append(lines, d.st.Key.Render("y")+" cancel the build   "+d.st.Key.Render("any other key")+" keep it (default: No)")
 	}
