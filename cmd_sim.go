@@ -81,7 +81,7 @@ func (o *simOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.account, "account", sim.DefaultAccountID, "account `id`")
 	fs.StringVar(&o.token, "token", sim.DefaultToken, "the `token` that may read and act")
 	fs.StringVar(&o.readOnly, "read-only-token", sim.DefaultReadOnlyToken, "a `token` that may only read: writes get 403, code 10000")
-	fs.IntVar(&o.workers, "workers", 6, "Workers in the account (1 to 500)")
+	fs.IntVar(&o.workers, "workers", 6, "Workers in the account (1 to 5000)")
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed")
 	fs.IntVar(&o.pageSize, "page-size", 1000, "log lines per page")
 	fs.StringVar(&o.cursor, "cursor", "incremental", "`mode`: incremental (the last cursor returns new lines) or snapshot (only a read from the start shows them)")
@@ -114,8 +114,8 @@ func (o *simOptions) validate(args []string) error {
 	if o.envVars != "object" && o.envVars != "plain" {
 		return usagef("--env-vars must be object or plain, got %q", o.envVars)
 	}
-	if o.workers < 1 || o.workers > 500 || o.pageSize < 1 || o.extra < 0 || o.rateLimit < 0 {
-		return usagef("--workers wants 1 to 500, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
+	if o.workers < 1 || o.workers > 5000 || o.pageSize < 1 || o.extra < 0 || o.rateLimit < 0 {
+		return usagef("--workers wants 1 to 5000, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
 	}
 	o.sim = sim.Options{AccountID: o.account, Token: o.token, ReadOnlyToken: o.readOnly, Workers: o.workers, Seed: o.seed,
 		PageSize: o.pageSize, Cursor: mode, RateLimit: o.rateLimit, PushEvery: o.pushEvery, ExtraLogLines: o.extra, Faults: f,

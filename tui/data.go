@@ -4,8 +4,6 @@ package tui
 // builds and histories, and merging what arrives.
 
 import (
-	"time"
-
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -25,17 +23,6 @@ func (m *Model) tags() []string {
 		out[i] = w.Tag
 	}
 	return out
-}
-
-func (m *Model) startLatest() tea.Cmd {
-	if len(m.workers) == 0 {
-		return nil
-	}
-	seq, ok := m.poll[pollLatest].start()
-	if !ok {
-		return nil
-	}
-	return fetchLatest(m.src, seq, m.tags())
 }
 
 func (m *Model) startHistory() tea.Cmd {
@@ -163,9 +150,11 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	for _, w := range ws {
 		m.workerByTag[w.Tag] = w.Name
 	}
-	// A fresh start of the latest-builds loop: ticks armed before are void.
+	// A fresh start of the latest-builds loop: ticks armed before are void,
+	// and the first cycle reads every Worker again.
 	lp := m.poll[pollLatest]
 	lp.gen++
+	m.latestQueue, m.sweptOnce = nil, false
 	return tea.Batch(m.startLatest(), m.restartSweep())
 }
 
@@ -191,20 +180,13 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	cmds = append(cmds, m.store(fresh...))
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
+	if len(m.latestQueue) > 0 {
+		// The cycle goes on: the next batch at once (the budget paces it).
+		return tea.Batch(append(cmds, m.startLatest())...)
+	}
+	m.sweptOnce = true
 	cmds = append(cmds, p.arm(m.latestInterval(), m.now, m.after))
 	return tea.Batch(cmds...)
-}
-
-// latestInterval is the wait before the next latest-builds poll. One poll
-// costs a call per 20 Workers, so the wait grows with the calls: while
-// builds are active the poll spends one call per PollActive, about 20 a
-// minute at the default, whatever the number of Workers.
-func (m *Model) latestInterval() time.Duration {
-	if !m.anyActive() {
-		return m.opts.PollIdle
-	}
-	calls := (len(m.workers) + 19) / 20
-	return m.opts.PollActive * time.Duration(max(calls, 1))
 }
 
 func (m *Model) onHistory(msg historyMsg) tea.Cmd {

@@ -48,12 +48,22 @@ type timerMsg struct {
 // newHarness starts a simulator with o and a dashboard on it.
 func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	t.Helper()
+	return newHarnessWith(t, o, opts, nil)
+}
+
+// newHarnessWith is newHarness with setup run on the simulator before the
+// dashboard starts (builds that exist when it first looks).
+func newHarnessWith(t testing.TB, o sim.Options, opts Options, setup func(*sim.Sim)) *harness {
+	t.Helper()
 	clock := simtest.NewManualClock(t0)
 	o.Clock = clock
 	if o.Seed == 0 {
 		o.Seed = 42
 	}
 	s := sim.New(o)
+	if setup != nil {
+		setup(s)
+	}
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

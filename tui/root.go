@@ -41,6 +41,10 @@ type Model struct {
 	workerByTag  map[string]string
 	builds       map[string]model.Build // every known build, by uuid
 	latestByTag  map[string]string      // the latest build uuid seen per Worker
+	latestQueue  [][]string             // the calls left in this cycle of the latest-builds poll
+	cycleCalls   int                    // the calls the current cycle has
+	coldPos      int                    // where the rotation of the Workers that are not hot stands
+	sweptOnce    bool                   // a first cycle read every Worker
 	historyQueue []string               // Worker tags whose history to fetch
 	deployQueue  []string               // Worker tags whose deployments to read
 	deploys      map[string][]model.Deployment

@@ -87,6 +87,7 @@ func (m Model) footerView() string {
 	info := statusbar.Info{
 		Account: m.opts.Account, Workers: len(m.workers), Refreshed: m.lastRefresh,
 		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
+		Sweep: m.coldSweep(),
 	}
 	if err, p := m.lastError(); err != nil {
 		info.Err = errorText(err)

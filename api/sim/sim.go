@@ -80,7 +80,8 @@ type Options struct {
 	// PushEvery is the mean time between pushes across the account (default
 	// 20 s); negative means no new pushes.
 	PushEvery time.Duration
-	// History is how many past builds each Worker starts with (default 6).
+	// History is how many past builds each Worker starts with (default 6;
+	// negative: none, an account whose Workers never built).
 	History int
 	// ExtraLogLines pads every new build's log with that many more lines.
 	ExtraLogLines int

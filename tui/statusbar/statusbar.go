@@ -27,6 +27,9 @@ type Info struct {
 	Err       string // the last unresolved error, one line
 	Retry     string // when it is tried again, as a clock time ("" unknown)
 	Flash     string // a passing message
+	// Sweep is how long the rotation takes to read every Worker that is
+	// not polled each cycle (0: every cycle reads every Worker).
+	Sweep time.Duration
 }
 
 // Model is the status bar.
@@ -89,6 +92,9 @@ func (s Model) View() string {
 	}
 	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
 		parts = append(parts, "next "+Ago(in.NextPoll.Sub(s.now)))
+	}
+	if in.Sweep > 0 {
+		parts = append(parts, "all Workers every "+Ago(in.Sweep))
 	}
 	parts = append(parts, BudgetText(in.Budget))
 	if in.ReadOnly {
