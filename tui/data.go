@@ -45,6 +45,7 @@ func (m *Model) startHistory() tea.Cmd {
 }
 
 func (m *Model) queueHistory(tag string) {
+	m.historied[tag] = true
 	for _, t := range m.historyQueue {
 		if t == tag {
 			return
@@ -171,9 +172,16 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 		if b.WorkerTag == "" {
 			b.WorkerTag = tag
 		}
-		if m.latestByTag[tag] != b.UUID {
+		if prev := m.latestByTag[tag]; prev != b.UUID {
 			m.latestByTag[tag] = b.UUID
-			m.queueHistory(tag)
+			// A new build: its Worker's history changed. At first sight,
+			// only a Worker built lately is worth its history's calls, and
+			// only the first maxHot of them: an account of 2,000 Workers
+			// would spend minutes of budget on histories nobody looks at.
+			// Those on screen are read too (queueOnScreen).
+			if prev != "" || (b.Active() || m.now.Sub(b.CreatedOn) < hotFor) && len(m.historied) < maxHot {
+				m.queueHistory(tag)
+			}
 		}
 		fresh = append(fresh, b)
 	}

@@ -44,12 +44,16 @@ func fetchDeploys(src Source, seq int, tag, name string) tea.Cmd {
 	}
 }
 
-// queueOnScreen asks for the deployments of the Workers whose builds are on
-// screen and not known yet, so the LIVE column fills in the first seconds;
-// the slow sweep keeps the rest up to date.
+// queueOnScreen asks for the histories and deployments of the Workers whose
+// builds are on screen and not known yet, so the list and its LIVE column
+// fill in the first seconds; the slow sweep keeps the rest up to date.
 func (m *Model) queueOnScreen() tea.Cmd {
 	var cmds []tea.Cmd
 	for _, b := range m.list.OnScreen() {
+		if !m.historied[b.WorkerTag] {
+			m.queueHistory(b.WorkerTag)
+			cmds = append(cmds, m.startHistory())
+		}
 		if _, known := m.deploys[b.WorkerTag]; known || m.asked[b.WorkerTag] {
 			continue
 		}

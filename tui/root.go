@@ -49,6 +49,7 @@ type Model struct {
 	deployQueue  []string               // Worker tags whose deployments to read
 	deploys      map[string][]model.Deployment
 	asked        map[string]bool   // Worker tags whose deployments were queued for the screen
+	historied    map[string]bool   // Worker tags whose history was queued
 	versionOf    map[string]string // version id → the build that made it ("" none)
 	sweep        int               // next Worker of the slow deployments sweep
 	sweepGen     int               // the sweep chain that is current

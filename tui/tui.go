@@ -140,6 +140,7 @@ func New(o Options) (Model, error) {
 		latestByTag: map[string]string{},
 		deploys:     map[string][]model.Deployment{},
 		asked:       map[string]bool{},
+		historied:   map[string]bool{},
 		versionOf:   map[string]string{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
