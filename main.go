@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -406,12 +407,27 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// writeJSON prints v as indented JSON, with <, > and & left readable.
+// writeJSON prints v as indented JSON, with <, > and & left readable and
+// every control character escaped: encoding/json leaves DEL and the C1
+// controls (an 8-bit CSI is U+009B) raw, and a terminal may act on them.
 func writeJSON(out io.Writer, v any) error {
-	enc := json.NewEncoder(out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, r := range buf.String() {
+		if r == 0x7f || r >= 0x80 && r <= 0x9f {
+			fmt.Fprintf(&b, "\\u%04x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	_, err := io.WriteString(out, b.String())
+	return err
 }
 
 // newClient builds the API client from the configuration.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -550,4 +552,79 @@ func TestBadBuildArguments(t *testing.T) {
 	if code, _, errs := runCLI(t, env); code != 2 || !strings.Contains(errs, "stdout is not one") {
 		t.Errorf("dashboard to a buffer: %d %q", code, errs)
 	}
+}
+
+// hostileProxy serves the simulator with a title change, a clipboard write,
+// a screen clear, an 8-bit CSI and a bell added to every string value of
+// every answer, ids aside (they must still find their builds).
+func hostileProxy(t *testing.T, s *sim.Sim) (string, *int) {
+	t.Helper()
+	const evil = "\x1b]0;PWNED\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u009b31m\a"
+	keep := map[string]bool{"id": true, "tag": true, "build_uuid": true, "external_script_id": true, "version_id": true,
+		"cursor": true, "trigger_uuid": true, "created_on": true, "modified_on": true, "initializing_on": true,
+		"running_on": true, "stopped_on": true, "started_on": true, "ended_on": true, "status": false}
+	fields := 0
+	var walk func(key string, v any) any
+	walk = func(key string, v any) any {
+		switch x := v.(type) {
+		case string:
+			if keep[key] {
+				return x
+			}
+			fields++
+			return x + evil
+		case []any:
+			for i := range x {
+				x[i] = walk(key, x[i])
+			}
+		case map[string]any:
+			for k := range x {
+				x[k] = walk(k, x[k])
+			}
+		}
+		return v
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		var v any
+		body := rec.Body.Bytes()
+		if json.Unmarshal(body, &v) == nil {
+			body, _ = json.Marshal(walk("", v))
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/client/v4", &fields
+}
+
+// TestHostileStringsInEveryCommand: with hostile text in every string field
+// of every answer, no command prints an escape sequence, a C1 control or a
+// bell; --json keeps them JSON-escaped.
+func TestHostileStringsInEveryCommand(t *testing.T) {
+	s := sim.New(sim.Options{Workers: 3, PushEvery: -1, History: 3, Seed: 21})
+	url, fields := hostileProxy(t, s)
+	env := map[string]string{"CLOUDFLARE_API_BASE_URL": url, "CLOUDFLARE_ACCOUNT_ID": s.AccountID(),
+		"CLOUDFLARE_API_TOKEN": s.Token(), "XDG_CONFIG_HOME": t.TempDir()}
+	running := s.Inject(sim.Spec{Lines: []string{"a"}, RunFor: time.Hour})
+	var version string
+	for _, b := range s.Builds() {
+		if v := s.VersionOf(b.UUID); v != "" {
+			version = v
+			break
+		}
+	}
+	commands := [][]string{{"list"}, {"list", "--json"}, {"list", "--worker", "nope"}, {"live"}, {"live", "--json"},
+		{"live", "--worker", "nope"}, {"version", version}, {"version", "--json", version}, {"logs", running},
+		{"cancel", "--yes", running}, {"cancel", "--yes", running}, {"config"}}
+	for _, args := range commands {
+		_, out, errs := runCLI(t, env, args...)
+		for _, bad := range []string{"\x1b", "\a", "\u009b"} {
+			if strings.Contains(out+errs, bad) {
+				t.Errorf("%v printed %q:\nstdout %q\nstderr %q", args, bad, out, errs)
+			}
+		}
+	}
+	t.Logf("%d hostile string fields served across %d commands", *fields, len(commands))
 }
