@@ -628,3 +628,19 @@ func TestHostileStringsInEveryCommand(t *testing.T) {
 	}
 	t.Logf("%d hostile string fields served across %d commands", *fields, len(commands))
 }
+
+// TestBaseURLPasswordRedacted: a password in the base URL is never printed,
+// by config or by the error about a URL that is not http(s).
+func TestBaseURLPasswordRedacted(t *testing.T) {
+	env := map[string]string{"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_ACCOUNT_ID": "a", "XDG_CONFIG_HOME": t.TempDir(),
+		"CLOUDFLARE_API_BASE_URL": "https://user:s3kr1t-pass@proxy.example/client/v4"}
+	code, out, errs := runCLI(t, env, "config")
+	if code != 0 || strings.Contains(out+errs, "s3kr1t") || !strings.Contains(out, "proxy.example") {
+		t.Fatalf("config: %d %q %q", code, out, errs)
+	}
+	env["CLOUDFLARE_API_BASE_URL"] = "ftp://user:s3kr1t-pass@proxy.example/"
+	code, out, errs = runCLI(t, env, "list")
+	if code != 2 || strings.Contains(out+errs, "s3kr1t") {
+		t.Fatalf("not http: %d %q %q", code, out, errs)
+	}
+}

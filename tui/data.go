@@ -77,6 +77,15 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		if b.UUID == "" {
 			continue
 		}
+		if old, ok := m.builds[b.UUID]; ok && old.WorkerTag != "" && b.WorkerTag != "" && old.WorkerTag != b.WorkerTag {
+			// Two Workers answered with one build uuid (an API mistake):
+			// both are shown, the second kept apart.
+			if name, ok := m.workerByTag[b.WorkerTag]; ok {
+				b.WorkerName = name
+			}
+			m.sameUUID[b.WorkerTag+"/"+b.UUID] = b
+			continue
+		}
 		if name, ok := m.workerByTag[b.WorkerTag]; ok {
 			b.WorkerName = name
 		}
@@ -95,8 +104,11 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 			m.dialog.SetBuild(b) // the dialog shows the state as it is now
 		}
 	}
-	all := make([]model.Build, 0, len(m.builds))
+	all := make([]model.Build, 0, len(m.builds)+len(m.sameUUID))
 	for _, b := range m.builds {
+		all = append(all, b)
+	}
+	for _, b := range m.sameUUID {
 		all = append(all, b)
 	}
 	model.SortNewestFirst(all)

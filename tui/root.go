@@ -40,6 +40,7 @@ type Model struct {
 	workers      []model.Worker
 	workerByTag  map[string]string
 	builds       map[string]model.Build // every known build, by uuid
+	sameUUID     map[string]model.Build // a build whose uuid another Worker's build has, by tag/uuid
 	latestByTag  map[string]string      // the latest build uuid seen per Worker
 	latestQueue  [][]string             // the calls left in this cycle of the latest-builds poll
 	cycleCalls   int                    // the calls the current cycle has

@@ -779,3 +779,19 @@ func TestCancelDialogFollowsTheBuild(t *testing.T) {
 		t.Fatalf("%d cancel requests for a stopped build", n)
 	}
 }
+
+// TestSameUUIDInTwoWorkers: two Workers answering with one build uuid both
+// show in the list.
+func TestSameUUIDInTwoWorkers(t *testing.T) {
+	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, History: 1}, Options{})
+	h.size(140, 40)
+	before := h.m.list.Len()
+	ws := h.sim.Workers()
+	a := model.Build{UUID: "dup-0000", Status: model.StatusStopped, Outcome: model.OutcomeSuccess, WorkerTag: ws[0][1], CreatedOn: t0}
+	b := a
+	b.WorkerTag = ws[1][1]
+	h.m.store(a, b)
+	if got := h.m.list.Len(); got != before+2 {
+		t.Fatalf("%d builds listed, want %d: both Workers' builds", got, before+2)
+	}
+}

@@ -137,6 +137,7 @@ func New(o Options) (Model, error) {
 		status:      statusbar.New(st, keys),
 		helpv:       helpview.New(st, helpview.DefaultKeyMap()),
 		builds:      map[string]model.Build{},
+		sameUUID:    map[string]model.Build{},
 		latestByTag: map[string]string{},
 		deploys:     map[string][]model.Deployment{},
 		asked:       map[string]bool{},
