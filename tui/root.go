@@ -162,7 +162,8 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 // armClock ticks once a second while something runs, so durations move;
 // with nothing running nothing is redrawn.
 func (m *Model) armClock() tea.Cmd {
-	if m.clockOn || !m.anyActive() {
+	// Also while calls fail: the status bar counts how long.
+	if m.clockOn || !m.anyActive() && !m.src.Health().Failing {
 		return nil
 	}
 	m.clockOn = true

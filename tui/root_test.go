@@ -696,7 +696,7 @@ func TestRetriesAreSeen(t *testing.T) {
 	}
 	h.m.src = failingSource{h.client, model.Health{Failing: true, Since: now.Add(-12 * time.Second), Err: "Cloudflare's API failed · HTTP 502", NextTry: now.Add(8 * time.Second)}}
 	v := h.view()
-	if !strings.Contains(lastLine(v), "error: API failing for 12s: Cloudflare's API failed · HTTP 502 (retry in 8s)") {
+	if !strings.Contains(lastLine(v), "error, retry in 8s: API failing for 12s: Cloudflare's API failed · HTTP 502") {
 		t.Fatalf("status bar: %q", lastLine(v))
 	}
 	if !strings.Contains(v, "succeeded") {

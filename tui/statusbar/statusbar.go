@@ -102,11 +102,12 @@ func (s Model) View() string {
 	}
 	left := strings.Join(parts, " · ")
 	if in.Err != "" {
-		retry := ""
+		// The retry first: a long error is cut at the right edge.
+		head := "error: "
 		if in.Retry != "" {
-			retry = " (retry " + in.Retry + ")"
+			head = "error, retry " + in.Retry + ": "
 		}
-		left = s.st.Error.Render("error: "+in.Err+retry) + " · " + left
+		left = s.st.Error.Render(head+in.Err) + " · " + left
 	}
 	if in.Flash != "" {
 		left = s.st.Accent.Render(model.SanitizeInline(in.Flash)) + " · " + left

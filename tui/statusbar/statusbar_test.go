@@ -46,7 +46,7 @@ func TestErrorLeadsAndIsCut(t *testing.T) {
 	in := info
 	in.Err, in.Retry = errors.New("Cloudflare's API failed · HTTP 502 GET /accounts/x/builds/builds/latest").Error(), "10:00:08"
 	got := bar(80, in)
-	if !strings.HasPrefix(got, "error: Cloudflare's API failed") || !strings.Contains(got, "…") || fit.Width(got) != 80 {
+	if !strings.HasPrefix(got, "error, retry 10:00:08: Cloudflare's API failed") || !strings.Contains(got, "…") || fit.Width(got) != 80 {
 		t.Fatalf("%q", got)
 	}
 }
