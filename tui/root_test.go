@@ -256,12 +256,12 @@ func TestPollingIntervalsAndBackoff(t *testing.T) {
 			t.Fatalf("back-off %v, want %v", waits, want)
 		}
 	}
-	if !strings.Contains(h.view(), "error:") {
+	if !showsError(h.view()) {
 		t.Fatal("status bar does not show the error")
 	}
 	h.sim.SetFaults(sim.Faults{})
 	h.advance(p.next.Sub(h.clock.Now()))
-	if p.err != nil || strings.Contains(h.view(), "error:") {
+	if p.err != nil || showsError(h.view()) {
 		t.Fatal("error not cleared after a good poll")
 	}
 }
@@ -794,4 +794,10 @@ func TestSameUUIDInTwoWorkers(t *testing.T) {
 	if got := h.m.list.Len(); got != before+2 {
 		t.Fatalf("%d builds listed, want %d: both Workers' builds", got, before+2)
 	}
+}
+
+// showsError reports an error in the status bar, with or without a retry time.
+func showsError(view string) bool {
+	l := lastLine(view)
+	return strings.Contains(l, "error: ") || strings.Contains(l, "error, retry ")
 }

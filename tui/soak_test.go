@@ -66,7 +66,7 @@ func TestFaultSoak(t *testing.T) {
 			h.outage()
 			for s := 0; s < 60; s++ {
 				h.advance(time.Second)
-				if strings.Contains(h.view(), "error:") {
+				if showsError(h.view()) {
 					sawErrorInOutage = true
 				}
 			}

@@ -99,10 +99,9 @@ func (m Model) footerView() string {
 	// them, before any poll gives up; the last good data stays on screen.
 	if h := m.src.Health(); h.Failing && m.now.Sub(h.Since) >= failingAfter {
 		info.Err = "API failing for " + statusbar.Ago(m.now.Sub(h.Since)) + ": " + h.Err
-		info.Retry = ""
 		if !h.NextTry.IsZero() && h.NextTry.After(m.now) {
-			info.Retry = "in " + statusbar.Ago(h.NextTry.Sub(m.now))
-		}
+			info.Retry = "in " + statusbar.Ago(h.NextTry.Sub(m.now)) // the client's own retry
+		} // else the poll's retry, set above, if any
 	}
 	sb := m.status
 	sb.SetInfo(info, m.now)
