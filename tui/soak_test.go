@@ -3,7 +3,6 @@ package tui
 import (
 	"flag"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
