@@ -49,7 +49,7 @@ type logPrinter struct {
 	timestamps bool
 }
 
-func (p logPrinter) print(lines []model.LogLine) {
+func (p logPrinter) print(lines []model.LogLine) error {
 	w := bufio.NewWriter(p.out)
 	for _, l := range lines {
 		s := model.Sanitize(l.Text)
@@ -64,16 +64,24 @@ func (p logPrinter) print(lines []model.LogLine) {
 		w.WriteString(text)
 		w.WriteByte('\n')
 	}
-	_ = w.Flush()
+	return w.Flush() // a closed pipe ends the read
 }
 
 func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p logPrinter, stderr io.Writer) error {
 	if !follow {
-		lines, err := c.ReadLog(ctx, uuid)
-		p.print(lines)
-		return err
+		// Each page is written as it arrives: `logs > file` fills the file
+		// as the read goes, in flat memory, whatever the log's length.
+		return c.ReadLogPages(ctx, uuid, p.print)
 	}
-	_, err := c.Follow(ctx, uuid, api.FollowOptions{Lines: p.print, Err: retryOrGiveUp(stderr)})
+	var werr error
+	_, err := c.Follow(ctx, uuid, api.FollowOptions{Lines: func(l []model.LogLine) {
+		if werr == nil {
+			werr = p.print(l)
+		}
+	}, Err: retryOrGiveUp(stderr)})
+	if werr != nil {
+		return werr
+	}
 	return err
 }
 

@@ -207,30 +207,43 @@ var ErrCursorStuck = errors.New("the log cursor did not advance")
 // in the same read: following it would read the same pages forever.
 var ErrCursorLoop = errors.New("the log cursor came back to one it gave before; the read stopped (the API is looping)")
 
-// ReadLog reads a whole log from the start, every page.
+// ReadLog reads a whole log from the start, every page, into memory.
 func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
 	var all []model.LogLine
+	err := c.ReadLogPages(ctx, uuid, func(lines []model.LogLine) error {
+		all = append(all, lines...)
+		return nil
+	})
+	return all, err
+}
+
+// ReadLogPages reads a whole log from the start and hands each page to
+// emit as it arrives, so a caller can stream a log of any length in flat
+// memory. An error from emit stops the read.
+func (c *Client) ReadLogPages(ctx context.Context, uuid string, emit func([]model.LogLine) error) error {
 	cursor := ""
 	visited := map[string]bool{"": true}
 	for range maxLogPages {
 		p, err := c.Log(ctx, uuid, cursor)
 		if err != nil {
-			return all, err
+			return err
 		}
-		all = append(all, p.Lines...)
+		if err := emit(p.Lines); err != nil {
+			return err
+		}
 		if !p.Truncated {
-			return all, nil
+			return nil
 		}
 		if p.Cursor == cursor || p.Cursor == "" {
-			return all, fmt.Errorf("read log of build %s: %w", uuid, ErrCursorStuck)
+			return fmt.Errorf("read log of build %s: %w", uuid, ErrCursorStuck)
 		}
 		if visited[p.Cursor] {
-			return all, fmt.Errorf("read log of build %s: %w", uuid, ErrCursorLoop)
+			return fmt.Errorf("read log of build %s: %w", uuid, ErrCursorLoop)
 		}
 		visited[p.Cursor] = true
 		cursor = p.Cursor
 	}
-	return all, fmt.Errorf("read log of build %s: more than %d pages", uuid, maxLogPages)
+	return fmt.Errorf("read log of build %s: more than %d pages", uuid, maxLogPages)
 }
 
 // Cancel asks for a queued or running build to stop. It is sent exactly once,

@@ -148,6 +148,18 @@ func (c *Client) Budget() *Budget { return c.budget }
 // Usage is the budget as the UI shows it (see Budget.Snapshot).
 func (c *Client) Usage() model.Budget { return c.budget.Snapshot() }
 
+// withoutDeadline is ctx without its deadline: it ends when ctx is
+// cancelled, not when ctx times out.
+func withoutDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})
+	return out, func() { stop(); cancel() }
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -236,10 +248,15 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 		}
 		return nil, -1, err
 	}
-	if err := c.budget.Wait(ctx); err != nil {
+	// Waiting for the budget is pacing, not failure: a deadline of the
+	// caller's does not cut it short (a long log reads at the budget's
+	// pace), only a cancel does. Each attempt then has its own timeout.
+	pace, stopPace := withoutDeadline(ctx)
+	defer stopPace()
+	if err := c.budget.Wait(pace); err != nil {
 		return nil, -1, fmt.Errorf("wait for the request budget: %w", err)
 	}
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	actx, cancel := context.WithTimeout(pace, c.timeout)
 	defer cancel()
 	var rd io.Reader
 	if reqBody != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -223,5 +224,29 @@ func TestAbsurdTimesAreUnknown(t *testing.T) {
 	_ = ok.UnmarshalJSON([]byte(`1784052295481`))
 	if ok.t == nil || ok.t.Year() != 2026 {
 		t.Errorf("a real millisecond time: %v", ok.t)
+	}
+}
+
+// TestReadLogPagesStreams: each page reaches the caller before the next is
+// asked for, and an error from the caller stops the read.
+func TestReadLogPagesStreams(t *testing.T) {
+	var asked []string
+	c, _ := logServer(t, func(cursor string) string {
+		asked = append(asked, cursor)
+		next := map[string]string{"": "1", "1": "2", "2": ""}[cursor]
+		return `{"cursor":"` + next + `","truncated":` + fmt.Sprint(next != "") + `,"lines":[[1,"page ` + cursor + `"]]}`
+	})
+	var got []string
+	err := c.ReadLogPages(context.Background(), "b", func(lines []model.LogLine) error {
+		got = append(got, fmt.Sprintf("%s after %d asks", lines[0].Text, len(asked)))
+		return nil
+	})
+	if err != nil || strings.Join(got, ",") != "page  after 1 asks,page 1 after 2 asks,page 2 after 3 asks" {
+		t.Fatalf("%v %v", got, err)
+	}
+	stop := errors.New("the pipe closed")
+	asked = nil
+	if err := c.ReadLogPages(context.Background(), "b", func([]model.LogLine) error { return stop }); !errors.Is(err, stop) || len(asked) != 1 {
+		t.Fatalf("a failing writer: %v after %d pages", err, len(asked))
 	}
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -133,5 +135,31 @@ func TestHealthWhileRetrying(t *testing.T) {
 	}
 	if c.Health().Failing {
 		t.Fatal("still failing after a success")
+	}
+}
+
+// TestBudgetWaitIsNotATimeout: a read of more pages than the budget's burst
+// goes on at the budget's pace past the caller's deadline; only a cancel
+// stops it.
+func TestBudgetWaitIsNotATimeout(t *testing.T) {
+	c, n := logServer(t, func(cursor string) string {
+		i := 0
+		fmt.Sscan(cursor, &i)
+		if i >= 12 {
+			return `{"cursor":"end","truncated":false,"lines":[[1,"last"]]}`
+		}
+		return fmt.Sprintf(`{"cursor":"%d","truncated":true,"lines":[[1,"page %d"]]}`, i+1, i)
+	})
+	c.budget = NewBudget(600) // 2 a second, a burst of 10: 13 pages need the budget's pace
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	lines, err := c.ReadLog(ctx, "b")
+	if err != nil || len(lines) != 13 {
+		t.Fatalf("read %d lines, %d requests: %v", len(lines), *n, err)
+	}
+	stop, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	if _, err := c.ReadLog(stop, "b"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled read: %v", err)
 	}
 }
