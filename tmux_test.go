@@ -292,7 +292,7 @@ func TestDebugSessionNeverShowsToken(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		b, _ := os.ReadFile(rawOut)
-		if strings.Contains(string(b), "error:") {
+		if strings.Contains(string(b), "error:") || strings.Contains(string(b), "error, retry") {
 			break
 		}
 		if time.Now().After(deadline) {
