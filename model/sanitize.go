@@ -149,6 +149,24 @@ type screenLine struct {
 func (sc *screenLine) write(s string) {
 	var state byte
 	for len(s) > 0 {
+		// Fast path: a run of printable ASCII is one cell a byte, with no
+		// sequence to decode and no grapheme to find. The last byte before
+		// a non-ASCII one is left to the general path: a combining mark
+		// may belong to it.
+		if state == ansi.NormalState && s[0] >= 0x20 && s[0] < 0x7f {
+			n := 1
+			for n < len(s) && s[n] >= 0x20 && s[n] < 0x7f {
+				n++
+			}
+			if n < len(s) && s[n] >= 0x80 {
+				n--
+			}
+			sc.putASCII(s[:n])
+			s = s[n:]
+			if n > 0 {
+				continue
+			}
+		}
 		// No parser: sequences are recognised from their bytes, which saves
 		// the parser's buffers on every line.
 		seq, width, n, newState := ansi.DecodeSequence(s, state, nil)
@@ -232,6 +250,18 @@ func (sc *screenLine) sgr(params string) {
 		return
 	}
 	sc.style += "\x1b[" + params + "m"
+}
+
+// putASCII writes printable ASCII, one cell a byte: in one piece when the
+// line is written straight through, else cell by cell.
+func (sc *screenLine) putASCII(run string) {
+	if !sc.direct || run == "" {
+		for i := 0; i < len(run); i++ {
+			sc.put(run[i:i+1], 1)
+		}
+		return
+	}
+	sc.put(run, len(run))
 }
 
 func (sc *screenLine) put(g string, w int) {

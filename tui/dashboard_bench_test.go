@@ -57,7 +57,9 @@ func BenchmarkTerminalBytes(b *testing.B) {
 					s.Inject(sim.Spec{Lines: lines, LineEvery: 20 * time.Millisecond, QueueFor: time.Millisecond})
 				}
 				c, _ := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL))
-				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: tuitest.PlainRenderer(), Out: io.Discard})
+				// A 3 s idle poll, so the window holds several polls (at the
+				// default 30 s a 5 s window saw none and read 0 B/s).
+				m, _ := New(Options{Source: c, AccountID: s.AccountID(), Renderer: tuitest.PlainRenderer(), Out: io.Discard, PollIdle: 3 * time.Second})
 				out := &countingWriter{}
 				ctx, cancel := context.WithCancel(context.Background())
 				p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithoutSignalHandler(), tea.WithContext(ctx))
@@ -66,9 +68,10 @@ func BenchmarkTerminalBytes(b *testing.B) {
 				p.Send(tea.WindowSizeMsg{Width: 120, Height: 40})
 				time.Sleep(2 * time.Second) // start-up: first frames, first polls
 				before := out.n.Load()
-				const window = 5 * time.Second
+				const window = 12 * time.Second // four idle polls
 				time.Sleep(window)
 				rate := float64(out.n.Load()-before) / window.Seconds()
+				b.ReportMetric(rate*3, "bytes/idle-poll")
 				cancel()
 				<-done
 				_ = sv.Close()
