@@ -19,7 +19,7 @@ func (c *Client) Step(ctx context.Context, t model.Tail, stopped bool) (model.Ta
 		return step, nil
 	}
 	if t.Cursor != "" && !t.AtEnd {
-		if _, err := c.follow(ctx, &step, t.Cursor, 0); err != nil {
+		if _, err := c.follow(ctx, &step, t.Cursor, 0); err != nil || step.More {
 			return step, err
 		}
 		t = step.Tail
@@ -27,7 +27,7 @@ func (c *Client) Step(ctx context.Context, t model.Tail, stopped bool) (model.Ta
 	fromStart := t.Lines == 0 && t.Cursor == ""
 	if !fromStart && t.Mode != model.CursorSnapshot {
 		got, err := c.follow(ctx, &step, t.Cursor, 0)
-		if err != nil {
+		if err != nil || step.More {
 			return step, err
 		}
 		if got > 0 {
@@ -49,7 +49,7 @@ func (c *Client) Step(ctx context.Context, t model.Tail, stopped bool) (model.Ta
 	}
 	if fromStart {
 		before := step.Tail.Lines
-		if _, err := c.follow(ctx, &step, "", step.Tail.Lines); err != nil {
+		if _, err := c.follow(ctx, &step, "", step.Tail.Lines); err != nil || step.More {
 			return step, err
 		}
 		if before > 0 && step.Tail.Lines > before && step.Tail.Mode == model.CursorUnknown {
@@ -101,11 +101,21 @@ func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string
 			}
 			step.Tail.AtEnd = !p.Truncated
 		}
+		step.Pages++
 		if !p.Truncated {
 			return got, nil
 		}
 		if p.Cursor == "" || p.Cursor == cursor {
 			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorStuck)
+		}
+		// A long log is read a few pages a step, so its lines show as they
+		// come and the screen never waits on the whole read. Not while
+		// skipping what was delivered before: that read has no cursor to
+		// come back to.
+		if step.Pages >= maxPagesPerStep && seen >= skip && p.Cursor != "" {
+			step.Tail.Cursor, step.Tail.AtEnd = p.Cursor, false
+			step.More = true
+			return got, nil
 		}
 		if visited[p.Cursor] {
 			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorLoop)
@@ -157,6 +167,9 @@ func (c *Client) Follow(ctx context.Context, uuid string, o FollowOptions) (mode
 			if err == nil && t.Done {
 				return b, nil
 			}
+			if err == nil && step.More {
+				continue // more of a long log: at once, the budget paces it
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -188,6 +201,10 @@ func retryAfterOf(err error) time.Duration {
 	}
 	return 0
 }
+
+// maxPagesPerStep bounds the pages one Step reads (20,000 lines at 1,000 a
+// page), so a caller shows a long log as it comes.
+const maxPagesPerStep = 20
 
 // fingerprint names a log line by its time and text, to recognise the
 // log's first line when an API sends it again.

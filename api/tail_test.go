@@ -166,3 +166,33 @@ func TestTailQuietLogIsCheap(t *testing.T) {
 		t.Fatalf("%d lines", tail.Lines)
 	}
 }
+
+// TestLongLogComesInSteps: a log of many pages is read 20 pages a step,
+// each step saying there is more, and the steps together deliver it whole.
+func TestLongLogComesInSteps(t *testing.T) {
+	lines := make([]string, 45_000)
+	for i := range lines {
+		lines[i] = "line"
+	}
+	c, s, clock := simClient(t, sim.Options{Seed: 1, PageSize: 1000, PushEvery: -1})
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond})
+	clock.Advance(time.Hour)
+	tail := model.Tail{UUID: id}
+	var sizes []int
+	total := 0
+	for i := 0; i < 10 && !tail.Done; i++ {
+		step, err := c.Step(context.Background(), tail, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(step.Lines))
+		total += len(step.Lines)
+		if step.More != (len(step.Lines) == 20_000) {
+			t.Fatalf("step %d: %d lines, More %v", i, len(step.Lines), step.More)
+		}
+		tail = step.Tail
+	}
+	if !tail.Done || total != len(lines) || len(sizes) != 3 {
+		t.Fatalf("steps delivered %v (%d lines), want 20000, 20000, 5000; done %v", sizes, total, tail.Done)
+	}
+}

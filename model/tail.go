@@ -43,6 +43,10 @@ type Tail struct {
 type TailStep struct {
 	Tail  Tail
 	Lines []LogLine
+	// Pages is how many pages the step read; More says it stopped at its
+	// page limit with more to read: the next step should follow at once.
+	Pages int
+	More  bool
 }
 
 // CancelResult is the API's answer to a cancel.

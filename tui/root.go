@@ -63,6 +63,7 @@ type Model struct {
 	selCtx    context.Context // the selection's requests; cancelled when it moves
 	selCancel context.CancelFunc
 	tail      model.Tail
+	pagesRead int // pages of the loaded log read so far
 
 	after    timerFunc // realTimer, or a test's virtual clock
 	term     Terminal

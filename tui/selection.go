@@ -35,6 +35,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
 	m.tail = model.Tail{UUID: b.UUID}
+	m.pagesRead = 0
 	m.detail.SetBuild(b, true)
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
@@ -69,6 +70,13 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if ok, retry := p.done(msg.seq, msg.err, m.now, m.after); !ok {
 		m.log.SetNote("retrying: " + errorText(msg.err))
 		return tea.Batch(note, retry)
+	}
+	m.pagesRead += msg.step.Pages
+	if msg.step.More {
+		// A long log comes a few pages a step: the next step at once,
+		// paced by the budget, and the pane says how far the read is.
+		m.log.SetNote(fmt.Sprintf("reading page %d · at the budget's pace", m.pagesRead))
+		return tea.Batch(note, m.startSelected())
 	}
 	if m.tail.Done {
 		m.log.SetNote("complete")
