@@ -202,9 +202,9 @@ func retryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// maxPagesPerStep bounds the pages one Step reads (20,000 lines at 1,000 a
+// maxPagesPerStep bounds the pages one Step reads (5,000 lines at 1,000 a
 // page), so a caller shows a long log as it comes.
-const maxPagesPerStep = 20
+const maxPagesPerStep = 5
 
 // fingerprint names a log line by its time and text, to recognise the
 // log's first line when an API sends it again.

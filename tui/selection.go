@@ -75,7 +75,7 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if msg.step.More {
 		// A long log comes a few pages a step: the next step at once,
 		// paced by the budget, and the pane says how far the read is.
-		m.log.SetNote(fmt.Sprintf("reading page %d · at the budget's pace", m.pagesRead))
+		m.log.SetNote(fmt.Sprintf("reading page %d, budget-paced", m.pagesRead))
 		return tea.Batch(note, m.startSelected())
 	}
 	if m.tail.Done {
