@@ -109,10 +109,11 @@ func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string
 			return got, fmt.Errorf("follow log of build %s: %w", step.Tail.UUID, ErrCursorStuck)
 		}
 		// A long log is read a few pages a step, so its lines show as they
-		// come and the screen never waits on the whole read. Not while
-		// skipping what was delivered before: that read has no cursor to
-		// come back to.
-		if step.Pages >= maxPagesPerStep && seen >= skip && p.Cursor != "" {
+		// come and the screen never waits on the whole read: a first read
+		// or one that continues a cursor. Not a read from the start that
+		// skips what was delivered before: it must reach the end in one go
+		// to say where the end is.
+		if step.Pages >= maxPagesPerStep && skip == 0 && p.Cursor != "" {
 			step.Tail.Cursor, step.Tail.AtEnd = p.Cursor, false
 			step.More = true
 			return got, nil
