@@ -334,7 +334,7 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 // decode reads the envelope. Both a non-2xx status and success:false are errors.
 func (c *Client) decode(method, path string, resp *http.Response, body []byte, out any) (*ResultInfo, *Error) {
 	c.budget.observe(resp.Header)
-	env, jsonErr := decodeEnvelope(body)
+	env, resultErr, jsonErr := decodeEnvelopeInto(body, out)
 	if jsonErr != nil || env.Success == nil {
 		kind, _ := classify(method, path, resp.StatusCode, nil)
 		if resp.StatusCode < 300 || kind == ErrRequest {
@@ -359,11 +359,9 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 		}
 		return nil, e
 	}
-	if out != nil && len(env.Result) > 0 && string(env.Result) != "null" {
-		if err := json.Unmarshal(env.Result, out); err != nil {
-			return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
-				Detail: "result has an unexpected shape: " + model.SanitizeInline(err.Error()), wellFormed: true}
-		}
+	if resultErr != nil {
+		return nil, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
+			Detail: "result has an unexpected shape: " + model.SanitizeInline(resultErr.Error()), wellFormed: true}
 	}
 	return env.ResultInfo, nil
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -19,27 +20,56 @@ type envelope struct {
 	ResultInfo *ResultInfo
 }
 
-// decodeEnvelope reads the top level of an answer. It fails only when the
-// body is not a JSON object.
-func decodeEnvelope(body []byte) (envelope, error) {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return envelope{}, err
+// decodeEnvelopeInto reads an answer in one pass: the envelope's parts
+// tolerantly, and result straight into out (nil: skipped), so a large log
+// page is not scanned again and again. It fails only when the body is not
+// a JSON object; resultErr says result did not fit out.
+func decodeEnvelopeInto(body []byte, out any) (env envelope, resultErr, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil {
+		return env, nil, err
+	} else if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return env, nil, errors.New("not a JSON object")
 	}
-	var env envelope
-	if v, ok := raw["success"]; ok {
-		var b flexBool
-		if b.set(v) {
-			ok := bool(b)
-			env.Success = &ok
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return env, nil, err
+		}
+		key, _ := tok.(string)
+		if key == "result" && out != nil {
+			if err := dec.Decode(out); err != nil {
+				var te *json.UnmarshalTypeError
+				if !errors.As(err, &te) {
+					return env, nil, err // broken JSON: the decoder cannot go on
+				}
+				resultErr = err
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return env, nil, err
+		}
+		switch key {
+		case "success":
+			var b flexBool
+			if b.set(raw) {
+				ok := bool(b)
+				env.Success = &ok
+			}
+		case "errors":
+			env.Errors = decodeMessages(raw)
+		case "result":
+			env.Result = raw
+		case "result_info":
+			env.ResultInfo = decodeResultInfo(raw)
 		}
 	}
-	env.Errors = decodeMessages(raw["errors"])
-	env.Result = raw["result"]
-	if v, ok := raw["result_info"]; ok {
-		env.ResultInfo = decodeResultInfo(v)
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return env, nil, err
 	}
-	return env, nil
+	return env, resultErr, nil
 }
 
 // decodeMessages reads the errors array: objects with a code and a message,

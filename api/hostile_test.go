@@ -250,3 +250,25 @@ func TestReadLogPagesStreams(t *testing.T) {
 		t.Fatalf("a failing writer: %v after %d pages", err, len(asked))
 	}
 }
+
+// TestUnquoteJSONAgreesWithEncodingJSON: the log line fast path decodes
+// strings exactly as encoding/json does.
+func TestUnquoteJSONAgreesWithEncodingJSON(t *testing.T) {
+	for _, s := range []string{"plain", "\x1b[31mred\x1b[0m", "tab\there", "quote \" and \\\\ and /", "日本語 ✓", "😀 pair",
+		"\u2028 line sep", "\b\f\n\r", "bad \xff utf8"} {
+		enc, _ := json.Marshal(s)
+		for _, body := range []string{string(enc[1 : len(enc)-1]), `\ud83d\ude00 \/ \u00e9 \ud800 lone`} {
+			var want string
+			_ = json.Unmarshal([]byte(`"`+body+`"`), &want)
+			got, ok := unquoteJSON([]byte(body))
+			if !ok || got != want {
+				t.Errorf("%q: %q %v, encoding/json says %q", body, got, ok, want)
+			}
+		}
+	}
+	for _, bad := range []string{`\x`, `\u12`, "raw\x01ctl", `end\`} {
+		if _, ok := unquoteJSON([]byte(bad)); ok {
+			t.Errorf("%q taken", bad)
+		}
+	}
+}

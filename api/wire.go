@@ -6,7 +6,9 @@ import (
 	"errors"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -380,7 +382,7 @@ func (l *wireLogLine) fast(b []byte) bool {
 	if comma <= 0 || inner[0] == '"' {
 		return false
 	}
-	n, err := strconv.ParseFloat(string(bytes.TrimSpace(inner[:comma])), 64)
+	n, err := parseNumber(bytes.TrimSpace(inner[:comma]))
 	rest := bytes.TrimSpace(inner[comma+1:])
 	if err != nil || len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
 		return false
@@ -391,6 +393,8 @@ func (l *wireLogLine) fast(b []byte) bool {
 	}
 	if bytes.IndexByte(body, '\\') < 0 {
 		l.Text = string(body)
+	} else if t, ok := unquoteJSON(body); ok {
+		l.Text = t // log text is full of \u001b: one allocation, not three
 	} else if json.Unmarshal(rest, &l.Text) != nil {
 		return false
 	}
@@ -399,10 +403,78 @@ func (l *wireLogLine) fast(b []byte) bool {
 }
 
 type wireLogPage struct {
-	Cursor    rawString     `json:"cursor"` // sent back as it came
-	Lines     []wireLogLine `json:"lines"`
-	Truncated flexBool      `json:"truncated"`
-	Events    flexEvents    `json:"events"`
+	Cursor    rawString  `json:"cursor"` // sent back as it came
+	Lines     wireLines  `json:"lines"`
+	Truncated flexBool   `json:"truncated"`
+	Events    flexEvents `json:"events"`
+}
+
+// wireLines is a page's lines, read in one pass over the array: the usual
+// [number, "text"] by hand, anything else through wireLogLine's general
+// path. A page holds thousands of lines; reflection per line was most of
+// the cost of a read.
+type wireLines []wireLogLine
+
+func (w *wireLines) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil // not an array: no lines, the page kept
+	}
+	rest := b[1 : len(b)-1]
+	out := make([]wireLogLine, 0, bytes.Count(rest, []byte("],"))+1)
+	for {
+		rest = bytes.TrimLeft(rest, " \t\r\n,")
+		if len(rest) == 0 {
+			break
+		}
+		n := valueEnd(rest)
+		if n <= 0 {
+			return errors.New("decode log lines: malformed array")
+		}
+		out = append(out, wireLogLine{})
+		_ = out[len(out)-1].UnmarshalJSON(rest[:n]) // in place: no copy escapes
+		rest = rest[n:]
+	}
+	*w = out
+	return nil
+}
+
+// valueEnd is the length of the JSON value b starts with (b is valid JSON:
+// the decoder checked it), or 0.
+func valueEnd(b []byte) int {
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case depth == 0 && c == ',':
+			return i
+		}
+	}
+	if depth == 0 && !inString {
+		return len(b)
+	}
+	return 0
 }
 
 // flexEvents reads the undocumented events array of phase timings; an item
@@ -479,4 +551,102 @@ func (w wireDeployment) model() model.Deployment {
 		d.Versions = append(d.Versions, model.VersionSplit{VersionID: string(v.VersionID), Percentage: float64(v.Percentage)})
 	}
 	return d
+}
+
+// unquoteJSON decodes the inside of a JSON string (without its quotes). It
+// reports false for anything it does not take as it is (a raw control
+// character, a bad escape), which the caller hands to encoding/json.
+func unquoteJSON(b []byte) (string, bool) {
+	var out strings.Builder // its String does not copy: one allocation
+	out.Grow(len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c < 0x20 || c == '"':
+			return "", false
+		case c != '\\':
+			out.WriteByte(c)
+			continue
+		}
+		if i+1 >= len(b) {
+			return "", false
+		}
+		i++
+		switch b[i] {
+		case '"', '\\', '/':
+			out.WriteByte(b[i])
+		case 'b':
+			out.WriteByte('\b')
+		case 'f':
+			out.WriteByte('\f')
+		case 'n':
+			out.WriteByte('\n')
+		case 'r':
+			out.WriteByte('\r')
+		case 't':
+			out.WriteByte('\t')
+		case 'u':
+			r, ok := hex4(b[i+1:])
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// A pair: \uD83D\uDE00; a lone half is the replacement rune.
+				if i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					if r2, ok := hex4(b[i+3:]); ok {
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							out.WriteRune(dec)
+							i += 6
+							continue
+						}
+					}
+				}
+				r = utf8.RuneError
+			}
+			out.WriteRune(r)
+		default:
+			return "", false
+		}
+	}
+	if t := out.String(); !utf8.ValidString(t) {
+		return strings.ToValidUTF8(t, "\uFFFD"), true
+	}
+	return out.String(), true
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// parseNumber reads a JSON number; the usual one, a whole number of
+// milliseconds, without converting the bytes to a string.
+func parseNumber(b []byte) (float64, error) {
+	if len(b) > 0 && len(b) < 16 {
+		var n int64
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return strconv.ParseFloat(string(b), 64)
+			}
+			n = n*10 + int64(c-'0')
+		}
+		return float64(n), nil
+	}
+	return strconv.ParseFloat(string(b), 64)
 }
