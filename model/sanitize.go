@@ -141,6 +141,7 @@ type screenLine struct {
 	// direct mode writes graphemes straight to out, tracking only the
 	// column (for tabs) and the style last emitted.
 	direct  bool
+	wide    bool // a cluster that is not one ASCII byte was written
 	out     strings.Builder
 	emitted string
 	styled  bool
@@ -203,6 +204,7 @@ func (sc *screenLine) write(s string) {
 			if !printableCluster(seq) {
 				continue
 			}
+			sc.wide = true
 			if width == 0 {
 				sc.attach(seq)
 				continue
@@ -333,6 +335,11 @@ func (sc *screenLine) render() Safe {
 			sc.out.WriteString("\x1b[m")
 		}
 		text := sc.out.String()
+		if !sc.wide {
+			// Only ASCII cells and escapes were written: the width is the
+			// column reached, no grapheme to measure.
+			return Safe{Text: text, Width: sc.col, Styled: sc.styled}
+		}
 		return Safe{Text: text, Width: ansi.StringWidth(text), Styled: sc.styled}
 	}
 	var b strings.Builder
