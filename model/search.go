@@ -125,8 +125,10 @@ func indexFoldUnicode(s, needle string) int {
 // LooksLikeError reports whether a plain log line reads like an error: npm
 // ERR!, "error", "Error:", "✘ [ERROR]", "failed", or a non-zero exit code.
 func LooksLikeError[T string | []byte](plain T) bool {
-	if indexFoldASCII(plain, "error") >= 0 || indexFoldASCII(plain, "failed") >= 0 || contains(plain, "npm ERR!") {
-		return !contains(plain, " 0 errors") && !contains(plain, "without error")
+	// Case-folded searches only: string(plain) for an exact one would
+	// allocate on every line of every page.
+	if indexFoldASCII(plain, "error") >= 0 || indexFoldASCII(plain, "failed") >= 0 || indexFoldASCII(plain, "npm err!") >= 0 {
+		return indexFoldASCII(plain, " 0 errors") < 0 && indexFoldASCII(plain, "without error") < 0
 	}
 	for _, p := range []string{"exit code ", "exit status ", "exited with code "} {
 		if i := indexFoldASCII(plain, p); i >= 0 {
@@ -138,6 +140,3 @@ func LooksLikeError[T string | []byte](plain T) bool {
 	return false
 }
 
-func contains[T string | []byte](s T, sub string) bool {
-	return strings.Contains(string(s), sub)
-}
