@@ -41,9 +41,9 @@ func BenchmarkDecodeLogPage(b *testing.B) {
 	}
 }
 
-// BenchmarkReadLog reads a 100,000-line log from the simulator over loopback
-// HTTP through the client, 1,000 lines a page.
-func BenchmarkReadLog(b *testing.B) {
+// longLog is a simulator holding a stopped build with a 100,000-line log,
+// 1,000 lines a page, and a client for it.
+func longLog(b *testing.B) (*Client, *sim.Sim, string, []string) {
 	lines := make([]string, 100_000)
 	for i := range lines {
 		lines[i] = fmt.Sprintf("step %d: \x1b[32mok\x1b[0m compiled module-%06d", i, i)
@@ -51,6 +51,13 @@ func BenchmarkReadLog(b *testing.B) {
 	c, s, clock := simClient(b, sim.Options{PushEvery: -1, PageSize: 1000})
 	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond})
 	clock.Advance(time.Hour)
+	return c, s, id, lines
+}
+
+// BenchmarkReadLog reads a 100,000-line log from the simulator over loopback
+// HTTP through the client, 1,000 lines a page.
+func BenchmarkReadLog(b *testing.B) {
+	c, s, id, lines := longLog(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -66,13 +73,7 @@ func BenchmarkReadLog(b *testing.B) {
 // HTTP client on one connection, bodies read and dropped: what curl does,
 // the floor the client is measured against.
 func BenchmarkReadLogRaw(b *testing.B) {
-	lines := make([]string, 100_000)
-	for i := range lines {
-		lines[i] = fmt.Sprintf("step %d: \x1b[32mok\x1b[0m compiled module-%06d", i, i)
-	}
-	c, s, clock := simClient(b, sim.Options{PushEvery: -1, PageSize: 1000})
-	id := s.Inject(sim.Spec{Lines: lines, LineEvery: time.Millisecond})
-	clock.Advance(time.Hour)
+	c, s, id, _ := longLog(b)
 	hc := &http.Client{}
 	base := c.base.String() + "/accounts/" + s.AccountID() + "/builds/builds/" + id + "/logs"
 	b.ResetTimer()
