@@ -57,7 +57,7 @@ func longLog(b *testing.B) (*Client, *sim.Sim, string, []string) {
 // BenchmarkReadLog reads a 100,000-line log from the simulator over loopback
 // HTTP through the client, 1,000 lines a page.
 func BenchmarkReadLog(b *testing.B) {
-	c, s, id, lines := longLog(b)
+	c, _, id, lines := longLog(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
