@@ -644,3 +644,77 @@ func TestBaseURLPasswordRedacted(t *testing.T) {
 		t.Fatalf("not http: %d %q %q", code, out, errs)
 	}
 }
+
+// TestRebuildAndBuild: rebuild posts the build's branch and commit once to
+// its trigger (purging the cache first when asked) and says when the
+// trigger's settings changed since; build picks the trigger whose branch
+// filters take the branch; a read-only token or --read-only refuses.
+func TestRebuildAndBuild(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, History: 2, Seed: 4})
+	old := s.Builds()[0]
+	worker := old.Worker
+	if err := s.UpdateTrigger(worker, "pnpm build"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, env, "rebuild", old.UUID, "--yes", "--purge-cache")
+	if code != 0 || !strings.Contains(out, "Started build ") || !strings.Contains(out, `changed since this build: it ran "npm run build"`) ||
+		!strings.Contains(out, "Emptied the build cache") {
+		t.Fatalf("rebuild: %d %q %q", code, out, errs)
+	}
+	if n := s.Requests()["manual"]; n != 1 {
+		t.Fatalf("%d manual builds posted, want 1", n)
+	}
+	purges := 0
+	for _, tr := range s.Triggers(worker) {
+		purges += tr.Purges
+	}
+	if purges != 1 {
+		t.Fatalf("%d purges, want 1", purges)
+	}
+	newest := s.Builds()[0]
+	if newest.Commit != old.Commit || newest.Branch != old.Branch {
+		t.Fatalf("rebuilt %s@%s, want %s@%s", newest.Branch, newest.Commit, old.Branch, old.Commit)
+	}
+	code, out, errs = runCLI(t, env, "build", "--worker", worker, "--branch", "feature/x", "--yes")
+	if code != 0 || !strings.Contains(out, "Started build ") {
+		t.Fatalf("build: %d %q %q", code, out, errs)
+	}
+	if b := s.Builds()[0]; b.Branch != "feature/x" {
+		t.Fatalf("built branch %q", b.Branch)
+	}
+	if code, _, errs := runCLI(t, env, "build", "--worker", worker); code != 2 || !strings.Contains(errs, "--branch") {
+		t.Fatalf("build without a branch: %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, env, "--read-only", "rebuild", old.UUID, "--yes"); code != 2 || !strings.Contains(errs, "read-only") {
+		t.Fatalf("--read-only: %d %q", code, errs)
+	}
+	ro := map[string]string{}
+	for k, v := range env {
+		ro[k] = v
+	}
+	ro["CLOUDFLARE_API_TOKEN"] = sim.DefaultReadOnlyToken
+	code, _, errs = runCLI(t, ro, "rebuild", old.UUID, "--yes")
+	if code != 1 || !strings.Contains(errs, "add Workers CI Edit") {
+		t.Fatalf("read-only token: %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, env, "rebuild", old.UUID); code != 2 || !strings.Contains(errs, "--yes") {
+		t.Fatalf("rebuild off a terminal without --yes: %d %q", code, errs)
+	}
+	// One POST per confirmation: two started, one refused (the read-only
+	// token), none without --yes.
+	if n := s.Requests()["manual"]; n != 3 {
+		t.Fatalf("%d manual builds posted in all, want 3", n)
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	for _, tt := range []struct {
+		p, s string
+		ok   bool
+	}{{"*", "feature/x", true}, {"main", "main", true}, {"main", "mainx", false}, {"release/*", "release/2026.11", true},
+		{"release/*", "hotfix/1", false}, {"*-preview", "a/b-preview", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}} {
+		if got := globMatch(tt.p, tt.s); got != tt.ok {
+			t.Errorf("%q ~ %q: %v", tt.p, tt.s, got)
+		}
+	}
+}
