@@ -139,4 +139,3 @@ func LooksLikeError[T string | []byte](plain T) bool {
 	}
 	return false
 }
-
