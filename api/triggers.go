@@ -109,3 +109,16 @@ func (c *Client) VerifyToken(ctx context.Context) (TokenStatus, error) {
 	}
 	return TokenStatus{ID: string(res.ID), Status: string(res.Status)}, nil
 }
+
+// StartBuild starts a build of a trigger for a branch and (or) a commit,
+// emptying the trigger's build cache first when purge is set, and returns
+// the new build's uuid. In model terms, for the dashboard.
+func (c *Client) StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error) {
+	if purge {
+		if err := c.PurgeBuildCache(ctx, triggerUUID); err != nil {
+			return "", err
+		}
+	}
+	b, err := c.CreateBuild(ctx, triggerUUID, BuildRequest{Branch: branch, CommitHash: commit})
+	return b.UUID, err
+}

@@ -125,7 +125,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	}
 	m.list.SetBuilds(kept)
 	m.refreshLive() // and the detail: the build under ▸, fresh
-	notes = append(notes, m.queueOnScreen())
+	notes = append(notes, m.queueOnScreen(), m.selectPending())
 	// The build under ▸ changed under the user (it left an active-only
 	// list, a filter dropped it): load the one now under ▸, so the detail,
 	// the log and cancel all follow the row.

@@ -58,6 +58,11 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	if m.dialog != nil {
 		return *m, m.dialogKey(km)
 	}
+	if m.rebuildDlg != nil {
+		d, cmd := m.rebuildDlg.Update(km)
+		m.rebuildDlg = &d
+		return *m, cmd
+	}
 	if m.list.Typing() && m.focus == PaneList {
 		before := m.list.SelectedUUID()
 		var cmd tea.Cmd
@@ -115,6 +120,8 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		return *m, tea.Batch(m.refresh(), m.setFlash("refreshing"))
 	case key.Matches(km, g.Cancel):
 		return *m, m.openCancel()
+	case key.Matches(km, g.Rebuild):
+		return *m, m.openRebuild()
 	case key.Matches(km, g.ActiveOnly):
 		before := m.list.SelectedUUID()
 		on := m.list.ToggleActiveOnly()

@@ -15,6 +15,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/detail"
 	"github.com/cfbuilds/cfbuilds/tui/helpview"
 	"github.com/cfbuilds/cfbuilds/tui/logview"
+	"github.com/cfbuilds/cfbuilds/tui/rebuild"
 	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
@@ -26,16 +27,18 @@ type Model struct {
 	keys KeyMap
 	now  time.Time
 
-	w, h     int
-	focus    Pane
-	list     buildlist.Model
-	detail   detail.Model
-	log      logview.Model
-	helpv    helpview.Model
-	status   statusbar.Model
-	showHelp bool
-	showErr  bool           // the last error in full, over the body
-	dialog   *confirm.Model // the cancel dialog, when open
+	w, h          int
+	focus         Pane
+	list          buildlist.Model
+	detail        detail.Model
+	log           logview.Model
+	helpv         helpview.Model
+	status        statusbar.Model
+	showHelp      bool
+	showErr       bool           // the last error in full, over the body
+	dialog        *confirm.Model // the cancel dialog, when open
+	rebuildDlg    *rebuild.Model // the rebuild dialog, when open
+	pendingSelect string         // a build started here, to select when it shows
 
 	workers      []model.Worker
 	workerByTag  map[string]string
@@ -114,6 +117,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onAborted()
 	case cancelMsg:
 		cmd = m.onCancel(msg)
+	case triggersMsg:
+		cmd = m.onTriggers(msg)
+	case rebuild.ConfirmedMsg:
+		cmd = m.onRebuildConfirmed(msg)
+	case rebuild.AbortedMsg:
+		m.rebuildDlg = nil
+		cmd = m.setFlash("not rebuilt")
+	case startedMsg:
+		cmd = m.onStarted(msg)
 	case logview.SearchDoneMsg:
 		m.log, cmd = m.log.Update(msg)
 	case logview.SaveMsg:
@@ -197,5 +209,8 @@ func (m *Model) resize() {
 	m.status.SetSize(m.w)
 	if m.dialog != nil {
 		m.dialog.SetSize(m.w, m.h)
+	}
+	if m.rebuildDlg != nil {
+		m.rebuildDlg.SetSize(m.w)
 	}
 }

@@ -801,3 +801,45 @@ func showsError(view string) bool {
 	l := lastLine(view)
 	return strings.Contains(l, "error: ") || strings.Contains(l, "error, retry ")
 }
+
+// TestRebuildFromTheDashboard: R asks with the trigger's settings of now
+// (and says what changed), y posts once, and the new build is then
+// selected and tailed; p empties the cache first; read-only refuses.
+func TestRebuildFromTheDashboard(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	h.advance(time.Second)
+	b, _ := h.m.shownBuild()
+	if err := h.sim.UpdateTrigger(b.WorkerName, "pnpm build"); err != nil {
+		t.Fatal(err)
+	}
+	h.keys("R")
+	v := h.view()
+	if h.m.rebuildDlg == nil || !strings.Contains(v, "Build this again?") || !strings.Contains(v, "changed: it ran npm run build") {
+		t.Fatalf("no rebuild dialog with the settings of now:\n%s", v)
+	}
+	h.keys("y")
+	h.advance(2 * time.Second)
+	if n := h.sim.Requests()["manual"]; n != 1 {
+		t.Fatalf("%d manual builds posted, want 1", n)
+	}
+	newest := h.sim.Builds()[0]
+	if h.m.selUUID != newest.UUID || newest.Commit != b.Meta.CommitHash {
+		t.Fatalf("loaded %s, want the new build %s of commit %s", h.m.selUUID, newest.UUID, b.Meta.CommitHash)
+	}
+	h.keys("R", "p")
+	h.advance(2 * time.Second)
+	purges := 0
+	for _, tr := range h.sim.Triggers(b.WorkerName) {
+		purges += tr.Purges
+	}
+	if purges != 1 || h.sim.Requests()["manual"] != 2 {
+		t.Fatalf("p: %d purges, %d builds", purges, h.sim.Requests()["manual"])
+	}
+	ro := newHarness(t, quiet(), Options{ReadOnly: true})
+	ro.size(140, 40)
+	ro.keys("R")
+	if ro.m.rebuildDlg != nil || !strings.Contains(ro.m.flash, "read-only") {
+		t.Fatalf("read-only: dialog %v, flash %q", ro.m.rebuildDlg, ro.m.flash)
+	}
+}

@@ -35,6 +35,8 @@ type Source interface {
 	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
 	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
 	Usage() model.Budget
+	Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, error)
+	StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error)
 	Health() model.Health
 }
 

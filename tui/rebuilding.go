@@ -1,0 +1,96 @@
+package tui
+
+// Rebuilding a build: read its trigger's settings of now, ask, post once,
+// then select the new build when it arrives and tail it.
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/rebuild"
+)
+
+// triggersMsg answers the triggers of the build to rebuild.
+type triggersMsg struct {
+	build    model.Build
+	triggers []model.Trigger
+	err      error
+}
+
+// startedMsg answers a manual build.
+type startedMsg struct {
+	uuid string
+	err  error
+}
+
+// openRebuild reads the shown build's trigger as it is now, then asks.
+func (m *Model) openRebuild() tea.Cmd {
+	b, ok := m.shownBuild()
+	switch {
+	case !ok:
+		return m.setFlash("no build selected")
+	case m.opts.ReadOnly:
+		return m.setFlash("read-only: rebuild is off (started with --read-only)")
+	case b.Trigger.TriggerUUID == "":
+		return m.setFlash("this build names no trigger to build it again with")
+	}
+	src := m.src
+	return tea.Batch(m.setFlash("reading the trigger's settings"+m.st.Ellipsis()), func() tea.Msg {
+		trs, err := src.Triggers(context.Background(), model.Worker{Name: b.WorkerName, Tag: b.WorkerTag})
+		return triggersMsg{build: b, triggers: trs, err: err}
+	})
+}
+
+func (m *Model) onTriggers(msg triggersMsg) tea.Cmd {
+	now := msg.build.Trigger // if the trigger cannot be read, what the build ran with
+	for _, t := range msg.triggers {
+		if t.TriggerUUID == msg.build.Trigger.TriggerUUID {
+			now = t
+		}
+	}
+	d := rebuild.New(m.st, rebuild.DefaultKeyMap(), msg.build, now)
+	d.SetSize(m.w)
+	m.rebuildDlg = &d
+	if msg.err != nil {
+		return m.setFlash("could not read the trigger's settings of now: " + errorText(msg.err))
+	}
+	return nil
+}
+
+// onRebuildConfirmed sends the one POST (after the purge when asked).
+func (m *Model) onRebuildConfirmed(msg rebuild.ConfirmedMsg) tea.Cmd {
+	src := m.src
+	return func() tea.Msg {
+		id, err := src.StartBuild(context.Background(), msg.Trigger.TriggerUUID, msg.Build.Meta.Branch, msg.Build.Meta.CommitHash, msg.Purge)
+		return startedMsg{uuid: id, err: err}
+	}
+}
+
+// onStarted selects the new build as soon as a poll brings it.
+func (m *Model) onStarted(msg startedMsg) tea.Cmd {
+	if msg.err != nil {
+		text := "rebuild failed: " + errorText(msg.err)
+		if m.rebuildDlg != nil {
+			m.rebuildDlg.Failed(text)
+		}
+		return m.setFlash(text)
+	}
+	m.rebuildDlg = nil
+	m.pendingSelect = msg.uuid
+	lp := m.poll[pollLatest]
+	lp.gen++
+	m.latestQueue = nil
+	return tea.Batch(m.setFlash(fmt.Sprintf("started build %s", msg.uuid)), m.startLatest())
+}
+
+// selectPending moves ▸ to a build started here once the list has it.
+func (m *Model) selectPending() tea.Cmd {
+	if m.pendingSelect == "" || !m.list.Select(m.pendingSelect) {
+		return nil
+	}
+	m.pendingSelect = ""
+	return m.loadSelection()
+}
