@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strings"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
@@ -56,7 +55,7 @@ func (o *buildOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	t, err := pickTrigger(trs, o.trigger, o.branch)
+	t, err := model.PickTrigger(trs, o.trigger, o.branch)
 	if err != nil {
 		return fmt.Errorf("build %s: %w", model.SanitizeInline(o.worker), err)
 	}
@@ -64,74 +63,4 @@ func (o *buildOptions) run(ctx context.Context, e *env) error {
 		orWord(model.SanitizeInline(o.branch), model.SanitizeInline(o.commit)), model.SanitizeInline(t.TriggerName))
 	fmt.Fprint(e.stdout, settingsNote(model.Build{}, t))
 	return startBuild(ctx, e, t, api.BuildRequest{Branch: o.branch, CommitHash: o.commit}, false, o.watch, o.yes)
-}
-
-// pickTrigger is the trigger named, else the one whose branch filters take
-// the branch (excludes first, then includes, as Cloudflare applies them),
-// else the first.
-func pickTrigger(trs []model.Trigger, name, branch string) (model.Trigger, error) {
-	if len(trs) == 0 {
-		return model.Trigger{}, fmt.Errorf("the Worker has no build trigger (connect a repository in its settings)")
-	}
-	var names []string
-	for _, t := range trs {
-		names = append(names, t.TriggerName)
-		if name != "" && t.TriggerName == name {
-			return t, nil
-		}
-	}
-	if name != "" {
-		return model.Trigger{}, fmt.Errorf("no trigger named %q (it has: %s)", name, strings.Join(names, ", "))
-	}
-	if branch != "" {
-		for _, t := range trs {
-			if branchMatches(t, branch) {
-				return t, nil
-			}
-		}
-	}
-	return trs[0], nil
-}
-
-// branchMatches applies a trigger's branch filters: excluded first, then
-// included; no include list takes every branch.
-func branchMatches(t model.Trigger, branch string) bool {
-	match := func(patterns []string) bool {
-		for _, p := range patterns {
-			if globMatch(p, branch) {
-				return true
-			}
-		}
-		return false
-	}
-	if match(t.BranchExcludes) {
-		return false
-	}
-	return len(t.BranchIncludes) == 0 || match(t.BranchIncludes)
-}
-
-// globMatch reports whether s matches p, where * stands for any run of
-// characters, slashes included (branch filters: "release/*", "*").
-func globMatch(p, s string) bool {
-	star, mark := -1, 0
-	i, j := 0, 0
-	for j < len(s) {
-		switch {
-		case i < len(p) && p[i] == '*':
-			star, mark = i, j
-			i++
-		case i < len(p) && p[i] == s[j]:
-			i++
-			j++
-		case star >= 0:
-			i, mark = star+1, mark+1
-			j = mark
-		default:
-			return false
-		}
-	}
-	for i < len(p) && p[i] == '*' {
-		i++
-	}
-	return i == len(p)
 }

@@ -706,15 +706,3 @@ func TestRebuildAndBuild(t *testing.T) {
 		t.Fatalf("%d manual builds posted in all, want 3", n)
 	}
 }
-
-func TestGlobMatch(t *testing.T) {
-	for _, tt := range []struct {
-		p, s string
-		ok   bool
-	}{{"*", "feature/x", true}, {"main", "main", true}, {"main", "mainx", false}, {"release/*", "release/2026.11", true},
-		{"release/*", "hotfix/1", false}, {"*-preview", "a/b-preview", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}} {
-		if got := globMatch(tt.p, tt.s); got != tt.ok {
-			t.Errorf("%q ~ %q: %v", tt.p, tt.s, got)
-		}
-	}
-}

@@ -1,0 +1,76 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// PickTrigger is the trigger named, else the one whose branch filters take
+// the branch (excludes first, then includes, as Cloudflare applies them),
+// else the first.
+func PickTrigger(trs []Trigger, name, branch string) (Trigger, error) {
+	if len(trs) == 0 {
+		return Trigger{}, fmt.Errorf("the Worker has no build trigger (connect a repository in its settings)")
+	}
+	var names []string
+	for _, t := range trs {
+		names = append(names, t.TriggerName)
+		if name != "" && t.TriggerName == name {
+			return t, nil
+		}
+	}
+	if name != "" {
+		return Trigger{}, fmt.Errorf("no trigger named %q (it has: %s)", name, strings.Join(names, ", "))
+	}
+	if branch != "" {
+		for _, t := range trs {
+			if BranchMatches(t, branch) {
+				return t, nil
+			}
+		}
+	}
+	return trs[0], nil
+}
+
+// BranchMatches applies a trigger's branch filters: excluded first, then
+// included; no include list takes every branch.
+func BranchMatches(t Trigger, branch string) bool {
+	match := func(patterns []string) bool {
+		for _, p := range patterns {
+			if GlobMatch(p, branch) {
+				return true
+			}
+		}
+		return false
+	}
+	if match(t.BranchExcludes) {
+		return false
+	}
+	return len(t.BranchIncludes) == 0 || match(t.BranchIncludes)
+}
+
+// GlobMatch reports whether s matches p, where * stands for any run of
+// characters, slashes included (branch filters: "release/*", "*").
+func GlobMatch(p, s string) bool {
+	star, mark := -1, 0
+	i, j := 0, 0
+	for j < len(s) {
+		switch {
+		case i < len(p) && p[i] == '*':
+			star, mark = i, j
+			i++
+		case i < len(p) && p[i] == s[j]:
+			i++
+			j++
+		case star >= 0:
+			i, mark = star+1, mark+1
+			j = mark
+		default:
+			return false
+		}
+	}
+	for i < len(p) && p[i] == '*' {
+		i++
+	}
+	return i == len(p)
+}
