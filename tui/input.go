@@ -45,7 +45,7 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 
 // typing reports whether a text prompt (filter, search) has the keys.
 func (m *Model) typing() bool {
-	return m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog
+	return m.buildIn != nil || m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog
 }
 
 func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
@@ -61,6 +61,11 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	if m.rebuildDlg != nil {
 		d, cmd := m.rebuildDlg.Update(km)
 		m.rebuildDlg = &d
+		return *m, cmd
+	}
+	if m.buildIn != nil {
+		in, cmd := m.buildIn.Update(km)
+		m.buildIn = &in
 		return *m, cmd
 	}
 	if m.list.Typing() && m.focus == PaneList {
@@ -122,6 +127,8 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		return *m, m.openCancel()
 	case key.Matches(km, g.Rebuild):
 		return *m, m.openRebuild()
+	case key.Matches(km, g.BuildBranch):
+		return *m, m.openBuildInput()
 	case key.Matches(km, g.ActiveOnly):
 		before := m.list.SelectedUUID()
 		on := m.list.ToggleActiveOnly()

@@ -18,7 +18,7 @@ import (
 
 // GlobalKeys work in every pane; the root handles them.
 type GlobalKeys struct {
-	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Rebuild, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back, LastError key.Binding
+	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Rebuild, BuildBranch, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back, LastError key.Binding
 }
 
 // KeyMap is every binding: the root's own and each pane's.
@@ -36,20 +36,21 @@ func DefaultKeyMap() KeyMap {
 	}
 	return KeyMap{
 		Global: GlobalKeys{
-			Quit:       b("q", "quit", "q", "ctrl+c"),
-			Help:       b("?", "help", "?"),
-			NextPane:   b("tab", "next pane", "tab"),
-			PrevPane:   b("shift+tab", "previous pane", "shift+tab"),
-			Refresh:    b("r", "refresh", "r"),
-			Cancel:     b("c", "cancel build", "c"),
-			Rebuild:    b("R", "rebuild", "R"),
-			Open:       b("enter", "open log", "enter"),
-			ActiveOnly: b("a", "active only", "a"),
-			CopyUUID:   b("y", "copy uuid", "y"),
-			CopyURL:    b("Y", "copy URL", "Y"),
-			OpenURL:    b("o", "open in browser", "o"),
-			Back:       b("esc", "back/clear", "esc"),
-			LastError:  b("!", "last error in full", "!"),
+			Quit:        b("q", "quit", "q", "ctrl+c"),
+			Help:        b("?", "help", "?"),
+			NextPane:    b("tab", "next pane", "tab"),
+			PrevPane:    b("shift+tab", "previous pane", "shift+tab"),
+			Refresh:     b("r", "refresh", "r"),
+			Cancel:      b("c", "cancel build", "c"),
+			Rebuild:     b("R", "rebuild", "R"),
+			BuildBranch: b("B", "build a branch", "B"),
+			Open:        b("enter", "open log", "enter"),
+			ActiveOnly:  b("a", "active only", "a"),
+			CopyUUID:    b("y", "copy uuid", "y"),
+			CopyURL:     b("Y", "copy URL", "Y"),
+			OpenURL:     b("o", "open in browser", "o"),
+			Back:        b("esc", "back/clear", "esc"),
+			LastError:   b("!", "last error in full", "!"),
 		},
 		List:   buildlist.DefaultKeyMap(),
 		Detail: detail.DefaultKeyMap(),
@@ -60,7 +61,7 @@ func DefaultKeyMap() KeyMap {
 func (g *GlobalKeys) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"quit": &g.Quit, "help": &g.Help, "next_pane": &g.NextPane, "prev_pane": &g.PrevPane,
-		"refresh": &g.Refresh, "cancel": &g.Cancel, "rebuild": &g.Rebuild, "open": &g.Open, "active_only": &g.ActiveOnly,
+		"refresh": &g.Refresh, "cancel": &g.Cancel, "rebuild": &g.Rebuild, "build_branch": &g.BuildBranch, "open": &g.Open, "active_only": &g.ActiveOnly,
 		"copy_uuid": &g.CopyUUID, "copy_url": &g.CopyURL, "open_url": &g.OpenURL, "back": &g.Back,
 		"last_error": &g.LastError,
 	}
@@ -192,7 +193,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	g, n, l := k.Global, k.List, k.Log
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
-		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Rebuild, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.LastError, g.Back, g.Help, g.Quit},
+		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Rebuild, g.BuildBranch, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.LastError, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.Save, l.Left, l.Right},
 	}
 }
@@ -206,7 +207,7 @@ func (k KeyMap) helpGroups(st *styles.Styles, readOnly bool) []helpview.Group {
 	for i, g := range k.FullHelp() {
 		var keep []key.Binding
 		for _, b := range g {
-			if readOnly && (b.Help().Desc == k.Global.Cancel.Help().Desc || b.Help().Desc == k.Global.Rebuild.Help().Desc) {
+			if readOnly && (b.Help().Desc == k.Global.Cancel.Help().Desc || b.Help().Desc == k.Global.Rebuild.Help().Desc || b.Help().Desc == k.Global.BuildBranch.Help().Desc) {
 				continue
 			}
 			keep = append(keep, b)

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/buildinput"
 	"github.com/cfbuilds/cfbuilds/tui/rebuild"
 )
 
@@ -93,4 +94,47 @@ func (m *Model) selectPending() tea.Cmd {
 	}
 	m.pendingSelect = ""
 	return m.loadSelection()
+}
+
+// openBuildInput asks for a branch of the shown build's Worker to build,
+// offering the branches seen in its history, newest first.
+func (m *Model) openBuildInput() tea.Cmd {
+	b, ok := m.shownBuild()
+	switch {
+	case !ok:
+		return m.setFlash("no build selected")
+	case m.opts.ReadOnly:
+		return m.setFlash("read-only: build is off (started with --read-only)")
+	}
+	var hints []string
+	seen := map[string]bool{}
+	for _, o := range m.list.Shown() {
+		if o.WorkerTag == b.WorkerTag && o.Meta.Branch != "" && !seen[o.Meta.Branch] {
+			seen[o.Meta.Branch] = true
+			hints = append(hints, o.Meta.Branch)
+		}
+	}
+	in := buildinput.New(m.st, model.Worker{Name: b.WorkerName, Tag: b.WorkerTag}, hints)
+	in.SetSize(m.w)
+	m.buildIn = &in
+	return nil
+}
+
+// onBuildSubmitted picks the trigger whose branch filters take the branch
+// and posts once.
+func (m *Model) onBuildSubmitted(msg buildinput.SubmittedMsg) tea.Cmd {
+	m.buildIn = nil
+	src := m.src
+	return tea.Batch(m.setFlash("starting a build of "+model.SanitizeInline(msg.Branch)+m.st.Ellipsis()), func() tea.Msg {
+		trs, err := src.Triggers(context.Background(), msg.Worker)
+		if err != nil {
+			return startedMsg{err: err}
+		}
+		t, err := model.PickTrigger(trs, "", msg.Branch)
+		if err != nil {
+			return startedMsg{err: err}
+		}
+		id, err := src.StartBuild(context.Background(), t.TriggerUUID, msg.Branch, "", false)
+		return startedMsg{uuid: id, err: err}
+	})
 }

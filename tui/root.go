@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/buildinput"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
 	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
@@ -35,10 +36,11 @@ type Model struct {
 	helpv         helpview.Model
 	status        statusbar.Model
 	showHelp      bool
-	showErr       bool           // the last error in full, over the body
-	dialog        *confirm.Model // the cancel dialog, when open
-	rebuildDlg    *rebuild.Model // the rebuild dialog, when open
-	pendingSelect string         // a build started here, to select when it shows
+	showErr       bool              // the last error in full, over the body
+	dialog        *confirm.Model    // the cancel dialog, when open
+	rebuildDlg    *rebuild.Model    // the rebuild dialog, when open
+	buildIn       *buildinput.Model // the build-a-branch prompt, when open
+	pendingSelect string            // a build started here, to select when it shows
 
 	workers      []model.Worker
 	workerByTag  map[string]string
@@ -126,6 +128,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.setFlash("not rebuilt")
 	case startedMsg:
 		cmd = m.onStarted(msg)
+	case buildinput.SubmittedMsg:
+		cmd = m.onBuildSubmitted(msg)
+	case buildinput.ClosedMsg:
+		m.buildIn = nil
 	case logview.SearchDoneMsg:
 		m.log, cmd = m.log.Update(msg)
 	case logview.SaveMsg:
@@ -212,5 +218,8 @@ func (m *Model) resize() {
 	}
 	if m.rebuildDlg != nil {
 		m.rebuildDlg.SetSize(m.w)
+	}
+	if m.buildIn != nil {
+		m.buildIn.SetSize(m.w)
 	}
 }

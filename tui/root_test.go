@@ -843,3 +843,25 @@ func TestRebuildFromTheDashboard(t *testing.T) {
 		t.Fatalf("read-only: dialog %v, flash %q", ro.m.rebuildDlg, ro.m.flash)
 	}
 }
+
+// TestBuildABranchFromTheDashboard: B offers the Worker's branches, takes a
+// typed one, posts once to the trigger whose filters take it, and selects
+// the new build.
+func TestBuildABranchFromTheDashboard(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	h.advance(time.Second)
+	b, _ := h.m.shownBuild()
+	h.keys("B")
+	if h.m.buildIn == nil || !strings.Contains(h.view(), "Build a branch of "+b.WorkerName) || !strings.Contains(h.view(), "seen: "+b.Meta.Branch) {
+		t.Fatalf("no prompt with the branches seen:\n%s", h.view())
+	}
+	h.keys("ctrl+u")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("feature/new")}) // typed ahead: text, not keys
+	h.keys("enter")
+	h.advance(2 * time.Second)
+	newest := h.sim.Builds()[0]
+	if h.sim.Requests()["manual"] != 1 || newest.Branch != "feature/new" || newest.Worker != b.WorkerName || h.m.selUUID != newest.UUID {
+		t.Fatalf("built %s on %s (%d posts), loaded %s", newest.Branch, newest.Worker, h.sim.Requests()["manual"], h.m.selUUID)
+	}
+}

@@ -25,6 +25,9 @@ func (m Model) View() string {
 		body = m.helpView(l.BodyH)
 	case m.showErr:
 		body = m.errorView(l.BodyH)
+	case m.buildIn != nil:
+		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.buildIn.View(), lipgloss.WithWhitespaceChars(" "))
+		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
 	case m.rebuildDlg != nil:
 		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.rebuildDlg.View(), lipgloss.WithWhitespaceChars(" "))
 		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
