@@ -12,17 +12,36 @@ import (
 )
 
 func watchCommand() command {
-	return command{name: "watch", args: "BUILD_UUID", summary: "follow until done; exit 0 success or skipped, 1 otherwise",
-		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed",
+	return command{name: "watch", args: "(BUILD_UUID | --commit SHA [--repo OWNER/NAME] [--branch B] [--timeout D]) [--json]",
+		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout",
+		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD",
 		opts:    func() options { return &watchOptions{} }}
 }
 
-type watchOptions struct{ uuid string }
+type watchOptions struct {
+	uuid                 string
+	commit, repo, branch string
+	timeout, every       time.Duration
+	asJSON               bool
+}
 
-func (o *watchOptions) flags(*flag.FlagSet) {}
+func (o *watchOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.commit, "commit", "", "follow every build of this commit `SHA` (HEAD: the checkout's) across the account")
+	fs.StringVar(&o.repo, "repo", "", "the repository, `owner/name` (default: the checkout's origin remote)")
+	fs.StringVar(&o.branch, "branch", "", "the pushed `branch`, for the triggers' branch filters (default: the checkout's, with HEAD)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up (exit 3) after this `duration` when builds have not all ended")
+	fs.DurationVar(&o.every, "every", 5*time.Second, "with --commit, how often to look (one call per 20 Workers)")
+	fs.BoolVar(&o.asJSON, "json", false, "write NDJSON events, one a line, for scripts: status, log (one build), end")
+}
 
 func (o *watchOptions) validate(args []string) error {
-	if err := wantArgs("watch", args, 1, "a BUILD_UUID"); err != nil {
+	if o.commit != "" {
+		if o.every < 100*time.Millisecond || o.timeout <= 0 {
+			return usagef("--every wants at least 100ms and --timeout a positive duration")
+		}
+		return wantArgs("watch --commit", args, 0, "")
+	}
+	if err := wantArgs("watch", args, 1, "a BUILD_UUID or --commit SHA"); err != nil {
 		return err
 	}
 	o.uuid = args[0]
@@ -30,7 +49,16 @@ func (o *watchOptions) validate(args []string) error {
 }
 
 func (o *watchOptions) run(ctx context.Context, e *env) error {
-	code, err := cmdWatch(ctx, e.client, o.uuid, e.stdout, e.stderr)
+	var code int
+	var err error
+	switch {
+	case o.commit != "":
+		code, err = o.watchPush(ctx, e)
+	case o.asJSON:
+		code, err = watchJSON(ctx, e.client, o.uuid, e.stdout, e.stderr)
+	default:
+		code, err = cmdWatch(ctx, e.client, o.uuid, e.stdout, e.stderr)
+	}
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -704,5 +705,112 @@ func TestRebuildAndBuild(t *testing.T) {
 	// token), none without --yes.
 	if n := s.Requests()["manual"]; n != 3 {
 		t.Fatalf("%d manual builds posted in all, want 3", n)
+	}
+}
+
+// gitCheckout makes a git repository with one commit touching file, its
+// origin remote acme/monorepo on GitHub and its branch main, makes it the
+// current directory, and returns the commit. It skips without git.
+func gitCheckout(t *testing.T, file string) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	run := func(args ...string) string {
+		out, err := exec.Command("git", args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("init", "-q", "-b", "main")
+	run("remote", "add", "origin", "git@github.com:acme/monorepo.git")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("add", ".")
+	run("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "change the web app")
+	return run("rev-parse", "HEAD")
+}
+
+// TestWatchAPush: a push of one commit to three Workers of a repository,
+// one path-filtered out, one starting late: watch --commit waits for the
+// late one and exits 0 when all succeeded, 1 when one failed, 3 at the
+// timeout; --json writes NDJSON that parses.
+func TestWatchAPush(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		outcome string
+		timeout string
+		code    int
+	}{{"success", "success", "30s", 0}, {"failure", "fail", "30s", 1}, {"timeout", "success", "400ms", 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 1, Seed: 3})
+			ws := s.Workers()
+			sha := gitCheckout(t, "apps/web/index.ts")
+			s.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Files: []string{"apps/web/index.ts"},
+				Workers:      map[string]time.Duration{ws[0][0]: 0, ws[1][0]: 800 * time.Millisecond, ws[2][0]: 0},
+				PathIncludes: map[string][]string{ws[2][0]: {"apps/api/*"}},
+				Outcome:      map[string]string{ws[1][0]: tc.outcome}, Duration: 600 * time.Millisecond})
+			// The checkout's HEAD, its branch and its origin remote name the push.
+			code, out, errs := runCLI(t, env, "watch", "--commit", "HEAD", "--every", "100ms", "--timeout", tc.timeout, "--json")
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s %s", code, tc.code, out, errs)
+			}
+			var last map[string]any
+			statuses := 0
+			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+				if err := json.Unmarshal([]byte(line), &last); err != nil {
+					t.Fatalf("not NDJSON: %q", line)
+				}
+				if last["event"] == "status" {
+					statuses++
+				}
+			}
+			if last["event"] != "end" || int(last["exit"].(float64)) != tc.code || statuses == 0 {
+				t.Fatalf("events end with %v after %d status events", last, statuses)
+			}
+			// The path-filtered Worker is expected neither by the simulator
+			// nor by the watcher (it has no path filter naming apps/web).
+			if tc.code != 3 && !strings.Contains(last["summary"].(string), "expected 2 · started 2") {
+				t.Fatalf("summary %q", last["summary"])
+			}
+		})
+	}
+}
+
+func TestRepoOfRemote(t *testing.T) {
+	for remote, want := range map[string]string{
+		"https://github.com/acme/docs-site.git": "acme/docs-site", "git@github.com:acme/docs-site.git": "acme/docs-site",
+		"https://gitlab.com/group/app": "group/app", "ssh://git@github.com/acme/api/": "acme/api", "https://example.com/a/b": "",
+	} {
+		got, ok := repoOf(remote)
+		if got != want || ok != (want != "") {
+			t.Errorf("%s: %q %v, want %q", remote, got, ok, want)
+		}
+	}
+}
+
+// TestWatchOneBuildJSON: watch --json of one build writes status, log and
+// end events, one JSON object a line.
+func TestWatchOneBuildJSON(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	id := s.Inject(sim.Spec{Lines: []string{"one", "two \x1b[31mred\x1b[0m"}, LineEvery: 100 * time.Millisecond, QueueFor: 100 * time.Millisecond})
+	code, out, errs := runCLI(t, env, "watch", "--json", id)
+	kinds := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil || ev["build_uuid"] != id {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		kinds[ev["event"].(string)]++
+	}
+	if code != 0 || kinds["log"] != 2 || kinds["end"] != 1 || kinds["status"] == 0 || strings.Contains(out, "\x1b") {
+		t.Fatalf("exit %d, events %v: %s %s", code, kinds, out, errs)
 	}
 }

@@ -74,3 +74,27 @@ func GlobMatch(p, s string) bool {
 	}
 	return i == len(p)
 }
+
+// PathsMatch applies a trigger's path filters to a push's changed files:
+// the push builds when a file is not excluded and is included (no include
+// list takes every file).
+func PathsMatch(t Trigger, files []string) bool {
+	for _, f := range files {
+		excluded := false
+		for _, p := range t.PathExcludes {
+			excluded = excluded || GlobMatch(p, f)
+		}
+		if excluded {
+			continue
+		}
+		if len(t.PathIncludes) == 0 {
+			return true
+		}
+		for _, p := range t.PathIncludes {
+			if GlobMatch(p, f) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -121,6 +121,7 @@ type Sim struct {
 	faultRng *rand.Rand
 	log      []time.Time // when requests arrived, the last maxLog of them
 	manual   int         // manual builds started
+	pending  []pendingBuild
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.
@@ -238,6 +239,7 @@ func (s *Sim) pushGap(rng *rand.Rand) time.Duration {
 
 // advance creates the builds whose pushes are due. Called under s.mu.
 func (s *Sim) advance(now time.Time) {
+	s.addPending(now)
 	if s.opts.PushEvery <= 0 {
 		return
 	}

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -79,10 +81,10 @@ func triggerJSON(t *trigger, w *worker, withToken bool) map[string]any {
 		"repo_connection": map[string]any{
 			"repo_connection_uuid":  "5a0e7b6c-2d1f-4e3a-8b9c-" + w.tag[:12],
 			"repo_id":               strconv.Itoa(int(w.tag[0]) * 1000),
-			"repo_name":             w.name,
+			"repo_name":             repoName(w),
 			"provider_type":         "github",
 			"provider_account_id":   "4242",
-			"provider_account_name": "acme",
+			"provider_account_name": repoOwner(w),
 			"grant_id":              nil,
 			"created_on":            ts(w.created),
 			"modified_on":           ts(w.created),
@@ -241,4 +243,113 @@ func (s *Sim) UpdateTrigger(workerName, buildCommand string) error {
 	w.triggers[0].buildCmd = buildCommand
 	w.triggers[0].modified = s.clock.Now()
 	return nil
+}
+
+// repoOwner and repoName split a Worker's repository ("acme/docs").
+func repoOwner(w *worker) string { o, _, _ := strings.Cut(w.repo, "/"); return o }
+
+func repoName(w *worker) string {
+	if _, n, ok := strings.Cut(w.repo, "/"); ok {
+		return n
+	}
+	return w.repo
+}
+
+// PushSpec is a push of one commit that builds on several Workers.
+type PushSpec struct {
+	Repo    string // owner/name: the Workers' triggers are connected to it
+	Branch  string
+	Commit  string
+	Message string
+	Files   []string // changed files, for the triggers' path filters
+	// Workers build the push (their triggers take it), each starting after
+	// its delay (0: at once); a Worker's PathIncludes makes it skip a push
+	// whose files none of them match.
+	Workers      map[string]time.Duration
+	PathIncludes map[string][]string
+	Outcome      map[string]string // a Worker's outcome (default success)
+	// Duration is how long each build runs, queue included (default: a
+	// realistic 25 to 65 s).
+	Duration time.Duration
+}
+
+// Push connects the Workers to the repository (with their path filters) and
+// creates their builds of the commit, late ones later. A Worker whose path
+// filter takes none of the files gets no build, as Cloudflare does.
+func (s *Sim) Push(p PushSpec) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	out := map[string]string{}
+	for name, delay := range p.Workers {
+		w := s.workerNamed(name)
+		w.repo = p.Repo
+		if inc, ok := p.PathIncludes[name]; ok {
+			for _, t := range w.triggers {
+				t.pathIncludes = inc
+			}
+			if !pathsMatch(inc, p.Files) {
+				continue
+			}
+		}
+		b := s.plan(w, now.Add(delay), true)
+		b.branch, b.commit, b.source, b.prURL = p.Branch, p.Commit, "push", ""
+		if p.Message != "" {
+			b.message = p.Message
+		}
+		b.outcome = "success"
+		if o := p.Outcome[name]; o != "" {
+			b.outcome = o
+		}
+		switch {
+		case b.outcome != "success":
+			b.versionID = ""
+		case b.versionID == "":
+			b.versionID = uuid(w.rng)
+		}
+		b.useTrigger(w.triggerFor(b.branch))
+		if p.Duration > 0 {
+			b.initOn = b.created.Add(p.Duration / 5)
+			b.runOn = b.created.Add(p.Duration / 4)
+			b.stopOn = b.created.Add(p.Duration)
+			b.lines = spread([]string{"Cloning repository...", "Executing user build command: " + b.buildCmd, "Success: Build command completed"}, p.Duration*3/4)
+		}
+		out[name] = b.uuid
+		if delay > 0 {
+			s.pending = append(s.pending, pendingBuild{w: w, b: b}) // shows at its time
+			continue
+		}
+		s.addBuild(w, b)
+	}
+	return out
+}
+
+// pendingBuild is a pushed build that starts late.
+type pendingBuild struct {
+	w *worker
+	b *build
+}
+
+// addPending adds the pushed builds whose time has come. Called under s.mu.
+func (s *Sim) addPending(now time.Time) {
+	kept := s.pending[:0]
+	for _, p := range s.pending {
+		if now.Before(p.b.created) {
+			kept = append(kept, p)
+			continue
+		}
+		s.addBuild(p.w, p.b)
+	}
+	s.pending = kept
+}
+
+func pathsMatch(includes, files []string) bool {
+	for _, f := range files {
+		for _, inc := range includes {
+			if ok, _ := path.Match(inc, f); ok || strings.HasPrefix(f, strings.TrimSuffix(inc, "*")) && strings.HasSuffix(inc, "*") {
+				return true
+			}
+		}
+	}
+	return false
 }
