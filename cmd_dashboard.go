@@ -8,15 +8,17 @@ import (
 )
 
 func dashboardCommand() command {
-	return command{name: "", args: "[--demo] [--read-only]", summary: "the dashboard (--demo: a simulated account, no network)",
+	return command{name: "", args: "[--demo] [--read-only] [--commit SHA]", summary: "the dashboard (--demo: a simulated account, no network)",
 		example: "cfbuilds --demo\ncfbuilds --profile work --read-only",
 		opts:    func() options { return &dashboardOptions{} }}
 }
 
-// dashboardOptions: the dashboard takes only the global flags.
-type dashboardOptions struct{}
+// dashboardOptions: the global flags, and a commit to narrow the list to.
+type dashboardOptions struct{ commit string }
 
-func (o *dashboardOptions) flags(*flag.FlagSet) {}
+func (o *dashboardOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.commit, "commit", "", "show only the builds of this commit `SHA` (HEAD: the checkout's), every Worker's")
+}
 
 func (o *dashboardOptions) validate(args []string) error { return wantArgs("", args, 0, "") }
 
@@ -25,6 +27,13 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 		return usagef("the dashboard draws on a terminal and stdout is not one (redirected to a file or a pipe?); run it in a terminal, or use cfbuilds list, logs or watch for output to keep")
 	}
 	cfg, g := e.cfg, e.global
+	if o.commit == "HEAD" {
+		sha, err := git("rev-parse", "HEAD")
+		if err != nil {
+			return usagef("--commit HEAD needs a git checkout here: %v", err)
+		}
+		o.commit = sha
+	}
 	return tui.Run(ctx, tui.Options{
 		Source:       e.client,
 		Account:      e.account,
@@ -34,6 +43,7 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 		PollIdle:     cfg.PollIdle,
 		PollLog:      cfg.PollLog,
 		OnlyWorkers:  cfg.Workers,
+		Commit:       o.commit,
 		SaveDir:      cfg.SaveDir,
 		ASCII:        cfg.Glyphs == "ascii",
 		Theme:        cfg.Theme,

@@ -165,22 +165,52 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	}
 	deadline := time.Now().Add(o.timeout)
 	states := map[string]model.State{}
+	found := map[string]string{} // Worker tag → the push's build there
+	ours := func(b model.Build) bool {
+		h := b.Meta.CommitHash
+		return h != "" && (strings.HasPrefix(h, commit) || strings.HasPrefix(commit, h))
+	}
 	for {
+		// Workers whose build of the push is not known yet: their latest
+		// build, and when a newer push hid it, their newest builds.
 		var tags []string
 		for tag := range expected {
-			tags = append(tags, tag)
+			if found[tag] == "" {
+				tags = append(tags, tag)
+			}
 		}
-		latest, err := c.LatestBuilds(ctx, tags)
-		if err != nil {
-			if e := retryOrGiveUp(e.stderr)(err); e != nil {
-				return 1, e
+		if len(tags) > 0 {
+			latest, err := c.LatestBuilds(ctx, tags)
+			if err != nil {
+				if e := retryOrGiveUp(e.stderr)(err); e != nil {
+					return 1, e
+				}
+			}
+			for _, tag := range tags {
+				if b, ok := latest[tag]; ok && ours(b) {
+					found[tag] = b.UUID
+				} else if ok {
+					if p, err := c.WorkerBuilds(ctx, tag, 1, 10); err == nil {
+						for _, hb := range p.Builds {
+							if ours(hb) {
+								found[tag] = hb.UUID
+							}
+						}
+					}
+				}
 			}
 		}
 		done, failed, started := 0, 0, 0
 		for tag, w := range expected {
-			b, ok := latest[tag]
-			if !ok || !strings.HasPrefix(b.Meta.CommitHash, commit) && !strings.HasPrefix(commit, b.Meta.CommitHash) || b.Meta.CommitHash == "" {
+			if found[tag] == "" {
 				continue // not started yet: a build can start late
+			}
+			b, err := c.Build(ctx, found[tag])
+			if err != nil {
+				if e := retryOrGiveUp(e.stderr)(err); e != nil {
+					return 1, e
+				}
+				continue
 			}
 			started++
 			if s := b.State(); s != states[tag] {

@@ -50,6 +50,7 @@ type Options struct {
 	PollIdle     time.Duration // latest builds when all are idle (default 30 s)
 	PollLog      time.Duration // the selected active build and its log (default 2 s)
 	OnlyWorkers  []string      // Worker names to watch; empty: all
+	Commit       string        // show only this commit's builds (":commit SHA" in the filter)
 	SaveDir      string
 	ASCII        bool
 	Theme        string
@@ -157,6 +158,9 @@ func New(o Options) (Model, error) {
 		m.poll[k] = &poller{kind: k, base: base[k]}
 	}
 	m.list.SetTimeDisplay(o.AbsoluteTime, o.UTC)
+	if o.Commit != "" {
+		m.list.SetFilter(":commit " + o.Commit)
+	}
 	m.detail.SetUTC(o.UTC)
 	m.detail.SetLinker(o.Terminal.Link)
 	m.log.SetUTC(o.UTC)

@@ -58,6 +58,10 @@ const maxPerPage = 200
 
 // ServeHTTP serves the API under /client/v4/.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/__sim/push" {
+		s.servePush(w, r) // the simulator's own API, outside Cloudflare's
+		return
+	}
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.requests["total"]++

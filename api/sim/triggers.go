@@ -353,3 +353,48 @@ func pathsMatch(includes, files []string) bool {
 	}
 	return false
 }
+
+// servePush is the simulator's own hook for trying watch --commit: POST
+// /__sim/push with the simulator's token and a JSON push:
+//
+//	{"repo": "acme/monorepo", "branch": "main", "commit": "<sha>",
+//	 "files": ["apps/web/index.ts"], "workers": {"api-gateway": 0, "docs": 20},
+//	 "path_includes": {"docs": ["docs/*"]}, "outcome": {"docs": "fail"}}
+//
+// (workers: each Worker's delay in seconds). It answers the builds made.
+func (s *Sim) servePush(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || s.scope(r) != scopeWrite {
+		writeError(w, http.StatusForbidden, 10000, "POST with the simulator's token")
+		return
+	}
+	var req struct {
+		Repo, Branch, Commit, Message string
+		Files                         []string
+		Workers                       map[string]float64
+		PathIncludes                  map[string][]string `json:"path_includes"`
+		Outcome                       map[string]string
+		Duration                      float64
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if json.Unmarshal(body, &req) != nil || req.Repo == "" || req.Commit == "" || len(req.Workers) == 0 {
+		writeError(w, http.StatusBadRequest, 12002, "want {repo, commit, workers: {name: delay seconds}}")
+		return
+	}
+	p := PushSpec{Repo: req.Repo, Branch: req.Branch, Commit: req.Commit, Message: req.Message, Files: req.Files,
+		Workers: map[string]time.Duration{}, PathIncludes: req.PathIncludes, Outcome: req.Outcome,
+		Duration: time.Duration(req.Duration * float64(time.Second))}
+	for name, delay := range req.Workers {
+		if s.findWorkerLocked(name) == nil {
+			writeError(w, http.StatusNotFound, 12000, "no Worker "+name)
+			return
+		}
+		p.Workers[name] = time.Duration(delay * float64(time.Second))
+	}
+	writeEnvelope(w, http.StatusOK, true, nil, s.Push(p), nil)
+}
+
+func (s *Sim) findWorkerLocked(name string) *worker {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.findWorker(func(x *worker) bool { return x.name == name })
+}

@@ -99,6 +99,13 @@ func (l *Model) Selected() (model.Build, bool) {
 	return model.Build{}, false
 }
 
+// SetFilter sets the filter's text, as if typed ("main", ":commit 0f1e2d3").
+func (l *Model) SetFilter(q string) {
+	l.input.SetValue(q)
+	l.filter = model.NewMatcher(q)
+	l.refilter()
+}
+
 // SelectedUUID is the uuid of the selected build ("" none).
 func (l *Model) SelectedUUID() string { return l.selected }
 
@@ -157,6 +164,11 @@ func (l *Model) matches(b model.Build) bool {
 	}
 	if l.filter.Empty() {
 		return true
+	}
+	// ":commit SHA" narrows the list to one commit's builds, every Worker's.
+	if sha, ok := strings.CutPrefix(l.filter.Query(), ":commit "); ok {
+		sha = strings.TrimSpace(sha)
+		return sha != "" && strings.HasPrefix(b.Meta.CommitHash, sha)
 	}
 	for _, f := range []string{b.WorkerName, b.Meta.Branch, b.Meta.Author, b.Meta.CommitMessage, string(b.State()), b.ShortCommit()} {
 		if l.filter.Match(f) {

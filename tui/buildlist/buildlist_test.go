@@ -71,3 +71,17 @@ func TestFilterIsText(t *testing.T) {
 		t.Fatal("esc did not clear the filter")
 	}
 }
+
+// TestCommitFilter: ":commit SHA" shows only that commit's builds.
+func TestCommitFilter(t *testing.T) {
+	l := newList(100, 10)
+	sha := tuitest.Builds(12)[4].Meta.CommitHash
+	l.SetFilter(":commit " + sha[:7])
+	if l.Len() != 1 || l.Shown()[0].Meta.CommitHash != sha {
+		t.Fatalf("%d builds for commit %s", l.Len(), sha[:7])
+	}
+	l.SetFilter(":commit ")
+	if l.Len() != 0 {
+		t.Fatalf("an empty commit matched %d builds", l.Len())
+	}
+}
