@@ -166,6 +166,7 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	deadline := time.Now().Add(o.timeout)
 	states := map[string]model.State{}
 	found := map[string]string{} // Worker tag → the push's build there
+	shownFailure := false
 	ours := func(b model.Build) bool {
 		h := b.Meta.CommitHash
 		return h != "" && (strings.HasPrefix(h, commit) || strings.HasPrefix(commit, h))
@@ -225,6 +226,10 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 				done++
 				if b.Outcome != model.OutcomeSuccess && b.Outcome != model.OutcomeSkipped {
 					failed++
+					if !shownFailure {
+						shownFailure = true
+						o.logTail(ctx, e, b, w.Name)
+					}
 				}
 			}
 		}
@@ -249,6 +254,26 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 		case <-ctx.Done():
 			return 1, ctx.Err()
 		case <-time.After(o.every):
+		}
+	}
+}
+
+// logTail shows the last lines of the first failed build of the push.
+func (o *watchOptions) logTail(ctx context.Context, e *env, b model.Build, worker string) {
+	lines, err := e.client.ReadLog(ctx, b.UUID)
+	if err != nil {
+		return
+	}
+	lines = lines[max(len(lines)-10, 0):]
+	if !o.asJSON {
+		fmt.Fprintf(e.stdout, "--- the last lines of %s's log:\n", model.SanitizeInline(worker))
+	}
+	for _, l := range lines {
+		text := model.Sanitize(l.Text).Plain()
+		if o.asJSON {
+			writeEvent(e.stdout, event{Event: "log", BuildUUID: b.UUID, Worker: worker, Line: text})
+		} else {
+			fmt.Fprintf(e.stdout, "    %s\n", text)
 		}
 	}
 }

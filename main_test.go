@@ -780,6 +780,10 @@ func TestWatchAPush(t *testing.T) {
 			if tc.code != 3 && !strings.Contains(last["summary"].(string), "expected 2 · started 2") {
 				t.Fatalf("summary %q", last["summary"])
 			}
+			// The first failure's log tail comes as log events.
+			if hasLog := strings.Contains(out, `"event":"log"`); hasLog != (tc.code == 1) {
+				t.Fatalf("log events %v for exit %d:\n%s", hasLog, tc.code, out)
+			}
 		})
 	}
 }
