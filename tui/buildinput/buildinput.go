@@ -48,7 +48,7 @@ func New(st *styles.Styles, w model.Worker, hints []string) Model {
 }
 
 // SetSize sets the width the prompt fits.
-func (m *Model) SetSize(w int) { m.w = w; m.input.Width = max(w-12, 1) }
+func (m *Model) SetSize(w int) { m.w = w; m.input.Width = max(min(w-16, 48), 1) }
 
 // Update types, completes with tab, builds with enter, closes with esc.
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
