@@ -170,3 +170,20 @@ func BenchmarkLogViewSearch(b *testing.B) {
 	b.ReportMetric(float64(n), "matches")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/search")
 }
+
+// BenchmarkLogViewSearchFirstMatch is the time from a search's key to its
+// first match on screen over a million lines (Update's share: the count
+// runs in a command, BenchmarkLogViewSearch).
+func BenchmarkLogViewSearchFirstMatch(b *testing.B) {
+	loadBenchViews()
+	v := benchViews[1_000_000]
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = v.Search("elifecycle")
+	}
+	if v.firstHit < 0 {
+		b.Fatal("no first match")
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/first-match")
+}

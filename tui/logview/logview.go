@@ -60,6 +60,7 @@ type Model struct {
 	matches     []int // store indexes of matching lines, ascending
 	searchSeq   int   // bumped by each search and reset: a stale result is dropped
 	searching   bool  // a background search is under way
+	firstHit    int   // while searching: the first match found at once, -1 none
 	cur         int   // index into matches of the current match, -1 none
 	onlyMatches bool
 
@@ -190,6 +191,29 @@ func (v *Model) Search(q string) tea.Cmd {
 	// the ones already stored.
 	snap, m, seq := v.store.Snapshot(), v.matcher, v.searchSeq
 	v.searching = true
+	// The first match near where the user looks shows at once: a bounded
+	// scan (a few milliseconds), forward from the screen's top, then back,
+	// while the count runs behind.
+	v.firstHit = -1
+	var plain []byte
+	hit := func(i int) bool {
+		plain = model.AppendPlain(plain[:0], v.store.At(i).Text)
+		return m.MatchBytes(plain)
+	}
+	from := v.storeIndex(v.viewTop())
+	for i, n := from, 0; i < v.store.Len() && n < syncSearchLines/2 && v.firstHit < 0; i, n = i+1, n+1 {
+		if hit(i) {
+			v.firstHit = i
+		}
+	}
+	for i, n := from-1, 0; i >= 0 && n < syncSearchLines/2 && v.firstHit < 0; i, n = i-1, n+1 {
+		if hit(i) {
+			v.firstHit = i
+		}
+	}
+	if v.firstHit >= 0 && !v.onlyMatches {
+		v.jumpTo(v.firstHit)
+	}
 	return func() tea.Msg {
 		return SearchDoneMsg{seq: seq, upto: snap.Len(), matches: findMatches(snap, m)}
 	}

@@ -204,7 +204,9 @@ func (v *Model) header() string {
 	}
 	if !v.matcher.Empty() {
 		cur, total := v.Matches()
-		if v.searching {
+		if v.searching && v.firstHit >= 0 {
+			parts = append(parts, fmt.Sprintf("match at line %d, counting%s", v.firstHit+1, v.st.Ellipsis()))
+		} else if v.searching {
 			parts = append(parts, "searching"+v.st.Ellipsis())
 		} else if total == 0 {
 			parts = append(parts, "no match")
