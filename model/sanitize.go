@@ -67,6 +67,9 @@ func Sanitize(s string) Safe {
 	// Only a carriage return can overwrite what was written: without one
 	// the line streams straight out, with no cell buffer.
 	sc := screenLine{direct: !strings.Contains(s, "\r")}
+	if sc.direct {
+		sc.out.Grow(len(s) + 4) // the output is at most the input and a reset
+	}
 	sc.write(s)
 	return sc.render()
 }
