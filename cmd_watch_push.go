@@ -119,15 +119,35 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	expected, skipped := map[string]model.Worker{}, []string{}
+	// Which Workers are connected to the repository: their latest builds
+	// say (a call per 20 Workers, not one per Worker); then only those
+	// Workers' triggers are read, for their branch and path filters.
+	tags := make([]string, 0, len(workers))
+	byTag := map[string]model.Worker{}
 	for _, w := range workers {
+		tags = append(tags, w.Tag)
+		byTag[w.Tag] = w
+	}
+	latest, err := c.LatestBuilds(ctx, tags)
+	if err != nil {
+		return 1, err
+	}
+	connected := func(t model.Trigger) bool {
+		rc := t.RepoConnection
+		return rc != nil && strings.EqualFold(rc.ProviderAccountName+"/"+rc.RepoName, repo)
+	}
+	expected, skippedBy := map[string]model.Worker{}, map[string]bool{}
+	for tag, b := range latest {
+		if !connected(b.Trigger) {
+			continue
+		}
+		w := byTag[tag]
 		trs, err := c.Triggers(ctx, w)
 		if err != nil {
-			continue // a Worker without Builds
+			continue
 		}
 		for _, t := range trs {
-			rc := t.RepoConnection
-			if rc == nil || !strings.EqualFold(rc.ProviderAccountName+"/"+rc.RepoName, repo) {
+			if !connected(t) {
 				continue
 			}
 			if branch != "" && !model.BranchMatches(t, branch) {
@@ -135,10 +155,16 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 			}
 			// Cloudflare does not filter by path past 3,000 files (or none).
 			if len(files) > 0 && len(files) < 3000 && !model.PathsMatch(t, files) {
-				skipped = append(skipped, w.Name)
+				skippedBy[w.Name] = true
 				continue
 			}
-			expected[w.Tag] = w
+			expected[tag] = w
+		}
+	}
+	var skipped []string
+	for name := range skippedBy {
+		if !expectedName(expected, name) {
+			skipped = append(skipped, name) // no other trigger of it takes the push
 		}
 	}
 	say := func(format string, a ...any) {
@@ -276,4 +302,13 @@ func (o *watchOptions) logTail(ctx context.Context, e *env, b model.Build, worke
 			fmt.Fprintf(e.stdout, "    %s\n", text)
 		}
 	}
+}
+
+func expectedName(expected map[string]model.Worker, name string) bool {
+	for _, w := range expected {
+		if w.Name == name {
+			return true
+		}
+	}
+	return false
 }
