@@ -142,6 +142,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onCopied(msg)
 	case settleMsg:
 		cmd = m.onSettle(msg)
+	case failureMsg:
+		if msg.uuid == m.selUUID {
+			m.detail.SetFailure(msg.uuid, msg.f)
+		}
 	case clockMsg:
 		m.clockOn = false
 	case flashExpiredMsg:

@@ -865,3 +865,19 @@ func TestBuildABranchFromTheDashboard(t *testing.T) {
 		t.Fatalf("built %s on %s (%d posts), loaded %s", newest.Branch, newest.Worker, h.sim.Requests()["manual"], h.m.selUUID)
 	}
 }
+
+// TestWhyItFailed: a failed build's detail says the phase that failed and
+// its first error line once its log is read.
+func TestWhyItFailed(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(140, 40)
+	h.sim.Inject(sim.Spec{Worker: "api-gateway", Outcome: "fail", LineEvery: 100 * time.Millisecond, QueueFor: time.Second,
+		Lines: []string{"Executing user build command: npm run build", "\x1b[31m✘ [ERROR]\x1b[0m Could not resolve \"./x\"", "    at y (z.ts:1:1)",
+			"Failed: error occurred while running build command"}})
+	h.advance(h.m.opts.PollIdle + 10*time.Second)
+	h.keys("g")
+	h.advance(5 * time.Second)
+	if v := h.view(); !strings.Contains(v, `failed in build command: ✘ [ERROR] Could not resolve`) {
+		t.Fatalf("the detail does not say why:\n%s", v)
+	}
+}

@@ -80,7 +80,7 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	}
 	if m.tail.Done {
 		m.log.SetNote("complete")
-		return note
+		return tea.Batch(note, m.readFailure())
 	}
 	m.log.SetNote("live")
 	return tea.Batch(note, p.arm(m.opts.PollLog, m.now, m.after))
@@ -135,4 +135,28 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 	m.selGen++
 	// Scrolling may have brought Workers on screen whose deployments are unknown.
 	return tea.Batch(m.after(m.opts.Settle, settleMsg{gen: m.selGen}), m.queueOnScreen())
+}
+
+// failureMsg says why the loaded build failed, read from its whole log.
+type failureMsg struct {
+	uuid string
+	f    model.Failure
+}
+
+// readFailure reads the loaded build's log for why it failed, off Update
+// (over a snapshot of the store: a failed log can be long).
+func (m *Model) readFailure() tea.Cmd {
+	b, ok := m.builds[m.selUUID]
+	if !ok || !b.Finished() || b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
+		return nil
+	}
+	snap, uuid := m.log.Store().Snapshot(), b.UUID
+	return func() tea.Msg {
+		var plain []byte
+		f := model.FailureOf(func(i int) string {
+			plain = model.AppendPlain(plain[:0], snap.At(i).Text)
+			return string(plain)
+		}, snap.Len())
+		return failureMsg{uuid: uuid, f: f}
+	}
 }

@@ -33,6 +33,8 @@ type Model struct {
 	build    model.Build
 	hasBuild bool
 	live     string // serving / superseded / never deployed
+	failure  model.Failure
+	failedID string // the build the failure is of
 	outside  string // the Worker's live version came from outside Builds
 	now      time.Time
 	utc      bool
@@ -109,6 +111,9 @@ func (d *Model) SetBuild(b model.Build, ok bool) {
 	}
 	d.build, d.hasBuild = b, ok
 }
+
+// SetFailure sets why build uuid failed (read from its log).
+func (d *Model) SetFailure(uuid string, f model.Failure) { d.failedID, d.failure = uuid, f }
 
 // SetLive sets the lines on which build serves traffic.
 func (d *Model) SetLive(live, outside string) { d.live, d.outside = live, outside }
@@ -334,6 +339,19 @@ func (d *Model) timings(b model.Build) []string {
 	}
 	if d.outside != "" {
 		lines = append(lines, d.st.Warning.Render(d.outside))
+	}
+	if f := d.failure; d.failedID == b.UUID && (f.Text != "" || f.Hint != "") {
+		what := "failed"
+		if f.Phase != "" {
+			what += " in " + f.Phase
+		}
+		if f.Text != "" {
+			what += ": " + model.SanitizeInline(f.Text)
+		}
+		lines = append(lines, d.st.Failure.Render(what))
+		if f.Hint != "" {
+			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
+		}
 	}
 	return lines
 }
