@@ -13,7 +13,7 @@ import (
 )
 
 func logsCommand() command {
-	return command{name: "logs", args: "BUILD_UUID [--follow] [--timestamps]", summary: "a build's log (--follow: until the build stops)",
+	return command{name: "logs", args: "BUILD_UUID [--follow] [--timestamps] [--failed]", summary: "a build's log (--follow: until the build stops)",
 		example: "cfbuilds logs 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b --follow > build.log",
 		opts:    func() options { return &logsOptions{} }}
 }
@@ -22,11 +22,13 @@ type logsOptions struct {
 	uuid       string
 	follow     bool
 	timestamps bool
+	failed     bool
 }
 
 func (o *logsOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.follow, "follow", false, "keep printing new lines until the build stops")
 	fs.BoolVar(&o.timestamps, "timestamps", false, "start each line with its time (RFC 3339, UTC)")
+	fs.BoolVar(&o.failed, "failed", false, "only why the build failed: the phase, the first error, the last lines")
 }
 
 func (o *logsOptions) validate(args []string) error {
@@ -38,6 +40,9 @@ func (o *logsOptions) validate(args []string) error {
 }
 
 func (o *logsOptions) run(ctx context.Context, e *env) error {
+	if o.failed {
+		return printFailure(ctx, e.client, o.uuid, e.stdout)
+	}
 	colour := isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 	return cmdLogs(ctx, e.client, o.uuid, o.follow, logPrinter{out: e.stdout, colour: colour, timestamps: o.timestamps}, e.stderr)
 }
@@ -96,4 +101,35 @@ func retryOrGiveUp(stderr io.Writer) func(error) error {
 		fmt.Fprintf(stderr, "cfbuilds: %v (retrying)\n", err)
 		return nil
 	}
+}
+
+// printFailure prints why a build failed: the phase, the first error line
+// with a hint for a known cause, and the last lines of its log.
+func printFailure(ctx context.Context, c *api.Client, uuid string, out io.Writer) error {
+	lines, err := c.ReadLog(ctx, uuid)
+	if err != nil {
+		return err
+	}
+	plain := make([]string, len(lines))
+	for i, l := range lines {
+		plain[i] = model.Sanitize(l.Text).Plain()
+	}
+	f := model.FailureOf(func(i int) string { return plain[i] }, len(plain))
+	w := bufio.NewWriter(out)
+	phase := "the build failed"
+	if f.Phase != "" {
+		phase = "failed in " + f.Phase
+	}
+	fmt.Fprintln(w, phase)
+	if f.Text != "" {
+		fmt.Fprintf(w, "first error (line %d): %s\n", f.Line+1, f.Text)
+	}
+	if f.Hint != "" {
+		fmt.Fprintf(w, "hint: %s\n", f.Hint)
+	}
+	fmt.Fprintln(w, "last lines:")
+	for _, l := range plain[max(len(plain)-15, 0):] {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	return w.Flush()
 }

@@ -105,5 +105,8 @@ func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Wr
 	if b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
 		return 0, nil
 	}
+	if b.Outcome == model.OutcomeFail || b.Outcome == model.OutcomeTerminated {
+		_ = printFailure(ctx, c, uuid, out) // why, as logs --failed says it
+	}
 	return 1, nil
 }

@@ -818,3 +818,19 @@ func TestWatchOneBuildJSON(t *testing.T) {
 		t.Fatalf("exit %d, events %v: %s %s", code, kinds, out, errs)
 	}
 }
+
+// TestLogsFailed: logs --failed says the failed phase, the first error and
+// the last lines; watch of a failed build says the same.
+func TestLogsFailed(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	id := s.Inject(sim.Spec{Outcome: "fail", LineEvery: 10 * time.Millisecond, QueueFor: 10 * time.Millisecond,
+		Lines: []string{"Installing project dependencies: npm clean-install", "npm ERR! code E404", "npm ERR! 404 Not Found", "Failed: error occurred while installing tools or dependencies"}})
+	code, out, _ := runCLI(t, env, "watch", id) // waits for the end
+	if code != 1 || !strings.Contains(out, "failed in install") {
+		t.Fatalf("watch of a failed build: %d %q", code, out)
+	}
+	code, out, errs := runCLI(t, env, "logs", "--failed", id)
+	if code != 0 || !strings.Contains(out, "failed in install") || !strings.Contains(out, "first error (line 2): npm ERR! code E404") {
+		t.Fatalf("logs --failed: %d %q %q", code, out, errs)
+	}
+}
