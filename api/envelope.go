@@ -16,8 +16,7 @@ import (
 type envelope struct {
 	Success    *bool
 	Errors     []Message
-	Result     json.RawMessage
-	ResultInfo *ResultInfo
+	ResultInfo *ResultInfo // result itself is decoded straight into its value
 }
 
 // decodeEnvelopeInto reads an answer in one pass: the envelope's parts
@@ -60,8 +59,6 @@ func decodeEnvelopeInto(body []byte, out any) (env envelope, resultErr, err erro
 			}
 		case "errors":
 			env.Errors = decodeMessages(raw)
-		case "result":
-			env.Result = raw
 		case "result_info":
 			env.ResultInfo = decodeResultInfo(raw)
 		}

@@ -250,6 +250,16 @@ func (s *Styles) Downsample(text string) string {
 	return b.String()
 }
 
+// DialogBox draws lines in the dialog's box, or leaves them plain when the
+// box would be wider than w (a screen too narrow for its border).
+func (s *Styles) DialogBox(lines []string, w int) string {
+	box := s.Dialog.Render(strings.Join(lines, "\n"))
+	if lipgloss.Width(box) > w {
+		return strings.Join(lines, "\n")
+	}
+	return box
+}
+
 // PaneTitleFor renders a pane's title; the focused one carries a mark as
 // well as its colour, so focus shows without colour too.
 func (s *Styles) PaneTitleFor(title string, focused bool) string {

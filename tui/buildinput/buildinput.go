@@ -92,5 +92,5 @@ func (m Model) View() string {
 		m.st.Muted.Render(fit.Truncate("seen: "+strings.Join(m.hints, ", "), max(m.w-4, 10), ell)),
 		m.st.Key.Render("enter") + " builds   " + m.st.Key.Render("tab") + " completes   " + m.st.Key.Render("esc") + " closes",
 	}
-	return m.st.Dialog.Render(strings.Join(lines, "\n"))
+	return m.st.DialogBox(lines, m.w)
 }

@@ -5,12 +5,10 @@
 package confirm
 
 import (
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
@@ -119,10 +117,5 @@ func (d Model) View() string {
 	if d.err != "" {
 		lines = append(lines, d.st.Error.Render(fit.Truncate(d.err, 60, ell)))
 	}
-	box := d.st.Dialog.Render(strings.Join(lines, "\n"))
-	if lipgloss.Width(box) > d.w {
-		// Too narrow for the box: the plain lines, cut to the screen.
-		return strings.Join(lines, "\n")
-	}
-	return box
+	return d.st.DialogBox(lines, d.w)
 }

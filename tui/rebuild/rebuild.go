@@ -6,11 +6,9 @@
 package rebuild
 
 import (
-	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
@@ -117,11 +115,7 @@ func (d Model) View() string {
 	if d.err != "" {
 		lines = append(lines, d.st.Error.Render(fit.Truncate(d.err, 60, ell)))
 	}
-	box := d.st.Dialog.Render(strings.Join(lines, "\n"))
-	if lipgloss.Width(box) > d.w {
-		return strings.Join(lines, "\n")
-	}
-	return box
+	return d.st.DialogBox(lines, d.w)
 }
 
 func orDash(s string) string {
