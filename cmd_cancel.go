@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
-	"github.com/cfbuilds/cfbuilds/api"
 )
 
 func cancelCommand() command {
@@ -36,10 +32,11 @@ func (o *cancelOptions) validate(args []string) error {
 }
 
 func (o *cancelOptions) run(ctx context.Context, e *env) error {
-	return cmdCancel(ctx, e.client, o.uuid, o.yes, isTerminal(e.stdin), e.stdin, e.stdout)
+	return cmdCancel(ctx, e, o.uuid, o.yes)
 }
 
-func cmdCancel(ctx context.Context, c *api.Client, uuid string, yes, interactive bool, in io.Reader, out io.Writer) error {
+func cmdCancel(ctx context.Context, e *env, uuid string, yes bool) error {
+	c, out := e.client, e.stdout
 	b, err := c.Build(ctx, uuid)
 	if err != nil {
 		return err
@@ -48,16 +45,8 @@ func cmdCancel(ctx context.Context, c *api.Client, uuid string, yes, interactive
 	if !b.Cancellable() {
 		return fmt.Errorf("build %s is %s: only a queued or running build can be cancelled", uuid, b.State())
 	}
-	if !yes {
-		if !interactive {
-			return usagef("refusing to cancel build %s without --yes: stdin is not a terminal to ask on", uuid)
-		}
-		fmt.Fprintf(out, "Cancel the build of %s? [y/N] ", describe(b, names, time.Now()))
-		answer, _ := bufio.NewReader(in).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-			fmt.Fprintln(out, "Not cancelled.")
-			return nil
-		}
+	if ok, err := confirm(e, yes, "Cancel the build of "+describe(b, names, time.Now()), "Not cancelled."); !ok || err != nil {
+		return err
 	}
 	res, err := c.Cancel(ctx, uuid)
 	if err != nil {

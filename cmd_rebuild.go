@@ -90,7 +90,7 @@ func startBuild(ctx context.Context, e *env, t model.Trigger, req api.BuildReque
 	if purge {
 		what += " (after emptying the build cache)"
 	}
-	if ok, err := confirm(e, yes, what); !ok || err != nil {
+	if ok, err := confirm(e, yes, what, "Not started."); !ok || err != nil {
 		return err
 	}
 	c := e.client
@@ -115,9 +115,10 @@ func startBuild(ctx context.Context, e *env, t model.Trigger, req api.BuildReque
 	return exitCodeOrNil(code)
 }
 
-// confirm asks "what? [y/N]" on a terminal; without one it refuses unless
-// yes. It reports whether to go on.
-func confirm(e *env, yes bool, what string) (bool, error) {
+// confirm asks "what? [y/N]" on a terminal (saying no when the answer is
+// not yes); without a terminal it refuses unless yes. It reports whether to
+// go on.
+func confirm(e *env, yes bool, what, no string) (bool, error) {
 	if yes {
 		return true, nil
 	}
@@ -127,7 +128,7 @@ func confirm(e *env, yes bool, what string) (bool, error) {
 	fmt.Fprintf(e.stdout, "%s? [y/N] ", what)
 	answer, _ := bufio.NewReader(e.stdin).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		fmt.Fprintln(e.stdout, "Not started.")
+		fmt.Fprintln(e.stdout, no)
 		return false, nil
 	}
 	return true, nil
