@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"time"
-
 )
 
 func cancelCommand() command {

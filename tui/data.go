@@ -167,7 +167,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	// and the first cycle reads every Worker again.
 	lp := m.poll[pollLatest]
 	lp.gen++
-	m.latestQueue, m.sweptOnce = nil, false
+	m.latestQueue, m.sweptOnce, m.rotation = nil, false, 0
 	return tea.Batch(m.startLatest(), m.restartSweep())
 }
 
@@ -205,6 +205,8 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 		return tea.Batch(append(cmds, m.startLatest())...)
 	}
 	m.sweptOnce = true
+	// Once per cycle, not per frame: it walks and may sort every tag.
+	m.rotation = m.coldSweep()
 	cmds = append(cmds, p.arm(m.latestInterval(), m.now, m.after))
 	return tea.Batch(cmds...)
 }

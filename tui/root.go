@@ -51,6 +51,7 @@ type Model struct {
 	cycleCalls   int                    // the calls the current cycle has
 	coldPos      int                    // where the rotation of the Workers that are not hot stands
 	sweptOnce    bool                   // a first cycle read every Worker
+	rotation     time.Duration          // coldSweep as of the last cycle's end, for the status bar
 	historyQueue []string               // Worker tags whose history to fetch
 	deployQueue  []string               // Worker tags whose deployments to read
 	deploys      map[string][]model.Deployment

@@ -93,7 +93,7 @@ func (m Model) footerView() string {
 	info := statusbar.Info{
 		Account: m.opts.Account, Workers: len(m.workers), Refreshed: m.lastRefresh,
 		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
-		Sweep: m.coldSweep(),
+		Sweep: m.rotation,
 	}
 	if err, p := m.lastError(); err != nil {
 		info.Err = errorText(err)
