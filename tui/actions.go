@@ -19,6 +19,9 @@ import (
 // save writes the whole log to <save dir>/<worker>-<build>.log: from the store
 // when it is complete, else re-read from the API first.
 func (m *Model) save() tea.Cmd {
+	if m.opts.NoSave != "" {
+		return m.setFlash("saving is off: " + m.opts.NoSave)
+	}
 	b, ok := m.builds[m.selUUID]
 	if !ok {
 		return m.setFlash("no build loaded to save")
@@ -37,9 +40,9 @@ func (m *Model) save() tea.Cmd {
 			return savedMsg{uuid: b.UUID, path: written, lines: n, err: err}
 		}
 	}
-	src := m.src
+	src, life := m.src, m.life
 	return tea.Batch(m.setFlash("reading the whole log to save it"+m.st.Ellipsis()), func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		ctx, cancel := context.WithTimeout(life, 5*time.Minute)
 		defer cancel()
 		raw, err := src.ReadLog(ctx, b.UUID)
 		if err != nil {

@@ -44,7 +44,7 @@ func (m *Model) openCancel() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: cancel is disabled (started with --read-only)")
+		return m.setFlash("read-only: cancel is disabled (" + m.opts.ReadOnlyWhy + ")")
 	case !b.Cancellable():
 		return m.setFlash(fmt.Sprintf("this build has stopped (%s): it cannot be cancelled", b.State()))
 	case m.list.Cancelling(b.UUID):
@@ -72,7 +72,7 @@ func (m *Model) onConfirmed(msg confirm.ConfirmedMsg) tea.Cmd {
 		return m.setFlash(fmt.Sprintf("not sent: the build has stopped (%s)", b.State()))
 	}
 	m.list.SetCancelling(msg.Build.UUID, true)
-	return cancelBuild(m.src, msg.Build.UUID)
+	return cancelBuild(m.life, m.src, msg.Build.UUID)
 }
 
 func (m *Model) onAborted() tea.Cmd {

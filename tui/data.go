@@ -14,7 +14,7 @@ func (m *Model) startWorkers() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	return fetchWorkers(m.src, seq)
+	return fetchWorkers(m.life, m.src, seq)
 }
 
 func (m *Model) tags() []string {
@@ -41,7 +41,7 @@ func (m *Model) startHistory() tea.Cmd {
 			w = wk
 		}
 	}
-	return fetchHistory(m.src, seq, w)
+	return fetchHistory(m.life, m.src, seq, w)
 }
 
 func (m *Model) queueHistory(tag string) {

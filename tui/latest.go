@@ -106,7 +106,7 @@ func (m *Model) startLatest() tea.Cmd {
 	}
 	batch := m.latestQueue[0]
 	m.latestQueue = m.latestQueue[1:]
-	return fetchLatest(m.src, seq, batch)
+	return fetchLatest(m.life, m.src, seq, batch)
 }
 
 // latestInterval is the wait between cycles. While builds are active a

@@ -21,9 +21,9 @@ const (
 	deployGap  = 500 * time.Millisecond
 )
 
-func fetchDeploys(src Source, seq int, tag, name string) tea.Cmd {
+func fetchDeploys(life context.Context, src Source, seq int, tag, name string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		ds, err := src.Deployments(ctx, name)
 		if err != nil {
@@ -95,7 +95,7 @@ func (m *Model) startDeploys() tea.Cmd {
 	}
 	tag := m.deployQueue[0]
 	m.deployQueue = m.deployQueue[1:]
-	return fetchDeploys(m.src, seq, tag, m.workerByTag[tag])
+	return fetchDeploys(m.life, m.src, seq, tag, m.workerByTag[tag])
 }
 
 // armSweep schedules the next Worker of the slow sweep.

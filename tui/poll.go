@@ -16,18 +16,18 @@ import (
 // callTimeout bounds one command: a hanging server cannot wedge a kind of poll.
 const callTimeout = 45 * time.Second
 
-func fetchWorkers(src Source, seq int) tea.Cmd {
+func fetchWorkers(life context.Context, src Source, seq int) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		ws, err := src.Workers(ctx)
 		return workersMsg{seq: seq, workers: ws, err: err}
 	}
 }
 
-func fetchLatest(src Source, seq int, tags []string) tea.Cmd {
+func fetchLatest(life context.Context, src Source, seq int, tags []string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		bs, err := src.LatestBuilds(ctx, tags)
 		return latestMsg{seq: seq, builds: bs, err: err}
@@ -37,9 +37,9 @@ func fetchLatest(src Source, seq int, tags []string) tea.Cmd {
 // historyPerPage is how many of a Worker's builds the list keeps.
 const historyPerPage = 20
 
-func fetchHistory(src Source, seq int, w model.Worker) tea.Cmd {
+func fetchHistory(life context.Context, src Source, seq int, w model.Worker) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		bs, err := src.WorkerHistory(ctx, w, historyPerPage)
 		return historyMsg{tag: w.Tag, seq: seq, builds: bs, err: err}
@@ -70,18 +70,31 @@ func fetchSelected(ctx context.Context, src Source, seq int, tail model.Tail, kn
 	}
 }
 
-func cancelBuild(src Source, uuid string) tea.Cmd {
+func cancelBuild(life context.Context, src Source, uuid string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		res, err := src.Cancel(ctx, uuid)
 		return cancelMsg{uuid: uuid, res: res, err: err}
 	}
 }
 
-// realTimer delivers msg after d; tests swap in a virtual clock.
-func realTimer(d time.Duration, msg tea.Msg) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+// lifeTimer delivers msg after d, or nothing once life ends: a dashboard
+// that ended (an SSH session that closed) leaves no timer behind. Tests swap
+// in a virtual clock.
+func lifeTimer(life context.Context) timerFunc {
+	return func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return func() tea.Msg {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return msg
+			case <-life.Done():
+				return nil
+			}
+		}
+	}
 }
 
 // errorText is a one-line description of an error for the status bar.

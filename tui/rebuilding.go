@@ -4,7 +4,6 @@ package tui
 // then select the new build when it arrives and tail it.
 
 import (
-	"context"
 	"fmt"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -34,13 +33,13 @@ func (m *Model) openRebuild() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: rebuild is off (started with --read-only)")
+		return m.setFlash("read-only: rebuild is off (" + m.opts.ReadOnlyWhy + ")")
 	case b.Trigger.TriggerUUID == "":
 		return m.setFlash("this build names no trigger to build it again with")
 	}
-	src := m.src
+	src, life := m.src, m.life
 	return tea.Batch(m.setFlash("reading the trigger's settings"+m.st.Ellipsis()), func() tea.Msg {
-		trs, err := src.Triggers(context.Background(), model.Worker{Name: b.WorkerName, Tag: b.WorkerTag})
+		trs, err := src.Triggers(life, model.Worker{Name: b.WorkerName, Tag: b.WorkerTag})
 		return triggersMsg{build: b, triggers: trs, err: err}
 	})
 }
@@ -63,9 +62,9 @@ func (m *Model) onTriggers(msg triggersMsg) tea.Cmd {
 
 // onRebuildConfirmed sends the one POST (after the purge when asked).
 func (m *Model) onRebuildConfirmed(msg rebuild.ConfirmedMsg) tea.Cmd {
-	src := m.src
+	src, life := m.src, m.life
 	return func() tea.Msg {
-		id, err := src.StartBuild(context.Background(), msg.Trigger.TriggerUUID, msg.Build.Meta.Branch, msg.Build.Meta.CommitHash, msg.Purge)
+		id, err := src.StartBuild(life, msg.Trigger.TriggerUUID, msg.Build.Meta.Branch, msg.Build.Meta.CommitHash, msg.Purge)
 		return startedMsg{uuid: id, err: err}
 	}
 }
@@ -104,7 +103,7 @@ func (m *Model) openBuildInput() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: build is off (started with --read-only)")
+		return m.setFlash("read-only: build is off (" + m.opts.ReadOnlyWhy + ")")
 	}
 	var hints []string
 	seen := map[string]bool{}
@@ -124,9 +123,9 @@ func (m *Model) openBuildInput() tea.Cmd {
 // and posts once.
 func (m *Model) onBuildSubmitted(msg buildinput.SubmittedMsg) tea.Cmd {
 	m.buildIn = nil
-	src := m.src
+	src, life := m.src, m.life
 	return tea.Batch(m.setFlash("starting a build of "+model.SanitizeInline(msg.Branch)+m.st.Ellipsis()), func() tea.Msg {
-		trs, err := src.Triggers(context.Background(), msg.Worker)
+		trs, err := src.Triggers(life, msg.Worker)
 		if err != nil {
 			return startedMsg{err: err}
 		}
@@ -134,7 +133,7 @@ func (m *Model) onBuildSubmitted(msg buildinput.SubmittedMsg) tea.Cmd {
 		if err != nil {
 			return startedMsg{err: err}
 		}
-		id, err := src.StartBuild(context.Background(), t.TriggerUUID, msg.Branch, "", false)
+		id, err := src.StartBuild(life, t.TriggerUUID, msg.Branch, "", false)
 		return startedMsg{uuid: id, err: err}
 	})
 }

@@ -71,7 +71,8 @@ type Model struct {
 	tail      model.Tail
 	pagesRead int // pages of the loaded log read so far
 
-	after    timerFunc // realTimer, or a test's virtual clock
+	life     context.Context // the dashboard's lifetime (Options.Context)
+	after    timerFunc       // lifeTimer, or a test's virtual clock
 	term     Terminal
 	clockOn  bool
 	flash    string

@@ -636,7 +636,7 @@ func TestHelpLegendAndReadOnly(t *testing.T) {
 	h.size(140, 40)
 	h.keys("?")
 	v := h.view()
-	for _, want := range []string{"States", "✓ succeeded", "↷ skipped", "read-only: cancel is off"} {
+	for _, want := range []string{"States", "✓ succeeded", "↷ skipped", "read-only: cancel, rebuild and build are off"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("help lacks %q:\n%s", want, v)
 		}

@@ -31,7 +31,7 @@ func (m *Model) loadSelection() tea.Cmd {
 		return nil
 	}
 	m.stopSelection()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(m.life)
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
 	m.tail = model.Tail{UUID: b.UUID}

@@ -42,16 +42,22 @@ type Source interface {
 
 // Options configure the dashboard.
 type Options struct {
-	Source       Source
-	Account      string // shown in the status bar
-	AccountID    string // for dashboard URLs
-	ReadOnly     bool
-	PollActive   time.Duration // latest builds while any is active (default 3 s)
-	PollIdle     time.Duration // latest builds when all are idle (default 30 s)
-	PollLog      time.Duration // the selected active build and its log (default 2 s)
-	OnlyWorkers  []string      // Worker names to watch; empty: all
-	Commit       string        // show only this commit's builds (":commit SHA" in the filter)
-	SaveDir      string
+	Source    Source
+	Account   string // shown in the status bar
+	AccountID string // for dashboard URLs
+	ReadOnly  bool
+	// ReadOnlyWhy says why, in the help and refusals (default: "started
+	// with --read-only").
+	ReadOnlyWhy string
+	PollActive  time.Duration // latest builds while any is active (default 3 s)
+	PollIdle    time.Duration // latest builds when all are idle (default 30 s)
+	PollLog     time.Duration // the selected active build and its log (default 2 s)
+	OnlyWorkers []string      // Worker names to watch; empty: all
+	Commit      string        // show only this commit's builds (":commit SHA" in the filter)
+	SaveDir     string
+	// NoSave turns ctrl+s off and says why (the dashboard is served over
+	// SSH: the file would land on the server, not with the viewer).
+	NoSave       string
 	ASCII        bool
 	Theme        string
 	AbsoluteTime bool
@@ -73,6 +79,14 @@ type Options struct {
 	// Out is where cfbuilds writes its own sequences (OSC 52, notifications):
 	// the terminal, beside bubbletea's frames (default stderr).
 	Out io.Writer
+
+	// Context is the dashboard's lifetime: when it ends, calls in flight
+	// are cancelled and no timer is left (an SSH session that closed).
+	// Default: Run's ctx.
+	Context context.Context
+	// Viewers, when set, is how many people watch this dashboard (served
+	// over SSH), for the status bar.
+	Viewers func() int
 
 	// For tests: a fixed clock, a renderer without colour, a short settle.
 	Now      func() time.Time
@@ -107,6 +121,12 @@ func (o *Options) defaults() {
 	}
 	if o.Open == nil {
 		o.Open = openURL
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	if o.ReadOnlyWhy == "" {
+		o.ReadOnlyWhy = "started with --read-only"
 	}
 	if o.Settle <= 0 {
 		o.Settle = 150 * time.Millisecond
@@ -148,7 +168,8 @@ func New(o Options) (Model, error) {
 		versionOf:   map[string]string{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
-		after:       realTimer,
+		life:        o.Context,
+		after:       lifeTimer(o.Context),
 		term:        o.Terminal,
 	}
 	// The first wait after an error: the poll's own pace.
@@ -166,7 +187,7 @@ func New(o Options) (Model, error) {
 	m.log.SetUTC(o.UTC)
 	m.helpv.SetGroups(keys.helpGroups(st, o.ReadOnly))
 	if o.ReadOnly {
-		m.helpv.SetNote("read-only: cancel is off (started with --read-only)")
+		m.helpv.SetNote("read-only: cancel, rebuild and build are off (" + o.ReadOnlyWhy + ")")
 	}
 	m.setFocus(PaneList)
 	return m, nil
@@ -174,6 +195,9 @@ func New(o Options) (Model, error) {
 
 // Run runs the dashboard until the user quits or ctx ends (SIGTERM, SIGHUP).
 func Run(ctx context.Context, o Options, extra ...tea.ProgramOption) error {
+	if o.Context == nil {
+		o.Context = ctx
+	}
 	m, err := New(o)
 	if err != nil {
 		return err

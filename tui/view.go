@@ -95,6 +95,9 @@ func (m Model) footerView() string {
 		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
 		Sweep: m.rotation,
 	}
+	if m.opts.Viewers != nil {
+		info.Viewers = m.opts.Viewers()
+	}
 	if err, p := m.lastError(); err != nil {
 		info.Err = errorText(err)
 		if !p.next.IsZero() {

@@ -24,6 +24,7 @@ type Info struct {
 	NextPoll  time.Time // zero when none is armed
 	Budget    model.Budget
 	ReadOnly  bool
+	Viewers   int    // people watching this dashboard over SSH (0: not served)
 	Err       string // the last unresolved error, one line
 	Retry     string // when it is tried again, as a clock time ("" unknown)
 	Flash     string // a passing message
@@ -97,6 +98,9 @@ func (s Model) View() string {
 		parts = append(parts, "all Workers every "+Ago(in.Sweep))
 	}
 	parts = append(parts, BudgetText(in.Budget))
+	if in.Viewers > 0 {
+		parts = append(parts, fmt.Sprintf("%d connected", in.Viewers))
+	}
 	if in.ReadOnly {
 		parts = append(parts, "read-only")
 	}
