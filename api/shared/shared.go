@@ -1,0 +1,348 @@
+// Package shared is one data source for many dashboards: `cfbuilds serve`
+// gives every SSH session its own dashboard, and this sits between them and
+// the API client so that N viewers cost the API what one does.
+//
+// It does not know the dashboards' schedules; it coalesces. A call that is
+// in flight is joined, not repeated, and an answer is reused while it is
+// fresh: about one poll interval for what changes (the latest builds while
+// one runs, a running build's log step), longer for what does not (a stopped
+// build's log, a Worker's deployments). Ten sessions watching one running
+// build ask for the same things on the same clock, so the API sees one.
+//
+// A log is tailed once however many view it: every session follows the
+// same pages with the same cursors, so each step is one request; when no one
+// views it, no one asks, and the cache forgets it.
+package shared
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// Upstream is what the shared source reads from: the API client's methods,
+// the same ones a dashboard's Source has.
+type Upstream interface {
+	Workers(ctx context.Context) ([]model.Worker, error)
+	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
+	WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error)
+	Build(ctx context.Context, uuid string) (model.Build, error)
+	Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error)
+	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
+	Cancel(ctx context.Context, uuid string) (model.CancelResult, error)
+	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
+	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
+	Usage() model.Budget
+	Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, error)
+	StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error)
+	Health() model.Health
+}
+
+// Fresh says how long answers are reused: the dashboards' poll intervals.
+type Fresh struct {
+	Active time.Duration // the latest builds while one runs (the dashboards' PollActive)
+	Idle   time.Duration // the latest builds when all are idle (PollIdle)
+	Log    time.Duration // a running build and its log (PollLog)
+}
+
+func (f *Fresh) defaults() {
+	if f.Active <= 0 {
+		f.Active = 3 * time.Second
+	}
+	if f.Idle <= 0 {
+		f.Idle = 30 * time.Second
+	}
+	if f.Log <= 0 {
+		f.Log = 2 * time.Second
+	}
+}
+
+// Limits of the cache: a stopped build's log page is kept this long, and no
+// more than maxEntries answers are kept at once (the oldest go first).
+const (
+	keepStopped = 10 * time.Minute
+	maxEntries  = 4096
+	// callTimeout bounds one upstream call: the dashboards waiting on it
+	// give up on their own deadlines, but the call itself must end too.
+	callTimeout = 2 * time.Minute
+)
+
+// Source is the shared source. Its methods are safe for concurrent use.
+type Source struct {
+	up    Upstream
+	fresh Fresh
+	now   func() time.Time
+	life  context.Context // upstream calls end with it (the server's)
+
+	mu      sync.Mutex
+	entries map[string]*entry
+	calls   int // upstream calls made, for tests and the log
+}
+
+// entry is one answer, or one call in flight (done not yet closed).
+type entry struct {
+	done  chan struct{}
+	val   any
+	err   error
+	at    time.Time     // when the answer came
+	ttl   time.Duration // how long it is reused
+	stale bool          // dropped by a write: never reused
+}
+
+// New shares up. Upstream calls run under life, not under the context of
+// the session that happened to ask first: a session closing mid-call does
+// not fail the others waiting on the same answer.
+func New(life context.Context, up Upstream, fresh Fresh) *Source {
+	fresh.defaults()
+	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}}
+}
+
+// Calls is how many calls went upstream.
+func (s *Source) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// share answers key from a fresh entry, joins the call in flight, or makes
+// the call; ttl says how long its answer may be reused. Errors are shared
+// with those who waited on the call, never kept.
+func share[T any](ctx context.Context, s *Source, key string, ttl func(T) time.Duration, fetch func(context.Context) (T, error)) (T, error) {
+	var zero T
+	s.mu.Lock()
+	e, ok := s.entries[key]
+	if !ok || !s.usable(e) {
+		e = &entry{done: make(chan struct{})}
+		s.entries[key] = e
+		s.calls++
+		s.trim()
+		s.mu.Unlock()
+		go s.run(e, func(ctx context.Context) (any, time.Duration, error) {
+			v, err := fetch(ctx)
+			if err != nil {
+				return v, 0, err
+			}
+			return v, ttl(v), nil
+		})
+	} else {
+		s.mu.Unlock()
+	}
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
+	if e.err != nil {
+		return zero, e.err
+	}
+	v, _ := e.val.(T)
+	return own(v), nil
+}
+
+// own copies the slices and maps of an answer: each session gets its own,
+// free to change it (the dashboard fills in a history's Worker tag), while
+// the cache keeps the original for the next.
+func own[T any](v T) T {
+	var out any
+	switch x := any(v).(type) {
+	case []model.Worker:
+		out = slices.Clone(x)
+	case []model.Build:
+		out = slices.Clone(x)
+	case map[string]model.Build:
+		out = maps.Clone(x)
+	case []model.Deployment:
+		out = slices.Clone(x)
+	case []model.Trigger:
+		out = slices.Clone(x)
+	case model.TailStep:
+		x.Lines = slices.Clone(x.Lines)
+		out = x
+	default:
+		return v
+	}
+	return out.(T)
+}
+
+// run makes one upstream call for e.
+func (s *Source) run(e *entry, fetch func(context.Context) (any, time.Duration, error)) {
+	ctx, cancel := context.WithTimeout(s.life, callTimeout)
+	defer cancel()
+	v, ttl, err := fetch(ctx)
+	s.mu.Lock()
+	e.val, e.err, e.ttl, e.at = v, err, ttl, s.now()
+	s.mu.Unlock()
+	close(e.done)
+}
+
+// usable: in flight, or answered without error within its ttl. Called
+// with mu held.
+func (s *Source) usable(e *entry) bool {
+	if e.stale {
+		return false
+	}
+	select {
+	case <-e.done:
+		return e.err == nil && s.now().Sub(e.at) < e.ttl
+	default:
+		return true
+	}
+}
+
+// trim drops answers past their ttl once the cache is over its size, then
+// the oldest. Called with mu held.
+func (s *Source) trim() {
+	if len(s.entries) <= maxEntries {
+		return
+	}
+	var oldestKey string
+	var oldest time.Time
+	for k, e := range s.entries {
+		select {
+		case <-e.done:
+		default:
+			continue // in flight: someone waits on it
+		}
+		if !s.usable(e) {
+			delete(s.entries, k)
+			continue
+		}
+		if oldestKey == "" || e.at.Before(oldest) {
+			oldestKey, oldest = k, e.at
+		}
+	}
+	if len(s.entries) > maxEntries && oldestKey != "" {
+		delete(s.entries, oldestKey)
+	}
+}
+
+// forget marks every answer about builds stale after a write (a cancel, a
+// new build), so every session sees the change at its next poll.
+func (s *Source) forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, e := range s.entries {
+		if !strings.HasPrefix(k, "step|") {
+			e.stale = true
+		}
+	}
+}
+
+// for the ttl funcs: how long an answer about builds stays fresh.
+func (s *Source) latestTTL(bs map[string]model.Build) time.Duration {
+	for _, b := range bs {
+		if b.Active() {
+			return s.fresh.Active * 9 / 10
+		}
+	}
+	// Idle: half the idle poll, so a push is seen within 1.5 polls however
+	// the sessions' clocks fall.
+	return s.fresh.Idle / 2
+}
+
+func (s *Source) buildTTL(b model.Build) time.Duration {
+	if b.Active() {
+		return s.fresh.Log * 9 / 10
+	}
+	return s.fresh.Idle
+}
+
+// The dashboard's calls.
+
+// Workers lists the account's Workers.
+func (s *Source) Workers(ctx context.Context) ([]model.Worker, error) {
+	return share(ctx, s, "workers", func([]model.Worker) time.Duration { return s.fresh.Idle }, s.up.Workers)
+}
+
+// LatestBuilds is the latest build of each Worker in tags.
+func (s *Source) LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error) {
+	return share(ctx, s, "latest|"+strings.Join(tags, ","), s.latestTTL, func(ctx context.Context) (map[string]model.Build, error) {
+		return s.up.LatestBuilds(ctx, tags)
+	})
+}
+
+// WorkerHistory is a Worker's recent builds.
+func (s *Source) WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error) {
+	key := "history|" + w.Tag + "|" + w.Name + "|" + strconv.Itoa(limit)
+	return share(ctx, s, key, func([]model.Build) time.Duration { return s.fresh.Idle / 2 }, func(ctx context.Context) ([]model.Build, error) {
+		return s.up.WorkerHistory(ctx, w, limit)
+	})
+}
+
+// Build is one build.
+func (s *Source) Build(ctx context.Context, uuid string) (model.Build, error) {
+	return share(ctx, s, "build|"+uuid, s.buildTTL, func(ctx context.Context) (model.Build, error) {
+		return s.up.Build(ctx, uuid)
+	})
+}
+
+// Step is one step of a log tail. Sessions following the same build hold
+// the same tail state, so they ask with the same key and share the page.
+func (s *Source) Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error) {
+	key := "step|" + t.UUID + "|" + t.Cursor + "|" + strconv.Itoa(t.Lines) + "|" + strconv.Itoa(int(t.Mode)) + "|" +
+		strconv.FormatBool(t.AtEnd) + "|" + strconv.Itoa(t.EmptyPolls) + "|" + strconv.FormatBool(t.Done) + "|" +
+		strconv.FormatBool(stopped) + "|" + t.First
+	ttl := func(model.TailStep) time.Duration {
+		if stopped {
+			return keepStopped // a stopped build's log no longer changes
+		}
+		return s.fresh.Log * 9 / 10
+	}
+	return share(ctx, s, key, ttl, func(ctx context.Context) (model.TailStep, error) {
+		return s.up.Step(ctx, t, stopped)
+	})
+}
+
+// ReadLog reads a whole log (rare: saving is off over SSH), unshared.
+func (s *Source) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
+	return s.up.ReadLog(ctx, uuid)
+}
+
+// Deployments is a Worker's deployments.
+func (s *Source) Deployments(ctx context.Context, workerName string) ([]model.Deployment, error) {
+	return share(ctx, s, "deploys|"+workerName, func([]model.Deployment) time.Duration { return s.fresh.Idle }, func(ctx context.Context) ([]model.Deployment, error) {
+		return s.up.Deployments(ctx, workerName)
+	})
+}
+
+// BuildsByVersion maps version ids to the builds that made them.
+func (s *Source) BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error) {
+	key := "byversion|" + strings.Join(versionIDs, ",")
+	return share(ctx, s, key, func(map[string]model.Build) time.Duration { return s.fresh.Idle }, func(ctx context.Context) (map[string]model.Build, error) {
+		return s.up.BuildsByVersion(ctx, versionIDs)
+	})
+}
+
+// Triggers is a Worker's triggers, read when a session opens a dialog.
+func (s *Source) Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, error) {
+	key := "triggers|" + w.Tag + "|" + w.Name
+	return share(ctx, s, key, func([]model.Trigger) time.Duration { return s.fresh.Active }, func(ctx context.Context) ([]model.Trigger, error) {
+		return s.up.Triggers(ctx, w)
+	})
+}
+
+// Cancel cancels a build: never shared, and every session sees it at its
+// next poll.
+func (s *Source) Cancel(ctx context.Context, uuid string) (model.CancelResult, error) {
+	defer s.forget()
+	return s.up.Cancel(ctx, uuid)
+}
+
+// StartBuild starts a build: never shared, and every session sees it at
+// its next poll.
+func (s *Source) StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error) {
+	defer s.forget()
+	return s.up.StartBuild(ctx, triggerUUID, branch, commit, purge)
+}
+
+// Usage is the API budget, the one every session shares.
+func (s *Source) Usage() model.Budget { return s.up.Usage() }
+
+// Health is whether API calls are failing now.
+func (s *Source) Health() model.Health { return s.up.Health() }
