@@ -34,25 +34,33 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 		}
 		o.commit = sha
 	}
-	return tui.Run(ctx, tui.Options{
+	opts := dashboardFor(e)
+	opts.Commit = o.commit
+	opts.AltScreen = !g.noAltScreen
+	opts.Terminal = tui.DetectTerminal(e.getenv, cfg.Hyperlinks)
+	return tui.Run(ctx, opts)
+}
+
+// dashboardFor is the dashboard's options from the configuration: what a
+// local run and every session of cfbuilds serve have in common.
+func dashboardFor(e *env) tui.Options {
+	cfg := e.cfg
+	return tui.Options{
 		Source:       e.client,
 		Account:      e.account,
 		AccountID:    cfg.AccountID,
-		ReadOnly:     g.readOnly,
+		ReadOnly:     e.global.readOnly,
 		PollActive:   cfg.PollActive,
 		PollIdle:     cfg.PollIdle,
 		PollLog:      cfg.PollLog,
 		OnlyWorkers:  cfg.Workers,
-		Commit:       o.commit,
 		SaveDir:      cfg.SaveDir,
 		ASCII:        cfg.Glyphs == "ascii",
 		Theme:        cfg.Theme,
 		AbsoluteTime: cfg.TimeMode == "absolute",
 		UTC:          cfg.Timezone == "utc",
 		Keys:         cfg.Keys,
-		AltScreen:    !g.noAltScreen,
 		Notify:       cfg.Notify,
 		NotifyBy:     cfg.NotifyBy,
-		Terminal:     tui.DetectTerminal(e.getenv, cfg.Hyperlinks),
-	})
+	}
 }
