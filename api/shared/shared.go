@@ -9,9 +9,11 @@
 // build's log, a Worker's deployments). Ten sessions watching one running
 // build ask for the same things on the same clock, so the API sees one.
 //
-// A log is tailed once however many view it: every session follows the
-// same pages with the same cursors, so each step is one request; when no one
-// views it, no one asks, and the cache forgets it.
+// A log is tailed once however many view it: a step is keyed by the tail
+// state it starts from, so sessions at the same point share it, and a
+// session behind the others is handed the steps they already took (whatever
+// their age) until it catches up with them. When no one views a log, no one
+// asks, and the cache forgets it.
 package shared
 
 import (
@@ -68,6 +70,9 @@ func (f *Fresh) defaults() {
 const (
 	keepStopped = 10 * time.Minute
 	maxEntries  = 4096
+	// stepsKept is how many steps of one log are kept for sessions behind
+	// the others: a step holds up to a few thousand lines.
+	stepsKept = 8
 	// callTimeout bounds one upstream call: the dashboards waiting on it
 	// give up on their own deadlines, but the call itself must end too.
 	callTimeout = 2 * time.Minute
@@ -82,6 +87,8 @@ type Source struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry
+	steps   map[string][]string // a log's step keys, oldest first; the last is the head
+	swept   time.Time
 	calls   int // upstream calls made, for tests and the log
 }
 
@@ -100,7 +107,7 @@ type entry struct {
 // not fail the others waiting on the same answer.
 func New(life context.Context, up Upstream, fresh Fresh) *Source {
 	fresh.defaults()
-	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}}
+	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}, steps: map[string][]string{}}
 }
 
 // Calls is how many calls went upstream.
@@ -198,6 +205,10 @@ func (s *Source) usable(e *entry) bool {
 // trim drops answers past their ttl once the cache is over its size, then
 // the oldest. Called with mu held.
 func (s *Source) trim() {
+	if now := s.now(); now.Sub(s.swept) > time.Minute {
+		s.swept = now
+		s.sweep(now)
+	}
 	if len(s.entries) <= maxEntries {
 		return
 	}
@@ -222,6 +233,33 @@ func (s *Source) trim() {
 	}
 }
 
+// sweep drops what no one asked for in keepStopped: logs no one views.
+// Called with mu held.
+func (s *Source) sweep(now time.Time) {
+	for k, e := range s.entries {
+		select {
+		case <-e.done:
+			if now.Sub(e.at) > max(e.ttl, keepStopped) || e.err != nil {
+				delete(s.entries, k)
+			}
+		default:
+		}
+	}
+	for uuid, keys := range s.steps {
+		kept := keys[:0]
+		for _, k := range keys {
+			if _, ok := s.entries[k]; ok {
+				kept = append(kept, k)
+			}
+		}
+		if len(kept) == 0 {
+			delete(s.steps, uuid)
+		} else {
+			s.steps[uuid] = kept
+		}
+	}
+}
+
 // forget marks every answer about builds stale after a write (a cancel, a
 // new build), so every session sees the change at its next poll.
 func (s *Source) forget() {
@@ -238,7 +276,7 @@ func (s *Source) forget() {
 func (s *Source) latestTTL(bs map[string]model.Build) time.Duration {
 	for _, b := range bs {
 		if b.Active() {
-			return s.fresh.Active * 9 / 10
+			return s.fresh.Active * 19 / 20
 		}
 	}
 	// Idle: half the idle poll, so a push is seen within 1.5 polls however
@@ -248,7 +286,7 @@ func (s *Source) latestTTL(bs map[string]model.Build) time.Duration {
 
 func (s *Source) buildTTL(b model.Build) time.Duration {
 	if b.Active() {
-		return s.fresh.Log * 9 / 10
+		return s.fresh.Log * 19 / 20
 	}
 	return s.fresh.Idle
 }
@@ -282,21 +320,52 @@ func (s *Source) Build(ctx context.Context, uuid string) (model.Build, error) {
 	})
 }
 
-// Step is one step of a log tail. Sessions following the same build hold
-// the same tail state, so they ask with the same key and share the page.
+// Step is one step of a log tail, keyed by the tail state it starts from.
+// A step that moved the tail on is a fact: it is reused however old, so a
+// session behind the others takes the steps they took and joins them at
+// the head instead of starting a chain of its own. A step that found
+// nothing new is asked again after a log poll.
 func (s *Source) Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error) {
-	key := "step|" + t.UUID + "|" + t.Cursor + "|" + strconv.Itoa(t.Lines) + "|" + strconv.Itoa(int(t.Mode)) + "|" +
-		strconv.FormatBool(t.AtEnd) + "|" + strconv.Itoa(t.EmptyPolls) + "|" + strconv.FormatBool(t.Done) + "|" +
-		strconv.FormatBool(stopped) + "|" + t.First
-	ttl := func(model.TailStep) time.Duration {
-		if stopped {
-			return keepStopped // a stopped build's log no longer changes
+	key := stepKey(t, stopped)
+	s.remember(t.UUID, key)
+	ttl := func(v model.TailStep) time.Duration {
+		if stopped || stepKey(v.Tail, stopped) != key {
+			return keepStopped
 		}
-		return s.fresh.Log * 9 / 10
+		return s.fresh.Log * 19 / 20
 	}
 	return share(ctx, s, key, ttl, func(ctx context.Context) (model.TailStep, error) {
 		return s.up.Step(ctx, t, stopped)
 	})
+}
+
+func stepKey(t model.Tail, stopped bool) string {
+	return "step|" + t.UUID + "|" + t.Cursor + "|" + strconv.Itoa(t.Lines) + "|" + strconv.Itoa(int(t.Mode)) + "|" +
+		strconv.FormatBool(t.AtEnd) + "|" + strconv.Itoa(t.EmptyPolls) + "|" + strconv.FormatBool(t.Done) + "|" +
+		strconv.FormatBool(stopped) + "|" + t.First
+}
+
+// remember keeps the last stepsKept step keys of a log and drops the
+// answers of older ones: a step holds up to a few thousand lines.
+func (s *Source) remember(uuid, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys := s.steps[uuid]
+	if slices.Contains(keys, key) {
+		return
+	}
+	keys = append(keys, key)
+	if len(keys) > stepsKept {
+		if e, ok := s.entries[keys[0]]; ok {
+			select {
+			case <-e.done:
+				delete(s.entries, keys[0])
+			default: // in flight: the sweep takes it later
+			}
+		}
+		keys = keys[1:]
+	}
+	s.steps[uuid] = keys
 }
 
 // ReadLog reads a whole log (rare: saving is off over SSH), unshared.

@@ -111,13 +111,13 @@ func (s *Source) waiting(key string) int {
 }
 
 // An answer is reused within its ttl and asked again after: a running
-// build's latest for 0.9 of the active poll, an idle one for half the idle
+// build's latest for 0.95 of the active poll, an idle one for half the idle
 // poll.
 func TestAnswersAreReusedWhileFresh(t *testing.T) {
 	for _, tc := range []struct {
 		active bool
 		fresh  time.Duration
-	}{{true, 2700 * time.Millisecond}, {false, 15 * time.Second}} {
+	}{{true, 2850 * time.Millisecond}, {false, 15 * time.Second}} {
 		up := &counting{active: tc.active}
 		s, clk := newShared(up)
 		ctx := context.Background()
@@ -176,6 +176,45 @@ func TestLogStepsAreSharedAndOwned(t *testing.T) {
 	if up.steps.Load() != 2 {
 		t.Fatalf("steps %d, want 2", up.steps.Load())
 	}
+}
+
+// A session behind the others takes the steps they took, however old, and
+// so joins them; a step that found nothing new is asked again after a poll.
+func TestABehindSessionCatchesUp(t *testing.T) {
+	up := &counting{}
+	s, clk := newShared(up)
+	ctx := context.Background()
+	start := model.Tail{UUID: "b1", Cursor: "c"}
+	first, _ := s.Step(ctx, start, false)
+	second, _ := s.Step(ctx, first.Tail, false)
+	clk.add(time.Minute)
+	late, _ := s.Step(ctx, start, false) // a session that opened the log later
+	if late.Tail != first.Tail || up.steps.Load() != 2 {
+		t.Fatalf("the late session got %+v after %d calls", late.Tail, up.steps.Load())
+	}
+	if got, _ := s.Step(ctx, late.Tail, false); got.Tail != second.Tail || up.steps.Load() != 2 {
+		t.Fatalf("it did not join the others: %+v after %d calls", got.Tail, up.steps.Load())
+	}
+	still := &stillUpstream{}
+	s, clk = newShared(still)
+	s.Step(ctx, start, false)
+	s.Step(ctx, start, false)
+	clk.add(2 * time.Second)
+	s.Step(ctx, start, false)
+	if still.steps != 2 {
+		t.Fatalf("a step with nothing new: %d calls, want 2 (one reused, one after the poll)", still.steps)
+	}
+}
+
+// stillUpstream's log has nothing new: a step leaves the tail as it was.
+type stillUpstream struct {
+	Upstream
+	steps int
+}
+
+func (u *stillUpstream) Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error) {
+	u.steps++
+	return model.TailStep{Tail: t}, nil
 }
 
 // A cancel goes upstream every time and makes the next poll ask again.

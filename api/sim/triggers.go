@@ -309,8 +309,10 @@ func (s *Sim) Push(p PushSpec) map[string]string {
 		}
 		b.useTrigger(w.triggerFor(b.branch))
 		if p.Duration > 0 {
-			b.initOn = b.created.Add(p.Duration / 5)
-			b.runOn = b.created.Add(p.Duration / 4)
+			// Queued and initializing for a fifth and a twentieth of it, at
+			// most a few seconds: a long build runs soon, as real ones do.
+			b.initOn = b.created.Add(min(p.Duration/5, 2*time.Second))
+			b.runOn = b.initOn.Add(min(p.Duration/20, 2*time.Second))
 			b.stopOn = b.created.Add(p.Duration)
 			b.lines = spread([]string{"Cloning repository...", "Executing user build command: " + b.buildCmd, "Success: Build command completed"}, p.Duration*3/4)
 		}
