@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +16,8 @@ import (
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // tmuxSession runs the built binary in a real terminal: a private tmux
@@ -359,4 +365,64 @@ func TestKeyBurstInTerminal(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestServeOverSSH drives the real ssh command against cfbuilds serve
+// --demo: an operator and a read-only teammate, each their own dashboard.
+func TestServeOverSSH(t *testing.T) {
+	needTmux(t)
+	if _, err := exec.LookPath("ssh"); err != nil {
+		t.Skip("ssh is not installed: the serve-over-ssh test skips (CI installs openssh-client)")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	var authorized strings.Builder
+	keyFile := func(name, comment string) string {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, err := gossh.MarshalPrivateKey(priv, comment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		signer, _ := gossh.NewSignerFromKey(priv)
+		authorized.WriteString(strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment + "\n")
+		return path
+	}
+	op, ro := keyFile("op", "alice@laptop operator"), keyFile("ro", "bob@desk")
+	keys := filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(keys, []byte(authorized.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	server := startTmux(t, 160, 10, map[string]string{"HOME": dir, "XDG_STATE_HOME": filepath.Join(dir, "state")},
+		fmt.Sprintf("%s serve --demo --authorized-keys %s --listen %s", bin, keys, addr))
+	server.waitFor("the server listening", shows("listening on "+addr))
+	sshTo := func(key string) string {
+		return fmt.Sprintf("ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -i %s -p %s builds@127.0.0.1", key, port)
+	}
+	alice := startTmux(t, 120, 40, nil, sshTo(op))
+	alice.waitFor("the operator's dashboard", shows("Builds"))
+	bob := startTmux(t, 90, 30, nil, sshTo(ro))
+	bob.waitFor("the read-only dashboard", shows("Builds"))
+	alice.waitFor("two connected", shows("2 connected"))
+	bob.keys("c")
+	bob.waitFor("the refusal", shows("read-only: cancel is disabled"))
+	alice.keys("?")
+	alice.waitFor("alice's help, not read-only", func(s string) bool { return strings.Contains(s, "cancel") && !strings.Contains(s, "read-only") })
+	bob.keys("q")
+	server.waitFor("the server logs bob's end", shows("session closed"))
+	alice.keys("Escape")
+	alice.waitFor("one connected", shows("1 connected"))
 }
