@@ -110,7 +110,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	case len(keys) == 0:
 		srv.logf("no --authorized-keys: no one can log in. Pass an OpenSSH authorized_keys file; a key whose comment has the word operator may act, the others only watch")
 	default:
-		srv.logf("%d keys from %s: %d operators, %d read-only", len(keys), o.authorizedKeys, operators, len(keys)-operators)
+		srv.logf("keys from %s: %d operator, %d read-only", o.authorizedKeys, operators, len(keys)-operators)
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	srv.logf("connect with: ssh -p %s %s", port, "HOST")
