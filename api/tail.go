@@ -89,6 +89,9 @@ func (c *Client) follow(ctx context.Context, step *model.TailStep, cursor string
 			lines = lines[min(skip-seen, len(lines)):]
 		}
 		seen += len(p.Lines)
+		if len(p.Events) > 0 {
+			step.Events = p.Events
+		}
 		step.Lines = append(step.Lines, lines...)
 		step.Tail.Lines += len(lines)
 		got += len(lines)

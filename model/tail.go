@@ -47,6 +47,9 @@ type TailStep struct {
 	// page limit with more to read: the next step should follow at once.
 	Pages int
 	More  bool
+	// Events is the phase timings the last page carried (undocumented;
+	// nil when it had none).
+	Events []PhaseEvent
 }
 
 // CancelResult is the API's answer to a cancel.

@@ -69,7 +69,9 @@ type Model struct {
 	selCtx    context.Context // the selection's requests; cancelled when it moves
 	selCancel context.CancelFunc
 	tail      model.Tail
-	pagesRead int // pages of the loaded log read so far
+	pagesRead int                // pages of the loaded log read so far
+	events    []model.PhaseEvent // the loaded log's phase timings, as its last page said
+	usualKey  string             // what the detail's usual times were computed for
 
 	life     context.Context // the dashboard's lifetime (Options.Context)
 	after    timerFunc       // lifeTimer, or a test's virtual clock

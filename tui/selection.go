@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/detail"
 )
 
 // syncSelection loads the list's selection when nothing is loaded yet (the
@@ -35,7 +36,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
 	m.tail = model.Tail{UUID: b.UUID}
-	m.pagesRead = 0
+	m.pagesRead, m.events = 0, nil
 	m.detail.SetBuild(b, true)
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
@@ -61,7 +62,11 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if len(msg.step.Lines) > 0 {
 		m.log.Append(msg.step.Lines)
 	}
+	if msg.step.Events != nil {
+		m.events = msg.step.Events
+	}
 	m.tail = msg.step.Tail
+	m.syncPhases()
 	var note tea.Cmd
 	if msg.hasB {
 		note = m.store(msg.build)
@@ -114,10 +119,36 @@ func (m *Model) shownBuild() (model.Build, bool) {
 	return b, ok
 }
 
+// syncPhases hands the detail what the loaded log showed of its phases.
+func (m *Model) syncPhases() {
+	marks, deployed := m.log.Phases()
+	m.detail.SetPhases(detail.Phases{UUID: m.selUUID, Marks: marks, Events: m.events, Deployed: deployed, Complete: m.tail.Done})
+}
+
+// syncUsual gives the detail how long builds like b usually take: worked
+// out again when the selection or the number of builds known changes.
+func (m *Model) syncUsual(b model.Build) {
+	key := fmt.Sprintf("%s|%s|%d", b.UUID, b.State(), len(m.builds))
+	if key == m.usualKey {
+		return
+	}
+	m.usualKey = key
+	m.detail.SetUsual(model.UsualOf(b, func(yield func(model.Build) bool) {
+		for _, o := range m.builds {
+			if !yield(o) {
+				return
+			}
+		}
+	}))
+}
+
 // showSelected puts the build under ▸ in the detail, with its live line.
 func (m *Model) showSelected() {
 	b, ok := m.shownBuild()
 	m.detail.SetBuild(b, ok)
+	if ok {
+		m.syncUsual(b)
+	}
 	if ok {
 		m.detail.SetLive(m.liveLine(b))
 	} else {

@@ -36,6 +36,8 @@ type Model struct {
 	failure  model.Failure
 	failedID string // the build the failure is of
 	outside  string // the Worker's live version came from outside Builds
+	phases   Phases
+	usual    model.Usual
 	now      time.Time
 	utc      bool
 
@@ -313,6 +315,20 @@ func (d *Model) timings(b model.Build) []string {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	lines := []string{head}
+	// Why it failed comes first: it is what a failed build is opened for.
+	if f := d.failure; d.failedID == b.UUID && (f.Text != "" || f.Hint != "") {
+		what := "failed"
+		if f.Phase != "" {
+			what += " in " + f.Phase
+		}
+		if f.Text != "" {
+			what += ": " + model.SanitizeInline(f.Text)
+		}
+		lines = append(lines, d.st.Failure.Render(what))
+		if f.Hint != "" {
+			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
+		}
+	}
 	if !b.CreatedOn.IsZero() {
 		lines = append(lines, d.st.Muted.Render("queued   ")+at(b.CreatedOn))
 	}
@@ -330,6 +346,12 @@ func (d *Model) timings(b model.Build) []string {
 		}
 		lines = append(lines, d.st.Muted.Render("finished ")+at(*b.StoppedOn)+d.st.Muted.Render(run))
 	}
+	if t := d.timeline(b); t != "" {
+		lines = append(lines, t)
+	}
+	if u := d.usualLine(b); u != "" {
+		lines = append(lines, u)
+	}
 	if d.live != "" {
 		style := d.st.Muted
 		if strings.HasPrefix(d.live, "serving") {
@@ -340,18 +362,8 @@ func (d *Model) timings(b model.Build) []string {
 	if d.outside != "" {
 		lines = append(lines, d.st.Warning.Render(d.outside))
 	}
-	if f := d.failure; d.failedID == b.UUID && (f.Text != "" || f.Hint != "") {
-		what := "failed"
-		if f.Phase != "" {
-			what += " in " + f.Phase
-		}
-		if f.Text != "" {
-			what += ": " + model.SanitizeInline(f.Text)
-		}
-		lines = append(lines, d.st.Failure.Render(what))
-		if f.Hint != "" {
-			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
-		}
+	if nd := d.noDeploy(b); nd != "" {
+		lines = append(lines, nd)
 	}
 	return lines
 }

@@ -5,6 +5,7 @@
 package logview
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"time"
@@ -38,6 +39,7 @@ type Model struct {
 
 	store    *model.Store
 	errLines []int // indexes of lines that look like errors, ascending
+	phases   model.PhaseTracker
 	maxWidth int
 
 	w, h    int
@@ -91,6 +93,7 @@ func New(st *styles.Styles, keys KeyMap) Model {
 func (v *Model) Reset(title string, start time.Time) {
 	v.store = model.NewStore()
 	v.errLines, v.matches, v.maxWidth = nil, nil, 0
+	v.phases = model.PhaseTracker{}
 	v.searchSeq++
 	v.searching = false
 	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur, v.curErr, v.notice = true, 0, 0, 0, 0, -1, -1, ""
@@ -116,6 +119,9 @@ func (v *Model) SetFocused(f bool) { v.focused = f }
 
 // SetUTC shows clock timestamps in UTC.
 func (v *Model) SetUTC(utc bool) { v.utc = utc }
+
+// Phases is where the log's phases start, and whether a deploy showed.
+func (v *Model) Phases() ([]model.PhaseMark, bool) { return v.phases.Marks, v.phases.Deployed }
 
 // Store is the pane's line store (read-only to callers).
 func (v *Model) Store() *model.Store { return v.store }
@@ -144,6 +150,7 @@ func (v *Model) Append(lines []model.LogLine) {
 		if model.LooksLikeError(plain) {
 			v.errLines = append(v.errLines, i)
 		}
+		v.phases.Add(l.Time, plain)
 		if !v.matcher.Empty() && v.matcher.MatchBytes(plain) {
 			v.matches = append(v.matches, i)
 		}
@@ -451,6 +458,46 @@ func (v *Model) jumpError(dir int) {
 	v.jumpTo(v.errLines[i])
 }
 
+// jumpPhase moves to the start of the next (dir 1) or previous (-1) phase
+// from the line a third down the screen, and names it.
+func (v *Model) jumpPhase(dir int) {
+	marks := v.phases.Marks
+	if len(marks) == 0 {
+		v.notice = "no phase lines in this log"
+		return
+	}
+	ref := v.storeIndex(min(v.viewTop()+v.contentH()/3, max(v.viewLen()-1, 0)))
+	i := -1
+	for j, m := range marks {
+		if dir > 0 && m.Line > ref && i < 0 {
+			i = j
+		}
+		if dir < 0 && m.Line < ref {
+			i = j
+		}
+	}
+	if i < 0 {
+		v.notice = "no phase below"
+		if dir < 0 {
+			v.notice = "no phase above"
+		}
+		return
+	}
+	v.onlyMatches = false
+	v.notice = fmt.Sprintf("phase %d/%d: %s", i+1, len(marks), marks[i].Name)
+	v.jumpTo(marks[i].Line)
+}
+
+// isPhaseStart reports a line that starts a phase (a handful per log).
+func (v *Model) isPhaseStart(si int) bool {
+	for _, m := range v.phases.Marks {
+		if m.Line == si {
+			return true
+		}
+	}
+	return false
+}
+
 // Update handles the pane's keys.
 func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if done, ok := msg.(SearchDoneMsg); ok {
@@ -534,6 +581,10 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		v.jumpError(1)
 	case key.Matches(km, l.PrevError):
 		v.jumpError(-1)
+	case key.Matches(km, l.NextPhase):
+		v.jumpPhase(1)
+	case key.Matches(km, l.PrevPhase):
+		v.jumpPhase(-1)
 	case key.Matches(km, l.Left):
 		if !v.wrap {
 			v.x = max(v.x-8, 0)

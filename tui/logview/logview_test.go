@@ -214,3 +214,43 @@ func TestTheHeaderSaysWhereYouAre(t *testing.T) {
 		t.Fatalf("a cut header does not end in …: %q", first)
 	}
 }
+
+// TestPhaseMarksAndJumps: a phase's first line is marked + in the gutter,
+// ] and [ jump between phases and the header names the one reached.
+func TestPhaseMarksAndJumps(t *testing.T) {
+	st := styles.New(tuitest.PlainRenderer(), "auto", false)
+	v := New(st, DefaultKeyMap())
+	v.Reset("api-gateway abc1234", tuitest.T0)
+	v.SetSize(90, 12)
+	v.SetFocused(true)
+	lines := make([]model.LogLine, 200)
+	for i := range lines {
+		lines[i] = model.LogLine{Time: tuitest.T0.Add(time.Duration(i) * time.Second), Text: fmt.Sprintf("step %d", i)}
+	}
+	lines[10].Text = "Cloning repository..."
+	lines[60].Text = "Installing project dependencies: npm clean-install"
+	lines[150].Text = "Executing user build command: npm run build"
+	v.Append(lines)
+	marks, _ := v.Phases()
+	if len(marks) != 3 || marks[1].Line != 60 || marks[2].Name != model.PhaseBuild {
+		t.Fatalf("marks: %+v", marks)
+	}
+	v, _ = v.Update(tuitest.Key("g"))
+	v, _ = v.Update(tuitest.Key("]"))
+	if s := v.View(); !strings.Contains(s, "phase 1/3: clone") || !strings.Contains(s, " 11+ Cloning repository") {
+		t.Fatalf("] from the top:\n%s", s)
+	}
+	v, _ = v.Update(tuitest.Key("]"))
+	v, _ = v.Update(tuitest.Key("]"))
+	if s := v.View(); !strings.Contains(s, "phase 3/3: build command") {
+		t.Fatalf("] to the third:\n%s", s)
+	}
+	v, _ = v.Update(tuitest.Key("]"))
+	if s := v.View(); !strings.Contains(s, "no phase below") {
+		t.Fatalf("] past the last:\n%s", s)
+	}
+	v, _ = v.Update(tuitest.Key("["))
+	if s := v.View(); !strings.Contains(s, "phase 2/3: install") {
+		t.Fatalf("[ back:\n%s", s)
+	}
+}

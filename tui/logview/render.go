@@ -114,6 +114,8 @@ func (v *Model) prefix(si int, l model.Line, continuation bool) string {
 			marker = "*"
 		case v.isError(si):
 			marker = "!"
+		case v.isPhaseStart(si):
+			marker = "+" // a phase starts here ([ and ] jump between them)
 		}
 		g = strings.Repeat(" ", max(gw-2-len(num), 0)) + num + marker + " "
 		if v.isError(si) {
