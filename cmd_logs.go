@@ -79,7 +79,9 @@ func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p log
 		return c.ReadLogPages(ctx, uuid, p.print)
 	}
 	var werr error
+	phases := phasePrinter{w: stderr}
 	_, err := c.Follow(ctx, uuid, api.FollowOptions{Lines: func(l []model.LogLine) {
+		phases.lines(l)
 		if werr == nil {
 			werr = p.print(l)
 		}
@@ -88,6 +90,33 @@ func cmdLogs(ctx context.Context, c *api.Client, uuid string, follow bool, p log
 		return werr
 	}
 	return err
+}
+
+// phasePrinter says when a phase of the build starts (clone, install, build
+// command, deploy command), read from its log's lines as they come. It
+// writes to stderr, so stdout stays the log.
+type phasePrinter struct {
+	w     io.Writer
+	tr    model.PhaseTracker
+	plain []byte
+}
+
+func (p *phasePrinter) lines(ls []model.LogLine) {
+	for _, l := range ls {
+		before := len(p.tr.Marks)
+		p.plain = model.AppendPlain(p.plain[:0], model.Sanitize(l.Text).Text)
+		p.tr.Add(l.Time, p.plain)
+		if len(p.tr.Marks) == before {
+			continue
+		}
+		m := p.tr.Marks[before]
+		took := ""
+		if before > 0 {
+			prev := p.tr.Marks[before-1]
+			took = fmt.Sprintf(" (%s took %s)", prev.Name, model.FormatDuration(m.At.Sub(prev.At)))
+		}
+		fmt.Fprintf(p.w, "%s  phase: %s%s\n", m.At.Local().Format("15:04:05"), m.Name, took)
+	}
 }
 
 // retryOrGiveUp reports transient errors and keeps going; errors that will

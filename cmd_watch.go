@@ -90,7 +90,10 @@ func describe(b model.Build, names map[string]string, now time.Time) string {
 func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, error) {
 	names := workerNames(ctx, c)
 	var last model.State
+	phases := phasePrinter{w: stderr}
 	b, err := c.Follow(ctx, uuid, api.FollowOptions{
+		// The log is read for its phase lines only (to stderr).
+		Lines: phases.lines,
 		Build: func(b model.Build) {
 			if s := b.State(); s != last {
 				fmt.Fprintf(out, "%s  %s\n", time.Now().Format("15:04:05"), describe(b, names, time.Now()))

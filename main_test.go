@@ -85,7 +85,7 @@ func TestListJSON(t *testing.T) {
 func TestLogsFollowWatchCancel(t *testing.T) {
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, PageSize: 3})
 	lines := []string{"\x1b[32mone\x1b[0m", "two \x1b]0;title\x07", "three"}
-	id := s.Inject(sim.Spec{Lines: lines, LineEvery: 200 * time.Millisecond, QueueFor: 100 * time.Millisecond})
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: 200 * time.Millisecond, QueueFor: 100 * time.Millisecond, Outcome: "success"})
 
 	code, out, errs := runCLI(t, env, "logs", id, "--follow", "--timestamps")
 	if code != 0 {
@@ -804,7 +804,7 @@ func TestRepoOfRemote(t *testing.T) {
 // end events, one JSON object a line.
 func TestWatchOneBuildJSON(t *testing.T) {
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
-	id := s.Inject(sim.Spec{Lines: []string{"one", "two \x1b[31mred\x1b[0m"}, LineEvery: 100 * time.Millisecond, QueueFor: 100 * time.Millisecond})
+	id := s.Inject(sim.Spec{Lines: []string{"one", "two \x1b[31mred\x1b[0m"}, LineEvery: 100 * time.Millisecond, QueueFor: 100 * time.Millisecond, Outcome: "success"})
 	code, out, errs := runCLI(t, env, "watch", "--json", id)
 	kinds := map[string]int{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -832,5 +832,28 @@ func TestLogsFailed(t *testing.T) {
 	code, out, errs := runCLI(t, env, "logs", "--failed", id)
 	if code != 0 || !strings.Contains(out, "failed in install") || !strings.Contains(out, "first error (line 2): npm ERR! code E404") {
 		t.Fatalf("logs --failed: %d %q %q", code, out, errs)
+	}
+}
+
+// logs --follow and watch say on stderr when each phase starts; stdout
+// stays the log (or the states).
+func TestPhaseLinesOnStderr(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1})
+	lines := []string{"Initializing build environment...", "Cloning repository...", "done cloning",
+		"Installing project dependencies: npm ci", "added 3 packages", "Executing user build command: npm run build", "built"}
+	id := s.Inject(sim.Spec{Lines: lines, LineEvery: 50 * time.Millisecond, QueueFor: 50 * time.Millisecond, Outcome: "success"})
+	code, out, errs := runCLI(t, env, "logs", id, "--follow")
+	if code != 0 || out != strings.Join(lines, "\n")+"\n" {
+		t.Fatalf("logs --follow: %d %q", code, out)
+	}
+	for _, want := range []string{"phase: clone\n", "phase: install (clone took ", "phase: build command (install took "} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	id = s.Inject(sim.Spec{Lines: lines, LineEvery: 50 * time.Millisecond, QueueFor: 50 * time.Millisecond})
+	code, out, errs = runCLI(t, env, "watch", id)
+	if code != 0 || strings.Contains(out, "phase:") || !strings.Contains(errs, "phase: build command") {
+		t.Fatalf("watch: %d\nstdout %q\nstderr %q", code, out, errs)
 	}
 }

@@ -17,6 +17,9 @@ type build struct {
 	runOn   time.Time
 	stopOn  time.Time
 	outcome string // what it ends with
+	// failKind is where a failed build fails: "build" (the build command),
+	// "install", "deploy" or "token" (the build token was rolled).
+	failKind string
 
 	source, branch, commit, message, author string
 	prURL                                   string
@@ -196,8 +199,22 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 		add("No changes in watched paths (src/**, wrangler.toml): skipping build")
 		return spread(texts, runFor)
 	}
-	add("Detected the following tools from environment: npm@10.8.2, nodejs@22.9.0")
+	if b.outcome == "fail" && b.kind() == "token" {
+		add("Failed: The build token selected for this build has been deleted or rolled. Please update the build token in your Worker's build settings and retry the build.")
+		return spread(texts, runFor)
+	}
+	// Tool versions change between builds (read from the commit, so the
+	// random stream of the rest of the plan stays as it was).
+	node, npm, wrangler := toolVersions(b.commit)
+	add("Detected the following tools from environment: npm@%s, nodejs@%s", npm, node)
 	add("Installing project dependencies: npm clean-install --progress=false")
+	if b.outcome == "fail" && b.kind() == "install" {
+		add("npm ERR! code ERESOLVE")
+		add("npm ERR! ERESOLVE unable to resolve dependency tree")
+		add("npm ERR! Found: react@19.0.0")
+		add("Failed: error occurred while installing tools or dependencies")
+		return spread(texts, runFor)
+	}
 	add("Downloading packages [#####               ] 25%%\rDownloading packages [##########          ] 50%%\rDownloading packages [####################] 100%%")
 	add("added %d packages, and audited %d packages in %ds", 200+rng.IntN(400), 300+rng.IntN(400), 3+rng.IntN(9))
 	add("\x1b[1m%d packages\x1b[22m are looking for funding", 20+rng.IntN(80))
@@ -213,7 +230,7 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 	for i := range n {
 		add("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%04d.js\x1b[39m  \x1b[1m\x1b[2m%5.2f kB\x1b[22m\x1b[1m\x1b[22m\x1b[2m │ gzip: %5.2f kB\x1b[22m", i, 1+rng.Float64()*40, 0.5+rng.Float64()*10)
 	}
-	if b.outcome == "fail" {
+	if b.outcome == "fail" && b.kind() == "build" {
 		add("\x1b[31m✘ [ERROR]\x1b[0m Could not resolve \"./routes/missing\"")
 		add("")
 		add("    src/index.ts:4:21:")
@@ -235,9 +252,15 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 	add("Success: Build command completed")
 	add("Executing user deploy command: %s", b.deployCmd)
 	add("")
-	add(" ⛅️ wrangler 3.90.0")
+	add(" ⛅️ wrangler %s", wrangler)
 	add("-------------------")
 	add("")
+	if b.outcome == "fail" {
+		add("\x1b[31m✘ [ERROR]\x1b[0m A request to the Cloudflare API (/accounts/%s/workers/scripts/%s) failed.", "0123456789abcdef0123456789abcdef", b.worker.name)
+		add("  Authentication error [code: 10000]")
+		add("Failed: error occurred while running deploy command")
+		return spread(texts, runFor)
+	}
 	add("Total Upload: %.2f KiB / gzip: %.2f KiB", 40+rng.Float64()*300, 10+rng.Float64()*60)
 	add("Uploaded %s (%.2f sec)", b.worker.name, 1+rng.Float64()*3)
 	add("Deployed %s triggers (%.2f sec)", b.worker.name, 0.2+rng.Float64())
@@ -249,6 +272,31 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 		texts = append(texts, "Build was cancelled by user")
 	}
 	return spread(texts, runFor)
+}
+
+// kind is where a failed build fails: its failKind, else one of four picked
+// from its commit.
+func (b *build) kind() string {
+	if b.failKind != "" {
+		return b.failKind
+	}
+	kinds := []string{"build", "build", "install", "deploy", "token", "build"}
+	if b.commit == "" {
+		return "build"
+	}
+	return kinds[int(b.commit[len(b.commit)-1])%len(kinds)]
+}
+
+// toolVersions are the Node, npm and wrangler versions a build detects,
+// picked from its commit: they change from build to build.
+func toolVersions(commit string) (node, npm, wrangler string) {
+	if len(commit) < 3 {
+		return "22.9.0", "10.8.2", "3.90.0"
+	}
+	nodes := []string{"20.18.0", "22.9.0", "22.11.0"}
+	npms := []string{"10.8.2", "10.9.0"}
+	wranglers := []string{"3.90.0", "3.91.1", "3.95.0", "3.99.0"}
+	return nodes[int(commit[0])%len(nodes)], npms[int(commit[1])%len(npms)], wranglers[int(commit[2])%len(wranglers)]
 }
 
 // spread places lines over the run, the last one at its very end.

@@ -267,7 +267,7 @@ type PushSpec struct {
 	// whose files none of them match.
 	Workers      map[string]time.Duration
 	PathIncludes map[string][]string
-	Outcome      map[string]string // a Worker's outcome (default success)
+	Outcome      map[string]string // a Worker's outcome (default success; fail, fail:install, fail:deploy, fail:token, terminated)
 	// Duration is how long each build runs, queue included (default: a
 	// realistic 25 to 65 s).
 	Duration time.Duration
@@ -299,8 +299,14 @@ func (s *Sim) Push(p PushSpec) map[string]string {
 		}
 		b.outcome = "success"
 		if o := p.Outcome[name]; o != "" {
-			b.outcome = o
+			// "fail:install", "fail:deploy", "fail:token": where it fails.
+			b.outcome, b.failKind, _ = strings.Cut(o, ":")
+			if b.outcome == "fail" && b.failKind == "" {
+				b.failKind = "build"
+			}
 		}
+		// The log as this outcome writes it.
+		b.lines = s.logPlan(b, w.rng, b.stopOn.Sub(b.runOn))
 		switch {
 		case b.outcome != "success":
 			b.versionID = ""
