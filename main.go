@@ -70,7 +70,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
-		rebuildCommand(), buildCommand(), liveCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		rebuildCommand(), buildCommand(), diffCommand(), liveCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
 	}
 }
 

@@ -857,3 +857,46 @@ func TestPhaseLinesOnStderr(t *testing.T) {
 		t.Fatalf("watch: %d\nstdout %q\nstderr %q", code, out, errs)
 	}
 }
+
+// diff of a failed build against the last success of its Worker and
+// branch: the fields that differ, the first error, the log diff; --json
+// parses; a lone build with no earlier success says what to do.
+func TestDiffCommand(t *testing.T) {
+	s, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1, History: 0})
+	common := []string{"Cloning repository...", "Detected the following tools from environment: npm@10.8.2, nodejs@22.9.0",
+		"Installing project dependencies: npm ci", "added 12 packages in 3s", "Executing user build command: npm run build"}
+	good := s.Inject(sim.Spec{Branch: "release", Outcome: "success", QueueFor: 10 * time.Millisecond, LineEvery: 10 * time.Millisecond,
+		Lines: append(append([]string{}, common...), "built in 4s", "Uploaded app (1.10 sec)")})
+	if code, _, errs := runCLI(t, env, "watch", good); code != 0 {
+		t.Fatalf("watch: %d %s", code, errs)
+	}
+	bad := s.Inject(sim.Spec{Branch: "release", Outcome: "fail", QueueFor: 10 * time.Millisecond, LineEvery: 10 * time.Millisecond,
+		Lines: append(append([]string{}, common[:3]...), "npm ERR! code ERESOLVE", "Failed: error occurred while installing tools or dependencies")})
+	runCLI(t, env, "watch", bad)
+	code, out, errs := runCLI(t, env, "diff", bad)
+	if code != 0 {
+		t.Fatalf("diff: %d %s", code, errs)
+	}
+	for _, want := range []string{"A  ", good, "B  ", bad, "* outcome          succeeded", "* first error      -                            npm ERR! code ERESOLVE",
+		"- added 12 packages in 3s", "+ npm ERR! code ERESOLVE", "phases B  queue"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runCLI(t, env, "diff", good, bad, "--json")
+	var j struct {
+		A, B   string
+		Fields []struct {
+			Name string
+			Same bool
+		}
+		LinesOnlyInB int `json:"lines_only_in_b"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &j) != nil || j.A != good || j.B != bad || j.LinesOnlyInB != 2 || len(j.Fields) == 0 {
+		t.Fatalf("--json: %d %+v\n%s", code, j, out)
+	}
+	code, _, errs = runCLI(t, env, "diff", good)
+	if code != 1 || !strings.Contains(errs, "no successful build of") || !strings.Contains(errs, "cfbuilds diff "+good+" OTHER_UUID") {
+		t.Fatalf("no base: %d %q", code, errs)
+	}
+}

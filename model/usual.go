@@ -66,3 +66,22 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	rank := (p*len(ds) + 99) / 100 // ceil(p/100 × n)
 	return ds[max(rank-1, 0)]
 }
+
+// LastSuccessBefore is the newest successful build of b's Worker and
+// branch created before b: what "it worked last time" means.
+func LastSuccessBefore(b Build, known []Build) (Build, bool) {
+	var best Build
+	found := false
+	for _, o := range known {
+		if o.UUID == b.UUID || o.WorkerTag != b.WorkerTag || o.Meta.Branch != b.Meta.Branch || o.Outcome != OutcomeSuccess {
+			continue
+		}
+		if !b.CreatedOn.IsZero() && !o.CreatedOn.Before(b.CreatedOn) {
+			continue
+		}
+		if !found || o.CreatedOn.After(best.CreatedOn) {
+			best, found = o, true
+		}
+	}
+	return best, found
+}
