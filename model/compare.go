@@ -314,6 +314,12 @@ func spansLine(spans []Span) string {
 	parts := make([]string, len(spans))
 	for i, s := range spans {
 		parts[i] = s.Name + " " + FormatDuration(s.Duration())
+		switch {
+		case s.Failed:
+			parts[i] += " (failed)"
+		case s.Current:
+			parts[i] += " (now)"
+		}
 	}
 	return strings.Join(parts, " · ")
 }

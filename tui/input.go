@@ -86,6 +86,21 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return *m, nil
 	}
+	if m.compareV != nil {
+		switch {
+		case key.Matches(km, g.Quit):
+			m.quitting = true
+			m.stopSelection()
+			return *m, tea.Quit
+		case key.Matches(km, g.Back), key.Matches(km, g.Compare):
+			m.compareV = nil
+		default:
+			v, cmd := m.compareV.Update(km)
+			m.compareV = &v
+			return *m, cmd
+		}
+		return *m, nil
+	}
 	if m.showHelp {
 		switch {
 		case key.Matches(km, g.Quit):
@@ -121,6 +136,10 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(km, g.PrevPane):
 		m.setFocus((m.focus + paneCount - 1) % paneCount)
 		return *m, nil
+	case key.Matches(km, g.Mark):
+		return *m, m.mark()
+	case key.Matches(km, g.Compare):
+		return *m, m.compareShown()
 	case key.Matches(km, g.Refresh):
 		return *m, tea.Batch(m.refresh(), m.setFlash("refreshing"))
 	case key.Matches(km, g.Cancel):

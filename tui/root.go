@@ -12,6 +12,7 @@ import (
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildinput"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
+	"github.com/cfbuilds/cfbuilds/tui/compare"
 	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
 	"github.com/cfbuilds/cfbuilds/tui/helpview"
@@ -36,6 +37,8 @@ type Model struct {
 	helpv         helpview.Model
 	status        statusbar.Model
 	showHelp      bool
+	marked        string            // the build m marked to compare
+	compareV      *compare.Model    // what d compared, shown over the panes
 	showErr       bool              // the last error in full, over the body
 	dialog        *confirm.Model    // the cancel dialog, when open
 	rebuildDlg    *rebuild.Model    // the rebuild dialog, when open
@@ -146,6 +149,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onCopied(msg)
 	case settleMsg:
 		cmd = m.onSettle(msg)
+	case compareMsg:
+		cmd = m.onCompared(msg)
 	case failureMsg:
 		if msg.uuid == m.selUUID {
 			m.detail.SetFailure(msg.uuid, msg.f)
@@ -205,6 +210,9 @@ func (m *Model) setStyles(st *styles.Styles) {
 	m.log.SetStyles(st)
 	m.status.SetStyles(st)
 	m.helpv.SetStyles(st)
+	if m.compareV != nil {
+		m.compareV.SetStyles(st)
+	}
 }
 
 func (m *Model) setFlash(s string) tea.Cmd {
@@ -229,5 +237,8 @@ func (m *Model) resize() {
 	}
 	if m.buildIn != nil {
 		m.buildIn.SetSize(m.w)
+	}
+	if m.compareV != nil {
+		m.compareV.SetSize(m.w, l.BodyH)
 	}
 }

@@ -21,6 +21,10 @@ func (m Model) View() string {
 	l := ComputeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
 	var body string
 	switch {
+	case m.compareV != nil:
+		cv := *m.compareV
+		cv.SetSize(m.w, l.BodyH)
+		body = cv.View()
 	case m.showHelp:
 		body = m.helpView(l.BodyH)
 	case m.showErr:

@@ -206,6 +206,11 @@ func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine
 	// Tool versions change between builds (read from the commit, so the
 	// random stream of the rest of the plan stays as it was).
 	node, npm, wrangler := toolVersions(b.commit)
+	if len(b.commit) > 3 && b.commit[3]%2 == 0 {
+		add("Restoring from build cache")
+	} else {
+		add("No build cache found")
+	}
 	add("Detected the following tools from environment: npm@%s, nodejs@%s", npm, node)
 	add("Installing project dependencies: npm clean-install --progress=false")
 	if b.outcome == "fail" && b.kind() == "install" {

@@ -320,7 +320,11 @@ func (s *Sim) Push(p PushSpec) map[string]string {
 			b.initOn = b.created.Add(min(p.Duration/5, 2*time.Second))
 			b.runOn = b.initOn.Add(min(p.Duration/20, 2*time.Second))
 			b.stopOn = b.created.Add(p.Duration)
-			b.lines = spread([]string{"Cloning repository...", "Executing user build command: " + b.buildCmd, "Success: Build command completed"}, p.Duration*3/4)
+			texts := []string{"Cloning repository...", "Executing user build command: " + b.buildCmd, "Success: Build command completed"}
+			if b.outcome == "success" {
+				texts = append(texts, "Executing user deploy command: "+b.deployCmd, "Uploaded "+name+" (1.00 sec)", "Current Version ID: "+b.versionID)
+			}
+			b.lines = spread(texts, p.Duration*3/4)
 		}
 		out[name] = b.uuid
 		if delay > 0 {

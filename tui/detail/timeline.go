@@ -95,11 +95,13 @@ func (d *Model) usualLine(b model.Build) string {
 }
 
 // noDeploy flags a success whose whole log shows no upload or new version
-// and that serves no traffic: the deploy command may not deploy.
+// and that no deployment ever held (the live line, once the Worker's
+// deployments are read, says "never deployed"): the deploy command may not
+// deploy at all.
 func (d *Model) noDeploy(b model.Build) string {
 	p := d.phases
-	if b.Outcome != model.OutcomeSuccess || p.UUID != b.UUID || !p.Complete || p.Deployed || strings.HasPrefix(d.live, "serving") {
+	if b.Outcome != model.OutcomeSuccess || p.UUID != b.UUID || !p.Complete || p.Deployed || d.live != "never deployed" {
 		return ""
 	}
-	return d.st.Warning.Render("succeeded, but no deploy seen: no \"Uploaded\" or \"Current Version ID\" line, and no deployment serves it")
+	return d.st.Warning.Render("succeeded, but no deploy seen: no \"Uploaded\" or \"Current Version ID\" line, and no deployment of it")
 }

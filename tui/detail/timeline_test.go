@@ -50,7 +50,7 @@ func TestTimelineGoldens(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDetail(90, 16)
 			d.SetNow(tuitest.T0)
-			d.SetLive("", "")
+			d.SetLive("never deployed", "")
 			d.SetBuild(tc.b, true)
 			d.SetUsual(usual)
 			d.SetPhases(Phases{UUID: tc.b.UUID, Marks: marksAt(tc.b, tc.marks...), Complete: tc.b.Finished()})
