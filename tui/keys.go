@@ -52,7 +52,7 @@ func DefaultKeyMap() KeyMap {
 			Back:        b("esc", "back/clear", "esc"),
 			LastError:   b("!", "last error in full", "!"),
 			Mark:        b("m", "mark to compare", "m"),
-			Compare:     b("d", "compare with marked/last success", "d"),
+			Compare:     b("d", "compare builds", "d"),
 		},
 		List:   buildlist.DefaultKeyMap(),
 		Detail: detail.DefaultKeyMap(),
@@ -196,7 +196,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
 		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Rebuild, g.BuildBranch, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Mark, g.Compare, g.LastError, g.Back, g.Help, g.Quit},
-		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.NextPhase, l.PrevPhase, l.Save, l.Left, l.Right},
+		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.FirstError, l.NextPhase, l.PrevPhase, l.Save, l.Left, l.Right},
 	}
 }
 

@@ -154,6 +154,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case failureMsg:
 		if msg.uuid == m.selUUID {
 			m.detail.SetFailure(msg.uuid, msg.f)
+			m.log.SetFailLine(msg.f.Line)
 		}
 	case clockMsg:
 		m.clockOn = false

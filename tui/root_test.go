@@ -888,4 +888,10 @@ func TestWhyItFailed(t *testing.T) {
 	if v := h.view(); !strings.Contains(v, `failed in build command: ✘ [ERROR] Could not resolve`) {
 		t.Fatalf("the detail does not say why:\n%s", v)
 	}
+	// f in the log jumps to that line and says so.
+	h.size(200, 40)
+	h.keys("enter", "f")
+	if v := h.view(); !strings.Contains(v, "failed here: line 2") {
+		t.Fatalf("f does not jump to the first error:\n%s", v)
+	}
 }

@@ -10,7 +10,7 @@ import (
 type KeyMap struct {
 	nav.KeyMap
 
-	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, NextPhase, PrevPhase, Save, Left, Right key.Binding
+	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, FirstError, NextPhase, PrevPhase, Save, Left, Right key.Binding
 }
 
 // DefaultKeyMap is DESIGN.md's table for the log pane.
@@ -29,6 +29,7 @@ func DefaultKeyMap() KeyMap {
 		Timestamps:    b("t", "timestamps", "t"),
 		NextError:     b("e", "next error", "e"),
 		PrevError:     b("E", "previous error", "E"),
+		FirstError:    b("f", "why it failed", "f"),
 		NextPhase:     b("]", "next phase", "]"),
 		PrevPhase:     b("[", "previous phase", "["),
 		Save:          b("ctrl+s", "save log", "ctrl+s"),
@@ -43,7 +44,7 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 	for name, b := range map[string]*key.Binding{
 		"search": &k.Search, "next_match": &k.Next, "prev_match": &k.Prev, "only_matches": &k.FilterMatches,
 		"follow": &k.Follow, "wrap": &k.Wrap, "timestamps": &k.Timestamps, "next_error": &k.NextError,
-		"prev_error": &k.PrevError, "next_phase": &k.NextPhase, "prev_phase": &k.PrevPhase, "save": &k.Save, "scroll_left": &k.Left, "scroll_right": &k.Right,
+		"prev_error": &k.PrevError, "first_error": &k.FirstError, "next_phase": &k.NextPhase, "prev_phase": &k.PrevPhase, "save": &k.Save, "scroll_left": &k.Left, "scroll_right": &k.Right,
 	} {
 		acts[name] = b
 	}
@@ -59,7 +60,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		k.Bindings(),
-		{k.Search, k.Next, k.Prev, k.FilterMatches, k.Follow, k.Wrap, k.Timestamps, k.NextError, k.PrevError, k.NextPhase, k.PrevPhase, k.Save, k.Left, k.Right},
+		{k.Search, k.Next, k.Prev, k.FilterMatches, k.Follow, k.Wrap, k.Timestamps, k.NextError, k.PrevError, k.FirstError, k.NextPhase, k.PrevPhase, k.Save, k.Left, k.Right},
 	}
 }
 

@@ -40,6 +40,7 @@ type Model struct {
 	store    *model.Store
 	errLines []int // indexes of lines that look like errors, ascending
 	phases   model.PhaseTracker
+	failLine int // the failed build's first error (model.FailureOf), -1 unknown
 	maxWidth int
 
 	w, h    int
@@ -86,7 +87,7 @@ func New(st *styles.Styles, keys KeyMap) Model {
 	// A steady cursor: a blinking one would redraw the screen twice a second.
 	in.Cursor.SetMode(cursor.CursorStatic)
 	in.CharLimit = 256
-	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, curErr: -1, wrapped: &wrapCache{rows: map[int]int{}}}
+	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, curErr: -1, failLine: -1, wrapped: &wrapCache{rows: map[int]int{}}}
 }
 
 // Reset empties the pane for another build.
@@ -94,6 +95,7 @@ func (v *Model) Reset(title string, start time.Time) {
 	v.store = model.NewStore()
 	v.errLines, v.matches, v.maxWidth = nil, nil, 0
 	v.phases = model.PhaseTracker{}
+	v.failLine = -1
 	v.searchSeq++
 	v.searching = false
 	v.follow, v.top, v.topSub, v.newLines, v.x, v.cur, v.curErr, v.notice = true, 0, 0, 0, 0, -1, -1, ""
@@ -119,6 +121,10 @@ func (v *Model) SetFocused(f bool) { v.focused = f }
 
 // SetUTC shows clock timestamps in UTC.
 func (v *Model) SetUTC(utc bool) { v.utc = utc }
+
+// SetFailLine sets the line of the failed build's first error (-1 none),
+// for f to jump to.
+func (v *Model) SetFailLine(i int) { v.failLine = i }
 
 // Phases is where the log's phases start, and whether a deploy showed.
 func (v *Model) Phases() ([]model.PhaseMark, bool) { return v.phases.Marks, v.phases.Deployed }
@@ -581,6 +587,14 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		v.jumpError(1)
 	case key.Matches(km, l.PrevError):
 		v.jumpError(-1)
+	case key.Matches(km, l.FirstError):
+		if v.failLine < 0 || v.failLine >= v.store.Len() {
+			v.notice = "no failure read from this log (f works on a failed build's complete log)"
+		} else {
+			v.onlyMatches = false
+			v.notice = fmt.Sprintf("failed here: line %d", v.failLine+1)
+			v.jumpTo(v.failLine)
+		}
 	case key.Matches(km, l.NextPhase):
 		v.jumpPhase(1)
 	case key.Matches(km, l.PrevPhase):
