@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,11 +189,7 @@ func (c *Client) Log(ctx context.Context, uuid, cursor string) (LogPage, error) 
 	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/builds/builds/"+url.PathEscape(uuid)+"/logs", q, &wp); err != nil {
 		return LogPage{}, fmt.Errorf("get log of build %s: %w", uuid, err)
 	}
-	p := LogPage{Cursor: string(wp.Cursor), Truncated: bool(wp.Truncated), Events: wp.Events, Lines: make([]model.LogLine, len(wp.Lines))}
-	for i, l := range wp.Lines {
-		p.Lines[i] = model.LogLine(l)
-	}
-	return p, nil
+	return LogPage{Cursor: string(wp.Cursor), Truncated: bool(wp.Truncated), Events: wp.Events, Lines: wp.Lines}, nil
 }
 
 // maxLogPages bounds a whole-log read: 90 days of a 20-minute build cannot
@@ -209,12 +206,14 @@ var ErrCursorLoop = errors.New("the log cursor came back to one it gave before; 
 
 // ReadLog reads a whole log from the start, every page, into memory.
 func (c *Client) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
-	var all []model.LogLine
+	// Pages are kept as they come and joined once: appending to one slice
+	// copied the log again at every growth.
+	var pages [][]model.LogLine
 	err := c.ReadLogPages(ctx, uuid, func(lines []model.LogLine) error {
-		all = append(all, lines...)
+		pages = append(pages, lines)
 		return nil
 	})
-	return all, err
+	return slices.Concat(pages...), err
 }
 
 // ReadLogPages reads a whole log from the start and hands each page to

@@ -24,6 +24,17 @@ type envelope struct {
 // page is not scanned again and again. It fails only when the body is not
 // a JSON object; resultErr says result did not fit out.
 func decodeEnvelopeInto(body []byte, out any) (env envelope, resultErr, err error) {
+	if page, ok := out.(*wireLogPage); ok {
+		if env, ok := decodeLogPageFast(body, page); ok {
+			return env, nil, nil
+		}
+	}
+	return decodeEnvelopeGeneral(body, out)
+}
+
+// decodeEnvelopeGeneral is decodeEnvelopeInto for any answer, with
+// encoding/json.
+func decodeEnvelopeGeneral(body []byte, out any) (env envelope, resultErr, err error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil {
 		return env, nil, err

@@ -413,7 +413,7 @@ type wireLogPage struct {
 // [number, "text"] by hand, anything else through wireLogLine's general
 // path. A page holds thousands of lines; reflection per line was most of
 // the cost of a read.
-type wireLines []wireLogLine
+type wireLines []model.LogLine
 
 func (w *wireLines) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -424,7 +424,7 @@ func (w *wireLines) UnmarshalJSON(b []byte) error {
 		return nil // not an array: no lines, the page kept
 	}
 	rest := b[1 : len(b)-1]
-	out := make([]wireLogLine, 0, bytes.Count(rest, []byte("],"))+1)
+	out := make([]model.LogLine, 0, bytes.Count(rest, []byte("],"))+1)
 	for {
 		rest = bytes.TrimLeft(rest, " \t\r\n,")
 		if len(rest) == 0 {
@@ -434,35 +434,37 @@ func (w *wireLines) UnmarshalJSON(b []byte) error {
 		if n <= 0 {
 			return errors.New("decode log lines: malformed array")
 		}
-		out = append(out, wireLogLine{})
-		_ = out[len(out)-1].UnmarshalJSON(rest[:n]) // in place: no copy escapes
+		out = append(out, model.LogLine{})
+		_ = (*wireLogLine)(&out[len(out)-1]).UnmarshalJSON(rest[:n]) // in place: no copy escapes
 		rest = rest[n:]
 	}
 	*w = out
 	return nil
 }
 
-// valueEnd is the length of the JSON value b starts with (b is valid JSON:
-// the decoder checked it), or 0.
+// valueEnd is the length of the JSON value b starts with, or 0 when it
+// does not end. b need not be valid JSON: the fast page path calls it on
+// raw bodies, and a truncated one must give 0, never a panic. Strings are
+// skipped with IndexByte (log text is long strings with few quotes).
 func valueEnd(b []byte) int {
-	depth, inString := 0, false
+	depth := 0
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-				if depth == 0 {
-					return i + 1
-				}
-			}
+		switch c := b[i]; {
 		case c == '"':
-			inString = true
+			end := stringEnd(b[i+1:])
+			if end < 0 {
+				return 0
+			}
+			i += end + 1 // at the closing quote
+			if depth == 0 {
+				return i + 1
+			}
 		case c == '[' || c == '{':
 			depth++
 		case c == ']' || c == '}':
+			if depth == 0 {
+				return i // a scalar ends where its container closes
+			}
 			depth--
 			if depth == 0 {
 				return i + 1
@@ -471,10 +473,32 @@ func valueEnd(b []byte) int {
 			return i
 		}
 	}
-	if depth == 0 && !inString {
+	if depth == 0 {
 		return len(b)
 	}
 	return 0
+}
+
+// stringEnd is the index in b of the quote that closes a JSON string whose
+// opening quote came just before b, or -1.
+func stringEnd(b []byte) int {
+	from := 0
+	for {
+		j := bytes.IndexByte(b[from:], '"')
+		if j < 0 {
+			return -1
+		}
+		q := from + j
+		// Escaped when an odd number of backslashes stand before it.
+		n := 0
+		for k := q - 1; k >= 0 && b[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		from = q + 1
+	}
 }
 
 // flexEvents reads the undocumented events array of phase timings; an item
@@ -560,13 +584,17 @@ func unquoteJSON(b []byte) (string, bool) {
 	var out strings.Builder // its String does not copy: one allocation
 	out.Grow(len(b))
 	for i := 0; i < len(b); i++ {
-		c := b[i]
-		switch {
-		case c < 0x20 || c == '"':
-			return "", false
-		case c != '\\':
-			out.WriteByte(c)
-			continue
+		// A run of plain bytes is checked in a tight loop and copied whole.
+		j := i
+		for j < len(b) && b[j] != '\\' {
+			if c := b[j]; c < 0x20 || c == '"' {
+				return "", false
+			}
+			j++
+		}
+		out.Write(b[i:j])
+		if i = j; i >= len(b) {
+			break
 		}
 		if i+1 >= len(b) {
 			return "", false
