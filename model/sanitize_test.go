@@ -109,3 +109,16 @@ func TestSanitizeInline(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// FuzzWidth: Width is ansi.StringWidth, faster, on any text (escapes,
+// controls, broken UTF-8 included).
+func FuzzWidth(f *testing.F) {
+	for _, s := range []string{"plain", "\x1b[31mred\x1b[0m ok", "a\u0301b", "0\u06010", "日本 語", "\x1b]0;t\x07x", "1\ufe0f\u20e3", "\xea0\u1ae2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Width(s), ansi.StringWidth(s); got != want {
+			t.Fatalf("Width %d, ansi.StringWidth %d, for %q", got, want, s)
+		}
+	})
+}

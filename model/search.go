@@ -124,18 +124,31 @@ func indexFoldUnicode(s, needle string) int {
 
 // LooksLikeError reports whether a plain log line reads like an error: npm
 // ERR!, "error", "Error:", "✘ [ERROR]", "failed", or a non-zero exit code.
+// One pass: every phrase starts with e, f or n, so only those letters are
+// looked at closer (it runs on every line appended).
 func LooksLikeError[T string | []byte](plain T) bool {
-	// Case-folded searches only: string(plain) for an exact one would
-	// allocate on every line of every page.
-	if indexFoldASCII(plain, "error") >= 0 || indexFoldASCII(plain, "failed") >= 0 || indexFoldASCII(plain, "npm err!") >= 0 {
-		return indexFoldASCII(plain, " 0 errors") < 0 && indexFoldASCII(plain, "without error") < 0
-	}
-	for _, p := range []string{"exit code ", "exit status ", "exited with code "} {
-		if i := indexFoldASCII(plain, p); i >= 0 {
-			if j := i + len(p); j < len(plain) && plain[j] >= '1' && plain[j] <= '9' {
-				return true
+	found, exitCode := false, false
+	for i := 0; i < len(plain); i++ {
+		switch plain[i] | 0x20 {
+		case 'e':
+			rest := plain[i:]
+			if hasPrefixFold(rest, "error") {
+				found = true
+			} else if !exitCode && hasPrefixFold(rest, "exit") {
+				for _, p := range []string{"exit code ", "exit status ", "exited with code "} {
+					if hasPrefixFold(rest, p) && len(rest) > len(p) && rest[len(p)] >= '1' && rest[len(p)] <= '9' {
+						exitCode = true
+					}
+				}
 			}
+		case 'f':
+			found = found || hasPrefixFold(plain[i:], "failed")
+		case 'n':
+			found = found || hasPrefixFold(plain[i:], "npm err!")
 		}
 	}
-	return false
+	if found {
+		return indexFoldASCII(plain, " 0 errors") < 0 && indexFoldASCII(plain, "without error") < 0
+	}
+	return exitCode
 }
