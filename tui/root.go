@@ -74,6 +74,7 @@ type Model struct {
 	tail      model.Tail
 	pagesRead int                // pages of the loaded log read so far
 	events    []model.PhaseEvent // the loaded log's phase timings, as its last page said
+	readStart time.Time          // when the loaded log's read began
 	usualKey  string             // what the detail's usual times were computed for
 
 	life     context.Context // the dashboard's lifetime (Options.Context)

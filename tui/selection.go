@@ -6,6 +6,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -36,7 +37,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
 	m.tail = model.Tail{UUID: b.UUID}
-	m.pagesRead, m.events = 0, nil
+	m.pagesRead, m.events, m.readStart = 0, nil, m.now
 	m.detail.SetBuild(b, true)
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
@@ -80,7 +81,11 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 	if msg.step.More {
 		// A long log comes a few pages a step: the next step at once,
 		// paced by the budget, and the pane says how far the read is.
-		m.log.SetNote(fmt.Sprintf("reading page %d, budget-paced", m.pagesRead))
+		reading := fmt.Sprintf("reading page %d, budget-paced", m.pagesRead)
+		if left, ok := m.readLeft(); ok {
+			reading += " · about " + model.FormatDuration(left) + " left"
+		}
+		m.log.SetNote(reading)
 		return tea.Batch(note, m.startSelected())
 	}
 	if m.tail.Done {
@@ -117,6 +122,25 @@ func (m *Model) shownBuild() (model.Build, bool) {
 	}
 	b, ok := m.builds[m.selUUID]
 	return b, ok
+}
+
+// readLeft estimates how long the read of a stopped build's long log has
+// left. The API gives no line count, but the lines carry their times and the
+// build its end: the share of the build's running time read so far is the
+// share of the log read, near enough.
+func (m *Model) readLeft() (time.Duration, bool) {
+	b, ok := m.builds[m.selUUID]
+	st := m.log.Store()
+	if !ok || b.StoppedOn == nil || st.Len() == 0 {
+		return 0, false
+	}
+	first, last := st.At(0).Time(), st.At(st.Len()-1).Time()
+	total, done, spent := b.StoppedOn.Sub(first), last.Sub(first), m.now.Sub(m.readStart)
+	if total <= 0 || done <= 0 || spent < 2*time.Second {
+		return 0, false
+	}
+	frac := min(float64(done)/float64(total), 1)
+	return time.Duration(float64(spent) * (1 - frac) / frac).Round(time.Second), true
 }
 
 // syncPhases hands the detail what the loaded log showed of its phases.
