@@ -186,15 +186,7 @@ func countOperators(keys []authorizedKey) int {
 // defaultHostKeyPath is $XDG_STATE_HOME/cfbuilds/ssh_host_ed25519_key
 // (~/.local/state when unset).
 func defaultHostKeyPath(getenv func(string) string) string {
-	dir := getenv("XDG_STATE_HOME")
-	if dir == "" {
-		home := getenv("HOME")
-		if home == "" {
-			return ""
-		}
-		dir = filepath.Join(home, ".local", "state")
-	}
-	return filepath.Join(dir, "cfbuilds", "ssh_host_ed25519_key")
+	return xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "ssh_host_ed25519_key")
 }
 
 // loadHostKey reads the host key, or makes an Ed25519 one on first start:

@@ -132,15 +132,21 @@ type flagValues struct {
 
 // defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
 func defaultConfigPath(getenv func(string) string) string {
-	dir := getenv("XDG_CONFIG_HOME")
+	return xdgPath(getenv, "XDG_CONFIG_HOME", ".config", "config.toml")
+}
+
+// xdgPath is $env/cfbuilds/file, with $HOME/fallback for an unset env, or
+// "" when neither is set.
+func xdgPath(getenv func(string) string, env, fallback, file string) string {
+	dir := getenv(env)
 	if dir == "" {
 		home := getenv("HOME")
 		if home == "" {
 			return ""
 		}
-		dir = filepath.Join(home, ".config")
+		dir = filepath.Join(home, fallback)
 	}
-	return filepath.Join(dir, "cfbuilds", "config.toml")
+	return filepath.Join(dir, "cfbuilds", file)
 }
 
 // loadConfig merges the sources in rising precedence (defaults, the file,

@@ -51,9 +51,7 @@ func (m *Model) typing() bool {
 func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	g := m.keys.Global
 	if km.Type == tea.KeyCtrlC {
-		m.quitting = true
-		m.stopSelection()
-		return *m, tea.Quit
+		return m.quit()
 	}
 	if m.dialog != nil {
 		return *m, m.dialogKey(km)
@@ -89,9 +87,7 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	if m.compareV != nil {
 		switch {
 		case key.Matches(km, g.Quit):
-			m.quitting = true
-			m.stopSelection()
-			return *m, tea.Quit
+			return m.quit()
 		case key.Matches(km, g.Back), key.Matches(km, g.Compare):
 			m.compareV = nil
 		default:
@@ -104,9 +100,7 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	if m.showHelp {
 		switch {
 		case key.Matches(km, g.Quit):
-			m.quitting = true
-			m.stopSelection()
-			return *m, tea.Quit
+			return m.quit()
 		case key.Matches(km, g.Help), key.Matches(km, g.Back):
 			m.showHelp = false
 		default:
@@ -118,9 +112,7 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	switch {
 	case key.Matches(km, g.Quit):
-		m.quitting = true
-		m.stopSelection()
-		return *m, tea.Quit
+		return m.quit()
 	case key.Matches(km, g.Help):
 		m.showHelp = true
 		return *m, nil
@@ -207,3 +199,11 @@ func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
 }
 
 // currentBuild is the loaded build, else the list's selection.
+
+// quit ends the dashboard: the selection's requests are cancelled, and the
+// last frame is empty so the terminal is left clean.
+func (m *Model) quit() (Model, tea.Cmd) {
+	m.quitting = true
+	m.stopSelection()
+	return *m, tea.Quit
+}
