@@ -107,13 +107,14 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	}
 	srv.logf("listening on %s · host key %s%s (%s)", ln.Addr(), hostPath, made, srv.fingerprint())
 	switch operators := countOperators(keys); {
-	case len(keys) == 0:
+	case o.authorizedKeys == "":
 		srv.logf("no --authorized-keys: no one can log in. Pass an OpenSSH authorized_keys file; a key whose comment has the word operator may act, the others only watch")
+	case len(keys) == 0:
+		srv.logf("%s holds no keys: no one can log in", o.authorizedKeys)
 	default:
 		srv.logf("keys from %s: %d operator, %d read-only", o.authorizedKeys, operators, len(keys)-operators)
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	srv.logf("connect with: ssh -p %s %s", port, "HOST")
+	srv.logf("connect with: %s", connectHint(ln.Addr()))
 	go func() {
 		<-ctx.Done()
 		srv.close()
@@ -122,6 +123,19 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// connectHint is the ssh command that reaches addr: this machine's name,
+// or localhost when the server listens on loopback only.
+func connectHint(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	name := "localhost"
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			name = h
+		}
+	}
+	return fmt.Sprintf("ssh -p %s %s", port, name)
 }
 
 // authorizedKey is one line of the authorized keys file.
