@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
@@ -44,7 +45,47 @@ func (o *logsOptions) run(ctx context.Context, e *env) error {
 		return printFailure(ctx, e.client, o.uuid, e.stdout)
 	}
 	colour := isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
-	return cmdLogs(ctx, e.client, o.uuid, o.follow, logPrinter{out: e.stdout, colour: colour, timestamps: o.timestamps}, e.stderr)
+	p := logPrinter{out: e.stdout, colour: colour, timestamps: o.timestamps}
+	if !o.follow && !isTerminal(e.stdout) && isTerminal(e.stderr) {
+		// logs ID > file: the file fills silently, so the terminal is told
+		// how far the read is.
+		return readWithProgress(ctx, e.client, o.uuid, p, e.stderr)
+	}
+	return cmdLogs(ctx, e.client, o.uuid, o.follow, p, e.stderr)
+}
+
+// readWithProgress reads a whole log into p, keeping one line on stderr up
+// to date: the page, the lines written, and the time left once the build's
+// end tells it. The line is cleared at the end.
+func readWithProgress(ctx context.Context, c *api.Client, uuid string, p logPrinter, stderr io.Writer) error {
+	var stopped *time.Time
+	if b, err := c.Build(ctx, uuid); err == nil {
+		stopped = b.StoppedOn
+	}
+	start, pages, lines := time.Now(), 0, 0
+	var first time.Time
+	err := c.ReadLogPages(ctx, uuid, func(ls []model.LogLine) error {
+		if err := p.print(ls); err != nil {
+			return err
+		}
+		if len(ls) == 0 {
+			return nil
+		}
+		if lines == 0 {
+			first = ls[0].Time
+		}
+		pages, lines = pages+1, lines+len(ls)
+		msg := fmt.Sprintf("reading page %d · %d lines", pages, lines)
+		if stopped != nil {
+			if left, ok := model.ReadLeft(first, ls[len(ls)-1].Time, *stopped, time.Since(start)); ok {
+				msg += " · about " + model.FormatDuration(left) + " left"
+			}
+		}
+		fmt.Fprintf(stderr, "\r\x1b[K%s", msg)
+		return nil
+	})
+	fmt.Fprint(stderr, "\r\x1b[K")
+	return err
 }
 
 // logPrinter writes log lines safely: colour only when wanted.

@@ -136,3 +136,19 @@ func TestSnapshotSeesOnlyWhatWasThere(t *testing.T) {
 		t.Fatalf("snapshot %d lines, store %d", len(lines), s.Len())
 	}
 }
+
+func TestReadLeft(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	// A quarter of the build's time read in 10 s: 30 s left.
+	if left, ok := ReadLeft(t0, t0.Add(25*time.Second), t0.Add(100*time.Second), 10*time.Second); !ok || left != 30*time.Second {
+		t.Fatalf("%v %v", left, ok)
+	}
+	for _, tc := range []struct {
+		last, stop time.Time
+		spent      time.Duration
+	}{{t0.Add(time.Second), t0.Add(time.Minute), time.Second}, {t0, t0.Add(time.Minute), time.Minute}, {t0.Add(time.Second), t0, time.Minute}} {
+		if _, ok := ReadLeft(t0, tc.last, tc.stop, tc.spent); ok {
+			t.Errorf("an estimate from %+v", tc)
+		}
+	}
+}

@@ -58,3 +58,17 @@ type CancelResult struct {
 	Outcome   Outcome
 	StoppedOn *time.Time
 }
+
+// ReadLeft estimates how long reading a stopped build's log has left. The
+// API gives no line count, but lines carry their times and the build its
+// end: the share of the build's running time the lines read so far cover
+// (first to last) is the share of the log read, near enough. spent is how
+// long the read has taken; under two seconds the estimate is not given.
+func ReadLeft(first, last, stopped time.Time, spent time.Duration) (time.Duration, bool) {
+	total, done := stopped.Sub(first), last.Sub(first)
+	if total <= 0 || done <= 0 || spent < 2*time.Second {
+		return 0, false
+	}
+	frac := min(float64(done)/float64(total), 1)
+	return time.Duration(float64(spent) * (1 - frac) / frac).Round(time.Second), true
+}

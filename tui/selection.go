@@ -125,22 +125,14 @@ func (m *Model) shownBuild() (model.Build, bool) {
 }
 
 // readLeft estimates how long the read of a stopped build's long log has
-// left. The API gives no line count, but the lines carry their times and the
-// build its end: the share of the build's running time read so far is the
-// share of the log read, near enough.
+// left (model.ReadLeft).
 func (m *Model) readLeft() (time.Duration, bool) {
 	b, ok := m.builds[m.selUUID]
 	st := m.log.Store()
 	if !ok || b.StoppedOn == nil || st.Len() == 0 {
 		return 0, false
 	}
-	first, last := st.At(0).Time(), st.At(st.Len()-1).Time()
-	total, done, spent := b.StoppedOn.Sub(first), last.Sub(first), m.now.Sub(m.readStart)
-	if total <= 0 || done <= 0 || spent < 2*time.Second {
-		return 0, false
-	}
-	frac := min(float64(done)/float64(total), 1)
-	return time.Duration(float64(spent) * (1 - frac) / frac).Round(time.Second), true
+	return model.ReadLeft(st.At(0).Time(), st.At(st.Len()-1).Time(), *b.StoppedOn, m.now.Sub(m.readStart))
 }
 
 // syncPhases hands the detail what the loaded log showed of its phases.
