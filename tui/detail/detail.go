@@ -329,15 +329,22 @@ func (d *Model) timings(b model.Build) []string {
 			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
 		}
 	}
-	if !b.CreatedOn.IsZero() {
-		lines = append(lines, d.st.Muted.Render("queued   ")+at(b.CreatedOn))
-	}
 	start := b.RunningOn
 	if b.InitializingOn != nil {
 		start = b.InitializingOn
 	}
-	if start != nil {
-		lines = append(lines, d.st.Muted.Render("started  ")+at(*start)+d.st.Muted.Render(fmt.Sprintf("  after %s queued", model.FormatDuration(start.Sub(b.CreatedOn)))))
+	// One line for both: how long it waited is in the phases line.
+	if !b.CreatedOn.IsZero() {
+		queued := at(b.CreatedOn)
+		line := d.st.Muted.Render("queued   ") + queued
+		if start != nil {
+			started := at(*start)
+			if started[:10] == queued[:10] {
+				started = started[11:] // the same day: the time is enough
+			}
+			line += d.st.Muted.Render("  started ") + started
+		}
+		lines = append(lines, line)
 	}
 	if b.StoppedOn != nil {
 		run := ""
