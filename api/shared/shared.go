@@ -89,7 +89,6 @@ type Source struct {
 	entries map[string]*entry
 	steps   map[string][]string // a log's step keys, oldest first; the last is the head
 	swept   time.Time
-	calls   int // upstream calls made, for tests and the log
 }
 
 // entry is one answer, or one call in flight (done not yet closed).
@@ -110,13 +109,6 @@ func New(life context.Context, up Upstream, fresh Fresh) *Source {
 	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}, steps: map[string][]string{}}
 }
 
-// Calls is how many calls went upstream.
-func (s *Source) Calls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls
-}
-
 // share answers key from a fresh entry, joins the call in flight, or makes
 // the call; ttl says how long its answer may be reused. Errors are shared
 // with those who waited on the call, never kept.
@@ -127,7 +119,6 @@ func share[T any](ctx context.Context, s *Source, key string, ttl func(T) time.D
 	if !ok || !s.usable(e) {
 		e = &entry{done: make(chan struct{})}
 		s.entries[key] = e
-		s.calls++
 		s.trim()
 		s.mu.Unlock()
 		go s.run(e, func(ctx context.Context) (any, time.Duration, error) {
