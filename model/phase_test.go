@@ -161,3 +161,32 @@ func BenchmarkPhaseTrackPage(b *testing.B) {
 		})
 	}
 }
+
+// Per-phase medians come from the builds whose phases are known, only for
+// phases known of three or more.
+func TestUsualPerPhase(t *testing.T) {
+	var hist []Build
+	spans := map[string][]Span{}
+	for i, install := range []int{8, 10, 12, 30} {
+		id := fmt.Sprint(i)
+		hist = append(hist, Build{UUID: id, WorkerTag: "w", Meta: TriggerMetadata{Branch: "main"}, Status: StatusStopped, Outcome: OutcomeSuccess})
+		spans[id] = []Span{{Name: PhaseInstall, Start: *at(0), End: *at(install)}}
+		if i < 2 {
+			spans[id] = append(spans[id], Span{Name: PhaseDeploy, Start: *at(0), End: *at(5)})
+		}
+	}
+	all := func(yield func(Build) bool) {
+		for _, b := range hist {
+			if !yield(b) {
+				return
+			}
+		}
+	}
+	u := Usual{}.WithPhases(Build{UUID: "new", WorkerTag: "w", Meta: TriggerMetadata{Branch: "main"}}, all, func(id string) []Span { return spans[id] })
+	if u.Phase[PhaseInstall] != 10*time.Second {
+		t.Fatalf("install: %v", u.Phase)
+	}
+	if _, ok := u.Phase[PhaseDeploy]; ok {
+		t.Fatalf("a phase known of two builds has a median: %v", u.Phase)
+	}
+}

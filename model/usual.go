@@ -18,6 +18,9 @@ type Usual struct {
 	Scope     string // "branch" or "Worker": what was measured
 	Wait      time.Duration
 	WaitKnown bool
+	// Phase is the median of each phase over the successful builds of the
+	// same Worker and branch whose phases are known (logs read), where 3+.
+	Phase map[string]time.Duration
 }
 
 // usualMin is the fewest builds a figure is given from.
@@ -56,6 +59,30 @@ func UsualOf(b Build, known func(yield func(Build) bool)) Usual {
 	}
 	if len(waits) >= usualMin {
 		u.Wait, u.WaitKnown = percentile(waits, 50), true
+	}
+	return u
+}
+
+// WithPhases adds the per-phase medians to u, from the phases known of
+// other builds (spansOf: nil when unknown) among known: the successful
+// builds of b's Worker and branch.
+func (u Usual) WithPhases(b Build, known func(yield func(Build) bool), spansOf func(uuid string) []Span) Usual {
+	byPhase := map[string][]time.Duration{}
+	for o := range known {
+		if o.UUID == b.UUID || o.Outcome != OutcomeSuccess || o.WorkerTag != b.WorkerTag || o.Meta.Branch != b.Meta.Branch {
+			continue
+		}
+		for _, s := range spansOf(o.UUID) {
+			byPhase[s.Name] = append(byPhase[s.Name], s.Duration())
+		}
+	}
+	for name, ds := range byPhase {
+		if len(ds) >= usualMin {
+			if u.Phase == nil {
+				u.Phase = map[string]time.Duration{}
+			}
+			u.Phase[name] = percentile(ds, 50)
+		}
 	}
 	return u
 }

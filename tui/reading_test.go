@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
@@ -29,5 +31,40 @@ func TestReadLeftEstimate(t *testing.T) {
 	h.m.now = t0.Add(time.Second)
 	if _, ok := h.m.readLeft(); ok {
 		t.Fatal("an estimate after one second of reading")
+	}
+}
+
+// Phases of successful builds whose logs were read give the running build's
+// current phase its usual time.
+func TestUsualPhaseFromLogsRead(t *testing.T) {
+	h := newHarness(t, quiet(), Options{})
+	h.size(240, 50)
+	lines := []string{"Cloning repository...", "done", "Installing project dependencies: npm ci", "added 3 packages", "x", "y",
+		"Executing user build command: npm run build", "built"}
+	for range 3 {
+		h.sim.Inject(sim.Spec{Worker: "api-gateway", Branch: "main", Outcome: "success", QueueFor: time.Second, LineEvery: time.Second, Lines: lines})
+		h.advance(20 * time.Second)
+	}
+	h.advance(h.m.opts.PollIdle)
+	// Read each of the three logs to the end.
+	for i := range 3 {
+		h.keys("g")
+		for range i {
+			h.keys("j")
+		}
+		h.advance(5 * time.Second)
+		if !h.m.tail.Done {
+			t.Fatalf("log %d not read to the end", i)
+		}
+	}
+	if len(h.m.phaseSpans) < 3 {
+		t.Fatalf("%d builds' phases remembered", len(h.m.phaseSpans))
+	}
+	h.sim.Inject(sim.Spec{Worker: "api-gateway", Branch: "main", QueueFor: time.Second, LineEvery: time.Second, RunFor: time.Minute, Lines: lines[:4]})
+	h.advance(h.m.opts.PollIdle)
+	h.keys("g")
+	h.advance(5 * time.Second)
+	if v := h.view(); !strings.Contains(v, "install") || !strings.Contains(v, "(usually 4s)") {
+		t.Fatalf("the running build's phase has no usual time:\n%s", v)
 	}
 }

@@ -67,15 +67,16 @@ type Model struct {
 	lastRefresh  time.Time
 
 	// The loaded selection: the build whose detail and log are shown.
-	selUUID   string
-	selGen    int             // bumped on every selection move; a settle tick must match
-	selCtx    context.Context // the selection's requests; cancelled when it moves
-	selCancel context.CancelFunc
-	tail      model.Tail
-	pagesRead int                // pages of the loaded log read so far
-	events    []model.PhaseEvent // the loaded log's phase timings, as its last page said
-	readStart time.Time          // when the loaded log's read began
-	usualKey  string             // what the detail's usual times were computed for
+	selUUID    string
+	selGen     int             // bumped on every selection move; a settle tick must match
+	selCtx     context.Context // the selection's requests; cancelled when it moves
+	selCancel  context.CancelFunc
+	tail       model.Tail
+	pagesRead  int                     // pages of the loaded log read so far
+	events     []model.PhaseEvent      // the loaded log's phase timings, as its last page said
+	readStart  time.Time               // when the loaded log's read began
+	usualKey   string                  // what the detail's usual times were computed for
+	phaseSpans map[string][]model.Span // phases of successful builds whose logs were read
 
 	life     context.Context // the dashboard's lifetime (Options.Context)
 	after    timerFunc       // lifeTimer, or a test's virtual clock

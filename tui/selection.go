@@ -89,6 +89,9 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		return tea.Batch(note, m.startSelected())
 	}
 	if m.tail.Done {
+		if b, ok := m.builds[m.selUUID]; ok {
+			m.rememberPhases(b)
+		}
 		m.log.SetNote("complete")
 		return tea.Batch(note, m.readFailure())
 	}
@@ -149,13 +152,31 @@ func (m *Model) syncUsual(b model.Build) {
 		return
 	}
 	m.usualKey = key
-	m.detail.SetUsual(model.UsualOf(b, func(yield func(model.Build) bool) {
+	all := func(yield func(model.Build) bool) {
 		for _, o := range m.builds {
 			if !yield(o) {
 				return
 			}
 		}
-	}))
+	}
+	m.detail.SetUsual(model.UsualOf(b, all).WithPhases(b, all, func(uuid string) []model.Span { return m.phaseSpans[uuid] }))
+}
+
+// maxPhaseSpans bounds the phases remembered of builds whose logs were read.
+const maxPhaseSpans = 500
+
+// rememberPhases keeps the phases of a build whose whole log was read, for
+// the usual time of each phase of builds like it.
+func (m *Model) rememberPhases(b model.Build) {
+	if !b.Finished() || b.Outcome != model.OutcomeSuccess {
+		return
+	}
+	if len(m.phaseSpans) >= maxPhaseSpans {
+		clear(m.phaseSpans) // rare; the next reads fill it again
+	}
+	marks, _ := m.log.Phases()
+	m.phaseSpans[b.UUID] = model.Timeline(b, m.events, marks, m.now)
+	m.usualKey = "" // worked out again with this build's phases
 }
 
 // showSelected puts the build under ▸ in the detail, with its live line.

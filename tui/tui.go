@@ -166,6 +166,7 @@ func New(o Options) (Model, error) {
 		asked:       map[string]bool{},
 		historied:   map[string]bool{},
 		versionOf:   map[string]string{},
+		phaseSpans:  map[string][]model.Span{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
 		life:        o.Context,

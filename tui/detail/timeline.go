@@ -47,6 +47,9 @@ func (d *Model) timeline(b model.Build) string {
 	parts := make([]string, len(spans))
 	for i, s := range spans {
 		text := phaseNames[s.Name] + " " + model.FormatDuration(s.Duration())
+		if usual, ok := d.usual.Phase[s.Name]; ok && s.Current {
+			text += " (usually " + model.FormatDuration(usual) + ")"
+		}
 		switch {
 		case s.Current:
 			parts[i] = d.st.Accent.Render(d.st.Cursor() + text)

@@ -22,7 +22,8 @@ func marksAt(b model.Build, names ...string) []model.PhaseMark {
 // phase marked, time left), a failed one (the failed phase, the first
 // error, the hint), a success with no sign of a deploy.
 func TestTimelineGoldens(t *testing.T) {
-	usual := model.Usual{N: 12, Median: 50 * time.Second, P90: 70 * time.Second, Scope: "branch", Wait: 3 * time.Second, WaitKnown: true}
+	usual := model.Usual{N: 12, Median: 50 * time.Second, P90: 70 * time.Second, Scope: "branch", Wait: 3 * time.Second, WaitKnown: true,
+		Phase: map[string]time.Duration{model.PhaseBuild: 12 * time.Second, model.PhaseInstall: 6 * time.Second}}
 	bs := tuitest.Builds(3)
 	running := bs[0]
 	running.CreatedOn = tuitest.T0.Add(-30 * time.Second)
@@ -40,7 +41,7 @@ func TestTimelineGoldens(t *testing.T) {
 		want  []string
 	}{
 		{"running", running, []string{model.PhaseClone, model.PhaseInstall, model.PhaseBuild}, nil,
-			[]string{"phases   queue 2s · init 3s · clone 8s · install 8s · >build 9s", "usually  50s · 90% within 1m10s (12 builds on main) · about 20s left"}},
+			[]string{"phases   queue 2s · init 3s · clone 8s · install 8s · >build 9s (usually 12s)", "usually  50s · 90% within 1m10s (12 builds on main) · about 20s left"}},
 		{"failed", failed, []string{model.PhaseClone, model.PhaseInstall, model.PhaseBuild}, func(d *Model) {
 			d.SetFailure(failed.UUID, model.Failure{Phase: model.PhaseBuild, Line: 25, Text: "✘ [ERROR] Could not resolve \"./routes\"", Hint: ""})
 		}, []string{"x build 15s", "failed in build command: ✘ [ERROR] Could not resolve"}},
