@@ -80,10 +80,7 @@ func readBuildLog(ctx context.Context, c *api.Client, uuid string, names map[str
 	}
 	bl := model.BuildLog{Build: b}
 	err = c.ReadLogPages(ctx, uuid, func(lines []model.LogLine) error {
-		for _, l := range lines {
-			bl.Lines = append(bl.Lines, model.Sanitize(l.Text).Plain())
-			bl.Times = append(bl.Times, l.Time)
-		}
+		bl.Add(lines)
 		return nil
 	})
 	return bl, err

@@ -247,7 +247,7 @@ func TestServeReadOnlyAndOperator(t *testing.T) {
 	}
 	ro.waitFor(t, "running")
 	ro.in.Write([]byte("c"))
-	ro.waitFor(t, "read-only: cancel is disabled")
+	ro.waitFor(t, "read-only: cancel is off")
 	op, err := r.dial(t, r.operator, 120, 40)
 	if err != nil {
 		t.Fatal(err)

@@ -418,7 +418,7 @@ func TestServeOverSSH(t *testing.T) {
 	bob.waitFor("the read-only dashboard", shows("Builds"))
 	alice.waitFor("two connected", shows("2 connected"))
 	bob.keys("c")
-	bob.waitFor("the refusal", shows("read-only: cancel is disabled"))
+	bob.waitFor("the refusal", shows("read-only: cancel is off"))
 	alice.keys("?")
 	alice.waitFor("alice's help, not read-only", func(s string) bool { return strings.Contains(s, "cancel") && !strings.Contains(s, "read-only") })
 	bob.keys("q")

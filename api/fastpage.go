@@ -63,7 +63,7 @@ func decodeLogPageFast(body []byte, page *wireLogPage) (env envelope, ok bool) {
 		}
 		return valueEnd(v)
 	})
-	if n <= 0 || len(trimWS(body[n:])) > 0 {
+	if n <= 0 || skipWS(body, n) < len(body) {
 		return env, false
 	}
 	*page = p
@@ -165,8 +165,4 @@ func skipWS(b []byte, i int) int {
 		i++
 	}
 	return i
-}
-
-func trimWS(b []byte) []byte {
-	return b[skipWS(b, 0):]
 }

@@ -16,6 +16,14 @@ type BuildLog struct {
 	Times []time.Time // each line's time (may be shorter than Lines)
 }
 
+// Add appends raw log lines: their plain text and times.
+func (bl *BuildLog) Add(lines []LogLine) {
+	for _, l := range lines {
+		bl.Lines = append(bl.Lines, Sanitize(l.Text).Plain())
+		bl.Times = append(bl.Times, l.Time)
+	}
+}
+
 // Field is one thing two builds may differ in.
 type Field struct {
 	Name string
@@ -57,7 +65,7 @@ func Compare(a, b BuildLog, now time.Time) Comparison {
 	ma, mb := a.Build.Meta, b.Build.Meta
 	field("outcome", string(a.Build.State()), string(b.Build.State()))
 	field("branch", SanitizeInline(ma.Branch), SanitizeInline(mb.Branch))
-	field("commit", shortHash(ma.CommitHash), shortHash(mb.CommitHash))
+	field("commit", SanitizeInline(a.Build.ShortCommit()), SanitizeInline(b.Build.ShortCommit()))
 	field("build command", SanitizeInline(ma.BuildCommand), SanitizeInline(mb.BuildCommand))
 	field("deploy command", SanitizeInline(ma.DeployCommand), SanitizeInline(mb.DeployCommand))
 	field("root directory", SanitizeInline(ma.RootDirectory), SanitizeInline(mb.RootDirectory))
@@ -77,14 +85,6 @@ func Compare(a, b BuildLog, now time.Time) Comparison {
 	c.LogDiff, c.Removed, c.Added = diffLogs(a.Lines, b.Lines)
 	c.Identity = c.Added == 0 && c.Removed == 0
 	return c
-}
-
-func shortHash(h string) string {
-	h = SanitizeInline(h)
-	if len(h) > 7 {
-		return h[:7]
-	}
-	return h
 }
 
 func orDash(s string) string {

@@ -35,6 +35,12 @@ func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// refuseReadOnly says why a read-only dashboard does not do what (cancel,
+// rebuild, build).
+func (m *Model) refuseReadOnly(what string) tea.Cmd {
+	return m.setFlash("read-only: " + what + " is off (" + m.opts.ReadOnlyWhy + ")")
+}
+
 // openCancel opens the dialog for the selected build, or says why not.
 func (m *Model) openCancel() tea.Cmd {
 	// The build the detail shows, whatever pane has the focus: the dialog
@@ -44,7 +50,7 @@ func (m *Model) openCancel() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: cancel is disabled (" + m.opts.ReadOnlyWhy + ")")
+		return m.refuseReadOnly("cancel")
 	case !b.Cancellable():
 		return m.setFlash(fmt.Sprintf("this build has stopped (%s): it cannot be cancelled", b.State()))
 	case m.list.Cancelling(b.UUID):

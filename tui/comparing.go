@@ -77,10 +77,8 @@ func readBuildLog(ctx context.Context, src Source, b model.Build) (model.BuildLo
 	if err != nil {
 		return model.BuildLog{}, err
 	}
-	bl := model.BuildLog{Build: b, Lines: make([]string, len(raw)), Times: make([]time.Time, len(raw))}
-	for i, l := range raw {
-		bl.Lines[i], bl.Times[i] = model.Sanitize(l.Text).Plain(), l.Time
-	}
+	bl := model.BuildLog{Build: b}
+	bl.Add(raw)
 	return bl, nil
 }
 

@@ -33,7 +33,7 @@ func (m *Model) openRebuild() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: rebuild is off (" + m.opts.ReadOnlyWhy + ")")
+		return m.refuseReadOnly("rebuild")
 	case b.Trigger.TriggerUUID == "":
 		return m.setFlash("this build names no trigger to build it again with")
 	}
@@ -103,7 +103,7 @@ func (m *Model) openBuildInput() tea.Cmd {
 	case !ok:
 		return m.setFlash("no build selected")
 	case m.opts.ReadOnly:
-		return m.setFlash("read-only: build is off (" + m.opts.ReadOnlyWhy + ")")
+		return m.refuseReadOnly("build")
 	}
 	var hints []string
 	seen := map[string]bool{}
