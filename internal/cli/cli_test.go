@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -26,7 +26,7 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, s
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	code := run(ctx, args, strings.NewReader(""), &out, &errb, getenv)
+	code := Run(ctx, Env{Version: "dev", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: getenv})
 	return code, out.String(), errb.String()
 }
 
@@ -277,11 +277,11 @@ func TestVersionAndHelp(t *testing.T) {
 
 // TestReadmeScreenshotIsGolden keeps the README's text screenshot true.
 func TestReadmeScreenshotIsGolden(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	gold, err := os.ReadFile("tui/testdata/dashboard-80x24.golden")
+	gold, err := os.ReadFile("../../tui/testdata/dashboard-80x24.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestEveryConfigKey(t *testing.T) {
 
 // TestConfigExampleIsValid: the documented file loads as it is.
 func TestConfigExampleIsValid(t *testing.T) {
-	code, _, errs := runCLI(t, map[string]string{}, "--config", "config.example.toml", "config")
+	code, _, errs := runCLI(t, map[string]string{}, "--config", "../../config.example.toml", "config")
 	// Its token_command names a password manager that is not here: that, and
 	// only that, may fail.
 	if code != 0 && !strings.Contains(errs, "token_command") {
@@ -898,5 +898,23 @@ func TestDiffCommand(t *testing.T) {
 	code, _, errs = runCLI(t, env, "diff", good)
 	if code != 1 || !strings.Contains(errs, "no successful build of") || !strings.Contains(errs, "cfbuilds diff "+good+" OTHER_UUID") {
 		t.Fatalf("no base: %d %q", code, errs)
+	}
+}
+
+// serve's flags and start-up errors are usage errors with a way forward.
+func TestServeUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--idle", "-1s"}, "--idle wants"},
+		{[]string{"serve", "--max-sessions", "-2"}, "--max-sessions wants"},
+		{[]string{"serve", "extra"}, "takes no arguments"},
+		{[]string{"serve", "--demo", "--authorized-keys", "/nonexistent/keys"}, "--authorized-keys /nonexistent/keys"},
+	} {
+		code, _, errs := runCLI(t, map[string]string{"HOME": t.TempDir()}, tc.args...)
+		if code != 2 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errs)
+		}
 	}
 }

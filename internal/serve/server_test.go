@@ -1,4 +1,4 @@
-package main
+package serve
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ type serveRig struct {
 	sim      *sim.Sim
 	client   *api.Client
 	shared   *shared.Source
-	srv      *sshServer
+	srv      *Server
 	addr     string
 	log      *lockedBuffer
 	operator gossh.Signer
@@ -84,17 +84,17 @@ func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions in
 	t.Cleanup(cancel)
 	fresh := shared.Fresh{Active: poll, Idle: 30 * time.Second, Log: poll}
 	r.shared = shared.New(ctx, r.client, fresh)
-	hostPEM, _, err := loadHostKey(filepath.Join(t.TempDir(), "host_key"))
+	hostPEM, _, err := LoadHostKey(filepath.Join(t.TempDir(), "host_key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []authorizedKey{
+	keys := []AuthorizedKey{
 		{key: r.operator.PublicKey(), comment: "alice@laptop operator", operator: true},
 		{key: r.reader.PublicKey(), comment: "bob@desk"},
 	}
 	dash := tui.Options{Source: r.shared, Account: "test account", AccountID: r.sim.AccountID(),
 		PollActive: fresh.Active, PollIdle: fresh.Idle, PollLog: fresh.Log}
-	r.srv, err = newSSHServer(serveConfig{dashboard: dash, hostKey: hostPEM, keys: keys, maxSessions: maxSessions, log: r.log})
+	r.srv, err = New(Config{Dashboard: dash, HostKey: hostPEM, Keys: keys, MaxSessions: maxSessions, Log: r.log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +103,8 @@ func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions in
 		t.Fatal(err)
 	}
 	r.addr = ln.Addr().String()
-	go r.srv.serve(ln)
-	t.Cleanup(r.srv.close)
+	go r.srv.Serve(ln)
+	t.Cleanup(r.srv.Close)
 	return r
 }
 
@@ -272,8 +272,8 @@ func TestServeReadOnlyAndOperator(t *testing.T) {
 // asked for one.
 func TestServeAuditedSourceRefusesReadOnly(t *testing.T) {
 	var log lockedBuffer
-	s := &sshServer{cfg: serveConfig{log: &log}}
-	a := auditedSource{who: authorizedKey{comment: "bob"}, logf: s.logf}
+	s := &Server{cfg: Config{Log: &log}}
+	a := auditedSource{who: AuthorizedKey{comment: "bob"}, logf: s.Logf}
 	a.who.key = newSigner(t).PublicKey()
 	if _, err := a.Cancel(context.Background(), "b1"); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("cancel: %v", err)
@@ -339,7 +339,7 @@ func TestServeKilledSessionLeavesNothing(t *testing.T) {
 	warm.waitFor(t, "running")
 	warm.in.Write([]byte("q"))
 	<-warm.ended
-	waitUntil(t, "the warm-up session closed", func() bool { return r.srv.sessions() == 0 })
+	waitUntil(t, "the warm-up session closed", func() bool { return r.srv.Sessions() == 0 })
 	baseline := count()
 	v, err := r.dial(t, r.operator, 100, 30)
 	if err != nil {
@@ -348,7 +348,7 @@ func TestServeKilledSessionLeavesNothing(t *testing.T) {
 	v.waitFor(t, "running")
 	v.waitFor(t, "live") // its log is being tailed
 	v.conn.Close()       // killed: no q, the connection just drops
-	waitUntil(t, "the server sees the end", func() bool { return r.srv.sessions() == 0 })
+	waitUntil(t, "the server sees the end", func() bool { return r.srv.Sessions() == 0 })
 	var now int
 	deadline := time.Now().Add(15 * time.Second)
 	for now = count(); now > baseline && time.Now().Before(deadline); now = count() {
@@ -365,7 +365,7 @@ func TestServeKilledSessionLeavesNothing(t *testing.T) {
 // is refused.
 func TestServeHostKeyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "cfbuilds", "ssh_host_ed25519_key")
-	first, created, err := loadHostKey(path)
+	first, created, err := LoadHostKey(path)
 	if err != nil || !created {
 		t.Fatalf("first start: created=%v %v", created, err)
 	}
@@ -379,12 +379,12 @@ func TestServeHostKeyFile(t *testing.T) {
 	if dst, _ := os.Stat(filepath.Dir(path)); dst.Mode().Perm() != 0o700 {
 		t.Fatalf("directory mode %04o, want 0700", dst.Mode().Perm())
 	}
-	again, created, err := loadHostKey(path)
+	again, created, err := LoadHostKey(path)
 	if err != nil || created || !bytes.Equal(first, again) {
 		t.Fatalf("second start: created=%v err=%v same=%v", created, err, bytes.Equal(first, again))
 	}
 	os.Chmod(path, 0o644)
-	if _, _, err := loadHostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	if _, _, err := LoadHostKey(path); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("a key others can read: %v", err)
 	}
 }
@@ -398,7 +398,7 @@ func TestServeAuthorizedKeysFile(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "keys")
 	os.WriteFile(path, []byte("# the team\n\n"+line(a, "alice@laptop operator")+line(b, "bob@operators-room")), 0o600)
-	keys, err := loadAuthorizedKeys(path)
+	keys, err := LoadAuthorizedKeys(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,26 +406,8 @@ func TestServeAuthorizedKeysFile(t *testing.T) {
 		t.Fatalf("keys: %+v", keys)
 	}
 	os.WriteFile(path, []byte(line(a, "x")+"ssh-ed25519 not-base64 oops\n"), 0o600)
-	if _, err := loadAuthorizedKeys(path); err == nil || !strings.Contains(err.Error(), "line 2") {
+	if _, err := LoadAuthorizedKeys(path); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("a bad line: %v", err)
-	}
-}
-
-// serve's flags and start-up errors are usage errors with a way forward.
-func TestServeUsage(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"serve", "--idle", "-1s"}, "--idle wants"},
-		{[]string{"serve", "--max-sessions", "-2"}, "--max-sessions wants"},
-		{[]string{"serve", "extra"}, "takes no arguments"},
-		{[]string{"serve", "--demo", "--authorized-keys", "/nonexistent/keys"}, "--authorized-keys /nonexistent/keys"},
-	} {
-		code, _, errs := runCLI(t, map[string]string{"HOME": t.TempDir()}, tc.args...)
-		if code != 2 || !strings.Contains(errs, tc.want) {
-			t.Errorf("%v: exit %d, %q", tc.args, code, errs)
-		}
 	}
 }
 
@@ -463,7 +445,7 @@ func TestServeTenSessionsCostWhatOneDoes(t *testing.T) {
 		for _, v := range vs {
 			v.conn.Close()
 		}
-		waitUntil(t, "the sessions closed", func() bool { return r.srv.sessions() == 0 })
+		waitUntil(t, "the sessions closed", func() bool { return r.srv.Sessions() == 0 })
 		return spent
 	}
 	one := measure(1)

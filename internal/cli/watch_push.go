@@ -1,4 +1,4 @@
-package main
+package cli
 
 // watch --commit: every build of one push, across the Workers whose
 // triggers are connected to the repository and whose branch and path

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/charmbracelet/ssh"
+
+	"github.com/cfbuilds/cfbuilds/api/shared"
+	"github.com/cfbuilds/cfbuilds/internal/serve"
+)
+
+// cfbuilds serve: the command's flags and wiring; the SSH server itself is
+// internal/serve.
+
+func serveCommand() command {
+	return command{name: "serve", args: "[--listen :2222] [--authorized-keys FILE] [--host-key FILE] [--idle 30m] [--max-sessions 20]",
+		summary: "serve the dashboard over SSH to the team: one poller, one budget, no token on their machines",
+		example: "cfbuilds serve --authorized-keys ~/.config/cfbuilds/authorized_keys\n" +
+			"ssh -p 2222 builds@jumphost      # a teammate, from their terminal\n" +
+			"cfbuilds serve --demo --authorized-keys ~/.ssh/authorized_keys --listen 127.0.0.1:2222",
+		opts: func() options { return &serveOptions{listen: ":2222", idle: 30 * time.Minute, maxSessions: 20} }}
+}
+
+type serveOptions struct {
+	listen         string
+	authorizedKeys string
+	hostKey        string
+	idle           time.Duration
+	maxSessions    int
+}
+
+func (o *serveOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.listen, "listen", o.listen, "listen on this `address` (host:port)")
+	fs.StringVar(&o.authorizedKeys, "authorized-keys", "", "who may log in: an OpenSSH authorized_keys `file`; a key whose comment has the word operator may cancel, rebuild and build, every other key is read-only (none: no one gets in)")
+	fs.StringVar(&o.hostKey, "host-key", "", "the server's host key `file`, made on first start (default $XDG_STATE_HOME/cfbuilds/ssh_host_ed25519_key)")
+	fs.DurationVar(&o.idle, "idle", o.idle, "close a session after this long with no key pressed (0: never)")
+	fs.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "the most sessions open at once (0: no limit)")
+}
+
+func (o *serveOptions) validate(args []string) error {
+	if o.idle < 0 {
+		return usagef("--idle wants a duration of 0 or more, got %s", o.idle)
+	}
+	if o.maxSessions < 0 {
+		return usagef("--max-sessions wants 0 (no limit) or more, got %d", o.maxSessions)
+	}
+	return wantArgs("serve", args, 0, "")
+}
+
+func (o *serveOptions) run(ctx context.Context, e *env) error {
+	var keys []serve.AuthorizedKey
+	if o.authorizedKeys != "" {
+		var err error
+		if keys, err = serve.LoadAuthorizedKeys(o.authorizedKeys); err != nil {
+			return usagef("--authorized-keys %s: %v", o.authorizedKeys, err)
+		}
+	}
+	hostPath := o.hostKey
+	if hostPath == "" {
+		if hostPath = defaultHostKeyPath(e.getenv); hostPath == "" {
+			return usagef("no place for the host key: neither XDG_STATE_HOME nor HOME is set; pass --host-key FILE")
+		}
+	}
+	hostKey, created, err := serve.LoadHostKey(hostPath)
+	if err != nil {
+		return fmt.Errorf("host key %s: %w", hostPath, err)
+	}
+	cfg := e.cfg
+	dash := dashboardFor(e)
+	dash.Source = shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
+	srv, err := serve.New(serve.Config{Dashboard: dash, Hyperlinks: cfg.Hyperlinks, HostKey: hostKey, Keys: keys,
+		Idle: o.idle, MaxSessions: o.maxSessions, Log: e.stderr})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return usagef("cannot listen on %s: %v (pick another address with --listen)", o.listen, unwrapPathError(err))
+	}
+	made := ""
+	if created {
+		made = ", made now"
+	}
+	srv.Logf("listening on %s · host key %s%s (%s)", ln.Addr(), hostPath, made, srv.Fingerprint())
+	switch operators := serve.CountOperators(keys); {
+	case o.authorizedKeys == "":
+		srv.Logf("no --authorized-keys: no one can log in. Pass an OpenSSH authorized_keys file; a key whose comment has the word operator may act, the others only watch")
+	case len(keys) == 0:
+		srv.Logf("%s holds no keys: no one can log in", o.authorizedKeys)
+	default:
+		srv.Logf("keys from %s: %d operator, %d read-only", o.authorizedKeys, operators, len(keys)-operators)
+	}
+	srv.Logf("connect with: %s", connectHint(ln.Addr()))
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// connectHint is the ssh command that reaches addr: this machine's name,
+// or localhost when the server listens on loopback only.
+func connectHint(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	name := "localhost"
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			name = h
+		}
+	}
+	return fmt.Sprintf("ssh -p %s %s", port, name)
+}
+
+// defaultHostKeyPath is $XDG_STATE_HOME/cfbuilds/ssh_host_ed25519_key
+// (~/.local/state when unset).
+func defaultHostKeyPath(getenv func(string) string) string {
+	return xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "ssh_host_ed25519_key")
+}

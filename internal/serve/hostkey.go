@@ -1,0 +1,57 @@
+package serve
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// LoadHostKey reads the host key, or makes an Ed25519 one on first start:
+// owner-only, created exclusively (two servers starting at once cannot
+// both write it). A key others can read is refused, as sshd does. Written
+// here rather than with charmbracelet/keygen, which changes the mode of a
+// directory that already exists.
+func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
+	raw, err := readRegularFile(path, 64<<10)
+	if err == nil {
+		st, serr := os.Stat(path)
+		if serr == nil && st.Mode().Perm()&0o077 != 0 {
+			return nil, false, fmt.Errorf("others may read it (mode %04o); chmod 600 it", st.Mode().Perm())
+		}
+		if _, perr := gossh.ParsePrivateKey(raw); perr != nil {
+			return nil, false, fmt.Errorf("not a private key: %v", perr)
+		}
+		return raw, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, false, unwrapPathError(err)
+	}
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, false, err
+	}
+	block, err := gossh.MarshalPrivateKey(priv, "cfbuilds serve host key")
+	if err != nil {
+		return nil, false, err
+	}
+	pemBytes = pem.EncodeToMemory(block)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, unwrapPathError(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, false, unwrapPathError(err)
+	}
+	if _, err := f.Write(pemBytes); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, false, err
+	}
+	return pemBytes, true, f.Close()
+}

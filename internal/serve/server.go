@@ -1,0 +1,235 @@
+// Package serve is cfbuilds serve: the dashboard over SSH (wish) to any
+// number of people from one process. Each session gets its own tea.Program
+// (its size, colours, selection, filters, scroll and search); all of them
+// read one shared source, so N viewers cost the API what one does and no one
+// holds the token. keys.go owns who may log in and act, hostkey.go the
+// server's key, audit.go the log of every write.
+package serve
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	bm "github.com/charmbracelet/wish/bubbletea"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/cfbuilds/cfbuilds/tui"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/muesli/termenv"
+)
+
+// Config is what the SSH server needs.
+type Config struct {
+	Dashboard   tui.Options // every session's, before its own terminal and key
+	Hyperlinks  string      // the configuration's hyperlinks setting
+	HostKey     []byte      // PEM
+	Keys        []AuthorizedKey
+	Idle        time.Duration // 0: never
+	MaxSessions int           // 0: no limit
+	Log         io.Writer     // session and audit lines
+}
+
+// Server serves the dashboard over SSH.
+type Server struct {
+	cfg   Config
+	srv   *ssh.Server
+	host  gossh.Signer
+	open  atomic.Int64 // sessions open now
+	logMu sync.Mutex
+}
+
+func New(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg}
+	host, err := gossh.ParsePrivateKey(cfg.HostKey)
+	if err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	s.host = host
+	// Only public keys are offered: with no password or keyboard-interactive
+	// handler the server never asks for one. (A server with no handler at all
+	// would let anyone in, so the key handler is always set.)
+	s.srv, err = wish.NewServer(
+		wish.WithHostKeyPEM(cfg.HostKey),
+		wish.WithPublicKeyAuth(func(_ ssh.Context, k ssh.PublicKey) bool {
+			_, ok := s.lookup(k)
+			return ok
+		}),
+		wish.WithMiddleware(bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii), s.gate),
+	)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
+
+// close ends every session and stops listening.
+func (s *Server) Close() { _ = s.srv.Close() }
+
+func (s *Server) Sessions() int { return int(s.open.Load()) }
+
+func (s *Server) Fingerprint() string { return gossh.FingerprintSHA256(s.host.PublicKey()) }
+
+// lookup finds a key in the authorized keys.
+func (s *Server) lookup(k ssh.PublicKey) (AuthorizedKey, bool) {
+	if k == nil {
+		return AuthorizedKey{}, false
+	}
+	for _, a := range s.cfg.Keys {
+		if bytes.Equal(a.key.Marshal(), k.Marshal()) {
+			return a, true
+		}
+	}
+	return AuthorizedKey{}, false
+}
+
+// logf writes one line of the server's log, with the time.
+func (s *Server) Logf(format string, args ...any) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	fmt.Fprintf(s.cfg.Log, "%s cfbuilds serve: %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
+}
+
+// session is what the server keeps of one session: its idle timer and the
+// end of its dashboard.
+type session struct {
+	mu     sync.Mutex
+	timer  *time.Timer
+	idle   time.Duration
+	idled  atomic.Bool
+	cancel context.CancelFunc
+}
+
+type sessionKey struct{}
+
+// touch restarts the idle timer: a key was pressed.
+func (ss *session) touch() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.timer != nil {
+		ss.timer.Reset(ss.idle)
+	}
+}
+
+// end stops the timer and the dashboard's calls.
+func (ss *session) end() {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.timer != nil {
+		ss.timer.Stop()
+	}
+	if ss.cancel != nil {
+		ss.cancel()
+	}
+}
+
+// gate runs before the dashboard: it wants a terminal, counts the session
+// against the limit, logs it, and cleans up after it.
+func (s *Server) gate(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		who, _ := s.lookup(sess.PublicKey())
+		if _, _, ok := sess.Pty(); !ok {
+			wish.Fatalln(sess, "cfbuilds serves a dashboard and needs a terminal: connect with ssh -t and no command")
+			return
+		}
+		n := s.open.Add(1)
+		defer s.open.Add(-1)
+		if s.cfg.MaxSessions > 0 && n > int64(s.cfg.MaxSessions) {
+			s.Logf("session refused: %s: %d sessions open already", who, s.cfg.MaxSessions)
+			wish.Fatalf(sess, "cfbuilds: this server is full (%d sessions, its --max-sessions); try again later\r\n", s.cfg.MaxSessions)
+			return
+		}
+		role := "read-only"
+		if who.operator {
+			role = "operator"
+		}
+		ss := &session{idle: s.cfg.Idle}
+		sess.Context().SetValue(sessionKey{}, ss)
+		s.Logf("session opened: %s from %s, %s", who, sess.RemoteAddr(), role)
+		next(sess)
+		ss.end()
+		if ss.idled.Load() {
+			fmt.Fprintf(sess, "cfbuilds: closed after %s with no key pressed\r\n", s.cfg.Idle)
+		}
+		s.Logf("session closed: %s", who)
+	}
+}
+
+// program is a session's own dashboard over the shared source.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	ss, _ := sess.Context().Value(sessionKey{}).(*session)
+	if ss == nil {
+		return nil
+	}
+	who, _ := s.lookup(sess.PublicKey())
+	pty, _, _ := sess.Pty()
+	o := s.cfg.Dashboard
+	ctx, cancel := context.WithCancel(sess.Context())
+	ss.cancel = cancel
+	o.Context = ctx
+	o.Renderer = bm.MakeRenderer(sess)
+	env := append(sess.Environ(), "TERM="+pty.Term)
+	o.Terminal = tui.DetectTerminal(func(k string) string { return envValue(env, k) }, s.cfg.Hyperlinks)
+	// Over SSH: no browser here (y copies the URL to the viewer's clipboard
+	// instead), and the viewer's tmux, if any, is theirs to pass OSC 52 on.
+	o.Terminal.SSH, o.Terminal.Tmux, o.Terminal.Screen = true, false, false
+	o.Out = sess
+	o.AltScreen = true
+	o.NoSave = "the dashboard is served over SSH and the file would land on the server; run cfbuilds logs BUILD_UUID > file on your machine"
+	o.Viewers = s.Sessions
+	if !who.operator {
+		o.ReadOnly = true
+		o.ReadOnlyWhy = "your SSH key is not an operator's: its comment in the server's authorized keys lacks the word operator"
+	}
+	o.Source = auditedSource{Source: o.Source, who: who, mayAct: !o.ReadOnly, logf: s.Logf}
+	m, err := tui.New(o)
+	if err != nil {
+		wish.Fatalln(sess, "cfbuilds: "+err.Error())
+		return nil
+	}
+	opts := []tea.ProgramOption{tea.WithInput(activity{sess, ss.touch}), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithoutSignalHandler()}
+	p := tea.NewProgram(m, opts...)
+	if s.cfg.Idle > 0 {
+		ss.mu.Lock()
+		ss.timer = time.AfterFunc(s.cfg.Idle, func() {
+			ss.idled.Store(true)
+			p.Quit()
+		})
+		ss.mu.Unlock()
+	}
+	return p
+}
+
+// envValue is the value of k in a list of KEY=value.
+func envValue(env []string, k string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], k+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// activity is the session's input, telling the idle timer of each read.
+type activity struct {
+	r     io.Reader
+	touch func()
+}
+
+func (a activity) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.touch()
+	}
+	return n, err
+}
