@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -217,7 +218,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			if ae == nil || ae.Kind != ErrNotFound && ae.Kind != ErrRequest {
 				c.health.failed(err, c.now(), 0)
 			}
-			if attempt > 0 {
+			if attempt > 0 && Retryable(err) {
 				return nil, &retriedError{err: err, attempts: attempt + 1}
 			}
 			return nil, err
@@ -299,8 +300,12 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 		return nil, -1, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
 			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}
 	}
-	info, apiErr := c.decode(method, path, resp, body, out)
+	// Each answer is decoded into a value of its own: a failed answer
+	// (result: null, an odd field) must leave nothing behind for the retry's.
+	fresh := freshTarget(out)
+	info, apiErr := c.decode(method, path, resp, body, fresh)
 	if apiErr == nil {
+		keep(out, fresh)
 		return info, 0, nil
 	}
 	// A server may echo what it was sent; the token must not come back out.
@@ -477,4 +482,19 @@ func (c *Client) logf(format string, args ...any) {
 	c.debugMu.Lock()
 	defer c.debugMu.Unlock()
 	fmt.Fprintf(c.debug, "%s %s\n", c.now().UTC().Format(time.RFC3339Nano), line)
+}
+
+// freshTarget is a new zero value of the type out points to (nil for nil).
+func freshTarget(out any) any {
+	if out == nil {
+		return nil
+	}
+	return reflect.New(reflect.TypeOf(out).Elem()).Interface()
+}
+
+// keep stores a decoded answer in the caller's out.
+func keep(out, fresh any) {
+	if out != nil {
+		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(fresh).Elem())
+	}
 }

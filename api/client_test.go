@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -454,6 +456,115 @@ func TestLogLineShapes(t *testing.T) {
 		}
 		if !l.Time.Equal(want.Time) || l.Text != want.Text {
 			t.Errorf("%s: %+v, want %+v", in, model.LogLine(l), want)
+		}
+	}
+}
+
+// A JSON 5xx (result: null) and then a good answer: every GET decodes the
+// second answer afresh, and succeeds.
+func TestRetryDecodesEachAnswerAfresh(t *testing.T) {
+	t.Parallel()
+	s := sim.New(sim.Options{Workers: 3, Seed: 3, PushEvery: -1})
+	real := s
+	var mu sync.Mutex
+	failed := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		first := !failed[r.URL.String()]
+		failed[r.URL.String()] = true
+		mu.Unlock()
+		if first {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":1000,"message":"upstream"}],"messages":[],"result":null}`))
+			return
+		}
+		real.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(s.AccountID(), s.Token(), WithBaseURL(srv.URL+"/client/v4"), WithRetries(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ws, err := c.Workers(ctx)
+	if err != nil || len(ws) == 0 {
+		t.Fatalf("workers: %v %v", ws, err)
+	}
+	tags := []string{ws[0].Tag}
+	latest, err := c.LatestBuilds(ctx, tags)
+	if err != nil || len(latest) == 0 {
+		t.Fatalf("latest builds: %v %v", latest, err)
+	}
+	b := latest[ws[0].Tag]
+	if got, err := c.Build(ctx, b.UUID); err != nil || got.UUID != b.UUID {
+		t.Fatalf("build: %+v %v", got, err)
+	}
+	if _, err := c.WorkerBuilds(ctx, ws[0].Tag, 1, 10); err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	if _, err := c.Log(ctx, b.UUID, ""); err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	if _, err := c.Triggers(ctx, ws[0]); err != nil {
+		t.Fatalf("triggers: %v", err)
+	}
+	if _, err := c.Deployments(ctx, ws[0].Name); err != nil {
+		t.Fatalf("deployments: %v", err)
+	}
+}
+
+// Retrying cannot mend a 404: after a retried 5xx it is reported as what it
+// is, without "try again later".
+func TestNotFoundAfterRetryIsNotRetried(t *testing.T) {
+	t.Parallel()
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Content-Type", "application/json")
+		if n == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":1000,"message":"oops"}],"messages":[],"result":null}`))
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":12000,"message":"not found"}],"messages":[],"result":null}`))
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Build(context.Background(), "b1")
+	if !errors.Is(err, ErrNotFound) || strings.Contains(err.Error(), "try again later") {
+		t.Fatalf("got %v", err)
+	}
+	if Retryable(err) {
+		t.Fatal("a 404 called retryable")
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&Error{Kind: ErrServer}, true},
+		{&Error{Kind: ErrRateLimited}, true},
+		{&Error{Kind: ErrBadResponse}, true},
+		{&Error{Kind: ErrBadResponse, wellFormed: true}, false},
+		{&netError{err: io.ErrUnexpectedEOF}, true},
+		{fmt.Errorf("get build: %w", &Error{Kind: ErrNotFound}), false},
+		{&Error{Kind: ErrUnauthorized}, false},
+		{&Error{Kind: ErrForbidden}, false},
+		{&Error{Kind: ErrRequest}, false},
+		{ErrCursorLoop, false},
+		{context.Canceled, false},
+		{nil, false},
+	} {
+		if got := Retryable(tc.err); got != tc.want {
+			t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

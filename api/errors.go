@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,3 +155,28 @@ func asError(err error, target **Error) bool { return errors.As(err, target) }
 
 // RetryAfter is how long the API asked the caller to wait, or 0.
 func RetryAfter(err error) time.Duration { return retryAfterOf(err) }
+
+// Retryable reports whether trying again later may mend err: a network
+// failure, a 5xx, a rate limit, a garbled answer. A refused token, a missing
+// permission, an unknown build, a refused request, a well-formed answer of
+// the wrong shape, a log whose cursor loops, or a cancelled call will not
+// mend by waiting. The CLI, the dashboard and the client's own retries all
+// ask this one function.
+func Retryable(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	for _, kind := range []error{ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRequest, ErrCursorLoop, ErrCursorStuck} {
+		if errors.Is(err, kind) {
+			return false
+		}
+	}
+	var ae *Error
+	return !(errors.As(err, &ae) && ae.Kind == ErrBadResponse && ae.wellFormed)
+}
+
+// Refused reports a credentials error: the token was refused or lacks a
+// permission. The dashboard says so where its builds would be.
+func Refused(err error) bool {
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)
+}

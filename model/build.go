@@ -37,6 +37,10 @@ const (
 	OutcomeTerminated Outcome = "terminated"
 )
 
+// OK reports an outcome that is not a failure: the build succeeded, or it
+// was skipped (nothing to build is not an error).
+func (o Outcome) OK() bool { return o == OutcomeSuccess || o == OutcomeSkipped }
+
 // Worker is a Workers script: its name (what people read, what URLs use) and its
 // immutable 32-hex tag (what the Builds API takes).
 type Worker struct {

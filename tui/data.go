@@ -6,6 +6,7 @@ package tui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -261,7 +262,7 @@ func (m *Model) refresh() tea.Cmd {
 // noteRefusal makes an empty list say why it is empty when the token was
 // refused, instead of "no builds yet".
 func (m *Model) noteRefusal(err error) {
-	if err != nil && refused(err) {
+	if err != nil && api.Refused(err) {
 		m.list.SetEmptyNote("no builds: " + meaning(err))
 	}
 }

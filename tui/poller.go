@@ -26,12 +26,6 @@ type poller struct {
 	errAt    time.Time
 }
 
-// refused reports an error no waiting will mend: the token was refused or
-// lacks a permission.
-func refused(err error) bool {
-	return errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden)
-}
-
 // meaning is an error's text from what the API said, without the verb
 // phrases wrapped around it: what it means comes first.
 func meaning(err error) string {

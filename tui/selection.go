@@ -215,7 +215,7 @@ type failureMsg struct {
 // (over a snapshot of the store: a failed log can be long).
 func (m *Model) readFailure() tea.Cmd {
 	b, ok := m.builds[m.selUUID]
-	if !ok || !b.Finished() || b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
+	if !ok || !b.Finished() || b.Outcome.OK() {
 		return nil
 	}
 	snap, uuid := m.log.Store().Snapshot(), b.UUID

@@ -11,6 +11,7 @@ import (
 // the plan and the time; cancel rewrites the plan's end.
 type build struct {
 	uuid    string
+	seq     int // the order it was made in: breaks created_on ties
 	worker  *worker
 	created time.Time
 	initOn  time.Time

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 )
 
 // The structural contract: for every endpoint the simulator serves, its
@@ -230,5 +232,22 @@ func TestShapeCheckCatchesATypeChange(t *testing.T) {
 	}
 	if d := differences(want, shapeOf(t, b)); len(d) != 0 {
 		t.Errorf("the corpus differs from itself: %v", d)
+	}
+}
+
+// Two builds made in one millisecond come back newest first every time:
+// the later one made is the newer.
+func TestBuildsInOneMillisecondKeepTheirOrder(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	s := New(Options{Workers: 2, PushEvery: -1, History: 1, Seed: 9, Clock: clock})
+	name := s.Workers()[0][0]
+	for i := range 20 {
+		first := s.Push(PushSpec{Repo: "acme/app", Branch: "main", Commit: fmt.Sprintf("%040d", 2*i), Workers: map[string]time.Duration{name: 0}})[name]
+		second := s.Push(PushSpec{Repo: "acme/app", Branch: "main", Commit: fmt.Sprintf("%040d", 2*i+1), Workers: map[string]time.Duration{name: 0}})[name]
+		bs := s.Builds()
+		if bs[0].UUID != second || bs[1].UUID != first {
+			t.Fatalf("round %d: newest %s then %s, want %s then %s", i, bs[0].UUID, bs[1].UUID, second, first)
+		}
 	}
 }

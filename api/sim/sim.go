@@ -114,6 +114,7 @@ type Sim struct {
 	mu       sync.Mutex
 	workers  []*worker
 	builds   map[string]*build
+	made     int // builds made so far: each build's seq, for a stable order
 	requests map[string]int
 	sent     []time.Time
 	blocked  time.Time
@@ -271,6 +272,8 @@ func (s *Sim) findWorker(match func(*worker) bool) *worker {
 }
 
 func (s *Sim) addBuild(w *worker, b *build) {
+	s.made++
+	b.seq = s.made
 	w.builds = append(w.builds, b)
 	s.builds[b.uuid] = b
 	s.deployBuild(w, b)
@@ -310,6 +313,7 @@ type BuildInfo struct {
 	Status, Outcome         string
 	Commit, Branch          string
 	CreatedOn               time.Time
+	seq                     int
 }
 
 // Builds lists every build of the account at the current time, newest first.
@@ -323,10 +327,17 @@ func (s *Sim) Builds() []BuildInfo {
 		for _, b := range w.builds {
 			st, oc := b.state(now)
 			out = append(out, BuildInfo{UUID: b.uuid, Worker: w.name, WorkerTag: w.tag, Status: st, Outcome: oc,
-				Commit: b.commit, Branch: b.branch, CreatedOn: b.created})
+				Commit: b.commit, Branch: b.branch, CreatedOn: b.created, seq: b.seq})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].CreatedOn.After(out[j].CreatedOn) })
+	// Builds made in one millisecond tie on created_on: the later one made
+	// is the newer, so the order never depends on the sort.
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedOn.Equal(out[j].CreatedOn) {
+			return out[i].CreatedOn.After(out[j].CreatedOn)
+		}
+		return out[i].seq > out[j].seq
+	})
 	return out
 }
 

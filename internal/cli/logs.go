@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -164,8 +163,7 @@ func (p *phasePrinter) lines(ls []model.LogLine) {
 // not mend by waiting (credentials, unknown build) end the command.
 func retryOrGiveUp(stderr io.Writer) func(error) error {
 	return func(err error) error {
-		if errors.Is(err, api.ErrUnauthorized) || errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrNotFound) ||
-			errors.Is(err, api.ErrRequest) || errors.Is(err, api.ErrCursorLoop) || errors.Is(err, api.ErrCursorStuck) {
+		if !api.Retryable(err) {
 			return err
 		}
 		fmt.Fprintf(stderr, "cfbuilds: %v (retrying)\n", err)

@@ -105,7 +105,7 @@ func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Wr
 	if err != nil {
 		return 1, err
 	}
-	if b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
+	if b.Outcome.OK() {
 		return 0, nil
 	}
 	if b.Outcome == model.OutcomeFail || b.Outcome == model.OutcomeTerminated {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
@@ -59,7 +58,7 @@ func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.W
 		return 1, err
 	}
 	code := 1
-	if b.Outcome == model.OutcomeSuccess || b.Outcome == model.OutcomeSkipped {
+	if b.Outcome.OK() {
 		code = 0
 	}
 	writeEvent(out, event{Event: "end", BuildUUID: uuid, Worker: names[b.WorkerTag], Status: string(b.Status), Outcome: string(b.Outcome), Exit: &code})
@@ -91,190 +90,41 @@ func repoOf(remote string) (string, bool) {
 // waits for every build: exit 0 when all succeeded, 1 when one failed or was
 // cancelled, 3 at the timeout.
 func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
-	commit, repo, branch := o.commit, o.repo, o.branch
-	var files []string
-	if commit == "HEAD" {
-		sha, err := git("rev-parse", "HEAD")
-		if err != nil {
-			return 2, usagef("--commit HEAD needs a git checkout here: %v", err)
-		}
-		commit = sha
-		if branch == "" {
-			branch, _ = git("rev-parse", "--abbrev-ref", "HEAD")
-		}
+	push, err := o.resolvePush()
+	if err != nil {
+		return 2, err
 	}
-	if repo == "" {
-		remote, err := git("remote", "get-url", "origin")
-		r, ok := repoOf(remote)
-		if err != nil || !ok {
-			return 2, usagef("name the repository with --repo owner/name (no GitHub or GitLab origin remote here)")
-		}
-		repo = r
-	}
-	if out, err := exec.Command("git", "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", commit).Output(); err == nil {
-		files = strings.Fields(string(out))
-	}
-	c := e.client
-	workers, err := c.Workers(ctx)
+	plan, err := planPush(ctx, e.client, push)
 	if err != nil {
 		return 1, err
 	}
-	// Which Workers are connected to the repository: their latest builds
-	// say (a call per 20 Workers, not one per Worker); then only those
-	// Workers' triggers are read, for their branch and path filters.
-	tags := make([]string, 0, len(workers))
-	byTag := map[string]model.Worker{}
-	for _, w := range workers {
-		tags = append(tags, w.Tag)
-		byTag[w.Tag] = w
+	w := &pushWatch{o: o, e: e, push: push, plan: plan, states: map[string]model.State{}, found: map[string]string{}}
+	on := ""
+	if push.Branch != "" {
+		on = " on " + model.SanitizeInline(push.Branch)
 	}
-	latest, err := c.LatestBuilds(ctx, tags)
-	if err != nil {
-		return 1, err
-	}
-	connected := func(t model.Trigger) bool {
-		rc := t.RepoConnection
-		return rc != nil && strings.EqualFold(rc.ProviderAccountName+"/"+rc.RepoName, repo)
-	}
-	expected, skippedBy := map[string]model.Worker{}, map[string]bool{}
-	for tag, b := range latest {
-		if !connected(b.Trigger) {
-			continue
-		}
-		w := byTag[tag]
-		trs, err := c.Triggers(ctx, w)
-		if err != nil {
-			continue
-		}
-		for _, t := range trs {
-			if !connected(t) {
-				continue
-			}
-			if branch != "" && !model.BranchMatches(t, branch) {
-				continue
-			}
-			// Cloudflare does not filter by path past 3,000 files (or none).
-			if len(files) > 0 && len(files) < 3000 && !model.PathsMatch(t, files) {
-				skippedBy[w.Name] = true
-				continue
-			}
-			expected[tag] = w
-		}
-	}
-	var skipped []string
-	for name := range skippedBy {
-		if !expectedName(expected, name) {
-			skipped = append(skipped, name) // no other trigger of it takes the push
-		}
-	}
-	say := func(format string, a ...any) {
-		if !o.asJSON {
-			fmt.Fprintf(e.stdout, format, a...)
-		}
-	}
-	summary := func(started int) string {
-		s := fmt.Sprintf("expected %d · started %d", len(expected), started)
-		if len(skipped) > 0 {
-			sort.Strings(skipped)
-			s += fmt.Sprintf(" · %d not matched by its path filter (%s)", len(skipped), strings.Join(skipped, ", "))
-		}
-		return s
-	}
-	short := commit
-	if len(short) > 7 {
-		short = short[:7]
-	}
-	say("Push %s of %s%s: %s\n", short, model.SanitizeInline(repo), map[bool]string{true: "", false: " on " + model.SanitizeInline(branch)}[branch == ""], summary(0))
-	if len(expected) == 0 {
-		say("No Worker builds this push.\n")
+	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, w.summary(0))
+	if len(plan.Expected) == 0 {
+		w.say("No Worker builds this push.\n")
 		return 0, nil
 	}
 	deadline := time.Now().Add(o.timeout)
-	states := map[string]model.State{}
-	found := map[string]string{} // Worker tag → the push's build there
-	shownFailure := false
-	ours := func(b model.Build) bool {
-		h := b.Meta.CommitHash
-		return h != "" && (strings.HasPrefix(h, commit) || strings.HasPrefix(commit, h))
-	}
 	for {
-		// Workers whose build of the push is not known yet: their latest
-		// build, and when a newer push hid it, their newest builds.
-		var tags []string
-		for tag := range expected {
-			if found[tag] == "" {
-				tags = append(tags, tag)
-			}
+		if err := w.findBuilds(ctx); err != nil {
+			return 1, err
 		}
-		if len(tags) > 0 {
-			latest, err := c.LatestBuilds(ctx, tags)
-			if err != nil {
-				if e := retryOrGiveUp(e.stderr)(err); e != nil {
-					return 1, e
-				}
-			}
-			for _, tag := range tags {
-				if b, ok := latest[tag]; ok && ours(b) {
-					found[tag] = b.UUID
-				} else if ok {
-					if p, err := c.WorkerBuilds(ctx, tag, 1, 10); err == nil {
-						for _, hb := range p.Builds {
-							if ours(hb) {
-								found[tag] = hb.UUID
-							}
-						}
-					}
-				}
-			}
-		}
-		done, failed, started := 0, 0, 0
-		for tag, w := range expected {
-			if found[tag] == "" {
-				continue // not started yet: a build can start late
-			}
-			b, err := c.Build(ctx, found[tag])
-			if err != nil {
-				if e := retryOrGiveUp(e.stderr)(err); e != nil {
-					return 1, e
-				}
-				continue
-			}
-			started++
-			if s := b.State(); s != states[tag] {
-				states[tag] = s
-				if o.asJSON {
-					writeEvent(e.stdout, event{Event: "status", BuildUUID: b.UUID, Worker: w.Name, Status: string(b.Status), Outcome: string(b.Outcome)})
-				} else {
-					fmt.Fprintf(e.stdout, "%s  %-20s %s  %s\n", time.Now().Format("15:04:05"), model.SanitizeInline(w.Name), s, b.UUID)
-				}
-			}
-			if b.Finished() {
-				done++
-				if b.Outcome != model.OutcomeSuccess && b.Outcome != model.OutcomeSkipped {
-					failed++
-					if !shownFailure {
-						shownFailure = true
-						o.logTail(ctx, e, b, w.Name)
-					}
-				}
-			}
-		}
-		end := func(code int) (int, error) {
-			if o.asJSON {
-				writeEvent(e.stdout, event{Event: "end", Exit: &code, Summary: summary(started)})
-			} else {
-				say("%s\n", summary(started))
-			}
-			return code, nil
+		tally, err := w.checkBuilds(ctx)
+		if err != nil {
+			return 1, err
 		}
 		switch {
-		case done == len(expected) && failed > 0:
-			return end(1)
-		case done == len(expected):
-			return end(0)
+		case tally.Done == len(plan.Expected) && tally.Failed > 0:
+			return w.end(1, tally), nil
+		case tally.Done == len(plan.Expected):
+			return w.end(0, tally), nil
 		case time.Now().After(deadline):
-			say("Timed out after %s with %d of %d builds ended.\n", o.timeout, done, len(expected))
-			return end(3)
+			w.say("Timed out after %s with %d of %d builds ended.\n", o.timeout, tally.Done, len(plan.Expected))
+			return w.end(3, tally), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -282,6 +132,178 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 		case <-time.After(o.every):
 		}
 	}
+}
+
+// resolvePush is the push the flags name; HEAD, the branch and the
+// repository come from the git checkout here when not given.
+func (o *watchOptions) resolvePush() (model.Push, error) {
+	p := model.Push{Commit: o.commit, Repo: o.repo, Branch: o.branch}
+	if p.Commit == "HEAD" {
+		sha, err := git("rev-parse", "HEAD")
+		if err != nil {
+			return p, usagef("--commit HEAD needs a git checkout here: %v", err)
+		}
+		p.Commit = sha
+		if p.Branch == "" {
+			p.Branch, _ = git("rev-parse", "--abbrev-ref", "HEAD")
+		}
+	}
+	if p.Repo == "" {
+		remote, err := git("remote", "get-url", "origin")
+		r, ok := repoOf(remote)
+		if err != nil || !ok {
+			return p, usagef("name the repository with --repo owner/name (no GitHub or GitLab origin remote here)")
+		}
+		p.Repo = r
+	}
+	if out, err := exec.Command("git", "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", p.Commit).Output(); err == nil {
+		p.Files = strings.Fields(string(out))
+	}
+	return p, nil
+}
+
+// planPush reads which Workers are connected to the push's repository (their
+// latest builds say: a call per 20 Workers, not one per Worker), then only
+// those Workers' triggers, and leaves the rest to model.PlanPush.
+func planPush(ctx context.Context, c *api.Client, push model.Push) (model.PushPlan, error) {
+	workers, err := c.Workers(ctx)
+	if err != nil {
+		return model.PushPlan{}, err
+	}
+	tags := make([]string, 0, len(workers))
+	for _, w := range workers {
+		tags = append(tags, w.Tag)
+	}
+	latest, err := c.LatestBuilds(ctx, tags)
+	if err != nil {
+		return model.PushPlan{}, err
+	}
+	var connected []model.WorkerTriggers
+	for _, w := range workers {
+		if b, ok := latest[w.Tag]; !ok || !push.Connected(b.Trigger) {
+			continue
+		}
+		if trs, err := c.Triggers(ctx, w); err == nil {
+			connected = append(connected, model.WorkerTriggers{Worker: w, Triggers: trs})
+		}
+	}
+	return model.PlanPush(push, connected), nil
+}
+
+// pushWatch is the state of one watch --commit: the builds found so far and
+// the last state printed of each.
+type pushWatch struct {
+	o            *watchOptions
+	e            *env
+	push         model.Push
+	plan         model.PushPlan
+	states       map[string]model.State // Worker tag → the last state printed
+	found        map[string]string      // Worker tag → the push's build there
+	shownFailure bool
+}
+
+func (w *pushWatch) say(format string, a ...any) {
+	if !w.o.asJSON {
+		fmt.Fprintf(w.e.stdout, format, a...)
+	}
+}
+
+func (w *pushWatch) summary(started int) string {
+	return model.PushTally{Expected: len(w.plan.Expected), Started: started}.Summary(w.plan.Skipped)
+}
+
+// end prints the verdict and returns the exit code.
+func (w *pushWatch) end(code int, t model.PushTally) int {
+	if w.o.asJSON {
+		writeEvent(w.e.stdout, event{Event: "end", Exit: &code, Summary: w.summary(t.Started)})
+	} else {
+		w.say("%s\n", w.summary(t.Started))
+	}
+	return code
+}
+
+// findBuilds looks for the push's build on the Workers where none is known
+// yet: their latest build, and when a newer push hid it, their newest builds.
+func (w *pushWatch) findBuilds(ctx context.Context) error {
+	var tags []string
+	for _, wk := range w.plan.Expected {
+		if w.found[wk.Tag] == "" {
+			tags = append(tags, wk.Tag)
+		}
+	}
+	if len(tags) == 0 {
+		return nil
+	}
+	c := w.e.client
+	latest, err := c.LatestBuilds(ctx, tags)
+	if err != nil {
+		return retryOrGiveUp(w.e.stderr)(err)
+	}
+	for _, tag := range tags {
+		b, ok := latest[tag]
+		if !ok {
+			continue
+		}
+		if w.push.Builds(b) {
+			w.found[tag] = b.UUID
+			continue
+		}
+		if p, err := c.WorkerBuilds(ctx, tag, 1, 10); err == nil {
+			for _, hb := range p.Builds {
+				if w.push.Builds(hb) {
+					w.found[tag] = hb.UUID
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkBuilds reads each found build, prints its changes of state and the
+// first failure's log tail, and counts.
+func (w *pushWatch) checkBuilds(ctx context.Context) (model.PushTally, error) {
+	t := model.PushTally{Expected: len(w.plan.Expected)}
+	for _, wk := range w.plan.Expected {
+		uuid := w.found[wk.Tag]
+		if uuid == "" {
+			continue // not started yet: a build can start late
+		}
+		b, err := w.e.client.Build(ctx, uuid)
+		if err != nil {
+			if err := retryOrGiveUp(w.e.stderr)(err); err != nil {
+				return t, err
+			}
+			continue
+		}
+		t.Started++
+		if s := b.State(); s != w.states[wk.Tag] {
+			w.states[wk.Tag] = s
+			if w.o.asJSON {
+				writeEvent(w.e.stdout, event{Event: "status", BuildUUID: b.UUID, Worker: wk.Name, Status: string(b.Status), Outcome: string(b.Outcome)})
+			} else {
+				fmt.Fprintf(w.e.stdout, "%s  %-20s %s  %s\n", time.Now().Format("15:04:05"), model.SanitizeInline(wk.Name), s, b.UUID)
+			}
+		}
+		if !b.Finished() {
+			continue
+		}
+		t.Done++
+		if !b.Outcome.OK() {
+			t.Failed++
+			if !w.shownFailure {
+				w.shownFailure = true
+				w.o.logTail(ctx, w.e, b, wk.Name)
+			}
+		}
+	}
+	return t, nil
+}
+
+func shortHash(h string) string {
+	if len(h) > 7 {
+		return h[:7]
+	}
+	return h
 }
 
 // logTail shows the last lines of the first failed build of the push.
@@ -302,13 +324,4 @@ func (o *watchOptions) logTail(ctx context.Context, e *env, b model.Build, worke
 			fmt.Fprintf(e.stdout, "    %s\n", text)
 		}
 	}
-}
-
-func expectedName(expected map[string]model.Worker, name string) bool {
-	for _, w := range expected {
-		if w.Name == name {
-			return true
-		}
-	}
-	return false
 }
