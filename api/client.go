@@ -498,3 +498,6 @@ func keep(out, fresh any) {
 		reflect.ValueOf(out).Elem().Set(reflect.ValueOf(fresh).Elem())
 	}
 }
+
+// The client is what every front end reads through.
+var _ model.Source = (*Client)(nil)

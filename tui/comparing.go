@@ -72,7 +72,7 @@ func (m *Model) compareShown() tea.Cmd {
 }
 
 // readBuildLog reads a build's whole log as plain lines.
-func readBuildLog(ctx context.Context, src Source, b model.Build) (model.BuildLog, error) {
+func readBuildLog(ctx context.Context, src model.Source, b model.Build) (model.BuildLog, error) {
 	raw, err := src.ReadLog(ctx, b.UUID)
 	if err != nil {
 		return model.BuildLog{}, err

@@ -21,7 +21,7 @@ const (
 	deployGap  = 500 * time.Millisecond
 )
 
-func fetchDeploys(life context.Context, src Source, seq int, tag, name string) tea.Cmd {
+func fetchDeploys(life context.Context, src model.Source, seq int, tag, name string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()

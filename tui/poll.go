@@ -16,7 +16,7 @@ import (
 // callTimeout bounds one command: a hanging server cannot wedge a kind of poll.
 const callTimeout = 45 * time.Second
 
-func fetchWorkers(life context.Context, src Source, seq int) tea.Cmd {
+func fetchWorkers(life context.Context, src model.Source, seq int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
@@ -25,7 +25,7 @@ func fetchWorkers(life context.Context, src Source, seq int) tea.Cmd {
 	}
 }
 
-func fetchLatest(life context.Context, src Source, seq int, tags []string) tea.Cmd {
+func fetchLatest(life context.Context, src model.Source, seq int, tags []string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
@@ -37,7 +37,7 @@ func fetchLatest(life context.Context, src Source, seq int, tags []string) tea.C
 // historyPerPage is how many of a Worker's builds the list keeps.
 const historyPerPage = 20
 
-func fetchHistory(life context.Context, src Source, seq int, w model.Worker) tea.Cmd {
+func fetchHistory(life context.Context, src model.Source, seq int, w model.Worker) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
@@ -49,7 +49,7 @@ func fetchHistory(life context.Context, src Source, seq int, w model.Worker) tea
 // fetchSelected polls the selected build (when it may still be running and
 // the latest-builds poll does not already keep it fresh) and steps its log
 // tail. ctx is the selection's: moving on cancels it.
-func fetchSelected(ctx context.Context, src Source, seq int, tail model.Tail, knownStopped, fresh bool) tea.Cmd {
+func fetchSelected(ctx context.Context, src model.Source, seq int, tail model.Tail, knownStopped, fresh bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
@@ -70,7 +70,7 @@ func fetchSelected(ctx context.Context, src Source, seq int, tail model.Tail, kn
 	}
 }
 
-func cancelBuild(life context.Context, src Source, uuid string) tea.Cmd {
+func cancelBuild(life context.Context, src model.Source, uuid string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()

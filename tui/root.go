@@ -24,7 +24,7 @@ import (
 // Model is the root model.
 type Model struct {
 	opts Options
-	src  Source
+	src  model.Source
 	st   *styles.Styles
 	keys KeyMap
 	now  time.Time

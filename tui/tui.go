@@ -23,26 +23,9 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
 
-// Source is what the dashboard needs of the API client.
-type Source interface {
-	Workers(ctx context.Context) ([]model.Worker, error)
-	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
-	WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error)
-	Build(ctx context.Context, uuid string) (model.Build, error)
-	Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error)
-	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
-	Cancel(ctx context.Context, uuid string) (model.CancelResult, error)
-	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
-	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
-	Usage() model.Budget
-	Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, error)
-	StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error)
-	Health() model.Health
-}
-
 // Options configure the dashboard.
 type Options struct {
-	Source    Source
+	Source    model.Source
 	Account   string // shown in the status bar
 	AccountID string // for dashboard URLs
 	ReadOnly  bool

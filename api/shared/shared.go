@@ -28,24 +28,6 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
-// Upstream is what the shared source reads from: the API client's methods,
-// the same ones a dashboard's Source has.
-type Upstream interface {
-	Workers(ctx context.Context) ([]model.Worker, error)
-	LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error)
-	WorkerHistory(ctx context.Context, w model.Worker, limit int) ([]model.Build, error)
-	Build(ctx context.Context, uuid string) (model.Build, error)
-	Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error)
-	ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error)
-	Cancel(ctx context.Context, uuid string) (model.CancelResult, error)
-	Deployments(ctx context.Context, workerName string) ([]model.Deployment, error)
-	BuildsByVersion(ctx context.Context, versionIDs []string) (map[string]model.Build, error)
-	Usage() model.Budget
-	Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, error)
-	StartBuild(ctx context.Context, triggerUUID, branch, commit string, purge bool) (string, error)
-	Health() model.Health
-}
-
 // Fresh says how long answers are reused: the dashboards' poll intervals.
 type Fresh struct {
 	Active time.Duration // the latest builds while one runs (the dashboards' PollActive)
@@ -80,7 +62,7 @@ const (
 
 // Source is the shared source. Its methods are safe for concurrent use.
 type Source struct {
-	up    Upstream
+	up    model.Source
 	fresh Fresh
 	now   func() time.Time
 	life  context.Context // upstream calls end with it (the server's)
@@ -101,10 +83,10 @@ type entry struct {
 	stale bool          // dropped by a write: never reused
 }
 
-// New shares up. Upstream calls run under life, not under the context of
+// New shares up (the API client). Upstream calls run under life, not under the context of
 // the session that happened to ask first: a session closing mid-call does
 // not fail the others waiting on the same answer.
-func New(life context.Context, up Upstream, fresh Fresh) *Source {
+func New(life context.Context, up model.Source, fresh Fresh) *Source {
 	fresh.defaults()
 	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}, steps: map[string][]string{}}
 }
@@ -406,3 +388,7 @@ func (s *Source) Usage() model.Budget { return s.up.Usage() }
 
 // Health is whether API calls are failing now.
 func (s *Source) Health() model.Health { return s.up.Health() }
+
+// Both sides of the shared source are model.Source: it stands wherever the
+// client does.
+var _ model.Source = (*Source)(nil)

@@ -13,13 +13,13 @@ import (
 
 // counting is an upstream that counts its calls and can hold them.
 type counting struct {
-	Upstream // the methods a test does not use panic
-	latest   atomic.Int32
-	steps    atomic.Int32
-	cancels  atomic.Int32
-	gate     chan struct{} // when set, calls wait for it
-	fail     atomic.Bool
-	active   bool
+	model.Source // the methods a test does not use panic
+	latest       atomic.Int32
+	steps        atomic.Int32
+	cancels      atomic.Int32
+	gate         chan struct{} // when set, calls wait for it
+	fail         atomic.Bool
+	active       bool
 }
 
 func (c *counting) LatestBuilds(ctx context.Context, tags []string) (map[string]model.Build, error) {
@@ -60,7 +60,7 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newShared(up Upstream) (*Source, *clock) {
+func newShared(up model.Source) (*Source, *clock) {
 	clk := &clock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	s := New(context.Background(), up, Fresh{Active: 3 * time.Second, Idle: 30 * time.Second, Log: 2 * time.Second})
 	s.now = clk.now
@@ -208,7 +208,7 @@ func TestABehindSessionCatchesUp(t *testing.T) {
 
 // stillUpstream's log has nothing new: a step leaves the tail as it was.
 type stillUpstream struct {
-	Upstream
+	model.Source
 	steps int
 }
 

@@ -7,14 +7,13 @@ import (
 	"fmt"
 
 	"github.com/cfbuilds/cfbuilds/model"
-	"github.com/cfbuilds/cfbuilds/tui"
 )
 
 // auditedSource is a session's view of the shared source: its writes are
 // logged with the key that made them, and refused for a read-only key
 // (the dashboard hides them already; this holds even if it did not).
 type auditedSource struct {
-	tui.Source
+	model.Source
 	who    AuthorizedKey
 	mayAct bool
 	logf   func(format string, args ...any)
