@@ -14,13 +14,13 @@ func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 	if msg.err != nil {
 		m.list.SetCancelling(msg.uuid, false)
 		text := "cancel failed: " + errorText(msg.err)
-		if m.dialog != nil && m.dialog.Build().UUID == msg.uuid {
-			m.dialog.Failed(text)
+		if d := m.cancelDialog(); d != nil && d.Build().UUID == msg.uuid {
+			d.Failed(text)
 		}
 		return m.setFlash(text)
 	}
-	if m.dialog != nil && m.dialog.Build().UUID == msg.uuid {
-		m.dialog = nil
+	if d := m.cancelDialog(); d != nil && d.Build().UUID == msg.uuid {
+		m.closeOverlay(d)
 	}
 	// The row says "cancelling…" until a poll brings the real outcome: poll now.
 	lp := m.poll[pollLatest]
@@ -58,23 +58,15 @@ func (m *Model) openCancel() tea.Cmd {
 	}
 	d := confirm.New(m.st, confirm.DefaultKeyMap(), b)
 	d.SetNow(m.now)
-	d.SetSize(m.w, m.h)
-	m.dialog = &d
+	m.pushOverlay(&cancelOverlay{d})
 	return nil
-}
-
-// dialogKey gives a key to the dialog.
-func (m *Model) dialogKey(km tea.KeyMsg) tea.Cmd {
-	d, cmd := m.dialog.Update(km)
-	m.dialog = &d
-	return cmd
 }
 
 // onConfirmed sends the one PUT the user confirmed.
 func (m *Model) onConfirmed(msg confirm.ConfirmedMsg) tea.Cmd {
 	// The build may have stopped while the dialog was open: no PUT then.
 	if b, ok := m.builds[msg.Build.UUID]; ok && !b.Cancellable() {
-		m.dialog = nil
+		m.closeOverlay(m.cancelDialog())
 		return m.setFlash(fmt.Sprintf("not sent: the build has stopped (%s)", b.State()))
 	}
 	m.list.SetCancelling(msg.Build.UUID, true)
@@ -82,6 +74,6 @@ func (m *Model) onConfirmed(msg confirm.ConfirmedMsg) tea.Cmd {
 }
 
 func (m *Model) onAborted() tea.Cmd {
-	m.dialog = nil
+	m.closeOverlay(m.cancelDialog())
 	return m.setFlash("not cancelled")
 }

@@ -86,8 +86,6 @@ func (m *Model) onCompared(msg compareMsg) tea.Cmd {
 	if msg.err != nil {
 		return m.setFlash("compare failed: " + errorText(msg.err))
 	}
-	v := compare.New(m.st, compare.DefaultKeyMap(), msg.c)
-	m.compareV = &v
-	m.resize()
+	m.pushOverlay(&compareOverlay{compare.New(m.st, compare.DefaultKeyMap(), msg.c)})
 	return m.setFlash("")
 }

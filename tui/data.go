@@ -6,7 +6,6 @@ package tui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -101,8 +100,8 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 			}
 		}
 		m.builds[b.UUID] = b
-		if m.dialog != nil {
-			m.dialog.SetBuild(b) // the dialog shows the state as it is now
+		if d := m.cancelDialog(); d != nil {
+			d.SetBuild(b) // the dialog shows the state as it is now
 		}
 	}
 	all := make([]model.Build, 0, len(m.builds)+len(m.sameUUID))
@@ -262,7 +261,7 @@ func (m *Model) refresh() tea.Cmd {
 // noteRefusal makes an empty list say why it is empty when the token was
 // refused, instead of "no builds yet".
 func (m *Model) noteRefusal(err error) {
-	if err != nil && api.Refused(err) {
+	if err != nil && refused(err) {
 		m.list.SetEmptyNote("no builds: " + meaning(err))
 	}
 }

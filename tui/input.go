@@ -45,157 +45,133 @@ func (m *Model) handleKey(km tea.KeyMsg) (Model, tea.Cmd) {
 
 // typing reports whether a text prompt (filter, search) has the keys.
 func (m *Model) typing() bool {
-	return m.buildIn != nil || m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog
+	if o := m.topOverlay(); o != nil {
+		return o.typing()
+	}
+	return m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog
 }
 
 func (m *Model) handleOneKey(km tea.KeyMsg) (Model, tea.Cmd) {
-	g := m.keys.Global
 	if km.Type == tea.KeyCtrlC {
 		return m.quit()
 	}
-	if m.dialog != nil {
-		return *m, m.dialogKey(km)
+	if m.topOverlay() != nil {
+		return m.overlayKey(km)
 	}
-	if m.rebuildDlg != nil {
-		d, cmd := m.rebuildDlg.Update(km)
-		m.rebuildDlg = &d
-		return *m, cmd
+	if m.list.Typing() && m.focus == PaneList || m.log.Typing() && m.focus == PaneLog {
+		return *m, m.paneKey(km)
 	}
-	if m.buildIn != nil {
-		in, cmd := m.buildIn.Update(km)
-		m.buildIn = &in
-		return *m, cmd
-	}
-	if m.list.Typing() && m.focus == PaneList {
-		before := m.list.SelectedUUID()
-		var cmd tea.Cmd
-		m.list, cmd = m.list.Update(km)
-		return *m, tea.Batch(cmd, m.selectionMoved(before))
-	}
-	if m.log.Typing() && m.focus == PaneLog {
-		var cmd tea.Cmd
-		m.log, cmd = m.log.Update(km)
-		return *m, cmd
-	}
-	if m.showErr {
-		m.showErr = false // any key closes it
-		if key.Matches(km, g.Quit) {
-			return m.handleOneKey(km)
-		}
-		return *m, nil
-	}
-	if m.compareV != nil {
-		switch {
-		case key.Matches(km, g.Quit):
-			return m.quit()
-		case key.Matches(km, g.Back), key.Matches(km, g.Compare):
-			m.compareV = nil
-		default:
-			v, cmd := m.compareV.Update(km)
-			m.compareV = &v
-			return *m, cmd
-		}
-		return *m, nil
-	}
-	if m.showHelp {
-		switch {
-		case key.Matches(km, g.Quit):
-			return m.quit()
-		case key.Matches(km, g.Help), key.Matches(km, g.Back):
-			m.showHelp = false
-		default:
-			var cmd tea.Cmd
-			m.helpv, cmd = m.helpv.Update(km)
-			return *m, cmd
-		}
-		return *m, nil
-	}
-	switch {
-	case key.Matches(km, g.Quit):
+	if key.Matches(km, m.keys.Global.Quit) {
 		return m.quit()
+	}
+	if cmd, ok := m.globalKey(km); ok {
+		return *m, cmd
+	}
+	return *m, m.paneKey(km)
+}
+
+// globalKey runs a key that means the same in every pane; ok is false for
+// a key that is not one (the focused pane's, then).
+func (m *Model) globalKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	g := m.keys.Global
+	switch {
 	case key.Matches(km, g.Help):
-		m.showHelp = true
-		return *m, nil
+		m.pushOverlay(&helpOverlay{m.helpv})
 	case key.Matches(km, g.LastError):
-		if m.lastErrorText() == "" {
-			return *m, m.setFlash("no error since the last success")
+		text := m.lastErrorText()
+		if text == "" {
+			return m.setFlash("no error since the last success"), true
 		}
-		m.showErr = true
-		return *m, nil
+		m.pushOverlay(&errorOverlay{st: m.st, text: text})
 	case key.Matches(km, g.NextPane):
 		m.setFocus((m.focus + 1) % paneCount)
-		return *m, nil
 	case key.Matches(km, g.PrevPane):
 		m.setFocus((m.focus + paneCount - 1) % paneCount)
-		return *m, nil
 	case key.Matches(km, g.Mark):
-		return *m, m.mark()
+		return m.mark(), true
 	case key.Matches(km, g.Compare):
-		return *m, m.compareShown()
+		return m.compareShown(), true
 	case key.Matches(km, g.Refresh):
-		return *m, tea.Batch(m.refresh(), m.setFlash("refreshing"))
+		return tea.Batch(m.refresh(), m.setFlash("refreshing")), true
 	case key.Matches(km, g.Cancel):
-		return *m, m.openCancel()
+		return m.openCancel(), true
 	case key.Matches(km, g.Rebuild):
-		return *m, m.openRebuild()
+		return m.openRebuild(), true
 	case key.Matches(km, g.BuildBranch):
-		return *m, m.openBuildInput()
+		return m.openBuildInput(), true
 	case key.Matches(km, g.ActiveOnly):
-		before := m.list.SelectedUUID()
-		on := m.list.ToggleActiveOnly()
-		text := "showing all builds"
-		if on {
-			text = "showing active builds only"
-		}
-		return *m, tea.Batch(m.setFlash(text), m.selectionMoved(before))
-	case key.Matches(km, g.CopyUUID):
-		if b, ok := m.shownBuild(); ok {
-			return *m, copyCmd(m.opts.Out, m.term, b.UUID, "build uuid")
-		}
-		return *m, nil
-	case key.Matches(km, g.CopyURL):
-		if b, ok := m.shownBuild(); ok {
-			return *m, copyCmd(m.opts.Out, m.term, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID), "dashboard URL")
-		}
-		return *m, nil
-	case key.Matches(km, g.OpenURL):
-		if b, ok := m.shownBuild(); ok {
-			return *m, m.openURL(model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID))
-		}
-		return *m, nil
+		return m.toggleActiveOnly(), true
+	case key.Matches(km, g.CopyUUID), key.Matches(km, g.CopyURL), key.Matches(km, g.OpenURL):
+		return m.shareKey(km), true
 	case key.Matches(km, g.Open) && m.focus == PaneList:
 		m.setFocus(PaneLog)
-		return *m, m.loadSelection()
+		return m.loadSelection(), true
 	case key.Matches(km, g.Back):
-		switch m.focus {
-		case PaneList:
-			before := m.list.SelectedUUID()
-			if m.list.ClearFilter() {
-				return *m, m.selectionMoved(before)
-			}
-		case PaneLog:
-			if !m.log.ClearSearch() {
-				m.setFocus(PaneList)
-			}
-		default:
-			m.setFocus(PaneList)
-		}
-		return *m, nil
+		return m.back(), true
+	default:
+		return nil, false
 	}
+	return nil, true
+}
+
+// paneKey gives a key to the focused pane.
+func (m *Model) paneKey(km tea.KeyMsg) tea.Cmd {
+	var cmd tea.Cmd
 	switch m.focus {
 	case PaneList:
 		before := m.list.SelectedUUID()
-		var cmd tea.Cmd
 		m.list, cmd = m.list.Update(km)
-		return *m, tea.Batch(cmd, m.selectionMoved(before))
+		return tea.Batch(cmd, m.selectionMoved(before))
 	case PaneDetail:
-		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(km)
-		return *m, cmd
+	default:
+		m.log, cmd = m.log.Update(km)
 	}
-	var cmd tea.Cmd
-	m.log, cmd = m.log.Update(km)
-	return *m, cmd
+	return cmd
+}
+
+func (m *Model) toggleActiveOnly() tea.Cmd {
+	before := m.list.SelectedUUID()
+	text := "showing all builds"
+	if m.list.ToggleActiveOnly() {
+		text = "showing active builds only"
+	}
+	return tea.Batch(m.setFlash(text), m.selectionMoved(before))
+}
+
+// shareKey copies the shown build's uuid or dashboard URL, or opens the URL.
+func (m *Model) shareKey(km tea.KeyMsg) tea.Cmd {
+	b, ok := m.shownBuild()
+	if !ok {
+		return nil
+	}
+	g, url := m.keys.Global, model.DashboardURL(m.opts.AccountID, b.WorkerName, b.UUID)
+	switch {
+	case key.Matches(km, g.CopyUUID):
+		return copyCmd(m.opts.Out, m.term, b.UUID, "build uuid")
+	case key.Matches(km, g.CopyURL):
+		return copyCmd(m.opts.Out, m.term, url, "dashboard URL")
+	}
+	return m.openURL(url)
+}
+
+// back is esc: clear the list's filter or the log's search, else go back
+// to the list.
+func (m *Model) back() tea.Cmd {
+	switch m.focus {
+	case PaneList:
+		before := m.list.SelectedUUID()
+		if m.list.ClearFilter() {
+			return m.selectionMoved(before)
+		}
+	case PaneLog:
+		if !m.log.ClearSearch() {
+			m.setFocus(PaneList)
+		}
+	default:
+		m.setFocus(PaneList)
+	}
+	return nil
 }
 
 // currentBuild is the loaded build, else the list's selection.

@@ -26,6 +26,10 @@ type poller struct {
 	errAt    time.Time
 }
 
+// refused reports an error no waiting will mend: the token was refused or
+// lacks a permission (api.Refused; the root's one door to the api package).
+func refused(err error) bool { return api.Refused(err) }
+
 // meaning is an error's text from what the API said, without the verb
 // phrases wrapped around it: what it means comes first.
 func meaning(err error) string {

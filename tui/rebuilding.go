@@ -52,8 +52,7 @@ func (m *Model) onTriggers(msg triggersMsg) tea.Cmd {
 		}
 	}
 	d := rebuild.New(m.st, rebuild.DefaultKeyMap(), msg.build, now)
-	d.SetSize(m.w)
-	m.rebuildDlg = &d
+	m.pushOverlay(&rebuildOverlay{d})
 	if msg.err != nil {
 		return m.setFlash("could not read the trigger's settings of now: " + errorText(msg.err))
 	}
@@ -73,12 +72,12 @@ func (m *Model) onRebuildConfirmed(msg rebuild.ConfirmedMsg) tea.Cmd {
 func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	if msg.err != nil {
 		text := "rebuild failed: " + errorText(msg.err)
-		if m.rebuildDlg != nil {
-			m.rebuildDlg.Failed(text)
+		if d := m.rebuildDialog(); d != nil {
+			d.Failed(text)
 		}
 		return m.setFlash(text)
 	}
-	m.rebuildDlg = nil
+	m.closeOverlay(m.rebuildDialog())
 	m.pendingSelect = msg.uuid
 	lp := m.poll[pollLatest]
 	lp.gen++
@@ -114,15 +113,14 @@ func (m *Model) openBuildInput() tea.Cmd {
 		}
 	}
 	in := buildinput.New(m.st, model.Worker{Name: b.WorkerName, Tag: b.WorkerTag}, hints)
-	in.SetSize(m.w)
-	m.buildIn = &in
+	m.pushOverlay(&buildOverlay{in})
 	return nil
 }
 
 // onBuildSubmitted picks the trigger whose branch filters take the branch
 // and posts once.
 func (m *Model) onBuildSubmitted(msg buildinput.SubmittedMsg) tea.Cmd {
-	m.buildIn = nil
+	m.closeOverlay(m.buildPrompt())
 	src, life := m.src, m.life
 	return tea.Batch(m.setFlash("starting a build of "+model.SanitizeInline(msg.Branch)+m.st.Ellipsis()), func() tea.Msg {
 		trs, err := src.Triggers(life, msg.Worker)

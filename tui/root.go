@@ -12,7 +12,6 @@ import (
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/buildinput"
 	"github.com/cfbuilds/cfbuilds/tui/buildlist"
-	"github.com/cfbuilds/cfbuilds/tui/compare"
 	"github.com/cfbuilds/cfbuilds/tui/confirm"
 	"github.com/cfbuilds/cfbuilds/tui/detail"
 	"github.com/cfbuilds/cfbuilds/tui/helpview"
@@ -36,14 +35,9 @@ type Model struct {
 	log           logview.Model
 	helpv         helpview.Model
 	status        statusbar.Model
-	showHelp      bool
-	marked        string            // the build m marked to compare
-	compareV      *compare.Model    // what d compared, shown over the panes
-	showErr       bool              // the last error in full, over the body
-	dialog        *confirm.Model    // the cancel dialog, when open
-	rebuildDlg    *rebuild.Model    // the rebuild dialog, when open
-	buildIn       *buildinput.Model // the build-a-branch prompt, when open
-	pendingSelect string            // a build started here, to select when it shows
+	overlays      []overlay // dialogs, prompts and views over the panes; the last has the keys
+	marked        string    // the build m marked to compare
+	pendingSelect string    // a build started here, to select when it shows
 
 	workers      []model.Worker
 	workerByTag  map[string]string
@@ -97,8 +91,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.now = m.opts.Now()
 	m.list.SetNow(m.now)
 	m.detail.SetNow(m.now)
-	if m.dialog != nil {
-		m.dialog.SetNow(m.now)
+	if d := m.cancelDialog(); d != nil {
+		d.SetNow(m.now)
 	}
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
@@ -133,14 +127,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case rebuild.ConfirmedMsg:
 		cmd = m.onRebuildConfirmed(msg)
 	case rebuild.AbortedMsg:
-		m.rebuildDlg = nil
+		m.closeOverlay(m.rebuildDialog())
 		cmd = m.setFlash("not rebuilt")
 	case startedMsg:
 		cmd = m.onStarted(msg)
 	case buildinput.SubmittedMsg:
 		cmd = m.onBuildSubmitted(msg)
 	case buildinput.ClosedMsg:
-		m.buildIn = nil
+		m.closeOverlay(m.buildPrompt())
 	case logview.SearchDoneMsg:
 		m.log, cmd = m.log.Update(msg)
 	case logview.SaveMsg:
@@ -213,8 +207,8 @@ func (m *Model) setStyles(st *styles.Styles) {
 	m.log.SetStyles(st)
 	m.status.SetStyles(st)
 	m.helpv.SetStyles(st)
-	if m.compareV != nil {
-		m.compareV.SetStyles(st)
+	if c := m.comparison(); c != nil {
+		c.SetStyles(st)
 	}
 }
 
@@ -232,16 +226,7 @@ func (m *Model) resize() {
 	m.detail.SetSize(l.Detail.W, l.Detail.H)
 	m.log.SetSize(l.Log.W, l.Log.H)
 	m.status.SetSize(m.w)
-	if m.dialog != nil {
-		m.dialog.SetSize(m.w, m.h)
-	}
-	if m.rebuildDlg != nil {
-		m.rebuildDlg.SetSize(m.w)
-	}
-	if m.buildIn != nil {
-		m.buildIn.SetSize(m.w)
-	}
-	if m.compareV != nil {
-		m.compareV.SetSize(m.w, l.BodyH)
+	for _, o := range m.overlays {
+		o.setSize(m.w, l.BodyH)
 	}
 }

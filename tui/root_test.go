@@ -151,7 +151,7 @@ func TestCancelFlow(t *testing.T) {
 	id := selectActive(t, h)
 
 	h.keys("c")
-	if h.m.dialog == nil {
+	if h.m.cancelDialog() == nil {
 		t.Fatal("c did not open the dialog")
 	}
 	v := h.view()
@@ -161,7 +161,7 @@ func TestCancelFlow(t *testing.T) {
 		}
 	}
 	h.keys("n") // anything but y aborts
-	if h.m.dialog != nil || h.sim.Requests()["cancel"] != 0 {
+	if h.m.cancelDialog() != nil || h.sim.Requests()["cancel"] != 0 {
 		t.Fatal("the default did not abort")
 	}
 	h.keys("c", "y")
@@ -173,8 +173,8 @@ func TestCancelFlow(t *testing.T) {
 		t.Fatalf("after the confirming poll the build is %s", b.State())
 	}
 	h.keys("c")
-	if h.m.dialog != nil || !strings.Contains(h.m.flash, "cannot be cancelled") {
-		t.Fatalf("c on a stopped build: dialog %v, flash %q", h.m.dialog, h.m.flash)
+	if h.m.cancelDialog() != nil || !strings.Contains(h.m.flash, "cannot be cancelled") {
+		t.Fatalf("c on a stopped build: dialog %v, flash %q", h.m.cancelDialog(), h.m.flash)
 	}
 	if n := h.sim.Requests()["cancel"]; n != 1 {
 		t.Fatalf("%d cancel PUTs after all, want 1", n)
@@ -214,8 +214,8 @@ func TestCancelErrorChangesNothing(t *testing.T) {
 	if h.m.list.Cancelling(id) || !h.m.builds[id].Active() {
 		t.Fatal("a failed cancel changed the build")
 	}
-	if h.m.dialog == nil || !strings.Contains(h.m.dialog.Err(), "cancel failed") {
-		t.Fatalf("error not in the dialog: %+v", h.m.dialog)
+	if h.m.cancelDialog() == nil || !strings.Contains(h.m.cancelDialog().Err(), "cancel failed") {
+		t.Fatalf("error not in the dialog: %+v", h.m.cancelDialog())
 	}
 }
 
@@ -224,8 +224,8 @@ func TestReadOnlyRefusesCancel(t *testing.T) {
 	h.size(120, 40)
 	selectActive(t, h)
 	h.keys("c")
-	if h.m.dialog != nil || h.sim.Requests()["cancel"] != 0 || !strings.Contains(h.m.flash, "read-only") {
-		t.Fatalf("read-only: dialog %v, flash %q", h.m.dialog, h.m.flash)
+	if h.m.cancelDialog() != nil || h.sim.Requests()["cancel"] != 0 || !strings.Contains(h.m.flash, "read-only") {
+		t.Fatalf("read-only: dialog %v, flash %q", h.m.cancelDialog(), h.m.flash)
 	}
 	if !strings.Contains(h.view(), "read-only") {
 		t.Fatal("status bar does not say read-only")
@@ -376,7 +376,7 @@ func TestHelpListsKeys(t *testing.T) {
 		}
 	}
 	h.keys("esc")
-	if h.m.showHelp {
+	if (h.m.topOverlay() != nil) {
 		t.Fatal("esc did not close help")
 	}
 }
@@ -594,8 +594,8 @@ func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
 		t.Fatalf("the detail and log did not follow ▸ to %s:\n%s", long, h.view())
 	}
 	h.keys("c")
-	if h.m.dialog == nil || h.m.dialog.Build().UUID != long {
-		t.Fatalf("cancel opened for %v, want %s", h.m.dialog, long)
+	if h.m.cancelDialog() == nil || h.m.cancelDialog().Build().UUID != long {
+		t.Fatalf("cancel opened for %v, want %s", h.m.cancelDialog(), long)
 	}
 }
 
@@ -775,7 +775,7 @@ func TestCancelDialogFollowsTheBuild(t *testing.T) {
 	h.keys("g")
 	h.advance(time.Second)
 	h.keys("c")
-	if h.m.dialog == nil || h.m.dialog.Build().UUID != id {
+	if h.m.cancelDialog() == nil || h.m.cancelDialog().Build().UUID != id {
 		t.Fatal("no dialog for the running build")
 	}
 	h.advance(time.Minute) // it stops with the dialog open
@@ -823,7 +823,7 @@ func TestRebuildFromTheDashboard(t *testing.T) {
 	}
 	h.keys("R")
 	v := h.view()
-	if h.m.rebuildDlg == nil || !strings.Contains(v, "Build this again?") || !strings.Contains(v, "changed: it ran npm run build") {
+	if h.m.rebuildDialog() == nil || !strings.Contains(v, "Build this again?") || !strings.Contains(v, "changed: it ran npm run build") {
 		t.Fatalf("no rebuild dialog with the settings of now:\n%s", v)
 	}
 	h.keys("y")
@@ -847,8 +847,8 @@ func TestRebuildFromTheDashboard(t *testing.T) {
 	ro := newHarness(t, quiet(), Options{ReadOnly: true})
 	ro.size(140, 40)
 	ro.keys("R")
-	if ro.m.rebuildDlg != nil || !strings.Contains(ro.m.flash, "read-only") {
-		t.Fatalf("read-only: dialog %v, flash %q", ro.m.rebuildDlg, ro.m.flash)
+	if ro.m.rebuildDialog() != nil || !strings.Contains(ro.m.flash, "read-only") {
+		t.Fatalf("read-only: dialog %v, flash %q", ro.m.rebuildDialog(), ro.m.flash)
 	}
 }
 
@@ -861,7 +861,7 @@ func TestBuildABranchFromTheDashboard(t *testing.T) {
 	h.advance(time.Second)
 	b, _ := h.m.shownBuild()
 	h.keys("B")
-	if h.m.buildIn == nil || !strings.Contains(h.view(), "Build a branch of "+b.WorkerName) || !strings.Contains(h.view(), "seen: "+b.Meta.Branch) {
+	if h.m.buildPrompt() == nil || !strings.Contains(h.view(), "Build a branch of "+b.WorkerName) || !strings.Contains(h.view(), "seen: "+b.Meta.Branch) {
 		t.Fatalf("no prompt with the branches seen:\n%s", h.view())
 	}
 	h.keys("ctrl+u")

@@ -19,26 +19,10 @@ func (m Model) View() string {
 	}
 	header, footer := m.headerView(), m.footerView()
 	l := ComputeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
-	var body string
-	switch {
-	case m.compareV != nil:
-		cv := *m.compareV
-		cv.SetSize(m.w, l.BodyH)
-		body = cv.View()
-	case m.showHelp:
-		body = m.helpView(l.BodyH)
-	case m.showErr:
-		body = m.errorView(l.BodyH)
-	case m.buildIn != nil:
-		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.buildIn.View(), lipgloss.WithWhitespaceChars(" "))
-		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
-	case m.rebuildDlg != nil:
-		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.rebuildDlg.View(), lipgloss.WithWhitespaceChars(" "))
-		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
-	case m.dialog != nil:
-		body = lipgloss.Place(m.w, l.BodyH, lipgloss.Center, lipgloss.Center, m.dialog.View(), lipgloss.WithWhitespaceChars(" "))
-		body = fit.Block(strings.Split(body, "\n"), m.w, l.BodyH)
-	default:
+	body := ""
+	if o := m.topOverlay(); o != nil {
+		body = o.view(m.w, l.BodyH)
+	} else {
 		body = m.bodyView(l)
 	}
 	parts := []string{}
@@ -144,13 +128,6 @@ func (m Model) lastError() (error, *poller) {
 	return last.err, last
 }
 
-// helpView is the help overlay at the body's size.
-func (m Model) helpView(h int) string {
-	hv := m.helpv
-	hv.SetSize(m.w, h)
-	return hv.View()
-}
-
 // lastErrorText is the newest unresolved error in full: a poll's, or the
 // calls the client is still retrying.
 func (m Model) lastErrorText() string {
@@ -161,14 +138,4 @@ func (m Model) lastErrorText() string {
 		return errorText(err)
 	}
 	return ""
-}
-
-// errorView is the last error in full, wrapped to the screen.
-func (m Model) errorView(h int) string {
-	lines := []string{m.st.Title.Render("Last error") + m.st.Muted.Render("  (any key closes)"), ""}
-	text := ansi.Wrap(m.lastErrorText(), max(m.w-2, 10), " ")
-	for _, l := range strings.Split(text, "\n") {
-		lines = append(lines, m.st.Error.Render(l))
-	}
-	return fit.Block(lines, m.w, h)
 }
