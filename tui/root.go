@@ -116,6 +116,30 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onPoll(msg)
 	case sweepMsg:
 		cmd = m.onSweep(msg)
+	case settleMsg:
+		cmd = m.onSettle(msg)
+	case failureMsg:
+		if msg.uuid == m.selUUID {
+			m.detail.SetFailure(msg.uuid, msg.f)
+			m.log.SetFailLine(msg.f.Line)
+		}
+	case clockMsg:
+		m.clockOn = false
+	case flashExpiredMsg:
+		if msg.gen == m.flashGen {
+			m.flash = ""
+		}
+	default:
+		cmd = m.onAction(msg)
+	}
+	return m, tea.Batch(cmd, m.armClock())
+}
+
+// onAction takes the messages of what a person did: dialogs answered,
+// writes sent, logs saved, things copied, builds compared.
+func (m *Model) onAction(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
 	case confirm.ConfirmedMsg:
 		cmd = m.onConfirmed(msg)
 	case confirm.AbortedMsg:
@@ -143,23 +167,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onSaved(msg)
 	case copiedMsg:
 		cmd = m.onCopied(msg)
-	case settleMsg:
-		cmd = m.onSettle(msg)
 	case compareMsg:
 		cmd = m.onCompared(msg)
-	case failureMsg:
-		if msg.uuid == m.selUUID {
-			m.detail.SetFailure(msg.uuid, msg.f)
-			m.log.SetFailLine(msg.f.Line)
-		}
-	case clockMsg:
-		m.clockOn = false
-	case flashExpiredMsg:
-		if msg.gen == m.flashGen {
-			m.flash = ""
-		}
 	}
-	return m, tea.Batch(cmd, m.armClock())
+	return cmd
 }
 
 // onSettle loads the selection once the cursor has rested on it.

@@ -187,97 +187,129 @@ func (s *Sim) plan(w *worker, at time.Time, live bool) *build {
 // install with a \r progress bar, a coloured build, wrangler deploy, and
 // errors for failed builds.
 func (s *Sim) logPlan(b *build, rng *rand.Rand, runFor time.Duration) []planLine {
-	var texts []string
-	add := func(f string, a ...any) { texts = append(texts, fmt.Sprintf(f, a...)) }
-	add("Initializing build environment...")
-	add("Success: Finished initializing build environment")
-	add("Cloning repository...")
-	add("From https://github.com/%s", b.worker.repo)
-	add(" * branch            %s -> FETCH_HEAD", b.commit)
-	add("HEAD is now at %s %s", b.commit[:7], firstLine(b.message))
-	add("Success: Finished cloning repository files")
+	var t logText
+	// Each phase writes its lines and says whether the build ends in it.
+	for _, phase := range []func(*logText, *build, *rand.Rand) bool{clonePhase, installPhase, s.buildPhase, deployPhase} {
+		if phase(&t, b, rng) {
+			break
+		}
+	}
+	return spread(t, runFor)
+}
+
+// logText is a build's log as it is planned, before its times.
+type logText []string
+
+func (t *logText) add(f string, a ...any) { *t = append(*t, fmt.Sprintf(f, a...)) }
+
+// clonePhase initialises and clones; a skipped build or a rolled build
+// token ends there.
+func clonePhase(t *logText, b *build, _ *rand.Rand) bool {
+	t.add("Initializing build environment...")
+	t.add("Success: Finished initializing build environment")
+	t.add("Cloning repository...")
+	t.add("From https://github.com/%s", b.worker.repo)
+	t.add(" * branch            %s -> FETCH_HEAD", b.commit)
+	t.add("HEAD is now at %s %s", b.commit[:7], firstLine(b.message))
+	t.add("Success: Finished cloning repository files")
 	if b.outcome == "skipped" {
-		add("No changes in watched paths (src/**, wrangler.toml): skipping build")
-		return spread(texts, runFor)
+		t.add("No changes in watched paths (src/**, wrangler.toml): skipping build")
+		return true
 	}
 	if b.outcome == "fail" && b.kind() == "token" {
-		add("Failed: The build token selected for this build has been deleted or rolled. Please update the build token in your Worker's build settings and retry the build.")
-		return spread(texts, runFor)
+		t.add("Failed: The build token selected for this build has been deleted or rolled. Please update the build token in your Worker's build settings and retry the build.")
+		return true
 	}
+	return false
+}
+
+// installPhase restores the cache and installs the dependencies.
+func installPhase(t *logText, b *build, rng *rand.Rand) bool {
 	// Tool versions change between builds (read from the commit, so the
 	// random stream of the rest of the plan stays as it was).
-	node, npm, wrangler := toolVersions(b.commit)
+	node, npm, _ := toolVersions(b.commit)
 	if len(b.commit) > 3 && b.commit[3]%2 == 0 {
-		add("Restoring from build cache")
+		t.add("Restoring from build cache")
 	} else {
-		add("No build cache found")
+		t.add("No build cache found")
 	}
-	add("Detected the following tools from environment: npm@%s, nodejs@%s", npm, node)
-	add("Installing project dependencies: npm clean-install --progress=false")
+	t.add("Detected the following tools from environment: npm@%s, nodejs@%s", npm, node)
+	t.add("Installing project dependencies: npm clean-install --progress=false")
 	if b.outcome == "fail" && b.kind() == "install" {
-		add("npm ERR! code ERESOLVE")
-		add("npm ERR! ERESOLVE unable to resolve dependency tree")
-		add("npm ERR! Found: react@19.0.0")
-		add("Failed: error occurred while installing tools or dependencies")
-		return spread(texts, runFor)
+		t.add("npm ERR! code ERESOLVE")
+		t.add("npm ERR! ERESOLVE unable to resolve dependency tree")
+		t.add("npm ERR! Found: react@19.0.0")
+		t.add("Failed: error occurred while installing tools or dependencies")
+		return true
 	}
-	add("Downloading packages [#####               ] 25%%\rDownloading packages [##########          ] 50%%\rDownloading packages [####################] 100%%")
-	add("added %d packages, and audited %d packages in %ds", 200+rng.IntN(400), 300+rng.IntN(400), 3+rng.IntN(9))
-	add("\x1b[1m%d packages\x1b[22m are looking for funding", 20+rng.IntN(80))
-	add("found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities")
-	add("Executing user build command: %s", b.buildCmd)
-	add("")
-	add("> %s@1.0.0 build", b.worker.name)
-	add("> vite build")
-	add("")
-	add("\x1b[36mvite v5.4.10 \x1b[32mbuilding for production...\x1b[39m")
-	add("transforming...")
+	t.add("Downloading packages [#####               ] 25%%\rDownloading packages [##########          ] 50%%\rDownloading packages [####################] 100%%")
+	t.add("added %d packages, and audited %d packages in %ds", 200+rng.IntN(400), 300+rng.IntN(400), 3+rng.IntN(9))
+	t.add("\x1b[1m%d packages\x1b[22m are looking for funding", 20+rng.IntN(80))
+	t.add("found \x1b[32m\x1b[1m0\x1b[22m\x1b[39m vulnerabilities")
+	return false
+}
+
+// buildPhase runs the build command; a failure or the time limit ends it.
+func (s *Sim) buildPhase(t *logText, b *build, rng *rand.Rand) bool {
+	t.add("Executing user build command: %s", b.buildCmd)
+	t.add("")
+	t.add("> %s@1.0.0 build", b.worker.name)
+	t.add("> vite build")
+	t.add("")
+	t.add("\x1b[36mvite v5.4.10 \x1b[32mbuilding for production...\x1b[39m")
+	t.add("transforming...")
 	n := 8 + rng.IntN(20) + s.opts.ExtraLogLines
 	for i := range n {
-		add("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%04d.js\x1b[39m  \x1b[1m\x1b[2m%5.2f kB\x1b[22m\x1b[1m\x1b[22m\x1b[2m │ gzip: %5.2f kB\x1b[22m", i, 1+rng.Float64()*40, 0.5+rng.Float64()*10)
+		t.add("\x1b[2mdist/\x1b[22m\x1b[36massets/chunk-%04d.js\x1b[39m  \x1b[1m\x1b[2m%5.2f kB\x1b[22m\x1b[1m\x1b[22m\x1b[2m │ gzip: %5.2f kB\x1b[22m", i, 1+rng.Float64()*40, 0.5+rng.Float64()*10)
 	}
 	if b.outcome == "fail" && b.kind() == "build" {
-		add("\x1b[31m✘ [ERROR]\x1b[0m Could not resolve \"./routes/missing\"")
-		add("")
-		add("    src/index.ts:4:21:")
-		add("      4 │ import { legacy } from \"./routes/missing\";")
-		add("npm ERR! code ELIFECYCLE")
-		add("npm ERR! errno 1")
-		add("npm ERR! %s@1.0.0 build: `vite build`", b.worker.name)
-		add("npm ERR! Exit status 1")
-		add("Failed: error occurred while running build command")
-		add("Build failed with exit code 1")
-		return spread(texts, runFor)
+		t.add("\x1b[31m✘ [ERROR]\x1b[0m Could not resolve \"./routes/missing\"")
+		t.add("")
+		t.add("    src/index.ts:4:21:")
+		t.add("      4 │ import { legacy } from \"./routes/missing\";")
+		t.add("npm ERR! code ELIFECYCLE")
+		t.add("npm ERR! errno 1")
+		t.add("npm ERR! %s@1.0.0 build: `vite build`", b.worker.name)
+		t.add("npm ERR! Exit status 1")
+		t.add("Failed: error occurred while running build command")
+		t.add("Build failed with exit code 1")
+		return true
 	}
 	if b.outcome == "terminated" {
-		add("Still building...")
-		add("Build exceeded the time limit of 20 minutes and was terminated")
-		return spread(texts, runFor)
+		t.add("Still building...")
+		t.add("Build exceeded the time limit of 20 minutes and was terminated")
+		return true
 	}
-	add("\x1b[32m✓ built in %.2fs\x1b[39m", 1+rng.Float64()*5)
-	add("Success: Build command completed")
-	add("Executing user deploy command: %s", b.deployCmd)
-	add("")
-	add(" ⛅️ wrangler %s", wrangler)
-	add("-------------------")
-	add("")
+	t.add("\x1b[32m✓ built in %.2fs\x1b[39m", 1+rng.Float64()*5)
+	t.add("Success: Build command completed")
+	return false
+}
+
+// deployPhase runs the deploy command; a cancelled build loses the second
+// half of its log.
+func deployPhase(t *logText, b *build, rng *rand.Rand) bool {
+	_, _, wrangler := toolVersions(b.commit)
+	t.add("Executing user deploy command: %s", b.deployCmd)
+	t.add("")
+	t.add(" ⛅️ wrangler %s", wrangler)
+	t.add("-------------------")
+	t.add("")
 	if b.outcome == "fail" {
-		add("\x1b[31m✘ [ERROR]\x1b[0m A request to the Cloudflare API (/accounts/%s/workers/scripts/%s) failed.", "0123456789abcdef0123456789abcdef", b.worker.name)
-		add("  Authentication error [code: 10000]")
-		add("Failed: error occurred while running deploy command")
-		return spread(texts, runFor)
+		t.add("\x1b[31m✘ [ERROR]\x1b[0m A request to the Cloudflare API (/accounts/%s/workers/scripts/%s) failed.", "0123456789abcdef0123456789abcdef", b.worker.name)
+		t.add("  Authentication error [code: 10000]")
+		t.add("Failed: error occurred while running deploy command")
+		return true
 	}
-	add("Total Upload: %.2f KiB / gzip: %.2f KiB", 40+rng.Float64()*300, 10+rng.Float64()*60)
-	add("Uploaded %s (%.2f sec)", b.worker.name, 1+rng.Float64()*3)
-	add("Deployed %s triggers (%.2f sec)", b.worker.name, 0.2+rng.Float64())
-	add("  https://%s.acme.workers.dev", b.worker.name)
-	add("Current Version ID: %s", b.versionID)
-	add("Success: Your Worker was deployed")
+	t.add("Total Upload: %.2f KiB / gzip: %.2f KiB", 40+rng.Float64()*300, 10+rng.Float64()*60)
+	t.add("Uploaded %s (%.2f sec)", b.worker.name, 1+rng.Float64()*3)
+	t.add("Deployed %s triggers (%.2f sec)", b.worker.name, 0.2+rng.Float64())
+	t.add("  https://%s.acme.workers.dev", b.worker.name)
+	t.add("Current Version ID: %s", b.versionID)
+	t.add("Success: Your Worker was deployed")
 	if b.outcome == "cancelled" {
-		texts = texts[:len(texts)/2]
-		texts = append(texts, "Build was cancelled by user")
+		*t = append((*t)[:len(*t)/2], "Build was cancelled by user")
 	}
-	return spread(texts, runFor)
+	return true
 }
 
 // kind is where a failed build fails: its failKind, else one of four picked

@@ -229,42 +229,54 @@ func routeName(r *http.Request) string {
 	return "other"
 }
 
+// route is one endpoint: its method, its path (with one id in it, or
+// none), and what serves it.
+type route struct {
+	method string
+	exact  string         // a path without an id
+	re     *regexp.Regexp // or a path with one
+	serve  func(s *Sim, w http.ResponseWriter, r *http.Request, id string)
+}
+
+// routes are the endpoints the simulator serves, in the order they are
+// tried: the build's own path after its logs and cancel.
+var routes = []route{
+	{"GET", "/workers/scripts", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveWorkers(w) }},
+	{"GET", "/builds/builds/latest", nil, func(s *Sim, w http.ResponseWriter, r *http.Request, _ string) { s.serveLatest(w, r) }},
+	{"GET", "/builds/builds", nil, func(s *Sim, w http.ResponseWriter, r *http.Request, _ string) { s.serveByVersion(w, r) }},
+	{"GET", "", reHistory, (*Sim).serveHistory},
+	{"GET", "", reLogs, (*Sim).serveLogs},
+	{"PUT", "", reCancel, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.serveCancel(w, id) }},
+	{"GET", "", reBuild, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.serveBuild(w, id) }},
+	{"GET", "", reDeploys, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.serveDeployments(w, id) }},
+	{"GET", "", reTriggers, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.serveTriggers(w, id) }},
+	{"POST", "", reManual, (*Sim).serveManualBuild},
+	{"POST", "", rePurge, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.servePurge(w, id) }},
+	{"GET", "/builds/tokens", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveTokens(w) }},
+	{"GET", "/builds/account/limits", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveLimits(w) }},
+}
+
 func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {
-	get := r.Method == http.MethodGet
-	switch {
-	case path == "/workers/scripts" && get:
-		s.serveWorkers(w)
-	case path == "/builds/builds/latest" && get:
-		s.serveLatest(w, r)
-	case path == "/builds/builds" && get:
-		s.serveByVersion(w, r)
-	case reHistory.MatchString(path) && get:
-		s.serveHistory(w, r, reHistory.FindStringSubmatch(path)[1])
-	case reLogs.MatchString(path) && get:
-		s.serveLogs(w, r, reLogs.FindStringSubmatch(path)[1])
-	case reCancel.MatchString(path):
-		if r.Method != http.MethodPut {
+	for _, rt := range routes {
+		id, ok := "", path == rt.exact
+		if rt.re != nil {
+			if m := rt.re.FindStringSubmatch(path); m != nil {
+				id, ok = m[1], true
+			}
+		}
+		switch {
+		case !ok:
+			continue
+		case r.Method == rt.method:
+			rt.serve(s, w, r, id)
+			return
+		case rt.re == reCancel:
+			// Cancel is the one path that says its method is wrong.
 			writeError(w, http.StatusMethodNotAllowed, 10405, "Method not allowed")
 			return
 		}
-		s.serveCancel(w, reCancel.FindStringSubmatch(path)[1])
-	case reBuild.MatchString(path) && get:
-		s.serveBuild(w, reBuild.FindStringSubmatch(path)[1])
-	case reDeploys.MatchString(path) && get:
-		s.serveDeployments(w, reDeploys.FindStringSubmatch(path)[1])
-	case reTriggers.MatchString(path) && get:
-		s.serveTriggers(w, reTriggers.FindStringSubmatch(path)[1])
-	case reManual.MatchString(path) && r.Method == http.MethodPost:
-		s.serveManualBuild(w, r, reManual.FindStringSubmatch(path)[1])
-	case rePurge.MatchString(path) && r.Method == http.MethodPost:
-		s.servePurge(w, rePurge.FindStringSubmatch(path)[1])
-	case path == "/builds/tokens" && get:
-		s.serveTokens(w)
-	case path == "/builds/account/limits" && get:
-		s.serveLimits(w)
-	default:
-		writeError(w, http.StatusNotFound, 7000, "No route for that URI")
 	}
+	writeError(w, http.StatusNotFound, 7000, "No route for that URI")
 }
 
 func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -918,3 +918,13 @@ func TestServeUsage(t *testing.T) {
 		}
 	}
 }
+
+// --profile with no configuration file says what to make, not "is not in
+// (no config file) (it has: )" (#25.17).
+func TestProfileWithoutConfigFile(t *testing.T) {
+	t.Parallel()
+	code, _, errs := runCLI(t, map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "CLOUDFLARE_API_TOKEN": "x", "CLOUDFLARE_ACCOUNT_ID": "a"}, "--profile", "work", "list")
+	if code != 2 || !strings.Contains(errs, `profile "work" needs a configuration file with an [accounts.work] table`) || strings.Contains(errs, "it has: )") {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+}

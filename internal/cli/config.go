@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -254,10 +255,28 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	if path != "" {
 		c.File = path
 	}
-	profile := flagProfile
-	if profile == "" {
-		profile = fc.DefaultProfile
+	acct, err := c.applyProfile(fc, path, flagProfile)
+	if err != nil {
+		return acct, err
 	}
+	for _, apply := range []func(fileConfig, string) error{c.applyPoll, c.applyUI, c.applyNotify} {
+		if err := apply(fc, path); err != nil {
+			return acct, err
+		}
+	}
+	if err := tui.ValidateKeys(fc.Keys); err != nil {
+		return acct, usagef("%s: [keys]: %v", path, err)
+	}
+	if c.Keys = fc.Keys; len(c.Keys) > 0 {
+		c.Sources["keys"] = "file"
+	}
+	return acct, nil
+}
+
+// applyProfile picks the profile (the flag's, else the file's
+// default_profile, else its only one) and takes its account settings.
+func (c *Config) applyProfile(fc fileConfig, path, flagProfile string) (accountConfig, error) {
+	profile := cmp.Or(flagProfile, fc.DefaultProfile)
 	if profile == "" && len(fc.Accounts) == 1 {
 		for name := range fc.Accounts {
 			profile = name
@@ -266,8 +285,13 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	var acct accountConfig
 	if profile != "" {
 		a, ok := fc.Accounts[profile]
-		if !ok {
-			return acct, usagef("profile %q is not in %s (it has: %s)", profile, orNone(path), strings.Join(sortedKeys(fc.Accounts), ", "))
+		switch {
+		case !ok && path == "":
+			return acct, usagef("profile %q needs a configuration file with an [accounts.%s] table, and there is none (see config.example.toml; --config PATH names one)", profile, profile)
+		case !ok && len(fc.Accounts) == 0:
+			return acct, usagef("profile %q is not in %s: it has no [accounts.NAME] tables (see config.example.toml)", profile, path)
+		case !ok:
+			return acct, usagef("profile %q is not in %s (it has: %s)", profile, path, strings.Join(sortedKeys(fc.Accounts), ", "))
 		}
 		acct = a
 		c.Profile, c.Sources["profile"] = profile, "file"
@@ -283,6 +307,11 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	if c.Workers = acct.Workers; len(c.Workers) > 0 {
 		c.Sources["workers"] = "file"
 	}
+	return acct, nil
+}
+
+// applyPoll takes the [poll] table.
+func (c *Config) applyPoll(fc fileConfig, path string) error {
 	for field, d := range map[string]struct {
 		dst *time.Duration
 		val duration
@@ -293,10 +322,15 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	}
 	if fc.Poll.BudgetShare != 0 {
 		if !(fc.Poll.BudgetShare > 0 && fc.Poll.BudgetShare <= 1) {
-			return acct, usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
+			return usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
 		}
 		c.BudgetShare, c.Sources["poll.budget_share"] = fc.Poll.BudgetShare, "file"
 	}
+	return nil
+}
+
+// applyUI takes the [ui] table and notify.builds: each a choice of a few.
+func (c *Config) applyUI(fc fileConfig, path string) error {
 	for _, ch := range []struct {
 		field, val string
 		dst        *string
@@ -313,11 +347,16 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 			continue
 		}
 		if !slices.Contains(ch.allowed, ch.val) {
-			return acct, usagef("%s: %s must be one of %s, got %q", path, ch.field, strings.Join(ch.allowed, ", "), ch.val)
+			return usagef("%s: %s must be one of %s, got %q", path, ch.field, strings.Join(ch.allowed, ", "), ch.val)
 		}
 		*ch.dst, c.Sources[ch.field] = ch.val, "file"
 	}
 	c.set("ui.save_dir", &c.SaveDir, fc.UI.SaveDir, "file")
+	return nil
+}
+
+// applyNotify takes the channels of each outcome's notification.
+func (c *Config) applyNotify(fc fileConfig, path string) error {
 	for outcome, chans := range map[string]*[]string{"success": fc.Notify.Success, "fail": fc.Notify.Fail,
 		"cancelled": fc.Notify.Cancelled, "terminated": fc.Notify.Terminated, "skipped": fc.Notify.Skipped} {
 		if chans == nil {
@@ -325,19 +364,13 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 		}
 		for _, ch := range *chans {
 			if !slices.Contains(tui.NotifyChannels(), ch) {
-				return acct, usagef("%s: notify.%s: unknown channel %q (channels: %s)", path, outcome, ch, strings.Join(tui.NotifyChannels(), ", "))
+				return usagef("%s: notify.%s: unknown channel %q (channels: %s)", path, outcome, ch, strings.Join(tui.NotifyChannels(), ", "))
 			}
 		}
 		c.NotifyBy[outcome] = *chans
 		c.Sources["notify.channels"] = "file"
 	}
-	if err := tui.ValidateKeys(fc.Keys); err != nil {
-		return acct, usagef("%s: [keys]: %v", path, err)
-	}
-	if c.Keys = fc.Keys; len(c.Keys) > 0 {
-		c.Sources["keys"] = "file"
-	}
-	return acct, nil
+	return nil
 }
 
 // applyEnv takes the environment's credentials and base URL. A token or a

@@ -516,21 +516,36 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	}
 	v.notice = ""
 	if v.typing {
-		switch km.Type {
-		case tea.KeyEnter:
-			v.typing = false
-			v.input.Blur()
-			return v, v.Search(v.input.Value())
-		case tea.KeyEsc:
-			v.typing = false
-			v.input.Blur()
-			return v, nil
-		}
-		var cmd tea.Cmd
-		v.input, cmd = v.input.Update(msg)
-		return v, cmd
+		return v, v.promptKey(km)
 	}
-	n, l := v.keys, v.keys
+	for _, handle := range []func(tea.KeyMsg) (tea.Cmd, bool){v.moveKey, v.searchKey, v.jumpKey, v.viewKey} {
+		if cmd, ok := handle(km); ok {
+			return v, cmd
+		}
+	}
+	return v, nil
+}
+
+// promptKey is a key while the search prompt is open.
+func (v *Model) promptKey(km tea.KeyMsg) tea.Cmd {
+	switch km.Type {
+	case tea.KeyEnter:
+		v.typing = false
+		v.input.Blur()
+		return v.Search(v.input.Value())
+	case tea.KeyEsc:
+		v.typing = false
+		v.input.Blur()
+		return nil
+	}
+	var cmd tea.Cmd
+	v.input, cmd = v.input.Update(km)
+	return cmd
+}
+
+// moveKey scrolls: lines, pages, top and bottom, follow.
+func (v *Model) moveKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	n := v.keys
 	page := max(v.contentH(), 1)
 	switch {
 	case key.Matches(km, n.Up):
@@ -547,24 +562,33 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		v.scrollDown(page)
 	case key.Matches(km, n.Top):
 		v.follow, v.top, v.topSub = false, 0, 0
-	case key.Matches(km, n.Bottom), key.Matches(km, l.Follow) && !v.follow:
+	case key.Matches(km, n.Bottom), key.Matches(km, n.Follow) && !v.follow:
 		v.resumeFollow()
-	case key.Matches(km, l.Follow):
+	case key.Matches(km, n.Follow):
 		v.unfollow()
-	case key.Matches(km, l.Wrap):
-		top := v.viewTop()
-		v.wrap = !v.wrap
-		v.x = 0
-		if !v.follow {
-			v.top, v.topSub = top, 0
+	case key.Matches(km, n.Left):
+		if !v.wrap {
+			v.x = max(v.x-8, 0)
 		}
-	case key.Matches(km, l.Timestamps):
-		v.ts = (v.ts + 1) % 3
+	case key.Matches(km, n.Right):
+		if !v.wrap {
+			v.x = min(v.x+8, max(v.maxWidth-v.contentW(), 0))
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// searchKey opens the search, moves between matches, filters to them.
+func (v *Model) searchKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	l := v.keys
+	switch {
 	case key.Matches(km, l.Search):
 		v.typing = true
 		v.input.SetValue(v.matcher.Query())
 		v.input.CursorEnd()
-		return v, v.input.Focus()
+		return v.input.Focus(), true
 	case key.Matches(km, l.Next):
 		if len(v.matches) > 0 {
 			v.jumpToMatch((v.cur + 1) % len(v.matches))
@@ -581,8 +605,16 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				v.jumpToMatch(v.cur)
 			}
 		}
-	case key.Matches(km, l.Save):
-		return v, func() tea.Msg { return SaveMsg{} }
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// jumpKey jumps to errors, the first error of a failure, phases.
+func (v *Model) jumpKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	l := v.keys
+	switch {
 	case key.Matches(km, l.NextError):
 		v.jumpError(1)
 	case key.Matches(km, l.PrevError):
@@ -599,16 +631,31 @@ func (v Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		v.jumpPhase(1)
 	case key.Matches(km, l.PrevPhase):
 		v.jumpPhase(-1)
-	case key.Matches(km, l.Left):
-		if !v.wrap {
-			v.x = max(v.x-8, 0)
-		}
-	case key.Matches(km, l.Right):
-		if !v.wrap {
-			v.x = min(v.x+8, max(v.maxWidth-v.contentW(), 0))
-		}
+	default:
+		return nil, false
 	}
-	return v, nil
+	return nil, true
+}
+
+// viewKey changes how the log shows: wrap, timestamps; and saves it.
+func (v *Model) viewKey(km tea.KeyMsg) (tea.Cmd, bool) {
+	l := v.keys
+	switch {
+	case key.Matches(km, l.Wrap):
+		top := v.viewTop()
+		v.wrap = !v.wrap
+		v.x = 0
+		if !v.follow {
+			v.top, v.topSub = top, 0
+		}
+	case key.Matches(km, l.Timestamps):
+		v.ts = (v.ts + 1) % 3
+	case key.Matches(km, l.Save):
+		return func() tea.Msg { return SaveMsg{} }, true
+	default:
+		return nil, false
+	}
+	return nil, true
 }
 
 // ClearSearch drops the query and the filter; it reports whether there was one.
