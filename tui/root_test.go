@@ -376,7 +376,7 @@ func TestHelpListsKeys(t *testing.T) {
 		}
 	}
 	h.keys("esc")
-	if (h.m.topOverlay() != nil) {
+	if h.m.topOverlay() != nil {
 		t.Fatal("esc did not close help")
 	}
 }
