@@ -51,6 +51,7 @@ func readFile(t *testing.T, name string) string {
 }
 
 func TestRequestShape(t *testing.T) {
+	t.Parallel()
 	c, reqs := fixture(t, 200, nil, `{"success":true,"errors":[],"messages":[],"result":{"builds":{}}}`)
 	if _, err := c.LatestBuilds(context.Background(), []string{"t1", "t2"}); err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestRequestShape(t *testing.T) {
 }
 
 func TestAPIKeyAuth(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
@@ -85,6 +87,7 @@ func TestAPIKeyAuth(t *testing.T) {
 }
 
 func TestErrorKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		status  int
@@ -145,6 +148,7 @@ func TestErrorKinds(t *testing.T) {
 }
 
 func TestDecodeTolerates(t *testing.T) {
+	t.Parallel()
 	c, _ := fixture(t, 200, nil, readFile(t, "build_odd.json"))
 	b, err := c.Build(context.Background(), "3f1a8a5e-1b2c-4d3e-8f90-0a1b2c3d4e5f")
 	if err != nil {
@@ -166,6 +170,7 @@ func TestDecodeTolerates(t *testing.T) {
 }
 
 func TestLogTimestamps(t *testing.T) {
+	t.Parallel()
 	c, _ := fixture(t, 200, nil, readFile(t, "logs_seconds.json"))
 	p, err := c.Log(context.Background(), "b", "")
 	if err != nil {
@@ -183,6 +188,7 @@ func TestLogTimestamps(t *testing.T) {
 }
 
 func TestRedirectToOtherHostRefused(t *testing.T) {
+	t.Parallel()
 	var leaked atomic.Bool
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
@@ -204,6 +210,7 @@ func TestRedirectToOtherHostRefused(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ acct, tok, base, want string }{
 		{"", "t", "", "account"},
 		{"a", "", "", "CLOUDFLARE_API_TOKEN"},
@@ -242,6 +249,7 @@ func simClient(t testing.TB, o sim.Options) (*Client, *sim.Sim, *simtest.ManualC
 }
 
 func TestAgainstSimulator(t *testing.T) {
+	t.Parallel()
 	c, s, clock := simClient(t, sim.Options{Workers: 25, Seed: 3, PageSize: 7})
 	clock.Advance(10 * time.Second)
 	ctx := context.Background()
@@ -292,6 +300,7 @@ func TestAgainstSimulator(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	c, s, _ := simClient(t, sim.Options{Seed: 4})
 	ctx := context.Background()
 	id := s.Inject(sim.Spec{Lines: []string{"a", "b"}, LineEvery: time.Minute})
@@ -318,6 +327,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestRetriesThroughFaults(t *testing.T) {
+	t.Parallel()
 	c, s, _ := simClient(t, sim.Options{Seed: 5})
 	ctx := context.Background()
 	for _, f := range []sim.Faults{{Server5xx: 0.5}, {HTML502: 0.5}, {Malformed: 0.5}, {Reset: 0.5}, {Truncated: 0.5}} {
@@ -338,6 +348,7 @@ func TestRetriesThroughFaults(t *testing.T) {
 }
 
 func TestBudget(t *testing.T) {
+	t.Parallel()
 	b := NewBudget(300)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.now = func() time.Time { return now }
@@ -356,6 +367,7 @@ func TestBudget(t *testing.T) {
 }
 
 func TestDebugLogHasNoToken(t *testing.T) {
+	t.Parallel()
 	var buf strings.Builder
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(500)
@@ -378,6 +390,7 @@ func TestDebugLogHasNoToken(t *testing.T) {
 // TestBadAnswers: odd but parseable answers decode or fail with a clear
 // error; none panics.
 func TestBadAnswers(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
 	big := `{"success":true,"errors":[],"messages":[],"result":{"builds":{}},"pad":"` + strings.Repeat("x", 10<<20) + `"}`
 	huge := `{"pad":"` + strings.Repeat("x", 17<<20) + `"}`
@@ -415,6 +428,7 @@ func TestBadAnswers(t *testing.T) {
 }
 
 func TestTransportFailures(t *testing.T) {
+	t.Parallel()
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer plain.Close()
 	loop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -441,6 +455,7 @@ func TestTransportFailures(t *testing.T) {
 
 // TestLogLineShapes: the fast path and the general one agree.
 func TestLogLineShapes(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]model.LogLine{
 		`[1700000000000, "plain"]`:         {Time: time.UnixMilli(1700000000000).UTC(), Text: "plain"},
 		`[1700000000,"esc \u001b[31mred"]`: {Time: time.UnixMilli(1700000000000).UTC(), Text: "esc \x1b[31mred"},
@@ -482,7 +497,7 @@ func TestRetryDecodesEachAnswerAfresh(t *testing.T) {
 		real.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New(s.AccountID(), s.Token(), WithBaseURL(srv.URL+"/client/v4"), WithRetries(2, time.Millisecond))
+	c, err := New(s.AccountID(), s.Token(), WithBaseURL(srv.URL+"/client/v4"), WithRetries(2, time.Millisecond), WithBudget(NewBudget(100000)))
 	if err != nil {
 		t.Fatal(err)
 	}

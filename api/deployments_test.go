@@ -29,6 +29,7 @@ func liveOf(t *testing.T, c *Client, name string) Live {
 }
 
 func TestWhichBuildIsLive(t *testing.T) {
+	t.Parallel()
 	c, s, clock := simClient(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 11, Undeployed: []string{"marketing-site"}})
 	ctx := context.Background()
 	old := s.Inject(sim.Spec{Worker: "api-gateway", Lines: []string{"a"}, LineEvery: time.Second, QueueFor: time.Second})
@@ -95,6 +96,7 @@ func TestWhichBuildIsLive(t *testing.T) {
 }
 
 func TestLiveBatchesVersions(t *testing.T) {
+	t.Parallel()
 	c, s, clock := simClient(t, sim.Options{Workers: 25, PushEvery: -1, History: 3, Seed: 12})
 	clock.Advance(time.Minute)
 	ws, err := c.Workers(context.Background())

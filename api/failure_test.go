@@ -14,6 +14,7 @@ import (
 // failed phase, the first error (not the noise after it) and the hint;
 // and the phases its log shows.
 func TestFirstErrorOfEachSimulatedFailure(t *testing.T) {
+	t.Parallel()
 	c, s, clock := simClient(t, sim.Options{Workers: 5, PushEvery: -1, Seed: 4})
 	ws := s.Workers()
 	kinds := map[string]string{ws[0][0]: "fail", ws[1][0]: "fail:install", ws[2][0]: "fail:deploy", ws[3][0]: "fail:token", ws[4][0]: "terminated"}

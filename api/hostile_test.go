@@ -87,6 +87,7 @@ func unsafeStrings(v reflect.Value, path string, out *[]string) {
 // escape sequence, a bell or a C1 control (log text aside: the log store
 // sanitizes it keeping its colour).
 func TestEveryFieldIsSanitizedWhereDecoded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fields := 0
 	cases := []struct {
@@ -137,6 +138,7 @@ func TestEveryFieldIsSanitizedWhereDecoded(t *testing.T) {
 // TestSecretNeverInPart: a body that echoes the token right where the
 // excerpt is cut prints no part of it; nor does one that echoes it whole.
 func TestSecretNeverInPart(t *testing.T) {
+	t.Parallel()
 	for _, at := range []int{0, 40, 55, 60, 70, 79} {
 		body := strings.Repeat("a", at) + "Bearer " + testToken + " and more text to pass the cut of eighty characters"
 		c, _ := fixture(t, 502, map[string]string{"Content-Type": "text/plain"}, body)
@@ -175,6 +177,7 @@ func logServer(t *testing.T, page func(cursor string) string) (*Client, *int) {
 // TestCursorLoopEnds: a log whose cursor alternates between two values
 // with truncated: true ends the read with a clear error, each page once.
 func TestCursorLoopEnds(t *testing.T) {
+	t.Parallel()
 	c, n := logServer(t, func(cursor string) string {
 		next := map[string]string{"": "A", "A": "B", "B": "A"}[cursor]
 		return `{"cursor":"` + next + `","truncated":true,"lines":[[1784052295481,"page ` + cursor + `"]]}`
@@ -192,6 +195,7 @@ func TestCursorLoopEnds(t *testing.T) {
 // TestRepeatedPagesDoNotMultiply: an API that answers every cursor with the
 // whole log again delivers each line once, however often it is followed.
 func TestRepeatedPagesDoNotMultiply(t *testing.T) {
+	t.Parallel()
 	whole := `{"cursor":"c","truncated":false,"lines":[[1,"one"],[2,"two"],[3,"three"],[4,"four"],[5,"five"]]}`
 	c, _ := logServer(t, func(string) string { return whole })
 	tail := model.Tail{UUID: "b"}
@@ -214,6 +218,7 @@ func TestRepeatedPagesDoNotMultiply(t *testing.T) {
 // TestAbsurdTimesAreUnknown: a year -99999, a year 90000 or an epoch of
 // 1e308 is read as an unknown time, not a wrapped-around one.
 func TestAbsurdTimesAreUnknown(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{`"-99999-01-01T00:00:00Z"`, `"90000-01-01T00:00:00Z"`, `1e308`, `-5`, `"garbage"`} {
 		var f flexTime
 		if err := f.UnmarshalJSON([]byte(v)); err != nil || f.t != nil {
@@ -230,6 +235,7 @@ func TestAbsurdTimesAreUnknown(t *testing.T) {
 // TestReadLogPagesStreams: each page reaches the caller before the next is
 // asked for, and an error from the caller stops the read.
 func TestReadLogPagesStreams(t *testing.T) {
+	t.Parallel()
 	var asked []string
 	c, _ := logServer(t, func(cursor string) string {
 		asked = append(asked, cursor)
@@ -254,6 +260,7 @@ func TestReadLogPagesStreams(t *testing.T) {
 // TestUnquoteJSONAgreesWithEncodingJSON: the log line fast path decodes
 // strings exactly as encoding/json does.
 func TestUnquoteJSONAgreesWithEncodingJSON(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{"plain", "\x1b[31mred\x1b[0m", "tab\there", "quote \" and \\\\ and /", "日本語 ✓", "😀 pair",
 		"\u2028 line sep", "\b\f\n\r", "bad \xff utf8"} {
 		enc, _ := json.Marshal(s)

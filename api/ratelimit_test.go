@@ -18,6 +18,7 @@ import (
 )
 
 func TestParseRateLimit(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		rl, policy string
 		want       rateLimitHeader
@@ -50,6 +51,7 @@ func TestParseRateLimit(t *testing.T) {
 // calls are spaced so half of what remains lasts until the reset; above
 // it, the configured pace comes back.
 func TestBudgetSlowsWhenCloudflareRunsLow(t *testing.T) {
+	t.Parallel()
 	b := NewBudget(300) // one a second
 	base := b.limiter.Limit()
 	report := func(r, reset int) {
@@ -86,6 +88,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // TestClientSeesTheSharedBudget: another client spends from the same user's
 // budget; this client's next answer reports what remains, and slows down.
 func TestClientSeesTheSharedBudget(t *testing.T) {
+	t.Parallel()
 	c, s, _ := simClient(t, sim.Options{Seed: 1, RateLimit: 100, PushEvery: -1})
 	other, _ := New(s.AccountID(), s.Token(), WithBaseURL(c.base.String()), WithBudget(NewBudget(1_000_000)))
 	ctx := context.Background()
@@ -106,6 +109,7 @@ func TestClientSeesTheSharedBudget(t *testing.T) {
 // TestHealthWhileRetrying: while a GET is being retried, Health says calls
 // are failing, since when and when the next try goes; a success clears it.
 func TestHealthWhileRetrying(t *testing.T) {
+	t.Parallel()
 	fails := 2
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if fails > 0 {
@@ -142,6 +146,7 @@ func TestHealthWhileRetrying(t *testing.T) {
 // goes on at the budget's pace past the caller's deadline; only a cancel
 // stops it.
 func TestBudgetWaitIsNotATimeout(t *testing.T) {
+	t.Parallel()
 	c, n := logServer(t, func(cursor string) string {
 		i := 0
 		fmt.Sscan(cursor, &i)

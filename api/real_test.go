@@ -131,6 +131,7 @@ func checkRealTrigger(t *testing.T, tr model.Trigger, withToken bool) {
 }
 
 func TestRealBuild(t *testing.T) {
+	t.Parallel()
 	c, got := routed(t, map[string]route{"GET /accounts/acct/builds/builds/" + realRunning: {200, realFile(t, "build-get-running.json")}})
 	b, err := c.Build(context.Background(), realRunning)
 	if err != nil {
@@ -143,6 +144,7 @@ func TestRealBuild(t *testing.T) {
 }
 
 func TestRealLatest(t *testing.T) {
+	t.Parallel()
 	c, got := routed(t, map[string]route{"GET /accounts/acct/builds/builds/latest": {200, realFile(t, "builds-latest.json")}})
 	bs, err := c.LatestBuilds(context.Background(), []string{realTag, "ffffffffffffffffffffffffffffffff"})
 	if err != nil {
@@ -160,6 +162,7 @@ func TestRealLatest(t *testing.T) {
 // TestRealHistoryPaging reads a history of two pages: it follows next_page
 // (true on the first, false on the last) and stops there.
 func TestRealHistoryPaging(t *testing.T) {
+	t.Parallel()
 	base := "GET /accounts/acct/builds/workers/" + realTag + "/builds"
 	c, got := routed(t, map[string]route{
 		base + "?page=1&per_page=200": {200, realFile(t, "builds-by-worker.json")},
@@ -203,6 +206,7 @@ func TestRealHistoryPaging(t *testing.T) {
 }
 
 func TestRealLogPage(t *testing.T) {
+	t.Parallel()
 	c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/" + realRunning + "/logs": {200, realFile(t, "logs-page.json")}})
 	p, err := c.Log(context.Background(), realRunning, "")
 	if err != nil {
@@ -219,6 +223,7 @@ func TestRealLogPage(t *testing.T) {
 }
 
 func TestRealTriggers(t *testing.T) {
+	t.Parallel()
 	c, _ := routed(t, map[string]route{
 		"GET /accounts/acct/builds/workers/" + realTag + "/triggers":                  {200, realFile(t, "triggers-by-worker.json")},
 		"GET /accounts/acct/builds/workers/ffffffffffffffffffffffffffffffff/triggers": {200, realFile(t, "triggers-by-worker-empty.json")},
@@ -235,6 +240,7 @@ func TestRealTriggers(t *testing.T) {
 }
 
 func TestRealCreateBuild(t *testing.T) {
+	t.Parallel()
 	c, got := routed(t, map[string]route{"POST /accounts/acct/builds/triggers/" + realTrigger + "/builds": {200, realFile(t, "build-create-manual.json")}})
 	cb, err := c.CreateBuild(context.Background(), realTrigger, BuildRequest{Branch: "main", CommitHash: "0f1e2d3"})
 	if err != nil {
@@ -249,6 +255,7 @@ func TestRealCreateBuild(t *testing.T) {
 }
 
 func TestRealTokensAndVerify(t *testing.T) {
+	t.Parallel()
 	c, _ := routed(t, map[string]route{
 		"GET /accounts/acct/builds/tokens": {200, realFile(t, "tokens-list.json")},
 		"GET /user/tokens/verify":          {200, realFile(t, "token-verify.json")},
@@ -268,6 +275,7 @@ func TestRealTokensAndVerify(t *testing.T) {
 // TestRealErrors: each error body of the corpus, at its status, gives the
 // right kind, Cloudflare's code, and a message that says what to do.
 func TestRealErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file   string
 		status int
@@ -318,6 +326,7 @@ func TestRealErrors(t *testing.T) {
 // TestEnvelopeTolerance: no part of the envelope but success and result may
 // throw a good answer away.
 func TestEnvelopeTolerance(t *testing.T) {
+	t.Parallel()
 	good := `"result":[],"success":true`
 	for name, body := range map[string]string{
 		"next_page bool":         `{` + good + `,"result_info":{"next_page":false,"page":1,"total_pages":1}}`,
@@ -347,6 +356,7 @@ func TestEnvelopeTolerance(t *testing.T) {
 }
 
 func TestResultInfoMore(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		ri   ResultInfo
 		more bool
@@ -368,6 +378,7 @@ func TestResultInfoMore(t *testing.T) {
 // TestEndpointRequests checks the method, path (each segment escaped once)
 // and query of every endpoint, as go-github does.
 func TestEndpointRequests(t *testing.T) {
+	t.Parallel()
 	ok := func(result string) route {
 		return route{200, `{"success":true,"errors":[],"messages":[],"result":` + result + `}`}
 	}
@@ -433,6 +444,7 @@ func TestEndpointRequests(t *testing.T) {
 // TestOutputPassesEverythingOn: list --json's item is the build as the API
 // sent it, unknown fields included, plus the Worker and its live share.
 func TestOutputPassesEverythingOn(t *testing.T) {
+	t.Parallel()
 	body := strings.Replace(realFile(t, "build-get-running.json"), `"status":"running",`, `"status":"running","brand_new_field":{"x":[1]},`, 1)
 	c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/" + realRunning: {200, body}})
 	b, err := c.Build(context.Background(), realRunning)
@@ -464,6 +476,7 @@ func TestOutputPassesEverythingOn(t *testing.T) {
 // TestOneOddFieldCostsOnlyThatField: a build_trigger_metadata that is a
 // string loses the metadata, not the build or the answer.
 func TestOneOddFieldCostsOnlyThatField(t *testing.T) {
+	t.Parallel()
 	body := strings.Replace(realFile(t, "builds-latest.json"), `"build_trigger_metadata":{`, `"build_trigger_metadata":"odd","was_metadata":{`, 1)
 	c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/latest": {200, body}})
 	bs, err := c.LatestBuilds(context.Background(), []string{realTag})

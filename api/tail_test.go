@@ -59,6 +59,7 @@ func assertSameLog(t *testing.T, s *sim.Sim, uuid string, got []model.LogLine) {
 }
 
 func TestTail(t *testing.T) {
+	t.Parallel()
 	lines := make([]string, 300)
 	for i := range lines {
 		lines[i] = "line " + string(rune('a'+i%26))
@@ -118,6 +119,7 @@ func TestTail(t *testing.T) {
 }
 
 func TestTailLearnsCursorMode(t *testing.T) {
+	t.Parallel()
 	for mode, want := range map[sim.CursorMode]model.CursorMode{sim.CursorIncremental: model.CursorIncremental, sim.CursorSnapshot: model.CursorSnapshot} {
 		c, s, clock := simClient(t, sim.Options{Seed: 6, Cursor: mode, PushEvery: -1})
 		id := s.Inject(sim.Spec{Lines: []string{"a", "b", "c", "d", "e", "f"}, LineEvery: time.Second, QueueFor: 100 * time.Millisecond})
@@ -139,6 +141,7 @@ func TestTailLearnsCursorMode(t *testing.T) {
 // TestTailQuietLogIsCheap: while the cursor behaviour is unknown, a quiet
 // running log is not re-read from the start on every poll.
 func TestTailQuietLogIsCheap(t *testing.T) {
+	t.Parallel()
 	c, s, clock := simClient(t, sim.Options{Seed: 8, PageSize: 100, PushEvery: -1})
 	lines := make([]string, 2000)
 	for i := range lines {
@@ -170,6 +173,7 @@ func TestTailQuietLogIsCheap(t *testing.T) {
 // TestLongLogComesInSteps: a log of many pages is read 20 pages a step,
 // each step saying there is more, and the steps together deliver it whole.
 func TestLongLogComesInSteps(t *testing.T) {
+	t.Parallel()
 	lines := make([]string, 44_500)
 	for i := range lines {
 		lines[i] = "line"

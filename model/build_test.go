@@ -6,6 +6,7 @@ import (
 )
 
 func TestState(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status  Status
 		outcome Outcome
@@ -33,6 +34,7 @@ func TestState(t *testing.T) {
 }
 
 func TestFinishedActive(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status           Status
 		finished, active bool
@@ -53,6 +55,7 @@ func TestFinishedActive(t *testing.T) {
 }
 
 func TestDuration(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	stop := t0.Add(90 * time.Second)
 	tests := []struct {
@@ -74,6 +77,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestCommitTitle(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"fix: a\n\nbody": "fix: a",
 		"\n\nlead\r\nx":  "lead",
@@ -88,6 +92,7 @@ func TestCommitTitle(t *testing.T) {
 }
 
 func TestStore(t *testing.T) {
+	t.Parallel()
 	s := NewStore()
 	t0 := time.UnixMilli(1_700_000_000_123)
 	var page []LogLine
@@ -111,6 +116,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{0: "0s", 42 * time.Second: "42s", 187 * time.Second: "3m07s", 62 * time.Minute: "1h02m", 1499 * time.Millisecond: "1s",
 		-time.Hour: "?", 50 * 365 * 24 * time.Hour: "?"} {
 		if got := FormatDuration(d); got != want {
@@ -120,6 +126,7 @@ func TestFormatDuration(t *testing.T) {
 }
 
 func TestSnapshotSeesOnlyWhatWasThere(t *testing.T) {
+	t.Parallel()
 	s := NewStore()
 	s.Append([]LogLine{{Text: "a"}, {Text: "b"}})
 	snap := s.Snapshot()
@@ -138,6 +145,7 @@ func TestSnapshotSeesOnlyWhatWasThere(t *testing.T) {
 }
 
 func TestReadLeft(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	// A quarter of the build's time read in 10 s: 30 s left.
 	if left, ok := ReadLeft(t0, t0.Add(25*time.Second), t0.Add(100*time.Second), 10*time.Second); !ok || left != 30*time.Second {

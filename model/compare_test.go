@@ -28,6 +28,7 @@ func knownLog(node, wrangler string, fail bool) []string {
 // TestCompareKnownBuilds: the fields that differ, the tools read from the
 // logs, the first error, and a log diff that ignores times and counts.
 func TestCompareKnownBuilds(t *testing.T) {
+	t.Parallel()
 	good := Build{UUID: "a", Status: StatusStopped, Outcome: OutcomeSuccess, CreatedOn: *at(0), RunningOn: at(5), StoppedOn: at(60),
 		Meta: TriggerMetadata{Branch: "main", CommitHash: "1111111aaaa", BuildCommand: "npm run build", DeployCommand: "npx wrangler deploy",
 			EnvironmentVariables: map[string]EnvVar{"API_URL": {Value: "https://x"}, "TOKEN": {Value: "s3cret", IsSecret: true}}}}
@@ -84,6 +85,7 @@ func TestCompareKnownBuilds(t *testing.T) {
 }
 
 func TestMaskLine(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"added 576 packages in 9s":          "added # packages in #",
 		"Uploaded api (2.10 sec)":           "Uploaded api (# sec)",

@@ -6,6 +6,7 @@ import (
 )
 
 func TestLivenessOf(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	builds := map[string]string{"v1": "b1", "v2": "b2", "v3": "b3"} // v9: from a laptop

@@ -3,6 +3,7 @@ package model
 import "testing"
 
 func TestFailureOf(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		lines []string

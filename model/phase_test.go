@@ -57,6 +57,7 @@ var realLog = []string{
 }
 
 func TestTimelineOfARunningBuild(t *testing.T) {
+	t.Parallel()
 	tr := trackLog(realLog[:8]...)
 	b := Build{UUID: "b", CreatedOn: *at(0), InitializingOn: at(2), RunningOn: at(7), Status: StatusRunning}
 	got := spansText(Timeline(b, nil, tr.Marks, *at(30)))
@@ -70,6 +71,7 @@ func TestTimelineOfARunningBuild(t *testing.T) {
 }
 
 func TestTimelineOfAFinishedBuild(t *testing.T) {
+	t.Parallel()
 	tr := trackLog(realLog...)
 	b := Build{UUID: "b", CreatedOn: *at(0), InitializingOn: at(2), RunningOn: at(7), StoppedOn: at(40), Status: StatusStopped, Outcome: OutcomeSuccess}
 	got := spansText(Timeline(b, nil, tr.Marks, *at(99)))
@@ -89,6 +91,7 @@ func TestTimelineOfAFinishedBuild(t *testing.T) {
 // A log whose wording changed still gives the timestamp phases; the
 // events fill in initializing when the build lacks its timestamps.
 func TestTimelineFromTimestampsAlone(t *testing.T) {
+	t.Parallel()
 	tr := trackLog("3 Setting up the box", "8 Fetching the code", "20 Compiling")
 	if len(tr.Marks) != 0 {
 		t.Fatalf("marks from lines that name no phase: %+v", tr.Marks)
@@ -106,6 +109,7 @@ func TestTimelineFromTimestampsAlone(t *testing.T) {
 }
 
 func TestUsualOnAKnownHistory(t *testing.T) {
+	t.Parallel()
 	var hist []Build
 	for i, secs := range []int{150, 60, 140, 70, 130, 80, 120, 90, 110, 100} {
 		hist = append(hist, Build{UUID: fmt.Sprint(i), WorkerTag: "w", Meta: TriggerMetadata{Branch: "main"},
@@ -165,6 +169,7 @@ func BenchmarkPhaseTrackPage(b *testing.B) {
 // Per-phase medians come from the builds whose phases are known, only for
 // phases known of three or more.
 func TestUsualPerPhase(t *testing.T) {
+	t.Parallel()
 	var hist []Build
 	spans := map[string][]Span{}
 	for i, install := range []int{8, 10, 12, 30} {

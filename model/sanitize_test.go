@@ -9,6 +9,7 @@ import (
 )
 
 func TestSanitize(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 100_000)
 	tests := []struct {
 		name, in, want string
@@ -104,6 +105,7 @@ func FuzzSanitize(f *testing.F) {
 }
 
 func TestSanitizeInline(t *testing.T) {
+	t.Parallel()
 	got := SanitizeInline("fix\n\x1b[31mbug\x1b]0;t\x07")
 	if got != "fix bug" {
 		t.Fatalf("got %q", got)

@@ -3,6 +3,7 @@ package model
 import "testing"
 
 func TestMatcher(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		q, s string
 		want int
@@ -22,6 +23,7 @@ func TestMatcher(t *testing.T) {
 }
 
 func TestLooksLikeError(t *testing.T) {
+	t.Parallel()
 	yes := []string{"npm ERR! code ELIFECYCLE", "✘ [ERROR] Could not resolve", "Error: boom", "Build failed", "Process exited with code 2", "exit status 1", "TypeError: x"}
 	no := []string{"added 10 packages", "exit code 0", "Success: Build command completed", "compiled with 0 errors"}
 	for _, s := range yes {

@@ -3,6 +3,7 @@ package model
 import "testing"
 
 func TestGlobMatch(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		p, s string
 		ok   bool
@@ -15,6 +16,7 @@ func TestGlobMatch(t *testing.T) {
 }
 
 func TestPickTrigger(t *testing.T) {
+	t.Parallel()
 	prod := Trigger{TriggerName: "Deploy", BranchIncludes: []string{"main"}}
 	preview := Trigger{TriggerName: "Preview", BranchIncludes: []string{"*"}, BranchExcludes: []string{"main"}}
 	trs := []Trigger{prod, preview}

@@ -18,6 +18,7 @@ func renderer(p termenv.Profile) *lipgloss.Renderer {
 }
 
 func TestDownsample(t *testing.T) {
+	t.Parallel()
 	in := "\x1b[38;2;255;0;0mred\x1b[m"
 	tests := []struct {
 		p    termenv.Profile
@@ -39,6 +40,7 @@ func TestDownsample(t *testing.T) {
 
 // TestGlyphsDiffer: status is never shown by colour alone.
 func TestGlyphsDiffer(t *testing.T) {
+	t.Parallel()
 	states := []model.State{model.StateQueued, model.StateInitializing, model.StateRunning, model.StateSucceeded,
 		model.StateFailed, model.StateSkipped, model.StateCancelled, model.StateTerminated}
 	for _, ascii := range []bool{false, true} {

@@ -12,6 +12,7 @@ import (
 // m marks a build, d on another opens what differs; d with nothing marked
 // compares with the last success of the Worker and branch; esc closes.
 func TestMarkAndCompare(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, History: 0}, Options{})
 	common := []string{"Cloning repository...", "Detected the following tools from environment: npm@10.8.2, nodejs@22.9.0",
 		"Installing project dependencies: npm ci", "added 12 packages in 3s", "Executing user build command: npm run build"}

@@ -20,6 +20,7 @@ import (
 // time: the list loads, the running build is selected, its log grows, c opens
 // the dialog, y cancels, the outcome shows, q quits. One PUT reaches the API.
 func TestFlow(t *testing.T) {
+	t.Parallel()
 	s := sim.New(sim.Options{Workers: 3, PushEvery: -1, History: 2, Seed: 5})
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 // TestDashboardGolden renders the dashboard at three sizes with colour off and
 // a fixed clock: a running build selected, its log half written.
 func TestDashboardGolden(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 5, PushEvery: -1, History: 4}, Options{})
 	lines := []string{"Initializing build environment...", "\x1b[32mSuccess:\x1b[0m Finished initializing", "Cloning repository...",
 		"Installing dependencies: npm clean-install", "added 412 packages in 6s", "Executing user build command: npm run build",
@@ -39,6 +40,7 @@ func TestDashboardGolden(t *testing.T) {
 // TestThemeGolden renders the dashboard in 24-bit colour for each theme, and
 // in the ASCII glyph set, so a change of colour or glyph shows in review.
 func TestThemeGolden(t *testing.T) {
+	t.Parallel()
 	for _, theme := range []string{"dark", "light", "high-contrast", "colorblind", "ascii"} {
 		t.Run(theme, func(t *testing.T) {
 			opts := Options{Theme: theme}
@@ -63,6 +65,7 @@ func TestThemeGolden(t *testing.T) {
 // TestLiveGolden shows, for each way a build can stand in its Worker's
 // deployments, the list's live marks and the detail's sentence.
 func TestLiveGolden(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 5, PushEvery: -1, History: 2, Undeployed: []string{"marketing-site"}}, Options{})
 	one := func(worker string) string {
 		return h.sim.Inject(sim.Spec{Worker: worker, Outcome: "success", Lines: []string{"deploying"}, LineEvery: time.Second, QueueFor: time.Second})

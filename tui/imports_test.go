@@ -15,6 +15,7 @@ import (
 // reaches api only for its error kinds (in poller.go) and never imports the
 // simulator.
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	const mod = "github.com/cfbuilds/cfbuilds/"
 	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

@@ -3,6 +3,7 @@ package tui
 import "testing"
 
 func TestComputeLayout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		w, h, head, foot int
 		focus            Pane

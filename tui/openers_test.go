@@ -14,6 +14,7 @@ import (
 )
 
 func TestNotifyWhenWatchedBuildFinishes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		notify string
@@ -41,6 +42,7 @@ func TestNotifyWhenWatchedBuildFinishes(t *testing.T) {
 }
 
 func TestCopyAndOpen(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	var opened []string
 	h := newHarness(t, quiet(), Options{Out: &out, Open: func(u string) error { opened = append(opened, u); return nil }})
@@ -63,6 +65,7 @@ func TestCopyAndOpen(t *testing.T) {
 }
 
 func TestDetailLinks(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{Terminal: Terminal{Hyperlinks: true}})
 	h.size(200, 100) // tall enough for the whole detail
 	b, _ := h.m.shownBuild()
@@ -81,6 +84,7 @@ func TestDetailLinks(t *testing.T) {
 // TestSaveLog: ctrl+s writes every line, sanitized, with RFC 3339 times, to
 // <worker>-<build>.log; from the store when complete, re-read when not.
 func TestSaveLog(t *testing.T) {
+	t.Parallel()
 	for _, complete := range []bool{true, false} {
 		dir := t.TempDir()
 		h := newHarness(t, quiet(), Options{SaveDir: dir})
@@ -126,6 +130,7 @@ func TestSaveLog(t *testing.T) {
 // TestSaveNeverOverwrites: a second save gets a suffix, a symlink at the
 // name is not followed, and the message names the absolute path.
 func TestSaveNeverOverwrites(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victim")
 	if err := os.WriteFile(victim, []byte("keep me"), 0o600); err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestPoller(t *testing.T) {
+	t.Parallel()
 	var armed []time.Duration
 	after := func(d time.Duration, msg tea.Msg) tea.Cmd {
 		armed = append(armed, d)

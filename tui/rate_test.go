@@ -16,6 +16,7 @@ import (
 // latest builds, 50 history pages) is reported; in a real run the client's
 // limiter spreads it, which the harness's unlimited budget does not.
 func TestRequestRate(t *testing.T) {
+	t.Parallel()
 	limit := int(api.CloudflareBudget * api.DefaultShare)
 	for _, active := range []bool{false, true} {
 		h := newHarness(t, sim.Options{Workers: 50, PushEvery: -1, History: 3}, Options{})
@@ -46,6 +47,7 @@ func TestRequestRate(t *testing.T) {
 // later cycles read the 30 hot Workers and one batch of the others, so a
 // new build on any of the 30 shows within one cycle, inside the share.
 func TestTwoThousandWorkers(t *testing.T) {
+	t.Parallel()
 	var hot []string
 	h := newHarnessWith(t, sim.Options{Workers: 2000, PushEvery: -1, History: -1}, Options{}, func(s *sim.Sim) {
 		for i := 0; i < 30; i++ {

@@ -13,6 +13,7 @@ import (
 // The page counter of a long read estimates the time left from how much
 // of the build's running time the lines read so far cover.
 func TestReadLeftEstimate(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	t0 := tuitest.T0
 	stop := t0.Add(100 * time.Second)
@@ -37,6 +38,7 @@ func TestReadLeftEstimate(t *testing.T) {
 // Phases of successful builds whose logs were read give the running build's
 // current phase its usual time.
 func TestUsualPhaseFromLogsRead(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(240, 50)
 	lines := []string{"Cloning repository...", "done", "Installing project dependencies: npm ci", "added 3 packages", "x", "y",

@@ -20,6 +20,7 @@ import (
 func quiet() sim.Options { return sim.Options{Workers: 4, PushEvery: -1, History: 3} }
 
 func TestLoadsAndSelectsNewest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	if n := h.m.list.Len(); n != 12 {
@@ -40,6 +41,7 @@ func TestLoadsAndSelectsNewest(t *testing.T) {
 }
 
 func TestSelectionKeptByUUIDAcrossRefresh(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	h.keys("j", "j")
@@ -60,6 +62,7 @@ func TestSelectionKeptByUUIDAcrossRefresh(t *testing.T) {
 }
 
 func TestStaleRepliesDropped(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	before := h.m.list.Len()
@@ -94,6 +97,7 @@ func TestStaleRepliesDropped(t *testing.T) {
 }
 
 func TestLogGrowsWhileRunning(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	lines := make([]string, 40)
@@ -146,6 +150,7 @@ func selectActive(t *testing.T, h *harness) string {
 }
 
 func TestCancelFlow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	id := selectActive(t, h)
@@ -182,6 +187,7 @@ func TestCancelFlow(t *testing.T) {
 }
 
 func TestCancelShowsPendingUntilPollConfirms(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	id := selectActive(t, h)
@@ -203,6 +209,7 @@ func TestCancelShowsPendingUntilPollConfirms(t *testing.T) {
 }
 
 func TestCancelErrorChangesNothing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	id := selectActive(t, h)
@@ -220,6 +227,7 @@ func TestCancelErrorChangesNothing(t *testing.T) {
 }
 
 func TestReadOnlyRefusesCancel(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{ReadOnly: true})
 	h.size(120, 40)
 	selectActive(t, h)
@@ -233,6 +241,7 @@ func TestReadOnlyRefusesCancel(t *testing.T) {
 }
 
 func TestPollingIntervalsAndBackoff(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{PollActive: 3 * time.Second, PollIdle: 30 * time.Second})
 	h.size(120, 40)
 	p := h.m.poll[pollLatest]
@@ -267,6 +276,7 @@ func TestPollingIntervalsAndBackoff(t *testing.T) {
 }
 
 func TestRateLimitWaitsRetryAfter(t *testing.T) {
+	t.Parallel()
 	// The simulator allows 3 requests: its next answers are 429 for five minutes.
 	h2 := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, RateLimit: 3}, Options{})
 	h2.size(120, 40)
@@ -286,6 +296,7 @@ func TestRateLimitWaitsRetryAfter(t *testing.T) {
 }
 
 func TestClockTicksOnlyWhileActive(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	if h.m.clockOn {
@@ -303,6 +314,7 @@ func TestClockTicksOnlyWhileActive(t *testing.T) {
 }
 
 func TestEveryScreenSizeFits(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	for w := 10; w <= 300; w += 7 {
 		for hh := 3; hh <= 100; hh += 9 {
@@ -342,6 +354,7 @@ func TestEveryScreenSizeFits(t *testing.T) {
 }
 
 func TestFilterAndActiveOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	h.keys("/")
@@ -366,6 +379,7 @@ func TestFilterAndActiveOnly(t *testing.T) {
 }
 
 func TestHelpListsKeys(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	h.keys("?")
@@ -382,6 +396,7 @@ func TestHelpListsKeys(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
+	t.Parallel()
 	k := DefaultKeyMap()
 	if err := k.Rebind(map[string][]string{"cancel": {"x"}, "wrap": {}}); err != nil {
 		t.Fatal(err)
@@ -397,6 +412,7 @@ func TestRebind(t *testing.T) {
 }
 
 func TestErrorText(t *testing.T) {
+	t.Parallel()
 	if s := errorText(errors.New("a\x1b]0;x\x07b")); strings.ContainsRune(s, 0x1b) {
 		t.Fatalf("escape in %q", s)
 	}
@@ -406,6 +422,7 @@ func TestErrorText(t *testing.T) {
 // author names and log lines never reach a frame (colour is off here, so a
 // frame holds no escape at all), in every pane, the dialog and help.
 func TestHostileTextInert(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	hostile := "\x1b]0;T\x07\x1b]52;c;eA==\x07\x1b[2J\x1b[5;5H\x1bP+q\x1b\\\x9b1m\u009b2J\r\x08"
 	h.sim.Inject(sim.Spec{Worker: "auth-service", Branch: "b" + hostile, Author: "a" + hostile,
@@ -436,6 +453,7 @@ func TestHostileTextInert(t *testing.T) {
 // and its log on screen) and checks each frame: exactly h lines, none wider
 // than w. -short keeps to a grid.
 func TestEverySize(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	selectActive(t, h)
 	// Every width at the heights where the layout changes (and around
@@ -468,6 +486,7 @@ func TestEverySize(t *testing.T) {
 // TestRefreshKeepsOneSweep: r restarts polling without multiplying the
 // background timers.
 func TestRefreshKeepsOneSweep(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	for range 5 {
@@ -495,6 +514,7 @@ func TestRefreshKeepsOneSweep(t *testing.T) {
 }
 
 func TestNoWorkersSaysWhy(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{OnlyWorkers: []string{"not-a-worker"}})
 	h.size(160, 30)
 	if v := h.view(); !strings.Contains(v, "no Workers found") {
@@ -506,6 +526,7 @@ func TestNoWorkersSaysWhy(t *testing.T) {
 // same user's budget, the status bar shows what Cloudflare says remains, not
 // only this process's own count.
 func TestStatusBarShowsCloudflaresBudget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, RateLimit: 1000}, Options{})
 	h.size(200, 40)
 	h.advance(time.Second)
@@ -527,6 +548,7 @@ func TestStatusBarShowsCloudflaresBudget(t *testing.T) {
 }
 
 func TestBudgetText(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		b    model.Budget
 		want string
@@ -546,6 +568,7 @@ func lastLine(s string) string { return s[strings.LastIndexByte(s, '\n')+1:] }
 // TestKeysTypedAhead: several runes in one message act as that many key
 // presses outside a prompt, and are text inside one.
 func TestKeysTypedAhead(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	h.advance(time.Second)
@@ -575,6 +598,7 @@ func TestKeysTypedAhead(t *testing.T) {
 // finishing leaves the list; the row under ▸ is then another build, and the
 // detail, the log and cancel all move to it.
 func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	long := h.sim.Inject(sim.Spec{Worker: "auth-service", Lines: []string{"long one"}, LineEvery: time.Second, RunFor: time.Hour})
@@ -602,6 +626,7 @@ func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
 // TestLiveLineFollowsTheSelection: moving the selection recomputes the
 // detail's live sentence at once; unknown deployments say "checking".
 func TestLiveLineFollowsTheSelection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(120, 40)
 	h.advance(time.Minute)
@@ -632,6 +657,7 @@ func TestLiveLineFollowsTheSelection(t *testing.T) {
 // TestHelpLegendAndReadOnly: the help has a legend of the state glyphs and,
 // read-only, does not offer cancel; it fits a 50x15 screen by scrolling.
 func TestHelpLegendAndReadOnly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{ReadOnly: true})
 	h.size(140, 40)
 	h.keys("?")
@@ -665,6 +691,7 @@ func TestHelpLegendAndReadOnly(t *testing.T) {
 // every Worker with a build on screen are read within seconds of start-up,
 // not one Worker a minute.
 func TestLiveMarksFromTheFirstSeconds(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 23, PushEvery: -1, History: 2}, Options{})
 	h.size(200, 60)
 	h.advance(15 * time.Second)
@@ -694,6 +721,7 @@ func (f failingSource) Health() model.Health { return f.h }
 // status bar with their next try, while the client still retries them and
 // the last good data stays.
 func TestRetriesAreSeen(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	h.advance(time.Second)
@@ -715,6 +743,7 @@ func TestRetriesAreSeen(t *testing.T) {
 // TestRefusedTokenSaysWhy: with a refused token the empty list says why,
 // and ! shows the whole error with its request.
 func TestRefusedTokenSaysWhy(t *testing.T) {
+	t.Parallel()
 	s := sim.New(sim.Options{Workers: 2, PushEvery: -1})
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
@@ -746,6 +775,7 @@ func TestRefusedTokenSaysWhy(t *testing.T) {
 // TestHugeFieldsFromTheAPI: a 1 MB one-word commit message and a 100 KB
 // branch from the API leave a dashboard that draws exact frames and quits.
 func TestHugeFieldsFromTheAPI(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	word := strings.Repeat("w", 1<<20)
@@ -768,6 +798,7 @@ func TestHugeFieldsFromTheAPI(t *testing.T) {
 // TestCancelDialogFollowsTheBuild: a build that stops while its cancel
 // dialog is open shows as stopped, and y sends nothing.
 func TestCancelDialogFollowsTheBuild(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	id := h.sim.Inject(sim.Spec{Worker: "api-gateway", Lines: []string{"a", "b"}, LineEvery: 20 * time.Second, QueueFor: time.Second})
@@ -791,6 +822,7 @@ func TestCancelDialogFollowsTheBuild(t *testing.T) {
 // TestSameUUIDInTwoWorkers: two Workers answering with one build uuid both
 // show in the list.
 func TestSameUUIDInTwoWorkers(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, History: 1}, Options{})
 	h.size(140, 40)
 	before := h.m.list.Len()
@@ -814,6 +846,7 @@ func showsError(view string) bool {
 // (and says what changed), y posts once, and the new build is then
 // selected and tailed; p empties the cache first; read-only refuses.
 func TestRebuildFromTheDashboard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	h.advance(time.Second)
@@ -856,6 +889,7 @@ func TestRebuildFromTheDashboard(t *testing.T) {
 // typed one, posts once to the trigger whose filters take it, and selects
 // the new build.
 func TestBuildABranchFromTheDashboard(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	h.advance(time.Second)
@@ -877,6 +911,7 @@ func TestBuildABranchFromTheDashboard(t *testing.T) {
 // TestWhyItFailed: a failed build's detail says the phase that failed and
 // its first error line once its log is read.
 func TestWhyItFailed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
 	h.size(140, 40)
 	h.sim.Inject(sim.Spec{Worker: "api-gateway", Outcome: "fail", LineEvery: 100 * time.Millisecond, QueueFor: time.Second,

@@ -22,6 +22,7 @@ var soakMinutes = flag.Int("soak-minutes", 30, "simulated minutes of the fault s
 // status bar must show the errors and clear them on recovery; the request
 // rate must stay within the share; memory and goroutines must come back.
 func TestFaultSoak(t *testing.T) {
+	t.Parallel()
 	minutes := *soakMinutes
 	if testing.Short() {
 		minutes = 12

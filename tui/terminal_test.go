@@ -5,6 +5,7 @@ import "testing"
 // TestTerminalBytes pins the exact bytes of every sequence cfbuilds writes
 // itself, outside and inside tmux.
 func TestTerminalBytes(t *testing.T) {
+	t.Parallel()
 	out, tmux := Terminal{}, Terminal{Tmux: true}
 	tests := []struct{ name, got, want string }{
 		{"bell", out.Bell(), "\a"},
@@ -34,6 +35,7 @@ func TestTerminalBytes(t *testing.T) {
 }
 
 func TestDetectTerminal(t *testing.T) {
+	t.Parallel()
 	env := func(kv ...string) func(string) string {
 		m := map[string]string{}
 		for i := 0; i < len(kv); i += 2 {

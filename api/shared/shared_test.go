@@ -69,6 +69,7 @@ func newShared(up model.Source) (*Source, *clock) {
 
 // Ten sessions asking at once make one call; they all get the answer.
 func TestConcurrentCallsAreJoined(t *testing.T) {
+	t.Parallel()
 	up := &counting{gate: make(chan struct{}), active: true}
 	s, _ := newShared(up)
 	var wg sync.WaitGroup
@@ -114,6 +115,7 @@ func (s *Source) waiting(key string) int {
 // build's latest for 0.95 of the active poll, an idle one for half the idle
 // poll.
 func TestAnswersAreReusedWhileFresh(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		active bool
 		fresh  time.Duration
@@ -141,6 +143,7 @@ func TestAnswersAreReusedWhileFresh(t *testing.T) {
 
 // An error is shared with those who waited but never kept.
 func TestErrorsAreNotKept(t *testing.T) {
+	t.Parallel()
 	up := &counting{}
 	up.fail.Store(true)
 	s, _ := newShared(up)
@@ -159,6 +162,7 @@ func TestErrorsAreNotKept(t *testing.T) {
 // Sessions at the same point of a log share the step; each gets its own
 // copy of the lines.
 func TestLogStepsAreSharedAndOwned(t *testing.T) {
+	t.Parallel()
 	up := &counting{}
 	s, _ := newShared(up)
 	tail := model.Tail{UUID: "b1", Cursor: "c"}
@@ -181,6 +185,7 @@ func TestLogStepsAreSharedAndOwned(t *testing.T) {
 // A session behind the others takes the steps they took, however old, and
 // so joins them; a step that found nothing new is asked again after a poll.
 func TestABehindSessionCatchesUp(t *testing.T) {
+	t.Parallel()
 	up := &counting{}
 	s, clk := newShared(up)
 	ctx := context.Background()
@@ -219,6 +224,7 @@ func (u *stillUpstream) Step(ctx context.Context, t model.Tail, stopped bool) (m
 
 // A cancel goes upstream every time and makes the next poll ask again.
 func TestWritesAreNeverSharedAndRefresh(t *testing.T) {
+	t.Parallel()
 	up := &counting{}
 	s, _ := newShared(up)
 	ctx := context.Background()
@@ -233,6 +239,7 @@ func TestWritesAreNeverSharedAndRefresh(t *testing.T) {
 
 // A session that gives up does not fail the call for the others.
 func TestACallerLeavingDoesNotEndTheCall(t *testing.T) {
+	t.Parallel()
 	up := &counting{gate: make(chan struct{}), active: true}
 	s, _ := newShared(up)
 	ctx, cancel := context.WithCancel(context.Background())

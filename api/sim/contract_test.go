@@ -72,6 +72,7 @@ func callURL(t *testing.T, c *http.Client, base, method, path, token, reqBody st
 // TestContract calls every endpoint the client uses, in every state that
 // changes the answer, and validates each response against the schema file.
 func TestContract(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []CursorMode{CursorIncremental, CursorSnapshot} {
 		doc := loadSchema(t)
 		s, clock, srv := newTestSim(t, Options{Seed: 7, PageSize: 10, Cursor: mode})
@@ -159,6 +160,7 @@ func TestContract(t *testing.T) {
 // TestWorkersShape checks /workers/scripts, which the Builds schema does not
 // cover: id is the name and tag is 32 hex.
 func TestWorkersShape(t *testing.T) {
+	t.Parallel()
 	_, _, srv := newTestSim(t, Options{})
 	_, body, _ := call(t, srv, "GET", "/workers/scripts", DefaultToken)
 	hex := regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -171,6 +173,7 @@ func TestWorkersShape(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	_, clock, srv := newTestSim(t, Options{RateLimit: 3})
 	for range 3 {
 		if st, _, _ := call(t, srv, "GET", "/workers/scripts", DefaultToken); st != 200 {
@@ -188,6 +191,7 @@ func TestRateLimit(t *testing.T) {
 }
 
 func TestWrongAccount(t *testing.T) {
+	t.Parallel()
 	_, _, srv := newTestSim(t, Options{})
 	req, _ := http.NewRequest("GET", srv.URL+"/client/v4/accounts/nope/workers/scripts", nil)
 	req.Header.Set("Authorization", "Bearer "+DefaultToken)
@@ -202,6 +206,7 @@ func TestWrongAccount(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	s, clock, _ := newTestSim(t, Options{Seed: 1})
 	uuid := s.Inject(Spec{Lines: []string{"a", "b", "c"}, LineEvery: time.Second, QueueFor: time.Second})
 	status := func() string {
@@ -228,6 +233,7 @@ func TestLifecycle(t *testing.T) {
 // TestDeploymentsShape checks /workers/scripts/{name}/deployments, which the
 // Builds schema does not cover, against API.md's description.
 func TestDeploymentsShape(t *testing.T) {
+	t.Parallel()
 	s, _, srv := newTestSim(t, Options{Workers: 4, History: 3, Seed: 3})
 	for _, w := range s.Workers() {
 		_, body, _ := call(t, srv, "GET", "/workers/scripts/"+w[0]+"/deployments", DefaultToken)
@@ -262,6 +268,7 @@ func TestDeploymentsShape(t *testing.T) {
 // TestTokenScopes: an unknown token gets 401; the read-only token reads but
 // gets 403, code 10000 on every write; the default token may act.
 func TestTokenScopes(t *testing.T) {
+	t.Parallel()
 	s, clock, srv := newTestSim(t, Options{Seed: 2})
 	clock.Advance(10 * time.Second)
 	var active string
@@ -301,6 +308,7 @@ func TestTokenScopes(t *testing.T) {
 // TestRateLimitHeaders: every answer says what remains of the budget, and
 // the count goes down with each request.
 func TestRateLimitHeaders(t *testing.T) {
+	t.Parallel()
 	_, _, srv := newTestSim(t, Options{RateLimit: 10})
 	for i := range 3 {
 		_, _, h := call(t, srv, "GET", "/workers/scripts", DefaultToken)
@@ -313,6 +321,7 @@ func TestRateLimitHeaders(t *testing.T) {
 // TestHistoryOrders: each order serves every build once across pages, and
 // the shuffled one mixes old and new on its first page.
 func TestHistoryOrders(t *testing.T) {
+	t.Parallel()
 	for _, order := range []HistoryOrder{HistoryNewestFirst, HistoryOldestFirst, HistoryShuffled} {
 		s, _, srv := newTestSim(t, Options{Seed: 4, History: 7, PushEvery: -1, HistoryOrder: order})
 		tag := s.Workers()[0][1]
@@ -340,6 +349,7 @@ func TestHistoryOrders(t *testing.T) {
 // TestManualBuildRuns: a manual build of a trigger runs like a pushed one,
 // with the branch and commit asked for and the trigger's settings of now.
 func TestManualBuildRuns(t *testing.T) {
+	t.Parallel()
 	s, clock, srv := newTestSim(t, Options{Seed: 6, PushEvery: -1})
 	name := s.Workers()[0][0]
 	if err := s.UpdateTrigger(name, "pnpm build"); err != nil {

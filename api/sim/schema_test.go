@@ -247,6 +247,7 @@ func asStrings(v any) []string {
 // TestValidatorCatchesViolations keeps the validator honest: it must fail on
 // a response that breaks the schema.
 func TestValidatorCatchesViolations(t *testing.T) {
+	t.Parallel()
 	doc := loadSchema(t)
 	schema := doc.responseSchema(t, "/accounts/{account_id}/builds/builds/{build_uuid}", "get", 200)
 	bad := []string{

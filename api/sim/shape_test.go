@@ -159,6 +159,7 @@ func raw(t *testing.T, s *Sim, method, path, token, body string) (int, []byte) {
 }
 
 func TestShapesMatchTheRealService(t *testing.T) {
+	t.Parallel()
 	s, clock, srv := newTestSim(t, Options{Seed: 7, PageSize: 10})
 	_ = srv
 	clock.Advance(15 * time.Second)
@@ -217,6 +218,7 @@ func TestShapesMatchTheRealService(t *testing.T) {
 // TestShapeCheckCatchesATypeChange shows the check failing on the mistake
 // that once broke the client: next_page as a number.
 func TestShapeCheckCatchesATypeChange(t *testing.T) {
+	t.Parallel()
 	want := corpus(t, "builds-by-worker.json")
 	b, _ := os.ReadFile(filepath.Join("..", "testdata", "real", "builds-by-worker.json"))
 	for _, tt := range []struct{ from, to, diff string }{

@@ -49,6 +49,7 @@ func simEnvFor(t *testing.T, o sim.Options) (*sim.Sim, map[string]string) {
 }
 
 func TestListJSON(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, Seed: 9})
 	code, out, errs := runCLI(t, env, "list", "--json", "--limit", "5")
 	if code != 0 {
@@ -83,6 +84,7 @@ func TestListJSON(t *testing.T) {
 }
 
 func TestLogsFollowWatchCancel(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, PageSize: 3})
 	lines := []string{"\x1b[32mone\x1b[0m", "two \x1b]0;title\x07", "three"}
 	id := s.Inject(sim.Spec{Lines: lines, LineEvery: 200 * time.Millisecond, QueueFor: 100 * time.Millisecond, Outcome: "success"})
@@ -130,6 +132,7 @@ func TestLogsFollowWatchCancel(t *testing.T) {
 }
 
 func TestFaultsGiveClearErrors(t *testing.T) {
+	t.Parallel()
 	_, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, Faults: sim.Faults{HTML502: 1}})
 	code, out, errs := runCLI(t, env, "list")
 	if code != 1 || out != "" {
@@ -143,6 +146,7 @@ func TestFaultsGiveClearErrors(t *testing.T) {
 // TestBadInput: every mistake gets one clear line and the right exit code,
 // never a panic.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string, mode os.FileMode) string {
 		p := filepath.Join(dir, name)
@@ -236,6 +240,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestConfigPrecedenceAndRedaction(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.toml")
 	body := "default_profile = \"work\"\n[accounts.work]\naccount_id = \"file-acct\"\ntoken = \"file-token-secret\"\napi_url = \"https://file.example/client/v4\"\n[poll]\nidle = \"45s\"\n"
@@ -261,6 +266,7 @@ func TestConfigPrecedenceAndRedaction(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	if code, out, _ := runCLI(t, nil, "--version"); code != 0 || !strings.HasPrefix(out, "cfbuilds ") {
 		t.Fatalf("--version: %d %q", code, out)
 	}
@@ -277,6 +283,7 @@ func TestVersionAndHelp(t *testing.T) {
 
 // TestReadmeScreenshotIsGolden keeps the README's text screenshot true.
 func TestReadmeScreenshotIsGolden(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -300,6 +307,7 @@ func TestReadmeScreenshotIsGolden(t *testing.T) {
 // TestEveryConfigKey sets each key of config.example.toml in a file and
 // checks `cfbuilds config` reports it, from the file.
 func TestEveryConfigKey(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct{ body, want string }{
 		{"[accounts.a]\naccount_id = \"acct-from-file\"\n", "acct-from-file"},
@@ -350,6 +358,7 @@ func TestEveryConfigKey(t *testing.T) {
 
 // TestConfigExampleIsValid: the documented file loads as it is.
 func TestConfigExampleIsValid(t *testing.T) {
+	t.Parallel()
 	code, _, errs := runCLI(t, map[string]string{}, "--config", "../../config.example.toml", "config")
 	// Its token_command names a password manager that is not here: that, and
 	// only that, may fail.
@@ -359,6 +368,7 @@ func TestConfigExampleIsValid(t *testing.T) {
 }
 
 func TestLiveAndVersionCommands(t *testing.T) {
+	t.Parallel()
 	_, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 21, Undeployed: []string{"marketing-site"}})
 	code, out, errs := runCLI(t, env, "live", "--json")
 	if code != 0 {
@@ -443,6 +453,7 @@ func TestLiveAndVersionCommands(t *testing.T) {
 // TestCredentialsRefused: a wrong token or account id against the simulator
 // gives one line saying what to do, and exit 1.
 func TestCredentialsRefused(t *testing.T) {
+	t.Parallel()
 	_, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
 	for _, tc := range []struct{ key, value, want string }{
 		{"CLOUDFLARE_API_TOKEN", "not-the-token", "user-scoped API token"},
@@ -467,6 +478,7 @@ func TestCredentialsRefused(t *testing.T) {
 // history oldest first, list still shows the newest builds; a token without
 // Workers CI Edit reads, and its cancel is one line naming the permission.
 func TestReadOnlyTokenAndOldestFirstHistory(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, History: 30, Seed: 8, HistoryOrder: sim.HistoryOldestFirst})
 	env["CLOUDFLARE_API_TOKEN"] = sim.DefaultReadOnlyToken
 	id := s.Inject(sim.Spec{Lines: []string{"a"}, RunFor: time.Hour})
@@ -486,6 +498,7 @@ func TestReadOnlyTokenAndOldestFirstHistory(t *testing.T) {
 // TestEveryCommandHasItsOwnHelp: each subcommand's --help names its own
 // flags, their defaults and an example, not the general usage.
 func TestEveryCommandHasItsOwnHelp(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands()[1:] {
 		code, out, errs := runCLI(t, nil, c.name, "--help")
 		if code != 0 || !strings.HasPrefix(out, "cfbuilds "+c.name+": ") || !strings.Contains(out, "Example:") || strings.Contains(out, "Exit codes") {
@@ -509,6 +522,7 @@ func TestEveryCommandHasItsOwnHelp(t *testing.T) {
 // and a token_command that sleeps, or leaves a child holding stdout, ends
 // at its timeout with its whole process group.
 func TestStartUpCannotHang(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo.toml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -540,6 +554,7 @@ func TestStartUpCannotHang(t *testing.T) {
 // TestBadBuildArguments: an empty build uuid, or one with a slash or "..",
 // is a usage error and no request; the dashboard refuses a redirected stdout.
 func TestBadBuildArguments(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
 	for _, args := range [][]string{{"watch", ""}, {"logs", ""}, {"logs", "../../user/tokens/verify"}, {"cancel", "--yes", "a/b"}, {"watch", ".."}} {
 		code, _, errs := runCLI(t, env, args...)
@@ -604,6 +619,7 @@ func hostileProxy(t *testing.T, s *sim.Sim) (string, *int) {
 // of every answer, no command prints an escape sequence, a C1 control or a
 // bell; --json keeps them JSON-escaped.
 func TestHostileStringsInEveryCommand(t *testing.T) {
+	t.Parallel()
 	s := sim.New(sim.Options{Workers: 3, PushEvery: -1, History: 3, Seed: 21})
 	url, fields := hostileProxy(t, s)
 	env := map[string]string{"CLOUDFLARE_API_BASE_URL": url, "CLOUDFLARE_ACCOUNT_ID": s.AccountID(),
@@ -633,6 +649,7 @@ func TestHostileStringsInEveryCommand(t *testing.T) {
 // TestBaseURLPasswordRedacted: a password in the base URL is never printed,
 // by config or by the error about a URL that is not http(s).
 func TestBaseURLPasswordRedacted(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_ACCOUNT_ID": "a", "XDG_CONFIG_HOME": t.TempDir(),
 		"CLOUDFLARE_API_BASE_URL": "https://user:s3kr1t-pass@proxy.example/client/v4"}
 	code, out, errs := runCLI(t, env, "config")
@@ -651,6 +668,7 @@ func TestBaseURLPasswordRedacted(t *testing.T) {
 // trigger's settings changed since; build picks the trigger whose branch
 // filters take the branch; a read-only token or --read-only refuses.
 func TestRebuildAndBuild(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, History: 2, Seed: 4})
 	old := s.Builds()[0]
 	worker := old.Worker
@@ -789,6 +807,7 @@ func TestWatchAPush(t *testing.T) {
 }
 
 func TestRepoOfRemote(t *testing.T) {
+	t.Parallel()
 	for remote, want := range map[string]string{
 		"https://github.com/acme/docs-site.git": "acme/docs-site", "git@github.com:acme/docs-site.git": "acme/docs-site",
 		"https://gitlab.com/group/app": "group/app", "ssh://git@github.com/acme/api/": "acme/api", "https://example.com/a/b": "",
@@ -803,6 +822,7 @@ func TestRepoOfRemote(t *testing.T) {
 // TestWatchOneBuildJSON: watch --json of one build writes status, log and
 // end events, one JSON object a line.
 func TestWatchOneBuildJSON(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
 	id := s.Inject(sim.Spec{Lines: []string{"one", "two \x1b[31mred\x1b[0m"}, LineEvery: 100 * time.Millisecond, QueueFor: 100 * time.Millisecond, Outcome: "success"})
 	code, out, errs := runCLI(t, env, "watch", "--json", id)
@@ -822,6 +842,7 @@ func TestWatchOneBuildJSON(t *testing.T) {
 // TestLogsFailed: logs --failed says the failed phase, the first error and
 // the last lines; watch of a failed build says the same.
 func TestLogsFailed(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
 	id := s.Inject(sim.Spec{Outcome: "fail", LineEvery: 10 * time.Millisecond, QueueFor: 10 * time.Millisecond,
 		Lines: []string{"Installing project dependencies: npm clean-install", "npm ERR! code E404", "npm ERR! 404 Not Found", "Failed: error occurred while installing tools or dependencies"}})
@@ -838,6 +859,7 @@ func TestLogsFailed(t *testing.T) {
 // logs --follow and watch say on stderr when each phase starts; stdout
 // stays the log (or the states).
 func TestPhaseLinesOnStderr(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1})
 	lines := []string{"Initializing build environment...", "Cloning repository...", "done cloning",
 		"Installing project dependencies: npm ci", "added 3 packages", "Executing user build command: npm run build", "built"}
@@ -862,6 +884,7 @@ func TestPhaseLinesOnStderr(t *testing.T) {
 // branch: the fields that differ, the first error, the log diff; --json
 // parses; a lone build with no earlier success says what to do.
 func TestDiffCommand(t *testing.T) {
+	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1, History: 0})
 	common := []string{"Cloning repository...", "Detected the following tools from environment: npm@10.8.2, nodejs@22.9.0",
 		"Installing project dependencies: npm ci", "added 12 packages in 3s", "Executing user build command: npm run build"}
@@ -903,6 +926,7 @@ func TestDiffCommand(t *testing.T) {
 
 // serve's flags and start-up errors are usage errors with a way forward.
 func TestServeUsage(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string

@@ -207,6 +207,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // A session opens and draws the list; a window change redraws it at the
 // new size; q ends it and the server logs both ends.
 func TestServeSessionDrawsAndResizes(t *testing.T) {
+	t.Parallel()
 	r := startServe(t, sim.Options{Workers: 3, PushEvery: -1, Seed: 5}, 300*time.Millisecond, 0)
 	v, err := r.dial(t, r.reader, 100, 30)
 	if err != nil {
@@ -239,6 +240,7 @@ func TestServeSessionDrawsAndResizes(t *testing.T) {
 // A read-only key is refused on c (no PUT); an operator's cancels (one
 // PUT), and the audit line names the key and the build.
 func TestServeReadOnlyAndOperator(t *testing.T) {
+	t.Parallel()
 	r := startServe(t, sim.Options{Workers: 2, PushEvery: -1, Seed: 7}, 300*time.Millisecond, 0)
 	r.pushRunning()
 	ro, err := r.dial(t, r.reader, 120, 40)
@@ -271,6 +273,7 @@ func TestServeReadOnlyAndOperator(t *testing.T) {
 // The shared source refuses a read-only key's write even if a dashboard
 // asked for one.
 func TestServeAuditedSourceRefusesReadOnly(t *testing.T) {
+	t.Parallel()
 	var log lockedBuffer
 	s := &Server{cfg: Config{Log: &log}}
 	a := auditedSource{who: AuthorizedKey{comment: "bob"}, logf: s.Logf}
@@ -288,6 +291,7 @@ func TestServeAuditedSourceRefusesReadOnly(t *testing.T) {
 
 // A key that is not in the file gets no session.
 func TestServeRefusesUnknownKeys(t *testing.T) {
+	t.Parallel()
 	r := startServe(t, sim.Options{Workers: 1, PushEvery: -1, Seed: 1}, time.Second, 0)
 	if _, err := r.dial(t, newSigner(t), 80, 24); err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 		t.Fatalf("an unknown key: %v", err)
@@ -302,6 +306,7 @@ func TestServeRefusesUnknownKeys(t *testing.T) {
 
 // One over the limit is told so; the others keep their sessions.
 func TestServeSessionLimit(t *testing.T) {
+	t.Parallel()
 	r := startServe(t, sim.Options{Workers: 1, PushEvery: -1, Seed: 1}, time.Second, 1)
 	a, err := r.dial(t, r.reader, 80, 24)
 	if err != nil {
@@ -325,6 +330,7 @@ func TestServeSessionLimit(t *testing.T) {
 // A session killed mid-stream leaves no goroutine behind: not its
 // dashboard's timers, not its calls, not its input.
 func TestServeKilledSessionLeavesNothing(t *testing.T) {
+	t.Parallel()
 	r := startServe(t, sim.Options{Workers: 3, PushEvery: -1, Seed: 3}, 200*time.Millisecond, 0)
 	r.pushRunning()
 	count := func() int {
@@ -364,6 +370,7 @@ func TestServeKilledSessionLeavesNothing(t *testing.T) {
 // The host key is made once, owner-only, and reused; one others can read
 // is refused.
 func TestServeHostKeyFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state", "cfbuilds", "ssh_host_ed25519_key")
 	first, created, err := LoadHostKey(path)
 	if err != nil || !created {
@@ -392,6 +399,7 @@ func TestServeHostKeyFile(t *testing.T) {
 // The authorized keys file: operators by the word in the comment, a bad
 // line refused with its number.
 func TestServeAuthorizedKeysFile(t *testing.T) {
+	t.Parallel()
 	a, b := newSigner(t), newSigner(t)
 	line := func(s gossh.Signer, comment string) string {
 		return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))) + " " + comment + "\n"
@@ -414,6 +422,7 @@ func TestServeAuthorizedKeysFile(t *testing.T) {
 // Ten sessions watching one running build cost the API what one does: the
 // simulator's requests over the same window, one session against ten.
 func TestServeTenSessionsCostWhatOneDoes(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("measures two 6-second windows")
 	}

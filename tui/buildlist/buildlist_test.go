@@ -20,6 +20,7 @@ func newList(w, h int) Model {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{100, 10}, {60, 8}} {
 		l := newList(size[0], size[1])
 		l, _ = l.Update(tuitest.Key("j"))
@@ -32,6 +33,7 @@ func TestGolden(t *testing.T) {
 // TestSelectionKeptByUUID: new builds arriving on top move the cursor's row,
 // not the selected build.
 func TestSelectionKeptByUUID(t *testing.T) {
+	t.Parallel()
 	l := newList(100, 10)
 	l, _ = l.Update(tuitest.Key("j"))
 	l, _ = l.Update(tuitest.Key("j"))
@@ -50,6 +52,7 @@ func TestSelectionKeptByUUID(t *testing.T) {
 }
 
 func TestFilterIsText(t *testing.T) {
+	t.Parallel()
 	l := newList(100, 10)
 	l, _ = l.Update(tuitest.Key("/"))
 	if !l.Typing() {
@@ -74,6 +77,7 @@ func TestFilterIsText(t *testing.T) {
 
 // TestCommitFilter: ":commit SHA" shows only that commit's builds.
 func TestCommitFilter(t *testing.T) {
+	t.Parallel()
 	l := newList(100, 10)
 	sha := tuitest.Builds(12)[4].Meta.CommitHash
 	l.SetFilter(":commit " + sha[:7])

@@ -13,6 +13,7 @@ import (
 // The view scrolls within the report and draws exactly its size; hostile
 // text from a log stays inert.
 func TestScrollAndSize(t *testing.T) {
+	t.Parallel()
 	var a, b []string
 	for i := range 200 {
 		a = append(a, fmt.Sprintf("line %d same", i))

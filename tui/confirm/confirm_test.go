@@ -26,6 +26,7 @@ func run(cmd tea.Cmd) tea.Msg {
 }
 
 func TestYesConfirmsOnce(t *testing.T) {
+	t.Parallel()
 	d := newDialog()
 	d, cmd := d.Update(tuitest.Key("y"))
 	if msg, ok := run(cmd).(ConfirmedMsg); !ok || msg.Build.UUID != d.Build().UUID || !d.Sent() {
@@ -43,6 +44,7 @@ func TestYesConfirmsOnce(t *testing.T) {
 }
 
 func TestAnythingElseKeepsTheBuild(t *testing.T) {
+	t.Parallel()
 	for _, k := range []string{"n", "esc", "enter", "c", "q"} {
 		_, cmd := newDialog().Update(tuitest.Key(k))
 		if _, ok := run(cmd).(AbortedMsg); !ok {
@@ -52,6 +54,7 @@ func TestAnythingElseKeepsTheBuild(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	tuitest.Golden(t, "confirm", newDialog().View())
 	d := newDialog()
 	d.SetSize(20, 10) // too narrow for the box: the plain lines

@@ -21,6 +21,7 @@ func newDetail(w, h int) Model {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	d := newDetail(70, 24)
 	frame := d.View()
 	tuitest.CheckFrame(t, frame, 70, 24)
@@ -29,6 +30,7 @@ func TestGolden(t *testing.T) {
 
 // TestScrollStaysInTheBody: scrolling moves the body and stops at its ends.
 func TestScrollStaysInTheBody(t *testing.T) {
+	t.Parallel()
 	d := newDetail(70, 12)
 	before := d.View()
 	d, _ = d.Update(tuitest.Key("j"))
@@ -50,6 +52,7 @@ func TestScrollStaysInTheBody(t *testing.T) {
 }
 
 func TestNoBuild(t *testing.T) {
+	t.Parallel()
 	d := newDetail(40, 5)
 	d.SetBuild(tuitest.Builds(1)[0], false)
 	if !strings.Contains(d.View(), "no build selected") {
@@ -60,6 +63,7 @@ func TestNoBuild(t *testing.T) {
 // TestSmallThings: the title has no literal "## ", the repository is named
 // once, the dashboard URL stays on one line, and a cut line ends in "…".
 func TestSmallThings(t *testing.T) {
+	t.Parallel()
 	d := newDetail(60, 40)
 	b := tuitest.Builds(2)[1]
 	b.Meta.RepoName, b.Meta.ProviderAccountName = "acme/docs-site", "acme"
@@ -94,6 +98,7 @@ func huge(n int) model.Build {
 // bounded markdown without any word longer than two widths, and the frame
 // is exact. (Its cost is measured by BenchmarkDetailHugeFields.)
 func TestHugeFieldsAreBounded(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{100 << 10, 1 << 20} {
 		d := newDetail(80, 30)
 		b := huge(n)

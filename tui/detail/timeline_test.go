@@ -22,6 +22,7 @@ func marksAt(b model.Build, names ...string) []model.PhaseMark {
 // phase marked, time left), a failed one (the failed phase, the first
 // error, the hint), a success with no sign of a deploy.
 func TestTimelineGoldens(t *testing.T) {
+	t.Parallel()
 	usual := model.Usual{N: 12, Median: 50 * time.Second, P90: 70 * time.Second, Scope: "branch", Wait: 3 * time.Second, WaitKnown: true,
 		Phase: map[string]time.Duration{model.PhaseBuild: 12 * time.Second, model.PhaseInstall: 6 * time.Second}}
 	bs := tuitest.Builds(3)
@@ -74,6 +75,7 @@ func TestTimelineGoldens(t *testing.T) {
 // Near the 20-minute limit and past the 90th percentile, the line warns;
 // a queued build says how long builds wait.
 func TestUsualWarnings(t *testing.T) {
+	t.Parallel()
 	d := newDetail(120, 16)
 	d.SetUsual(model.Usual{N: 5, Median: time.Minute, P90: 2 * time.Minute, Scope: "Worker", Wait: 4 * time.Second, WaitKnown: true})
 	b := tuitest.Builds(1)[0]

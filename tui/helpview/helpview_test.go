@@ -23,6 +23,7 @@ func overlay(w, h int) Model {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, s := range [][2]int{{100, 12}, {30, 12}} {
 		frame := overlay(s[0], s[1]).View()
 		tuitest.CheckFrame(t, frame, s[0], s[1])
@@ -33,6 +34,7 @@ func TestGolden(t *testing.T) {
 // TestNarrowScrolls: columns stack when narrow, and every key can be
 // reached by scrolling.
 func TestNarrowScrolls(t *testing.T) {
+	t.Parallel()
 	m := overlay(30, 8)
 	seen := map[string]bool{}
 	for range 40 {

@@ -38,6 +38,7 @@ func sampleLines(n int) []model.LogLine {
 }
 
 func TestLogViewGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {40, 10}} {
 		w, hh := size[0], size[1]
 		name := func(s string) string { return fmt.Sprintf("log-%s-%dx%d", s, w, hh) }
@@ -76,6 +77,7 @@ func TestLogViewGolden(t *testing.T) {
 }
 
 func TestLogViewBehaviour(t *testing.T) {
+	t.Parallel()
 	v := testLogView(80, 24, 100)
 	if !v.Following() {
 		t.Fatal("not following at start")
@@ -125,6 +127,7 @@ func TestLogViewBehaviour(t *testing.T) {
 }
 
 func TestLogViewSafeOutput(t *testing.T) {
+	t.Parallel()
 	v := testLogView(60, 10, 0)
 	v.Append([]model.LogLine{
 		{Time: tuitest.T0, Text: "\x1b]52;c;ZXZpbA==\x07clip \x1b]0;title\x07 \x1b[2J\x1b[H cleared"},
@@ -146,6 +149,7 @@ func TestLogViewSafeOutput(t *testing.T) {
 // pane says so meanwhile, lines that arrive meanwhile are matched, and a
 // result for an older query or another log is dropped.
 func TestLongSearchRunsOffUpdate(t *testing.T) {
+	t.Parallel()
 	v := testLogView(80, 24, 0)
 	v.Append(tuitest.LogLines(syncSearchLines+1000, 0))
 	cmd := v.Search("elifecycle")
@@ -184,6 +188,7 @@ func TestLongSearchRunsOffUpdate(t *testing.T) {
 // and mark its line, or say there is none; a search without a match says
 // "no match"; one new line is "1 new line"; a cut header ends in "…".
 func TestTheHeaderSaysWhereYouAre(t *testing.T) {
+	t.Parallel()
 	v := testLogView(80, 24, 100)
 	v, _ = v.Update(tuitest.Key("g"))
 	v, _ = v.Update(tuitest.Key("e"))
@@ -218,6 +223,7 @@ func TestTheHeaderSaysWhereYouAre(t *testing.T) {
 // TestPhaseMarksAndJumps: a phase's first line is marked + in the gutter,
 // ] and [ jump between phases and the header names the one reached.
 func TestPhaseMarksAndJumps(t *testing.T) {
+	t.Parallel()
 	st := styles.New(tuitest.PlainRenderer(), "auto", false)
 	v := New(st, DefaultKeyMap())
 	v.Reset("api-gateway abc1234", tuitest.T0)

@@ -27,6 +27,7 @@ func run(cmd tea.Cmd) tea.Msg {
 }
 
 func TestKeys(t *testing.T) {
+	t.Parallel()
 	for k, purge := range map[string]bool{"y": false, "p": true} {
 		d, cmd := dialog().Update(tuitest.Key(k))
 		msg, ok := run(cmd).(ConfirmedMsg)
@@ -45,6 +46,7 @@ func TestKeys(t *testing.T) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	v := dialog().View()
 	if !strings.Contains(v, "changed: it ran npm run build") || strings.Contains(v, "Deploy   npx wrangler deploy  (changed") {
 		t.Fatalf("changed settings:\n%s", v)

@@ -33,6 +33,7 @@ var info = Info{Account: "acme", Workers: 12, Refreshed: tuitest.T0.Add(-3 * tim
 	Budget: model.Budget{Spent: 14, Limit: 300, Reported: true, Remaining: 830, Quota: 1200}}
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, w := range []int{160, 80, 30} {
 		got := bar(w, info)
 		if fit.Width(got) != w {
@@ -43,6 +44,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestErrorLeadsAndIsCut(t *testing.T) {
+	t.Parallel()
 	in := info
 	in.Err, in.Retry = errors.New("Cloudflare's API failed · HTTP 502 GET /accounts/x/builds/builds/latest").Error(), "10:00:08"
 	got := bar(80, in)
