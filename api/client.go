@@ -37,7 +37,7 @@ type Client struct {
 	base       *url.URL
 	http       *http.Client
 	userAgent  string
-	budget     *Budget
+	sched      *Scheduler
 	debug      io.Writer
 	debugMu    sync.Mutex
 	timeout    time.Duration
@@ -46,9 +46,6 @@ type Client struct {
 	maxWait    time.Duration
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
-
-	mu           sync.Mutex
-	blockedUntil time.Time // after a 429, every call fails fast until then
 
 	health health
 }
@@ -75,8 +72,9 @@ func WithAPIKey(email, key string) Option {
 // WithVersion sets the version in the User-Agent.
 func WithVersion(v string) Option { return func(c *Client) { c.userAgent = "cfbuilds/" + v } }
 
-// WithBudget shares a request budget (limiter) between clients.
-func WithBudget(b *Budget) Option { return func(c *Client) { c.budget = b } }
+// WithScheduler sends the client's requests through s: the process's one
+// request scheduler, shared by every client of the process.
+func WithScheduler(s *Scheduler) Option { return func(c *Client) { c.sched = s } }
 
 // WithDebug logs each request's method, path, status and time to w. Headers
 // and bodies are never logged, so the token cannot leak there.
@@ -87,6 +85,11 @@ func WithDebug(w io.Writer) Option { return func(c *Client) { c.debug = w } }
 func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.retries, c.backoff = n, backoff }
 }
+
+// WithMaxWait sets the longest a call waits at the gate a 429 shut before
+// it fails instead (default 60 s; 0: never wait). A test that runs
+// commands on its own goroutine takes 0, since no one else moves its clock.
+func WithMaxWait(d time.Duration) Option { return func(c *Client) { c.maxWait = max(d, 0) } }
 
 // WithClock replaces the clock the client keeps a 429's block by (tests
 // running on simulated time).
@@ -119,8 +122,8 @@ func New(account, token string, opts ...Option) (*Client, error) {
 	if token == "" && (c.email == "" || c.key == "") {
 		return nil, errors.New("no credentials: set CLOUDFLARE_API_TOKEN (a user API token with Workers CI Read), or try --demo")
 	}
-	if c.budget == nil {
-		c.budget = NewBudget(int(CloudflareBudget * DefaultShare))
+	if c.sched == nil {
+		c.sched = NewScheduler(int(CloudflareBudget * DefaultShare))
 	}
 	// A transport of its own, so Close can drop its idle connections
 	// without touching anyone else's.
@@ -143,11 +146,11 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 // Close drops the client's idle connections (and their goroutines).
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
-// Budget is the client's request budget.
-func (c *Client) Budget() *Budget { return c.budget }
+// Scheduler is the scheduler the client's requests go through.
+func (c *Client) Scheduler() *Scheduler { return c.sched }
 
-// Usage is the budget as the UI shows it (see Budget.Snapshot).
-func (c *Client) Usage() model.Budget { return c.budget.Snapshot() }
+// Usage is the budget as the UI shows it (see Scheduler.Snapshot).
+func (c *Client) Usage() model.Budget { return c.sched.Snapshot() }
 
 // withoutDeadline is ctx without its deadline: it ends when ctx is
 // cancelled, not when ctx times out.
@@ -236,69 +239,26 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 }
 
 // once makes one attempt. retryIn < 0 means do not retry; 0 means retry after
-// the usual backoff; > 0 means retry after exactly that (Retry-After).
+// the usual backoff; > 0 means retry after exactly that.
 func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody []byte, out any) (*ResultInfo, time.Duration, error) {
-	c.mu.Lock()
-	blocked := c.blockedUntil
-	c.mu.Unlock()
-	if wait := blocked.Sub(c.now()); wait > 0 {
-		err := &Error{Kind: ErrRateLimited, Method: method, Path: path, Status: http.StatusTooManyRequests, RetryAfter: wait,
+	// A gate shut for minutes is an error now, not a silent wait; a short
+	// one is waited out in the scheduler's queue.
+	if wait := c.sched.GateFor(); wait > c.maxWait {
+		return nil, -1, &Error{Kind: ErrRateLimited, Method: method, Path: path, Status: http.StatusTooManyRequests, RetryAfter: wait,
 			Detail: "not sent: Cloudflare blocks every call for a while after a 429"}
-		if wait <= c.maxWait {
-			return nil, wait, err
-		}
-		return nil, -1, err
 	}
 	// Waiting for the budget is pacing, not failure: a deadline of the
 	// caller's does not cut it short (a long log reads at the budget's
 	// pace), only a cancel does. Each attempt then has its own timeout.
 	pace, stopPace := withoutDeadline(ctx)
 	defer stopPace()
-	if err := c.budget.Wait(pace); err != nil {
+	t, err := c.sched.Wait(pace)
+	if err != nil {
 		return nil, -1, fmt.Errorf("wait for the request budget: %w", err)
 	}
-	actx, cancel := context.WithTimeout(pace, c.timeout)
-	defer cancel()
-	var rd io.Reader
-	if reqBody != nil {
-		rd = bytes.NewReader(reqBody)
-	}
-	req, err := http.NewRequestWithContext(actx, method, rawURL, rd)
+	resp, body, retryIn, err := c.exchange(pace, t, method, path, rawURL, reqBody)
 	if err != nil {
-		return nil, -1, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err))
-	}
-	if reqBody != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	} else {
-		req.Header.Set("X-Auth-Email", c.email)
-		req.Header.Set("X-Auth-Key", c.key)
-	}
-	start := c.now()
-	resp, err := c.http.Do(req)
-	if err != nil {
-		c.logf("%s %s: %v (%s)", method, path, c.scrub(err), c.now().Sub(start).Round(time.Millisecond))
-		if ctx.Err() != nil {
-			return nil, -1, ctx.Err()
-		}
-		return nil, 0, &netError{method: method, path: path, err: c.scrub(err)}
-	}
-	defer resp.Body.Close()
-	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	c.logf("%s %s: HTTP %d, %d bytes (%s)", method, path, resp.StatusCode, len(body), c.now().Sub(start).Round(time.Millisecond))
-	if rerr != nil {
-		if ctx.Err() != nil {
-			return nil, -1, ctx.Err()
-		}
-		return nil, 0, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}
-	}
-	if len(body) > maxBody {
-		return nil, -1, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
-			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}
+		return nil, retryIn, err
 	}
 	// Each answer is decoded into a value of its own: a failed answer
 	// (result: null, an odd field) must leave nothing behind for the retry's.
@@ -313,32 +273,95 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 	for i := range apiErr.Errors {
 		apiErr.Errors[i].Message = Scrub(apiErr.Errors[i].Message, c.token, c.key)
 	}
-	switch apiErr.Kind {
-	case ErrRateLimited:
-		c.mu.Lock()
-		c.blockedUntil = c.now().Add(apiErr.RetryAfter)
-		c.mu.Unlock()
-		if apiErr.RetryAfter <= c.maxWait {
-			return nil, apiErr.RetryAfter, apiErr
-		}
-		return nil, -1, apiErr
-	case ErrServer:
-		return nil, 0, apiErr
-	case ErrBadResponse:
+	return nil, retryWhen(apiErr, c.maxWait), apiErr
+}
+
+// retryNow retries at once: the scheduler's gate holds the attempt until
+// Cloudflare's Retry-After has passed, and lets one probe through.
+const retryNow = time.Nanosecond
+
+// retryWhen says when an API error is worth another attempt.
+func retryWhen(e *Error, maxWait time.Duration) time.Duration {
+	switch {
+	case e.Kind == ErrRateLimited && e.RetryAfter <= maxWait:
+		return retryNow
+	case e.Kind == ErrServer:
+		return 0
+	case e.Kind == ErrBadResponse && !e.wellFormed:
 		// A garbled or truncated body is usually a proxy or a dropped
 		// connection: worth another try for a GET. A well-formed envelope
 		// whose result has the wrong shape will not change.
-		if apiErr.wellFormed {
-			return nil, -1, apiErr
-		}
-		return nil, 0, apiErr
+		return 0
 	}
-	return nil, -1, apiErr
+	return -1
+}
+
+// exchange sends a granted request and reads its answer, telling the
+// scheduler what came back (its budget headers, a 429).
+func (c *Client) exchange(ctx context.Context, t *ticket, method, path, rawURL string, reqBody []byte) (*http.Response, []byte, time.Duration, error) {
+	status, header, wait := 0, http.Header(nil), time.Duration(0)
+	defer func() { c.sched.Answered(t, status, header, wait) }()
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := c.request(actx, method, path, rawURL, reqBody)
+	if err != nil {
+		return nil, nil, -1, err
+	}
+	start := c.now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.logf("%s %s: %v (%s)", method, path, c.scrub(err), c.now().Sub(start).Round(time.Millisecond))
+		if ctx.Err() != nil {
+			return nil, nil, -1, ctx.Err()
+		}
+		return nil, nil, 0, &netError{method: method, path: path, err: c.scrub(err)}
+	}
+	defer resp.Body.Close()
+	status, header = resp.StatusCode, resp.Header
+	if status == http.StatusTooManyRequests {
+		wait = retryAfter(resp)
+	}
+	body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	c.logf("%s %s: HTTP %d, %d bytes (%s)", method, path, resp.StatusCode, len(body), c.now().Sub(start).Round(time.Millisecond))
+	if rerr != nil {
+		if ctx.Err() != nil {
+			return nil, nil, -1, ctx.Err()
+		}
+		return nil, nil, 0, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}
+	}
+	if len(body) > maxBody {
+		return nil, nil, -1, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
+			Detail: fmt.Sprintf("response larger than %d MB", maxBody>>20)}
+	}
+	return resp, body, 0, nil
+}
+
+// request is one HTTP request with the client's headers and credentials.
+func (c *Client) request(ctx context.Context, method, path, rawURL string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
+	if err != nil {
+		return nil, fmt.Errorf("build request %s %s: %w", method, path, c.scrub(err))
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	} else {
+		req.Header.Set("X-Auth-Email", c.email)
+		req.Header.Set("X-Auth-Key", c.key)
+	}
+	return req, nil
 }
 
 // decode reads the envelope. Both a non-2xx status and success:false are errors.
 func (c *Client) decode(method, path string, resp *http.Response, body []byte, out any) (*ResultInfo, *Error) {
-	c.budget.observe(resp.Header)
 	env, resultErr, jsonErr := decodeEnvelopeInto(body, out)
 	if jsonErr != nil || env.Success == nil {
 		kind, _ := classify(method, path, resp.StatusCode, nil)

@@ -241,7 +241,7 @@ func simClient(t testing.TB, o sim.Options) (*Client, *sim.Sim, *simtest.ManualC
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sv.Close() })
-	c, err := New(s.AccountID(), s.Token(), WithBaseURL(sv.URL), WithRetries(3, time.Millisecond), WithBudget(NewBudget(1_000_000)))
+	c, err := New(s.AccountID(), s.Token(), WithBaseURL(sv.URL), WithRetries(3, time.Millisecond), WithScheduler(NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,18 +349,19 @@ func TestRetriesThroughFaults(t *testing.T) {
 
 func TestBudget(t *testing.T) {
 	t.Parallel()
-	b := NewBudget(300)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	b.now = func() time.Time { return now }
+	clock := newFakeClock()
+	b := NewScheduler(300, SchedulerClock(clock))
 	for range 5 {
-		if err := b.Wait(context.Background()); err != nil {
+		tk, err := b.Wait(context.Background())
+		if err != nil {
 			t.Fatal(err)
 		}
+		b.Answered(tk, 200, nil, 0)
 	}
 	if b.Spent() != 5 || b.Limit() != 300 {
 		t.Fatalf("spent %d limit %d", b.Spent(), b.Limit())
 	}
-	now = now.Add(BudgetWindow + time.Second)
+	clock.Advance(BudgetWindow + time.Second)
 	if b.Spent() != 0 {
 		t.Fatalf("spent after the window: %d", b.Spent())
 	}
@@ -497,7 +498,7 @@ func TestRetryDecodesEachAnswerAfresh(t *testing.T) {
 		real.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New(s.AccountID(), s.Token(), WithBaseURL(srv.URL+"/client/v4"), WithRetries(2, time.Millisecond), WithBudget(NewBudget(100000)))
+	c, err := New(s.AccountID(), s.Token(), WithBaseURL(srv.URL+"/client/v4"), WithRetries(2, time.Millisecond), WithScheduler(NewScheduler(100000)))
 	if err != nil {
 		t.Fatal(err)
 	}

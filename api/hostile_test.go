@@ -167,7 +167,7 @@ func logServer(t *testing.T, page func(cursor string) string) (*Client, *int) {
 		_, _ = io.WriteString(w, `{"success":true,"errors":[],"messages":[],"result":{"build_uuid":"b","status":"running"}}`)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(0, 0), WithBudget(NewBudget(1_000_000)))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(0, 0), WithScheduler(NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -47,42 +45,6 @@ func TestParseRateLimit(t *testing.T) {
 	}
 }
 
-// TestBudgetSlowsWhenCloudflareRunsLow: under a quarter of the quota left,
-// calls are spaced so half of what remains lasts until the reset; above
-// it, the configured pace comes back.
-func TestBudgetSlowsWhenCloudflareRunsLow(t *testing.T) {
-	t.Parallel()
-	b := NewBudget(300) // one a second
-	base := b.limiter.Limit()
-	report := func(r, reset int) {
-		h := http.Header{}
-		h.Set("Ratelimit", `"default";r=`+itoa(r)+`;t=`+itoa(reset))
-		h.Set("Ratelimit-Policy", `"default";q=1200;w=300`)
-		b.observe(h)
-	}
-	report(1000, 200)
-	if b.limiter.Limit() != base || b.Snapshot().Slowed || b.Snapshot().Remaining != 1000 || !b.Snapshot().Reported {
-		t.Fatalf("plenty left: limit %v, snapshot %+v", b.limiter.Limit(), b.Snapshot())
-	}
-	report(100, 200) // 100 left for 200 s: 0.25 a second for us
-	if got := b.limiter.Limit(); got != rate.Limit(0.25) || b.limiter.Burst() != 1 || !b.Snapshot().Slowed {
-		t.Fatalf("low: limit %v burst %d, snapshot %+v", got, b.limiter.Burst(), b.Snapshot())
-	}
-	report(0, 120)
-	if got := b.limiter.Limit(); got != rate.Limit(1.0/120) {
-		t.Fatalf("none left: limit %v", got)
-	}
-	report(1100, 300)
-	if b.limiter.Limit() != base || b.limiter.Burst() != 10 || b.Snapshot().Slowed {
-		t.Fatalf("recovered: limit %v burst %d", b.limiter.Limit(), b.limiter.Burst())
-	}
-	// A report is forgotten once its window has reset.
-	b.now = func() time.Time { return time.Now().Add(10 * time.Minute) }
-	if b.Snapshot().Reported {
-		t.Fatal("a report from a window that has reset is still shown")
-	}
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestClientSeesTheSharedBudget: another client spends from the same user's
@@ -90,7 +52,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func TestClientSeesTheSharedBudget(t *testing.T) {
 	t.Parallel()
 	c, s, _ := simClient(t, sim.Options{Seed: 1, RateLimit: 100, PushEvery: -1})
-	other, _ := New(s.AccountID(), s.Token(), WithBaseURL(c.base.String()), WithBudget(NewBudget(1_000_000)))
+	other, _ := New(s.AccountID(), s.Token(), WithBaseURL(c.base.String()), WithScheduler(NewScheduler(1_000_000)))
 	ctx := context.Background()
 	for range 75 { // leaves 25: the other client is not slowed yet
 		if _, err := other.Workers(ctx); err != nil {
@@ -121,7 +83,7 @@ func TestHealthWhileRetrying(t *testing.T) {
 		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[]}`))
 	}))
 	defer srv.Close()
-	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(3, time.Second), WithBudget(NewBudget(1_000_000)))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithRetries(3, time.Second), WithScheduler(NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +117,7 @@ func TestBudgetWaitIsNotATimeout(t *testing.T) {
 		}
 		return fmt.Sprintf(`{"cursor":"%d","truncated":true,"lines":[[1,"page %d"]]}`, i+1, i)
 	})
-	c.budget = NewBudget(600) // 2 a second, a burst of 10: 13 pages need the budget's pace
+	c.sched = NewScheduler(600, SchedulerBurst(10)) // 2 a second, a burst of 10: 13 pages need the budget's pace
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	lines, err := c.ReadLog(ctx, "b")

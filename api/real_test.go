@@ -60,7 +60,7 @@ func routed(t *testing.T, routes map[string]route) (*Client, *[]recorded) {
 		_, _ = io.WriteString(w, rt.body)
 	}))
 	t.Cleanup(srv.Close)
-	c, err := New("acct", testToken, WithBaseURL(srv.URL+"/client/v4"), WithRetries(0, time.Millisecond), WithBudget(NewBudget(1_000_000)))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL+"/client/v4"), WithRetries(0, time.Millisecond), WithScheduler(NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}

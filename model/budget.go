@@ -18,6 +18,11 @@ type Budget struct {
 	// Slowed says the client is spacing its calls out because little of
 	// Cloudflare's budget remains.
 	Slowed bool
+	// GatedUntil: Cloudflare answered 429 (or said nothing remains), and no
+	// request of the process is sent before then (zero: not gated).
+	GatedUntil time.Time
+	// Waiting is the number of requests queued for their turn.
+	Waiting int
 }
 
 // Health is whether the API calls are failing now: since when, the last

@@ -33,7 +33,7 @@ func TestFlow(t *testing.T) {
 	}
 	id := s.Inject(sim.Spec{Worker: "auth-service", Lines: lines, LineEvery: 50 * time.Millisecond, QueueFor: 10 * time.Millisecond})
 	// A large budget: this test is about the flow, not the limiter.
-	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithBudget(api.NewBudget(100_000)))
+	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithScheduler(api.NewScheduler(100_000)))
 	if err != nil {
 		t.Fatal(err)
 	}

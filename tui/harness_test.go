@@ -68,7 +68,8 @@ func newHarnessWith(t testing.TB, o sim.Options, opts Options, setup func(*sim.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)), api.WithClock(clock.Now))
+	c, err := api.New(s.AccountID(), s.Token(), api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithMaxWait(0),
+		api.WithScheduler(api.NewScheduler(0, api.SchedulerClock(clock))), api.WithClock(clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -530,7 +530,7 @@ func TestStatusBarShowsCloudflaresBudget(t *testing.T) {
 	h := newHarness(t, sim.Options{Workers: 2, PushEvery: -1, RateLimit: 1000}, Options{})
 	h.size(200, 40)
 	h.advance(time.Second)
-	other, err := api.New(h.sim.AccountID(), h.sim.Token(), api.WithBaseURL(h.server.URL), api.WithBudget(api.NewBudget(1_000_000)))
+	other, err := api.New(h.sim.AccountID(), h.sim.Token(), api.WithBaseURL(h.server.URL), api.WithScheduler(api.NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -750,7 +750,7 @@ func TestRefusedTokenSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sv.Close() })
-	bad, err := api.New(s.AccountID(), "not-a-valid-token", api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithBudget(api.NewBudget(1_000_000)))
+	bad, err := api.New(s.AccountID(), "not-a-valid-token", api.WithBaseURL(sv.URL), api.WithRetries(0, 0), api.WithScheduler(api.NewScheduler(1_000_000)))
 	if err != nil {
 		t.Fatal(err)
 	}

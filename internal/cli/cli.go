@@ -433,7 +433,7 @@ func newClient(cfg *Config, debugPath, version string) (*api.Client, func(), err
 	opts := []api.Option{
 		api.WithBaseURL(cfg.BaseURL),
 		api.WithVersion(version),
-		api.WithBudget(api.NewBudget(int(api.CloudflareBudget * cfg.BudgetShare))),
+		api.WithScheduler(api.NewScheduler(int(api.CloudflareBudget * cfg.BudgetShare))),
 	}
 	if cfg.Token == "" {
 		opts = append(opts, api.WithAPIKey(cfg.Email, cfg.APIKey))

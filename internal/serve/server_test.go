@@ -76,7 +76,7 @@ func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions in
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sv.Close() })
-	r.client, err = api.New(r.sim.AccountID(), r.sim.Token(), api.WithBaseURL(sv.URL), api.WithBudget(api.NewBudget(100000)))
+	r.client, err = api.New(r.sim.AccountID(), r.sim.Token(), api.WithBaseURL(sv.URL), api.WithScheduler(api.NewScheduler(100000)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,51 @@
+package model
+
+import "context"
+
+// Priority says who is waiting for a request, so the one request scheduler
+// of a process (api.Scheduler) can serve a person before a background poll.
+// The lower the number, the sooner.
+type Priority int
+
+const (
+	// Interactive: a person waits now (a key: open a log, the trigger read
+	// behind R or B, cancel, rebuild, compare; a CLI command).
+	Interactive Priority = iota
+	// LiveTail: the selected build's running log and state.
+	LiveTail
+	// Poll: the latest builds of every Worker.
+	Poll
+	// Sweep: histories, deployments and other background reads.
+	Sweep
+
+	// Priorities is how many there are.
+	Priorities = int(Sweep) + 1
+)
+
+func (p Priority) String() string {
+	switch p {
+	case Interactive:
+		return "interactive"
+	case LiveTail:
+		return "live tail"
+	case Poll:
+		return "poll"
+	}
+	return "sweep"
+}
+
+type priorityKey struct{}
+
+// WithPriority marks the requests made under ctx.
+func WithPriority(ctx context.Context, p Priority) context.Context {
+	return context.WithValue(ctx, priorityKey{}, p)
+}
+
+// PriorityOf is the priority ctx carries: Interactive when none (a command
+// someone typed).
+func PriorityOf(ctx context.Context) Priority {
+	if p, ok := ctx.Value(priorityKey{}).(Priority); ok && p >= Interactive && p <= Sweep {
+		return p
+	}
+	return Interactive
+}
