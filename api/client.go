@@ -47,6 +47,9 @@ type Client struct {
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 
+	mu      sync.Mutex
+	flights map[string]*flight // GETs queued or on their way, by URL
+
 	health health
 }
 
@@ -108,6 +111,7 @@ func New(account, token string, opts ...Option) (*Client, error) {
 		maxWait:   60 * time.Second,
 		now:       time.Now,
 		sleep:     sleepCtx,
+		flights:   map[string]*flight{},
 	}
 	WithBaseURL(DefaultBaseURL)(c)
 	for _, o := range opts {
@@ -247,16 +251,7 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 		return nil, -1, &Error{Kind: ErrRateLimited, Method: method, Path: path, Status: http.StatusTooManyRequests, RetryAfter: wait,
 			Detail: "not sent: Cloudflare blocks every call for a while after a 429"}
 	}
-	// Waiting for the budget is pacing, not failure: a deadline of the
-	// caller's does not cut it short (a long log reads at the budget's
-	// pace), only a cancel does. Each attempt then has its own timeout.
-	pace, stopPace := withoutDeadline(ctx)
-	defer stopPace()
-	t, err := c.sched.Wait(pace)
-	if err != nil {
-		return nil, -1, fmt.Errorf("wait for the request budget: %w", err)
-	}
-	resp, body, retryIn, err := c.exchange(pace, t, method, path, rawURL, reqBody)
+	resp, body, retryIn, err := c.fetch(ctx, method, path, rawURL, reqBody)
 	if err != nil {
 		return nil, retryIn, err
 	}
@@ -274,6 +269,86 @@ func (c *Client) once(ctx context.Context, method, path, rawURL string, reqBody 
 		apiErr.Errors[i].Message = Scrub(apiErr.Errors[i].Message, c.token, c.key)
 	}
 	return nil, retryWhen(apiErr, c.maxWait), apiErr
+}
+
+// flight is one GET queued or on its way, which callers of the same URL
+// join instead of sending it again.
+type flight struct {
+	done    chan struct{}
+	prio    model.Priority // the most urgent of those waiting for it
+	ticket  *ticket        // its place in the scheduler's queue, once queued
+	resp    *http.Response // status and headers; the body is read
+	body    []byte
+	retryIn time.Duration
+	err     error
+}
+
+// fetch waits for the request's turn and sends it. A GET of a URL already
+// queued or on its way is not sent again: the caller waits for that answer
+// (raising its priority when the caller's is more urgent) and decodes it
+// afresh. Writes are always sent on their own.
+func (c *Client) fetch(ctx context.Context, method, path, rawURL string, reqBody []byte) (*http.Response, []byte, time.Duration, error) {
+	if method != http.MethodGet {
+		return c.sendOne(ctx, nil, method, path, rawURL, reqBody)
+	}
+	prio := model.PriorityOf(ctx)
+	for {
+		c.mu.Lock()
+		fl, joined := c.flights[rawURL]
+		if !joined {
+			fl = &flight{done: make(chan struct{}), prio: prio}
+			c.flights[rawURL] = fl
+			c.mu.Unlock()
+			fl.resp, fl.body, fl.retryIn, fl.err = c.sendOne(ctx, fl, method, path, rawURL, nil)
+			c.mu.Lock()
+			delete(c.flights, rawURL)
+			c.mu.Unlock()
+			close(fl.done)
+			return fl.resp, fl.body, fl.retryIn, fl.err
+		}
+		if prio < fl.prio {
+			fl.prio = prio
+			if fl.ticket != nil {
+				c.sched.raise(fl.ticket, prio)
+			}
+		}
+		c.mu.Unlock()
+		select {
+		case <-fl.done:
+		case <-ctx.Done():
+			return nil, nil, -1, ctx.Err()
+		}
+		// The caller that sent it gave up: this one still wants it.
+		if fl.err != nil && (errors.Is(fl.err, context.Canceled) || errors.Is(fl.err, context.DeadlineExceeded)) && ctx.Err() == nil {
+			continue
+		}
+		return fl.resp, fl.body, fl.retryIn, fl.err
+	}
+}
+
+// sendOne queues one request (fl: the flight others join, or nil), waits
+// for its turn and sends it.
+func (c *Client) sendOne(ctx context.Context, fl *flight, method, path, rawURL string, reqBody []byte) (*http.Response, []byte, time.Duration, error) {
+	// Waiting for the budget is pacing, not failure: a deadline of the
+	// caller's does not cut it short (a long log reads at the budget's
+	// pace), only a cancel does. Each attempt then has its own timeout.
+	pace, stopPace := withoutDeadline(ctx)
+	defer stopPace()
+	prio := model.PriorityOf(ctx)
+	c.mu.Lock()
+	if fl != nil {
+		prio = fl.prio
+	}
+	t := c.sched.enqueue(prio)
+	if fl != nil {
+		fl.ticket = t
+	}
+	c.mu.Unlock()
+	t, err := c.sched.await(pace, t)
+	if err != nil {
+		return nil, nil, -1, fmt.Errorf("wait for the request budget: %w", err)
+	}
+	return c.exchange(pace, t, method, path, rawURL, reqBody)
 }
 
 // retryNow retries at once: the scheduler's gate holds the attempt until

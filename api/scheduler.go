@@ -141,7 +141,11 @@ func (s *Scheduler) Burst() int { return s.limiter.Burst() }
 // request must be followed by Answered (with its status and headers, or 0
 // and nil when no answer came), so a probe can open the gate.
 func (s *Scheduler) Wait(ctx context.Context) (*ticket, error) {
-	t := s.enqueue(model.PriorityOf(ctx))
+	return s.await(ctx, s.enqueue(model.PriorityOf(ctx)))
+}
+
+// await waits for a queued ticket's turn (see Wait).
+func (s *Scheduler) await(ctx context.Context, t *ticket) (*ticket, error) {
 	s.mu.Lock()
 	onWait := s.onWait
 	s.mu.Unlock()
@@ -187,6 +191,26 @@ func (s *Scheduler) enqueue(p model.Priority) *ticket {
 	s.queue[p] = append(s.queue[p], t)
 	s.dispatchLocked()
 	return t
+}
+
+// raise moves a queued ticket up to priority p, when p is more urgent: a
+// person now waits for a read a sweep queued.
+func (s *Scheduler) raise(t *ticket, p model.Priority) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t.granted || p >= t.prio {
+		return
+	}
+	q := s.queue[t.prio]
+	for i, x := range q {
+		if x == t {
+			s.queue[t.prio] = append(q[:i:i], q[i+1:]...)
+			t.prio = p
+			s.queue[p] = append(s.queue[p], t)
+			break
+		}
+	}
+	s.dispatchLocked()
 }
 
 // Answered takes the answer to a granted request: its headers size the

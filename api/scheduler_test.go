@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -258,5 +261,62 @@ func TestSchedulerCancelledWait(t *testing.T) {
 	clock.Advance(time.Second)
 	if !granted(s, s.enqueue(model.Poll)) {
 		t.Fatal("the gate stayed shut")
+	}
+}
+
+// Two callers reading the same URL at once send it once, and the more
+// urgent one's priority carries the queued read.
+func TestSameReadQueuedOnce(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits++
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[{"id":"w1","tag":"0123456789abcdef0123456789abcdef"}]}`))
+	}))
+	t.Cleanup(srv.Close)
+	clock := newFakeClock()
+	s := NewScheduler(300, SchedulerClock(clock))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithScheduler(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Answered(s.enqueue(model.Poll), http.StatusTooManyRequests, nil, time.Second) // shut: both must queue
+	errs := make(chan error, 2)
+	for _, p := range []model.Priority{model.Sweep, model.Interactive} {
+		go func() {
+			ws, err := c.Workers(model.WithPriority(context.Background(), p))
+			if err == nil && len(ws) != 1 {
+				err = fmt.Errorf("%d workers", len(ws))
+			}
+			errs <- err
+		}()
+		for {
+			c.mu.Lock()
+			fl := c.flights[c.base.String()+"/accounts/acct/workers/scripts"]
+			ready := fl != nil && fl.ticket != nil && fl.prio == p
+			c.mu.Unlock()
+			if ready {
+				break
+			}
+			time.Sleep(time.Millisecond) // until the goroutine has queued or joined
+		}
+	}
+	s.mu.Lock()
+	queued := len(s.queue[model.Interactive])
+	s.mu.Unlock()
+	if queued != 1 {
+		t.Fatalf("%d interactive requests queued, want the sweep's read raised to it", queued)
+	}
+	clock.Advance(time.Second)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits != 1 {
+		t.Fatalf("the server saw %d requests, want 1", hits)
 	}
 }

@@ -23,7 +23,7 @@ const (
 
 func fetchDeploys(life context.Context, src model.Source, seq int, tag, name string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(life, callTimeout)
+		ctx, cancel := context.WithTimeout(model.WithPriority(life, model.Sweep), callTimeout)
 		defer cancel()
 		ds, err := src.Deployments(ctx, name)
 		if err != nil {

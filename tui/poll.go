@@ -27,7 +27,7 @@ func fetchWorkers(life context.Context, src model.Source, seq int) tea.Cmd {
 
 func fetchLatest(life context.Context, src model.Source, seq int, tags []string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(life, callTimeout)
+		ctx, cancel := context.WithTimeout(model.WithPriority(life, model.Poll), callTimeout)
 		defer cancel()
 		bs, err := src.LatestBuilds(ctx, tags)
 		return latestMsg{seq: seq, builds: bs, err: err}
@@ -39,7 +39,7 @@ const historyPerPage = 20
 
 func fetchHistory(life context.Context, src model.Source, seq int, w model.Worker) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(life, callTimeout)
+		ctx, cancel := context.WithTimeout(model.WithPriority(life, model.Sweep), callTimeout)
 		defer cancel()
 		bs, err := src.WorkerHistory(ctx, w, historyPerPage)
 		return historyMsg{tag: w.Tag, seq: seq, builds: bs, err: err}
@@ -48,7 +48,8 @@ func fetchHistory(life context.Context, src model.Source, seq int, w model.Worke
 
 // fetchSelected polls the selected build (when it may still be running and
 // the latest-builds poll does not already keep it fresh) and steps its log
-// tail. ctx is the selection's: moving on cancels it.
+// tail. ctx is the selection's: moving on cancels it; its priority says
+// whether someone waits for a first page or the tail goes on.
 func fetchSelected(ctx context.Context, src model.Source, seq int, tail model.Tail, knownStopped, fresh bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)

@@ -111,7 +111,11 @@ func (m *Model) startSelected() tea.Cmd {
 	// The latest-builds poll already keeps a Worker's newest build fresh:
 	// asking for it again would spend the budget twice.
 	fresh := known && m.latestByTag[b.WorkerTag] == b.UUID
-	return fetchSelected(m.selCtx, m.src, seq, m.tail, known && b.Finished(), fresh)
+	ctx := m.selCtx
+	if m.pagesRead > 0 {
+		ctx = model.WithPriority(ctx, model.LiveTail) // the first page is someone's wait; the rest is the tail
+	}
+	return fetchSelected(ctx, m.src, seq, m.tail, known && b.Finished(), fresh)
 }
 
 // shownBuild is the build the detail shows: the one under ▸ (even before

@@ -103,7 +103,7 @@ func share[T any](ctx context.Context, s *Source, key string, ttl func(T) time.D
 		s.entries[key] = e
 		s.trim()
 		s.mu.Unlock()
-		go s.run(e, func(ctx context.Context) (any, time.Duration, error) {
+		go s.run(e, model.PriorityOf(ctx), func(ctx context.Context) (any, time.Duration, error) {
 			v, err := fetch(ctx)
 			if err != nil {
 				return v, 0, err
@@ -150,9 +150,10 @@ func own[T any](v T) T {
 	return out.(T)
 }
 
-// run makes one upstream call for e.
-func (s *Source) run(e *entry, fetch func(context.Context) (any, time.Duration, error)) {
-	ctx, cancel := context.WithTimeout(s.life, callTimeout)
+// run makes one upstream call for e, at the priority of the session that
+// asked first.
+func (s *Source) run(e *entry, prio model.Priority, fetch func(context.Context) (any, time.Duration, error)) {
+	ctx, cancel := context.WithTimeout(model.WithPriority(s.life, prio), callTimeout)
 	defer cancel()
 	v, ttl, err := fetch(ctx)
 	s.mu.Lock()
