@@ -235,7 +235,11 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 			retryIn = backoff/2 + rand.N(backoff/2+1)
 			backoff = min(backoff*2, 8*time.Second)
 		}
-		c.health.failed(err, c.now(), retryIn)
+		next := retryIn
+		if retryIn == retryNow {
+			next = c.sched.GateFor() // the attempt waits at the gate
+		}
+		c.health.failed(err, c.now(), next)
 		if err := c.sleep(ctx, retryIn); err != nil {
 			return nil, err
 		}

@@ -377,7 +377,10 @@ func (s *Scheduler) observeLocked(h http.Header) {
 	s.reported = &model.Budget{Reported: true, Remaining: rl.remaining, Quota: rl.quota,
 		ResetAt: now.Add(time.Duration(rl.reset) * time.Second)}
 	if rl.remaining == 0 {
+		// The gate holds everything until the reset; the report after it
+		// sizes the bucket.
 		s.closeGateLocked(time.Duration(max(rl.reset, 1)) * time.Second)
+		return
 	}
 	if s.base == rate.Inf {
 		return // no pace of its own to slow

@@ -132,8 +132,8 @@ func TestSchedulerSizedFromCloudflaresReport(t *testing.T) {
 		t.Fatalf("low: limit %v burst %d", s.limiter.Limit(), s.Burst())
 	}
 	report(0, 120)
-	if s.GateFor() != 120*time.Second {
-		t.Fatalf("nothing left: gate %v, want until the reset", s.GateFor())
+	if s.GateFor() != 120*time.Second || s.limiter.Limit() != 0.25 {
+		t.Fatalf("nothing left: gate %v, want until the reset (and the pace left to the next report: %v)", s.GateFor(), s.limiter.Limit())
 	}
 	clock.Advance(120 * time.Second)
 	report(1100, 300)

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -314,6 +315,9 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	if name != "" { // the dashboard says it in its status bar
+		client.Scheduler().OnWait(waitNotices(e.stderr))
+	}
 	defer closeDebug()
 	defer client.Close()
 	e.client = client
@@ -428,12 +432,32 @@ func writeJSON(out io.Writer, v any) error {
 	return err
 }
 
+// waitNotices tells the person at the command line, once each, that a
+// request waits more than a second: at Cloudflare's 429 gate, or for the
+// process's share of the budget.
+func waitNotices(stderr io.Writer) func(model.Budget) {
+	var gate, budget sync.Once
+	return func(b model.Budget) {
+		if !b.GatedUntil.IsZero() {
+			gate.Do(func() {
+				fmt.Fprintf(stderr, "cfbuilds: rate limited by Cloudflare (HTTP 429): waiting %s before the next request\n",
+					model.FormatDuration(time.Until(b.GatedUntil).Round(time.Second)))
+			})
+			return
+		}
+		budget.Do(func() {
+			fmt.Fprintf(stderr, "cfbuilds: waiting for the request budget: %d of the %d requests per 5 minutes cfbuilds allows itself are spent (poll.budget_share)\n",
+				b.Spent, b.Limit)
+		})
+	}
+}
+
 // newClient builds the API client from the configuration.
 func newClient(cfg *Config, debugPath, version string) (*api.Client, func(), error) {
 	opts := []api.Option{
 		api.WithBaseURL(cfg.BaseURL),
 		api.WithVersion(version),
-		api.WithScheduler(api.NewScheduler(int(api.CloudflareBudget * cfg.BudgetShare))),
+		api.WithScheduler(api.NewScheduler(max(int(api.CloudflareBudget*cfg.BudgetShare), 1))),
 	}
 	if cfg.Token == "" {
 		opts = append(opts, api.WithAPIKey(cfg.Email, cfg.APIKey))

@@ -952,3 +952,23 @@ func TestProfileWithoutConfigFile(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }
+
+// Under Cloudflare's 429 a command says so once, naming the rate limit,
+// waits at the gate, and succeeds (#24).
+func TestCommandWaitsOutA429(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, History: 2, Seed: 2})
+	s.Block(2 * time.Second)
+	code, out, errs := runCLI(t, env, "list")
+	if code != 0 || !strings.Contains(out, "STATE") {
+		t.Fatalf("exit %d: %s %s", code, out, errs)
+	}
+	if n := strings.Count(errs, "rate limited by Cloudflare"); n != 1 {
+		t.Fatalf("said %d times: %q", n, errs)
+	}
+	// The first answer was the 429; then one probe when the gate opened:
+	// no request was sent in between.
+	if got := s.Requests()["429"]; got > 1 {
+		t.Fatalf("%d requests answered 429: the gate let more through", got)
+	}
+}

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"strings"
+	"sort"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -46,43 +48,88 @@ func (o *listOptions) run(ctx context.Context, e *env) error {
 	return cmdList(ctx, e.client, o.worker, o.limit, o.asJSON, e.stdout, time.Now())
 }
 
-// listBuilds gathers the newest builds of every Worker (or one), newest first.
+// listBuilds gathers the newest builds of every Worker (or one), newest
+// first. It starts from the latest build of every Worker (20 a call) and
+// reads the histories only of the Workers whose builds can be among the
+// newest limit: a Worker whose latest build is older than the limit-th
+// found so far has nothing newer to add.
 func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([]model.Build, error) {
-	workers, err := c.Workers(ctx)
+	workers, err := selectWorkers(ctx, c, worker)
 	if err != nil {
 		return nil, err
 	}
 	if worker != "" {
-		var names []string
-		var found []model.Worker
-		for _, w := range workers {
-			names = append(names, w.Name)
-			if w.Name == worker {
-				found = append(found, w)
-			}
+		bs, err := c.WorkerHistory(ctx, workers[0], limit)
+		for i := range bs {
+			bs[i].WorkerName, bs[i].WorkerTag = workers[0].Name, workers[0].Tag
 		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("no Worker named %q in this account (it has: %s)", worker, strings.Join(names, ", "))
-		}
-		workers = found
+		return bs, err
 	}
-	var all []model.Build
+	tags := make([]string, len(workers))
+	for i, w := range workers {
+		tags[i] = w.Tag
+	}
+	latest, err := c.LatestBuilds(ctx, tags)
+	if err != nil {
+		return nil, err
+	}
+	var found builds
+	var order []model.Worker // Workers with a build, the newest latest first
 	for _, w := range workers {
-		builds, err := c.WorkerHistory(ctx, w, limit)
-		if err != nil {
+		if b, ok := latest[w.Tag]; ok {
+			b.WorkerName, b.WorkerTag = w.Name, w.Tag
+			found.add(b)
+			order = append(order, w)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return latest[order[i].Tag].CreatedOn.After(latest[order[j].Tag].CreatedOn) })
+	const together = 8 // histories read at once
+	for i := 0; i < len(order); i += together {
+		if found.full(limit) && !latest[order[i].Tag].CreatedOn.After(found.nth(limit).CreatedOn) {
+			break
+		}
+		batch := order[i:min(i+together, len(order))]
+		histories, errs := make([][]model.Build, len(batch)), make([]error, len(batch))
+		var wg sync.WaitGroup
+		for k, w := range batch {
+			wg.Go(func() { histories[k], errs[k] = c.WorkerHistory(ctx, w, limit) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return nil, err
 		}
-		for _, b := range builds {
-			b.WorkerName, b.WorkerTag = w.Name, w.Tag
-			all = append(all, b)
+		for k, h := range histories {
+			for _, b := range h {
+				b.WorkerName, b.WorkerTag = batch[k].Name, batch[k].Tag
+				found.add(b)
+			}
 		}
 	}
-	model.SortNewestFirst(all)
-	if len(all) > limit {
-		all = all[:limit]
-	}
-	return all, nil
+	return found.newest(limit), nil
 }
+
+// builds is a set of builds by uuid, kept newest first.
+type builds struct {
+	list []model.Build
+	seen map[string]bool
+}
+
+func (bs *builds) add(b model.Build) {
+	if bs.seen == nil {
+		bs.seen = map[string]bool{}
+	}
+	if bs.seen[b.UUID] {
+		return
+	}
+	bs.seen[b.UUID] = true
+	bs.list = append(bs.list, b)
+	model.SortNewestFirst(bs.list)
+}
+
+func (bs *builds) full(n int) bool       { return len(bs.list) >= n }
+func (bs *builds) nth(n int) model.Build { return bs.list[n-1] }
+
+func (bs *builds) newest(n int) []model.Build { return bs.list[:min(n, len(bs.list))] }
 
 func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSON bool, out io.Writer, now time.Time) error {
 	builds, err := listBuilds(ctx, c, worker, limit)

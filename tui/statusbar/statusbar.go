@@ -82,6 +82,12 @@ func BudgetText(b model.Budget) string {
 	return s
 }
 
+// GateText is what the process does while Cloudflare's 429 holds every
+// request: it names the limit and when it resumes.
+func GateText(left time.Duration) string {
+	return "rate limited by Cloudflare, resuming in " + Ago(left.Round(time.Second))
+}
+
 // View is one line of exactly the bar's width.
 func (s Model) View() string {
 	in := s.info
@@ -112,6 +118,11 @@ func (s Model) View() string {
 			head = "error, retry " + in.Retry + ": "
 		}
 		left = s.st.Error.Render(head+in.Err) + " · " + left
+	}
+	if g := in.Budget.GatedUntil; g.After(s.now) {
+		// Every request of the process waits at one gate: say so before
+		// any error it caused.
+		left = s.st.Warning.Render(GateText(g.Sub(s.now))) + " · " + left
 	}
 	if in.Flash != "" {
 		left = s.st.Accent.Render(model.SanitizeInline(in.Flash)) + " · " + left

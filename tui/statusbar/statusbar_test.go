@@ -54,3 +54,20 @@ func TestErrorLeadsAndIsCut(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// While Cloudflare's 429 holds every request, the bar says so first, with
+// the time left.
+func TestRateLimitGateLeads(t *testing.T) {
+	t.Parallel()
+	in := info
+	in.Budget.GatedUntil = tuitest.T0.Add(2600 * time.Millisecond)
+	in.Err = "rate limited by Cloudflare"
+	got := bar(120, in)
+	if !strings.HasPrefix(got, "rate limited by Cloudflare, resuming in 3s · error: ") || fit.Width(got) != 120 {
+		t.Fatalf("%q", got)
+	}
+	in.Budget.GatedUntil = tuitest.T0.Add(-time.Second)
+	if got := bar(120, in); strings.Contains(got, "resuming") {
+		t.Fatalf("a gate that has opened is still shown: %q", got)
+	}
+}
