@@ -20,7 +20,7 @@ import (
 )
 
 // runCLI runs the program with args and an environment.
-func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+func runCLI(t testing.TB, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return env[k] }
@@ -32,7 +32,7 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, s
 
 // simEnvFor starts a simulator on loopback and returns the environment that
 // points the program at it.
-func simEnvFor(t *testing.T, o sim.Options) (*sim.Sim, map[string]string) {
+func simEnvFor(t testing.TB, o sim.Options) (*sim.Sim, map[string]string) {
 	t.Helper()
 	s := sim.New(o)
 	sv, err := s.Listen("127.0.0.1:0")

@@ -83,6 +83,9 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return latest[order[i].Tag].CreatedOn.After(latest[order[j].Tag].CreatedOn) })
+	// Past the limit-th Worker, a Worker's latest build is older than limit
+	// latest builds already found: none of its builds can be shown.
+	order = order[:min(len(order), limit)]
 	const together = 8 // histories read at once
 	for i := 0; i < len(order); i += together {
 		if found.full(limit) && !latest[order[i].Tag].CreatedOn.After(found.nth(limit).CreatedOn) {
