@@ -8,10 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // BenchmarkDecodeLogPage decodes a 5,000-line log page through the envelope.
@@ -109,4 +111,82 @@ func BenchmarkReadLogRaw(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/log")
+}
+
+// BenchmarkKeyUnderLoad: the dashboard's background (latest-builds polls
+// and history and deployment sweeps) keeps the budget busy at the default
+// share against the simulator on loopback, while a person presses R (the
+// trigger read behind the rebuild dialog) and Enter (the first log page).
+// It reports how long each waited for its answer.
+func BenchmarkKeyUnderLoad(b *testing.B) {
+	for _, workers := range []int{23, 2000} {
+		b.Run(fmt.Sprintf("%d-workers", workers), func(b *testing.B) {
+			s := sim.New(sim.Options{Workers: workers, PushEvery: -1, History: 2, Seed: 3})
+			sv, err := s.Listen("127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = sv.Close() })
+			c, err := New(s.AccountID(), s.Token(), WithBaseURL(sv.URL)) // the default share and burst
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			defer stop()
+			ws, err := c.Workers(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The background: the first pass and then polls and sweeps, more
+			// than the share can carry, as long as the benchmark runs.
+			var wg sync.WaitGroup
+			for i, prio := range []model.Priority{model.Poll, model.Sweep, model.Sweep, model.Sweep} {
+				wg.Go(func() {
+					bg := model.WithPriority(ctx, prio)
+					for n := i; ctx.Err() == nil; n++ {
+						w := ws[n%len(ws)]
+						if prio == model.Poll {
+							var tags []string
+							for k := range 20 {
+								tags = append(tags, ws[(n*20+k)%len(ws)].Tag)
+							}
+							_, _ = c.LatestBuilds(bg, tags)
+						} else if n%2 == 0 {
+							_, _ = c.WorkerHistory(bg, w, 20)
+						} else {
+							_, _ = c.Deployments(bg, w.Name)
+						}
+					}
+				})
+			}
+			for c.Scheduler().Burst() > 0 && c.Usage().Waiting == 0 {
+				time.Sleep(10 * time.Millisecond) // until the background queues behind the budget
+			}
+			b.ResetTimer()
+			var rWait, enterWait time.Duration
+			for i := range b.N {
+				w := ws[i%len(ws)]
+				time.Sleep(2 * time.Second) // a person's pace: a key every few seconds, not a loop
+				start := time.Now()
+				if _, err := c.Triggers(ctx, w); err != nil {
+					b.Fatal(err)
+				}
+				rWait += time.Since(start)
+				page, err := c.WorkerBuilds(ctx, w.Tag, 1, 1)
+				if err != nil || len(page.Builds) == 0 {
+					b.Fatal(err)
+				}
+				start = time.Now()
+				if _, err := c.Log(ctx, page.Builds[0].UUID, ""); err != nil {
+					b.Fatal(err)
+				}
+				enterWait += time.Since(start)
+			}
+			stop()
+			wg.Wait()
+			b.ReportMetric(float64(rWait.Microseconds())/1000/float64(b.N), "ms-R")
+			b.ReportMetric(float64(enterWait.Microseconds())/1000/float64(b.N), "ms-enter")
+			b.ReportMetric(float64(c.Usage().Spent), "requests-sent")
+		})
+	}
 }

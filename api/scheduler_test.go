@@ -320,3 +320,71 @@ func TestSameReadQueuedOnce(t *testing.T) {
 		t.Fatalf("the server saw %d requests, want 1", hits)
 	}
 }
+
+// Cloudflare answers 429 with Retry-After: 3 for 9 s while four pollers
+// (a dashboard's polls, tail and sweeps) keep asking: after the first 429
+// the process sends one probe every 3 s and nothing else, so the 9 s cost
+// 4 requests, the last the one that succeeded.
+func TestA429HoldsEveryCaller(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	start := clock.Now()
+	var mu sync.Mutex
+	var limited, ok int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if clock.Now().Sub(start) < 9*time.Second {
+			limited++
+			w.Header().Set("Retry-After", "3")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":971,"message":"Please wait"}],"messages":[],"result":null}`))
+			return
+		}
+		ok++
+		_, _ = w.Write([]byte(`{"success":true,"errors":[],"messages":[],"result":[]}`))
+	}))
+	t.Cleanup(srv.Close)
+	s := NewScheduler(300, SchedulerClock(clock))
+	c, err := New("acct", testToken, WithBaseURL(srv.URL), WithScheduler(s), WithRetries(1, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); clock.Advance(time.Hour); wg.Wait() })
+	poller := func(p model.Priority, path string) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				var out any
+				_, _ = c.do(model.WithPriority(ctx, p), http.MethodGet, path, nil, &out)
+			}
+		})
+	}
+	quiet := func(waiting int) {
+		t.Helper()
+		for range 5000 { // until every poller waits in the queue
+			if s.Snapshot().Waiting == waiting {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		t.Fatalf("%d waiting, want %d", s.Snapshot().Waiting, waiting)
+	}
+	poller(model.Poll, "/latest")
+	quiet(1) // its 429 came back: it waits at the gate
+	poller(model.LiveTail, "/tail")
+	poller(model.Sweep, "/history")
+	poller(model.Sweep, "/deployments")
+	quiet(4)
+	for range 9 {
+		clock.Advance(time.Second)
+		quiet(4)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// After the first good answer the pollers spend the bucket as usual.
+	if limited > 3 || ok == 0 {
+		t.Fatalf("%d requests answered 429 before the first good answer (%d good), want at most 3 and then one good", limited, ok)
+	}
+}
