@@ -150,6 +150,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 // Close drops the client's idle connections (and their goroutines).
 func (c *Client) Close() { c.http.CloseIdleConnections() }
 
+// Now is the time on the client's clock (WithClock).
+func (c *Client) Now() time.Time { return c.now() }
+
 // Scheduler is the scheduler the client's requests go through.
 func (c *Client) Scheduler() *Scheduler { return c.sched }
 

@@ -45,6 +45,11 @@ type timerMsg struct {
 	msg tea.Msg
 }
 
+// virtualTimer puts a timer in the harness's queue instead of real time.
+func virtualTimer(d time.Duration, msg tea.Msg) tea.Cmd {
+	return func() tea.Msg { return timerMsg{d: d, msg: msg} }
+}
+
 // newHarness starts a simulator with o and a dashboard on it.
 func newHarness(t testing.TB, o sim.Options, opts Options) *harness {
 	t.Helper()
@@ -92,9 +97,7 @@ func newHarnessWith(t testing.TB, o sim.Options, opts Options, setup func(*sim.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
-		return func() tea.Msg { return timerMsg{d: d, msg: msg} }
-	}
+	m.after = virtualTimer
 	h.m = m
 	h.exec(m.Init())
 	return h

@@ -88,7 +88,11 @@ type entry struct {
 // not fail the others waiting on the same answer.
 func New(life context.Context, up model.Source, fresh Fresh) *Source {
 	fresh.defaults()
-	return &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}, steps: map[string][]string{}}
+	s := &Source{up: up, fresh: fresh, now: time.Now, life: life, entries: map[string]*entry{}, steps: map[string][]string{}}
+	if c, ok := up.(interface{ Now() time.Time }); ok {
+		s.now = c.Now // the client's clock: answers age in the time it keeps
+	}
+	return s
 }
 
 // share answers key from a fresh entry, joins the call in flight, or makes
