@@ -53,6 +53,7 @@ type options interface {
 // env is what a command runs with.
 type env struct {
 	version        string
+	dir            string // the working directory for git
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
@@ -209,12 +210,13 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	Dir            string // where git looks for the checkout ("": the process's directory)
 }
 
 // Run is the whole program; it returns the exit code.
 func Run(ctx context.Context, pe Env) int {
 	stdout, stderr := pe.Stdout, pe.Stderr
-	err := dispatch(ctx, pe.Args, &env{version: pe.Version, stdin: pe.Stdin, stdout: stdout, stderr: stderr, getenv: pe.Getenv})
+	err := dispatch(ctx, pe.Args, &env{version: pe.Version, dir: pe.Dir, stdin: pe.Stdin, stdout: stdout, stderr: stderr, getenv: pe.Getenv})
 	var ue usageError
 	var ec exitCode
 	var he helpRequest

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -22,11 +23,17 @@ import (
 // runCLI runs the program with args and an environment.
 func runCLI(t testing.TB, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIIn(t, "", env, args...)
+}
+
+// runCLIIn is runCLI with git looking in dir.
+func runCLIIn(t testing.TB, dir string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return env[k] }
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	code := Run(ctx, Env{Version: "dev", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: getenv})
+	code := Run(ctx, Env{Version: "dev", Args: args, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Getenv: getenv, Dir: dir})
 	return code, out.String(), errb.String()
 }
 
@@ -573,13 +580,13 @@ func TestBadBuildArguments(t *testing.T) {
 // hostileProxy serves the simulator with a title change, a clipboard write,
 // a screen clear, an 8-bit CSI and a bell added to every string value of
 // every answer, ids aside (they must still find their builds).
-func hostileProxy(t *testing.T, s *sim.Sim) (string, *int) {
+func hostileProxy(t *testing.T, s *sim.Sim) (string, *atomic.Int64) {
 	t.Helper()
 	const evil = "\x1b]0;PWNED\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\u009b31m\a"
 	keep := map[string]bool{"id": true, "tag": true, "build_uuid": true, "external_script_id": true, "version_id": true,
 		"cursor": true, "trigger_uuid": true, "created_on": true, "modified_on": true, "initializing_on": true,
 		"running_on": true, "stopped_on": true, "started_on": true, "ended_on": true, "status": false}
-	fields := 0
+	var fields atomic.Int64 // the proxy answers concurrent requests
 	var walk func(key string, v any) any
 	walk = func(key string, v any) any {
 		switch x := v.(type) {
@@ -587,7 +594,7 @@ func hostileProxy(t *testing.T, s *sim.Sim) (string, *int) {
 			if keep[key] {
 				return x
 			}
-			fields++
+			fields.Add(1)
 			return x + evil
 		case []any:
 			for i := range x {
@@ -643,7 +650,7 @@ func TestHostileStringsInEveryCommand(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d hostile string fields served across %d commands", *fields, len(commands))
+	t.Logf("%d hostile string fields served across %d commands", fields.Load(), len(commands))
 }
 
 // TestBaseURLPasswordRedacted: a password in the base URL is never printed,
@@ -727,17 +734,18 @@ func TestRebuildAndBuild(t *testing.T) {
 }
 
 // gitCheckout makes a git repository with one commit touching file, its
-// origin remote acme/monorepo on GitHub and its branch main, makes it the
-// current directory, and returns the commit. It skips without git.
-func gitCheckout(t *testing.T, file string) string {
+// origin remote acme/monorepo on GitHub and its branch main, and returns
+// its directory and the commit. It skips without git.
+func gitCheckout(t *testing.T, file string) (string, string) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
 	}
 	dir := t.TempDir()
-	t.Chdir(dir)
 	run := func(args ...string) string {
-		out, err := exec.Command("git", args...).CombinedOutput()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
@@ -745,15 +753,15 @@ func gitCheckout(t *testing.T, file string) string {
 	}
 	run("init", "-q", "-b", "main")
 	run("remote", "add", "origin", "git@github.com:acme/monorepo.git")
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(file)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, file), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run("add", ".")
 	run("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-q", "-m", "change the web app")
-	return run("rev-parse", "HEAD")
+	return dir, run("rev-parse", "HEAD")
 }
 
 // TestWatchAPush: a push of one commit to three Workers of a repository,
@@ -761,6 +769,7 @@ func gitCheckout(t *testing.T, file string) string {
 // late one and exits 0 when all succeeded, 1 when one failed, 3 at the
 // timeout; --json writes NDJSON that parses.
 func TestWatchAPush(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		outcome string
@@ -770,13 +779,14 @@ func TestWatchAPush(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 1, Seed: 3})
 			ws := s.Workers()
-			sha := gitCheckout(t, "apps/web/index.ts")
+			t.Parallel()
+			dir, sha := gitCheckout(t, "apps/web/index.ts")
 			s.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Files: []string{"apps/web/index.ts"},
 				Workers:      map[string]time.Duration{ws[0][0]: 0, ws[1][0]: 800 * time.Millisecond, ws[2][0]: 0},
 				PathIncludes: map[string][]string{ws[2][0]: {"apps/api/*"}},
 				Outcome:      map[string]string{ws[1][0]: tc.outcome}, Duration: 600 * time.Millisecond})
 			// The checkout's HEAD, its branch and its origin remote name the push.
-			code, out, errs := runCLI(t, env, "watch", "--commit", "HEAD", "--every", "100ms", "--timeout", tc.timeout, "--json")
+			code, out, errs := runCLIIn(t, dir, env, "watch", "--commit", "HEAD", "--every", "100ms", "--timeout", tc.timeout, "--json")
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d: %s %s", code, tc.code, out, errs)
 			}

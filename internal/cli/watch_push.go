@@ -65,9 +65,11 @@ func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.W
 	return code, nil
 }
 
-// git runs git in the current directory and returns its first line.
-func git(args ...string) (string, error) {
-	out, err := exec.Command("git", args...).Output()
+// git runs git in dir ("" the current directory) and returns its first line.
+func git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
 	if err != nil {
 		return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
 	}
@@ -90,7 +92,7 @@ func repoOf(remote string) (string, bool) {
 // waits for every build: exit 0 when all succeeded, 1 when one failed or was
 // cancelled, 3 at the timeout.
 func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
-	push, err := o.resolvePush()
+	push, err := o.resolvePush(e.dir)
 	if err != nil {
 		return 2, err
 	}
@@ -136,27 +138,29 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 
 // resolvePush is the push the flags name; HEAD, the branch and the
 // repository come from the git checkout here when not given.
-func (o *watchOptions) resolvePush() (model.Push, error) {
+func (o *watchOptions) resolvePush(dir string) (model.Push, error) {
 	p := model.Push{Commit: o.commit, Repo: o.repo, Branch: o.branch}
 	if p.Commit == "HEAD" {
-		sha, err := git("rev-parse", "HEAD")
+		sha, err := git(dir, "rev-parse", "HEAD")
 		if err != nil {
 			return p, usagef("--commit HEAD needs a git checkout here: %v", err)
 		}
 		p.Commit = sha
 		if p.Branch == "" {
-			p.Branch, _ = git("rev-parse", "--abbrev-ref", "HEAD")
+			p.Branch, _ = git(dir, "rev-parse", "--abbrev-ref", "HEAD")
 		}
 	}
 	if p.Repo == "" {
-		remote, err := git("remote", "get-url", "origin")
+		remote, err := git(dir, "remote", "get-url", "origin")
 		r, ok := repoOf(remote)
 		if err != nil || !ok {
 			return p, usagef("name the repository with --repo owner/name (no GitHub or GitLab origin remote here)")
 		}
 		p.Repo = r
 	}
-	if out, err := exec.Command("git", "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", p.Commit).Output(); err == nil {
+	diff := exec.Command("git", "diff-tree", "--root", "--no-commit-id", "--name-only", "-r", p.Commit)
+	diff.Dir = dir
+	if out, err := diff.Output(); err == nil {
 		p.Files = strings.Fields(string(out))
 	}
 	return p, nil
