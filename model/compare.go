@@ -162,11 +162,11 @@ func marksOf(bl BuildLog) []PhaseMark {
 	return tr.Marks
 }
 
-// MaskLine hides what changes from run to run of the same build: every word
+// maskLine hides what changes from run to run of the same build: every word
 // holding a digit (times, durations, sizes, counts, hashes, versions)
 // becomes "#", and a run of spaces one space (numbers are padded to their
 // width).
-func MaskLine(s string) string {
+func maskLine(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	word := func(c byte) bool {
@@ -208,7 +208,7 @@ func diffLogs(a, b []string) (out []DiffLine, removed, added int) {
 	symbols := func(lines []string) ([]rune, []string) {
 		rs, masked := make([]rune, len(lines)), make([]string, len(lines))
 		for i, l := range lines {
-			m := MaskLine(l)
+			m := maskLine(l)
 			id, ok := ids[m]
 			if !ok {
 				id = rune(len(ids))

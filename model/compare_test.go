@@ -93,7 +93,7 @@ func TestMaskLine(t *testing.T) {
 		"2026-11-27T10:00:00Z done":         "# done",
 		"Executing user build command: npm": "Executing user build command: npm",
 	} {
-		if got := MaskLine(in); got != want {
+		if got := maskLine(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
 	}

@@ -11,10 +11,10 @@ type Failure struct {
 	Hint  string // what to do, for a known cause
 }
 
-// IsErrorLine reports a line that states an error (not a stack frame or a
+// isErrorLine reports a line that states an error (not a stack frame or a
 // mention): wrangler's ✘ [ERROR], npm ERR!, "error:"/"Error:", or Cloudflare's
 // "Failed: error occurred while ...".
-func IsErrorLine(plain string) bool {
+func isErrorLine(plain string) bool {
 	t := strings.TrimSpace(plain)
 	switch {
 	case strings.HasPrefix(t, "at "), strings.HasPrefix(t, "│"):
@@ -32,7 +32,7 @@ func FailureOf(lines func(i int) string, n int) Failure {
 	f := Failure{Line: -1}
 	for i := 0; i < n; i++ {
 		t := strings.TrimSpace(lines(i))
-		if f.Line < 0 && IsErrorLine(t) {
+		if f.Line < 0 && isErrorLine(t) {
 			f.Line, f.Text = i, t
 		}
 		switch {

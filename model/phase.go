@@ -34,10 +34,10 @@ var phaseLines = []struct{ words, phase string }{
 	{"executing user deploy command", PhaseDeploy},
 }
 
-// PhaseOfLine names the phase a log line (plain text) starts, or "": the
+// phaseOfLine names the phase a log line (plain text) starts, or "": the
 // words at the start of the line, whatever their case, after any leading
 // spaces or marks ("» ", "- "). Constant time per line.
-func PhaseOfLine[T string | []byte](plain T) string {
+func phaseOfLine[T string | []byte](plain T) string {
 	head := lineHead(plain)
 	for _, p := range phaseLines {
 		if hasPrefixFold(head, p.words) {
@@ -47,9 +47,9 @@ func PhaseOfLine[T string | []byte](plain T) string {
 	return ""
 }
 
-// IsDeployLine reports a line that shows a deploy happened: wrangler's
+// isDeployLine reports a line that shows a deploy happened: wrangler's
 // "Uploaded <name> (1.2 sec)" and "Current Version ID: …".
-func IsDeployLine[T string | []byte](plain T) bool {
+func isDeployLine[T string | []byte](plain T) bool {
 	head := lineHead(plain)
 	return hasPrefixFold(head, "current version id") || hasPrefixFold(head, "uploaded ") && indexFoldASCII(head, " sec)") >= 0
 }
@@ -93,7 +93,7 @@ type PhaseTracker struct {
 func (t *PhaseTracker) Add(at time.Time, plain []byte) {
 	i := t.n
 	t.n++
-	if name := PhaseOfLine(plain); name != "" {
+	if name := phaseOfLine(plain); name != "" {
 		// A phase named twice (a retry prints it again) keeps its first start.
 		for _, m := range t.Marks {
 			if m.Name == name {
@@ -102,7 +102,7 @@ func (t *PhaseTracker) Add(at time.Time, plain []byte) {
 		}
 		t.Marks = append(t.Marks, PhaseMark{Name: name, Line: i, At: at})
 	}
-	if !t.Deployed && IsDeployLine(plain) {
+	if !t.Deployed && isDeployLine(plain) {
 		t.Deployed = true
 	}
 }

@@ -37,7 +37,7 @@ func PickTrigger(trs []Trigger, name, branch string) (Trigger, error) {
 func BranchMatches(t Trigger, branch string) bool {
 	match := func(patterns []string) bool {
 		for _, p := range patterns {
-			if GlobMatch(p, branch) {
+			if globMatch(p, branch) {
 				return true
 			}
 		}
@@ -49,9 +49,9 @@ func BranchMatches(t Trigger, branch string) bool {
 	return len(t.BranchIncludes) == 0 || match(t.BranchIncludes)
 }
 
-// GlobMatch reports whether s matches p, where * stands for any run of
+// globMatch reports whether s matches p, where * stands for any run of
 // characters, slashes included (branch filters: "release/*", "*").
-func GlobMatch(p, s string) bool {
+func globMatch(p, s string) bool {
 	star, mark := -1, 0
 	i, j := 0, 0
 	for j < len(s) {
@@ -82,7 +82,7 @@ func PathsMatch(t Trigger, files []string) bool {
 	for _, f := range files {
 		excluded := false
 		for _, p := range t.PathExcludes {
-			excluded = excluded || GlobMatch(p, f)
+			excluded = excluded || globMatch(p, f)
 		}
 		if excluded {
 			continue
@@ -91,7 +91,7 @@ func PathsMatch(t Trigger, files []string) bool {
 			return true
 		}
 		for _, p := range t.PathIncludes {
-			if GlobMatch(p, f) {
+			if globMatch(p, f) {
 				return true
 			}
 		}

@@ -9,7 +9,7 @@ func TestGlobMatch(t *testing.T) {
 		ok   bool
 	}{{"*", "feature/x", true}, {"main", "main", true}, {"main", "mainx", false}, {"release/*", "release/2026.11", true},
 		{"release/*", "hotfix/1", false}, {"*-preview", "a/b-preview", true}, {"a*b*c", "axxbyyc", true}, {"a*b*c", "axxbyy", false}} {
-		if got := GlobMatch(tt.p, tt.s); got != tt.ok {
+		if got := globMatch(tt.p, tt.s); got != tt.ok {
 			t.Errorf("%q ~ %q: %v", tt.p, tt.s, got)
 		}
 	}

@@ -39,10 +39,10 @@ const (
 	smallMaxRows  = 16
 )
 
-// ComputeLayout is the one pure layout function: from the terminal size, the
+// computeLayout is the one pure layout function: from the terminal size, the
 // measured header and footer heights and the focused pane, where each pane
 // goes. Every rect lies inside the body; nothing is negative.
-func ComputeLayout(w, h, headerH, footerH int, focus Pane) Layout {
+func computeLayout(w, h, headerH, footerH int, focus Pane) Layout {
 	w, h = max(w, 0), max(h, 0)
 	bodyY := min(headerH, h)
 	bodyH := max(h-headerH-footerH, 0)

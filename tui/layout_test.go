@@ -25,7 +25,7 @@ func TestComputeLayout(t *testing.T) {
 		{140, 16, 3, 4, PaneList, ModeWide, []Pane{PaneList, PaneDetail, PaneLog}},
 	}
 	for _, tt := range tests {
-		l := ComputeLayout(tt.w, tt.h, tt.head, tt.foot, tt.focus)
+		l := computeLayout(tt.w, tt.h, tt.head, tt.foot, tt.focus)
 		if l.Mode != tt.mode {
 			t.Errorf("%dx%d: mode %v, want %v", tt.w, tt.h, l.Mode, tt.mode)
 		}

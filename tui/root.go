@@ -232,7 +232,7 @@ func (m *Model) setFlash(s string) tea.Cmd {
 
 func (m *Model) resize() {
 	header, footer := m.headerView(), m.footerView()
-	l := ComputeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
+	l := computeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
 	m.list.SetSize(l.List.W, l.List.H)
 	m.detail.SetSize(l.Detail.W, l.Detail.H)
 	m.log.SetSize(l.Log.W, l.Log.H)

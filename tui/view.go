@@ -18,7 +18,7 @@ func (m Model) View() string {
 		return ""
 	}
 	header, footer := m.headerView(), m.footerView()
-	l := ComputeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
+	l := computeLayout(m.w, m.h, lipgloss.Height(header), lipgloss.Height(footer), m.focus)
 	body := ""
 	if o := m.topOverlay(); o != nil {
 		body = o.view(m.w, l.BodyH)

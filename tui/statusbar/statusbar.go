@@ -82,9 +82,9 @@ func BudgetText(b model.Budget) string {
 	return s
 }
 
-// GateText is what the process does while Cloudflare's 429 holds every
+// gateText is what the process does while Cloudflare's 429 holds every
 // request: it names the limit and when it resumes.
-func GateText(left time.Duration) string {
+func gateText(left time.Duration) string {
 	return "rate limited by Cloudflare, resuming in " + Ago(left.Round(time.Second))
 }
 
@@ -122,7 +122,7 @@ func (s Model) View() string {
 	if g := in.Budget.GatedUntil; g.After(s.now) {
 		// Every request of the process waits at one gate: say so before
 		// any error it caused.
-		left = s.st.Warning.Render(GateText(g.Sub(s.now))) + " · " + left
+		left = s.st.Warning.Render(gateText(g.Sub(s.now))) + " · " + left
 	}
 	if in.Flash != "" {
 		left = s.st.Accent.Render(model.SanitizeInline(in.Flash)) + " · " + left
