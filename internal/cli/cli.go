@@ -253,6 +253,12 @@ func (h helpRequest) Error() string { return "help" }
 func dispatch(ctx context.Context, args []string, e *env) error {
 	fs := newFlagSet("cfbuilds")
 	e.global.register(fs)
+	// The dashboard is the command without a name: its own flags come
+	// before any name (cfbuilds --commit HEAD).
+	dash := &dashboardOptions{}
+	dashFlags := newFlagSet("")
+	dash.flags(dashFlags)
+	dashFlags.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	if err := fs.Parse(args); err != nil {
 		return flagError("", err)
 	}
@@ -277,6 +283,11 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		return usagef("unknown command %q (commands: %s; see --help)", name, strings.Join(names, ", "))
 	}
 	opts := cmd.opts()
+	if name == "" {
+		opts = dash
+	} else if err := dashboardOnly(fs, dashFlags, name); err != nil {
+		return err
+	}
 	cs := newFlagSet(name)
 	if !cmd.standalone {
 		e.global.register(cs)
@@ -324,6 +335,17 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	defer client.Close()
 	e.client = client
 	return opts.run(ctx, e)
+}
+
+// dashboardOnly refuses a dashboard flag given before another command's name.
+func dashboardOnly(fs, dashFlags *flag.FlagSet, name string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if dashFlags.Lookup(f.Name) != nil && err == nil {
+			err = usagef("--%s is the dashboard's flag; %s does not take it (see cfbuilds %s --help)", f.Name, name, name)
+		}
+	})
+	return err
 }
 
 // configure loads the configuration, or the demo's simulated account.

@@ -982,3 +982,18 @@ func TestCommandWaitsOutA429(t *testing.T) {
 		t.Fatalf("%d requests answered 429: the gate let more through", got)
 	}
 }
+
+// The dashboard's own flag comes before any command name, as the README
+// and --help show it (#25.2); given to another command it is refused by name.
+func TestDashboardCommitFlag(t *testing.T) {
+	t.Parallel()
+	_, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1, Seed: 1})
+	code, _, errs := runCLI(t, env, "--commit", "c0ffee1")
+	if code != 2 || strings.Contains(errs, "not defined") || !strings.Contains(errs, "draws on a terminal") {
+		t.Fatalf("cfbuilds --commit: exit %d %q", code, errs)
+	}
+	code, _, errs = runCLI(t, env, "--commit", "c0ffee1", "list")
+	if code != 2 || !strings.Contains(errs, "--commit is the dashboard's flag") {
+		t.Fatalf("cfbuilds --commit X list: exit %d %q", code, errs)
+	}
+}

@@ -28,7 +28,7 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 	}
 	cfg, g := e.cfg, e.global
 	if o.commit == "HEAD" {
-		sha, err := git("rev-parse", "HEAD")
+		sha, err := git(e.dir, "rev-parse", "HEAD")
 		if err != nil {
 			return usagef("--commit HEAD needs a git checkout here: %v", err)
 		}
