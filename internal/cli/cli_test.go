@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
 )
 
 // runCLI runs the program with args and an environment.
@@ -861,8 +862,41 @@ func TestLogsFailed(t *testing.T) {
 		t.Fatalf("watch of a failed build: %d %q", code, out)
 	}
 	code, out, errs := runCLI(t, env, "logs", "--failed", id)
-	if code != 0 || !strings.Contains(out, "failed in install") || !strings.Contains(out, "first error (line 2): npm ERR! code E404") {
+	if code != 1 || !strings.Contains(out, "the build failed in install") || !strings.Contains(out, "first error (line 2): npm ERR! code E404") {
 		t.Fatalf("logs --failed: %d %q %q", code, out, errs)
+	}
+}
+
+// logs --failed says how the build ended, whatever it was (#25.3): nothing
+// failed (exit 0) for a success, a skip or a build still running; a
+// terminated build timed out or was stopped; exit 1 when it did not succeed.
+func TestLogsFailedSaysTheOutcome(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, Clock: clock})
+	type row struct {
+		outcome string
+		runFor  time.Duration
+		code    int
+		want    string
+	}
+	rows := []row{
+		{"success", 0, 0, "the build succeeded: nothing failed"},
+		{"skipped", 0, 0, "the build was skipped (nothing to build): nothing failed"},
+		{"cancelled", 0, 1, "the build was cancelled"},
+		{"terminated", 0, 1, "the build timed out or was stopped (terminated)"},
+		{"success", time.Hour, 0, "the build is still running: nothing has failed yet"},
+	}
+	ids := make([]string, len(rows))
+	for i, tc := range rows {
+		ids[i] = s.Inject(sim.Spec{Outcome: tc.outcome, RunFor: tc.runFor, Lines: []string{"Cloning repository...", "done"}})
+	}
+	clock.Advance(time.Minute) // all but the last have ended, in the simulator's time
+	for i, tc := range rows {
+		code, out, errs := runCLI(t, env, "logs", "--failed", ids[i])
+		if code != tc.code || !strings.HasPrefix(out, tc.want) || strings.Contains(out, "the build failed") {
+			t.Errorf("%s: exit %d %q %q", tc.outcome, code, out, errs)
+		}
 	}
 }
 

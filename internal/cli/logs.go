@@ -41,7 +41,7 @@ func (o *logsOptions) validate(args []string) error {
 
 func (o *logsOptions) run(ctx context.Context, e *env) error {
 	if o.failed {
-		return printFailure(ctx, e.client, o.uuid, e.stdout)
+		return o.whyFailed(ctx, e)
 	}
 	colour := isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 	p := logPrinter{out: e.stdout, colour: colour, timestamps: o.timestamps}
@@ -171,9 +171,51 @@ func retryOrGiveUp(stderr io.Writer) func(error) error {
 	}
 }
 
-// printFailure prints why a build failed: the phase, the first error line
-// with a hint for a known cause, and the last lines of its log.
-func printFailure(ctx context.Context, c *api.Client, uuid string, out io.Writer) error {
+// whyFailed is logs --failed: the build's outcome first; for a build that
+// did not succeed, why (printFailure). Exit 0 when nothing failed (success,
+// skipped, or not finished yet), else 1, as watch.
+func (o *logsOptions) whyFailed(ctx context.Context, e *env) error {
+	b, err := e.client.Build(ctx, o.uuid)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !b.Finished():
+		fmt.Fprintf(e.stdout, "the build is still %s: nothing has failed yet (cfbuilds watch %s waits for its end)\n", b.State(), b.UUID)
+		return nil
+	case b.Outcome.OK():
+		fmt.Fprintf(e.stdout, "the build %s: nothing failed\n", outcomeSentence(b.Outcome))
+		return nil
+	}
+	if err := printFailure(ctx, e.client, b, e.stdout); err != nil {
+		return err
+	}
+	return exitCode(1)
+}
+
+// outcomeSentence says how a build ended, in words: a terminated build
+// timed out or was stopped, it did not fail.
+func outcomeSentence(o model.Outcome) string {
+	switch o {
+	case model.OutcomeSuccess:
+		return "succeeded"
+	case model.OutcomeSkipped:
+		return "was skipped (nothing to build)"
+	case model.OutcomeCancelled:
+		return "was cancelled"
+	case model.OutcomeTerminated:
+		return "timed out or was stopped (terminated)"
+	case model.OutcomeFail:
+		return "failed"
+	}
+	return "ended " + model.SanitizeInline(string(o))
+}
+
+// printFailure prints why a build did not succeed: how it ended and in
+// which phase, the first error line with a hint for a known cause, and the
+// last lines of its log.
+func printFailure(ctx context.Context, c *api.Client, b model.Build, out io.Writer) error {
+	uuid := b.UUID
 	lines, err := c.ReadLog(ctx, uuid)
 	if err != nil {
 		return err
@@ -184,9 +226,9 @@ func printFailure(ctx context.Context, c *api.Client, uuid string, out io.Writer
 	}
 	f := model.FailureOf(func(i int) string { return plain[i] }, len(plain))
 	w := bufio.NewWriter(out)
-	phase := "the build failed"
+	phase := "the build " + outcomeSentence(b.Outcome)
 	if f.Phase != "" {
-		phase = "failed in " + f.Phase
+		phase += " in " + f.Phase
 	}
 	fmt.Fprintln(w, phase)
 	if f.Text != "" {

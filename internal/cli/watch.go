@@ -109,7 +109,7 @@ func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Wr
 		return 0, nil
 	}
 	if b.Outcome == model.OutcomeFail || b.Outcome == model.OutcomeTerminated {
-		_ = printFailure(ctx, c, uuid, out) // why, as logs --failed says it
+		_ = printFailure(ctx, c, b, out) // why, as logs --failed says it
 	}
 	return 1, nil
 }
