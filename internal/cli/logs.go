@@ -28,7 +28,7 @@ type logsOptions struct {
 func (o *logsOptions) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.follow, "follow", false, "keep printing new lines until the build stops")
 	fs.BoolVar(&o.timestamps, "timestamps", false, "start each line with its time (RFC 3339, UTC)")
-	fs.BoolVar(&o.failed, "failed", false, "only why the build failed: the phase, the first error, the last lines")
+	fs.BoolVar(&o.failed, "failed", false, "how the build ended and, when it did not succeed, why: the phase, the first error, the last lines (exit 1)")
 }
 
 func (o *logsOptions) validate(args []string) error {
