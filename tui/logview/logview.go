@@ -443,8 +443,13 @@ func (v *Model) jumpError(dir int) {
 		v.notice = "no error lines in this log"
 		return
 	}
-	// The reference line is the one a third down, where jumpTo puts things.
+	// From the error jumped to while it is on screen (at the end of a log
+	// it cannot be a third down); else from the line a third down, where
+	// jumpTo puts things.
 	ref := v.storeIndex(min(v.viewTop()+v.contentH()/3, max(v.viewLen()-1, 0)))
+	if v.curErr >= 0 && v.curErr < len(v.errLines) && v.onScreen(v.errLines[v.curErr]) {
+		ref = v.errLines[v.curErr]
+	}
 	var i int
 	if dir > 0 {
 		if i = sort.SearchInts(v.errLines, ref+1); i >= len(v.errLines) {
@@ -462,6 +467,13 @@ func (v *Model) jumpError(dir int) {
 		v.onlyMatches = false
 	}
 	v.jumpTo(v.errLines[i])
+}
+
+// onScreen reports whether the log line at store index si is on screen.
+func (v *Model) onScreen(si int) bool {
+	top := v.viewTop()
+	last := min(top+v.contentH()-1, v.viewLen()-1)
+	return last >= top && si >= v.storeIndex(top) && si <= v.storeIndex(last)
 }
 
 // jumpPhase moves to the start of the next (dir 1) or previous (-1) phase

@@ -260,3 +260,33 @@ func TestPhaseMarksAndJumps(t *testing.T) {
 		t.Fatalf("[ back:\n%s", s)
 	}
 }
+
+// Errors in a log's last lines: e walks through each and then says there
+// is none below, instead of sticking on the first (#25.4).
+func TestErrorsAtTheEnd(t *testing.T) {
+	t.Parallel()
+	v := testLogView(80, 24, 0)
+	var lines []model.LogLine
+	for i := range 60 {
+		lines = append(lines, model.LogLine{Time: tuitest.T0, Text: fmt.Sprintf("step %d", i)})
+	}
+	for i := range 3 {
+		lines = append(lines, model.LogLine{Time: tuitest.T0, Text: fmt.Sprintf("npm ERR! failure %d", i+1)})
+	}
+	v.Append(lines)
+	v, _ = v.Update(tuitest.Key("g"))
+	for i := range 3 {
+		v, _ = v.Update(tuitest.Key("e"))
+		if want := fmt.Sprintf("error %d/3", i+1); !strings.Contains(v.View(), want) {
+			t.Fatalf("e #%d: want %q:\n%s", i+1, want, v.View())
+		}
+	}
+	v, _ = v.Update(tuitest.Key("e"))
+	if !strings.Contains(v.View(), "no error below") || !strings.Contains(v.View(), "error 3/3") {
+		t.Fatalf("past the last error:\n%s", v.View())
+	}
+	v, _ = v.Update(tuitest.Key("E"))
+	if !strings.Contains(v.View(), "error 2/3") {
+		t.Fatalf("E from the last error:\n%s", v.View())
+	}
+}
