@@ -944,11 +944,15 @@ func TestDiffCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("diff: %d %s", code, errs)
 	}
-	for _, want := range []string{"A  ", good, "B  ", bad, "* outcome          succeeded", "* first error      -                            npm ERR! code ERESOLVE",
-		"- added 12 packages in 3s", "+ npm ERR! code ERESOLVE", "phases B  queue"} {
+	// The build asked about is A; B defaults to the last success (#25.5).
+	for _, want := range []string{"failed  " + bad, "succeeded  " + good, "* outcome          failed                       succeeded",
+		"* first error      npm ERR! code ERESOLVE       -", "+ added 12 packages in 3s", "- npm ERR! code ERESOLVE", "phases B  queue"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff lacks %q:\n%s", want, out)
 		}
+	}
+	if lines := strings.SplitN(out, "\n", 3); len(lines) < 2 || !strings.HasPrefix(lines[0], "A ") || !strings.HasSuffix(lines[0], bad) || !strings.HasSuffix(lines[1], good) {
+		t.Errorf("A is not the build asked about:\n%s", out)
 	}
 	code, out, _ = runCLI(t, env, "diff", good, bad, "--json")
 	var j struct {

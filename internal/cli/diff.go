@@ -59,9 +59,6 @@ func (o *diffOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	if o.b == "" {
-		a, b = b, a // the earlier success is A, the build asked about B
-	}
 	c := model.Compare(a, b, time.Now())
 	if o.asJSON {
 		return writeJSON(e.stdout, diffJSON(c))
