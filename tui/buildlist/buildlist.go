@@ -42,6 +42,9 @@ type Model struct {
 	typing     bool
 	filter     model.Matcher
 	activeOnly bool
+	// hold is the selected build with active-only on: it stays in the list
+	// after it stops, until the person moves (its log is being watched).
+	hold string
 }
 
 // New makes an empty list.
@@ -142,6 +145,7 @@ func (l *Model) Typing() bool { return l.typing }
 // ToggleActiveOnly shows only queued and running builds, or all.
 func (l *Model) ToggleActiveOnly() bool {
 	l.activeOnly = !l.activeOnly
+	l.hold = ""
 	l.refilter()
 	return l.activeOnly
 }
@@ -159,7 +163,7 @@ func (l *Model) ClearFilter() bool {
 }
 
 func (l *Model) matches(b model.Build) bool {
-	if l.activeOnly && !b.Active() {
+	if l.activeOnly && !b.Active() && b.UUID != l.hold {
 		return false
 	}
 	if l.filter.Empty() {
@@ -194,6 +198,9 @@ func (l *Model) refilter() {
 	}
 	if len(l.shown) > 0 {
 		l.selected = l.shown[l.cursor].UUID
+		if l.activeOnly && l.shown[l.cursor].Active() {
+			l.hold = l.selected
+		}
 	}
 	l.clampOffset()
 }
@@ -222,7 +229,13 @@ func (l *Model) move(to int) {
 		return
 	}
 	l.cursor = max(min(to, len(l.shown)-1), 0)
+	if l.shown[l.cursor].UUID != l.selected {
+		l.hold = "" // the person moved: a stopped build they left goes at the next refresh
+	}
 	l.selected = l.shown[l.cursor].UUID
+	if l.activeOnly && l.shown[l.cursor].Active() {
+		l.hold = l.selected
+	}
 	l.clampOffset()
 }
 

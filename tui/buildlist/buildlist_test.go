@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
@@ -87,5 +88,40 @@ func TestCommitFilter(t *testing.T) {
 	l.SetFilter(":commit ")
 	if l.Len() != 0 {
 		t.Fatalf("an empty commit matched %d builds", l.Len())
+	}
+}
+
+// With active-only on, the build being watched stays when it stops, until
+// the person moves; then it goes at the next refresh (#25.7).
+func TestActiveOnlyKeepsTheWatchedBuild(t *testing.T) {
+	t.Parallel()
+	l := newList(100, 10)
+	bs := tuitest.Builds(12)
+	running := func(b model.Build) model.Build {
+		b.Status, b.Outcome = model.StatusRunning, ""
+		return b
+	}
+	stopped := func(b model.Build) model.Build {
+		b.Status, b.Outcome = model.StatusStopped, model.OutcomeSuccess
+		return b
+	}
+	for i := range bs {
+		bs[i] = stopped(bs[i])
+	}
+	bs[2], bs[5] = running(bs[2]), running(bs[5])
+	l.SetBuilds(bs)
+	l.ToggleActiveOnly()
+	if !l.Select(bs[5].UUID) || l.Len() != 2 {
+		t.Fatalf("active only: %d shown", l.Len())
+	}
+	bs[5] = stopped(bs[5])
+	l.SetBuilds(bs)
+	if l.SelectedUUID() != bs[5].UUID || l.Len() != 2 {
+		t.Fatalf("the watched build left the list when it stopped: selected %s, %d shown", l.SelectedUUID(), l.Len())
+	}
+	l, _ = l.Update(tuitest.Key("k"))
+	l.SetBuilds(bs)
+	if l.SelectedUUID() != bs[2].UUID || l.Len() != 1 {
+		t.Fatalf("after moving: selected %s, %d shown", l.SelectedUUID(), l.Len())
 	}
 }
