@@ -595,8 +595,9 @@ func TestKeysTypedAhead(t *testing.T) {
 }
 
 // TestDetailLogAndCancelFollowTheRow: with active only, the selected build
-// finishing leaves the list; the row under ▸ is then another build, and the
-// detail, the log and cancel all move to it.
+// finishing stays in the list, its detail and log on screen, until the
+// person moves (#25.7); then ▸, the detail, the log and cancel all move to
+// the row under it.
 func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
@@ -610,7 +611,12 @@ func TestDetailLogAndCancelFollowTheRow(t *testing.T) {
 	if h.m.selUUID != short {
 		t.Fatalf("loaded %s, want the newest active build %s", h.m.selUUID, short)
 	}
-	h.advance(time.Minute) // the short build stops and leaves the active-only list
+	h.advance(time.Minute) // the short build stops: it stays while watched
+	if got := h.m.list.SelectedUUID(); got != short || h.m.selUUID != short || !strings.Contains(h.view(), "short one") {
+		t.Fatalf("the watched build left: ▸ on %s, loaded %s", got, h.m.selUUID)
+	}
+	h.keys("j")
+	h.advance(time.Second)
 	if got := h.m.list.SelectedUUID(); got != long {
 		t.Fatalf("▸ is on %s, want %s", got, long)
 	}
