@@ -1035,3 +1035,41 @@ func TestDashboardCommitFlag(t *testing.T) {
 		t.Fatalf("cfbuilds --commit X list: exit %d %q", code, errs)
 	}
 }
+
+// watch of a build that has already finished (#25.8): --json gives the log
+// lines, then the stopped status, then the end; the text's times are the
+// build's own, the clock the phase lines on stderr use, not this machine's.
+func TestWatchAFinishedBuild(t *testing.T) {
+	t.Parallel()
+	base := time.Now().Add(-5 * time.Hour).Truncate(time.Second) // far from the wall clock
+	clock := simtest.NewManualClock(base)
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, Clock: clock})
+	id := s.Inject(sim.Spec{Lines: []string{"Cloning repository...", "one", "two"}, Outcome: "success"})
+	clock.Advance(time.Minute)
+	code, out, errs := runCLI(t, env, "watch", "--json", id)
+	var kinds []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		kind, _ := ev["event"].(string)
+		if kind == "status" {
+			kind += ":" + ev["status"].(string)
+		}
+		kinds = append(kinds, kind)
+	}
+	want := []string{"log", "log", "log", "status:stopped", "end"}
+	if code != 0 || strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Fatalf("exit %d, events %v, want %v: %s", code, kinds, want, errs)
+	}
+	code, out, _ = runCLI(t, env, "watch", id)
+	clockOf := map[string]bool{}
+	for d := time.Duration(0); d <= time.Minute; d += time.Second {
+		clockOf[base.Add(d).Local().Format("15:04:05")] = true
+	}
+	first, _, _ := strings.Cut(out, "  ")
+	if code != 0 || !clockOf[first] {
+		t.Fatalf("exit %d: the state line's time %q is not the build's (between %s and a minute later):\n%s", code, first, base.Local().Format("15:04:05"), out)
+	}
+}

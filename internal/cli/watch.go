@@ -76,6 +76,17 @@ func workerNames(ctx context.Context, c *api.Client) map[string]string {
 	return names
 }
 
+// stateSince is when the build reached its present state, by its own
+// timestamps (what the API says, not this machine's clock).
+func stateSince(b model.Build) time.Time {
+	for _, t := range []*time.Time{b.StoppedOn, b.RunningOn, b.InitializingOn} {
+		if t != nil && (b.Finished() || t != b.StoppedOn) {
+			return *t
+		}
+	}
+	return b.CreatedOn
+}
+
 func describe(b model.Build, names map[string]string, now time.Time) string {
 	name := names[b.WorkerTag]
 	if name == "" {
@@ -96,7 +107,9 @@ func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Wr
 		Lines: phases.lines,
 		Build: func(b model.Build) {
 			if s := b.State(); s != last {
-				fmt.Fprintf(out, "%s  %s\n", time.Now().Format("15:04:05"), describe(b, names, time.Now()))
+				// The build's own time of the state, as the phase lines on
+				// stderr: one clock for both streams, the build's.
+				fmt.Fprintf(out, "%s  %s\n", stateSince(b).Local().Format("15:04:05"), describe(b, names, time.Now()))
 				last = s
 			}
 		},

@@ -36,14 +36,18 @@ func writeEvent(out io.Writer, ev event) {
 }
 
 // watchJSON follows one build as NDJSON: a status event per change of
-// state, a log event per line, an end event with the exit code.
+// state, a log event per line, an end event with the exit code. The
+// stopped status comes after the last log line, just before the end.
 func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, error) {
 	names := workerNames(ctx, c)
 	var last model.State
+	status := func(b model.Build) event {
+		return event{Event: "status", BuildUUID: b.UUID, Worker: names[b.WorkerTag], Status: string(b.Status), Outcome: string(b.Outcome)}
+	}
 	b, err := c.Follow(ctx, uuid, api.FollowOptions{
 		Build: func(b model.Build) {
-			if s := b.State(); s != last {
-				writeEvent(out, event{Event: "status", BuildUUID: b.UUID, Worker: names[b.WorkerTag], Status: string(b.Status), Outcome: string(b.Outcome)})
+			if s := b.State(); s != last && !b.Finished() {
+				writeEvent(out, status(b))
 				last = s
 			}
 		},
@@ -61,6 +65,7 @@ func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.W
 	if b.Outcome.OK() {
 		code = 0
 	}
+	writeEvent(out, status(b))
 	writeEvent(out, event{Event: "end", BuildUUID: uuid, Worker: names[b.WorkerTag], Status: string(b.Status), Outcome: string(b.Outcome), Exit: &code})
 	return code, nil
 }
