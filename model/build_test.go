@@ -144,19 +144,31 @@ func TestSnapshotSeesOnlyWhatWasThere(t *testing.T) {
 	}
 }
 
-func TestReadLeft(t *testing.T) {
+// The time left of a long read comes from the pace of its last five
+// seconds, not from its fast start (#25.9).
+func TestReadPace(t *testing.T) {
 	t.Parallel()
-	t0 := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	// A quarter of the build's time read in 10 s: 30 s left.
-	if left, ok := ReadLeft(t0, t0.Add(25*time.Second), t0.Add(100*time.Second), 10*time.Second); !ok || left != 30*time.Second {
-		t.Fatalf("%v %v", left, ok)
-	}
-	for _, tc := range []struct {
-		last, stop time.Time
-		spent      time.Duration
-	}{{t0.Add(time.Second), t0.Add(time.Minute), time.Second}, {t0, t0.Add(time.Minute), time.Minute}, {t0.Add(time.Second), t0, time.Minute}} {
-		if _, ok := ReadLeft(t0, tc.last, tc.stop, tc.spent); ok {
-			t.Errorf("an estimate from %+v", tc)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	stop := t0.Add(100 * time.Second)
+	var p ReadPace
+	// The burst: 40% of the log in the first second.
+	for i := 1; i <= 10; i++ {
+		p.Add(t0.Add(time.Duration(i)*100*time.Millisecond), t0, t0.Add(time.Duration(i)*4*time.Second), stop)
+		if _, ok := p.Left(); ok {
+			t.Fatalf("an estimate %d00 ms into the read, from the burst alone", i)
 		}
+	}
+	// Then the budget's pace: 1% a second.
+	for i := 1; i <= 10; i++ {
+		p.Add(t0.Add(time.Second+time.Duration(i)*time.Second), t0, t0.Add(40*time.Second+time.Duration(i)*time.Second), stop)
+	}
+	// 50% read, 1% a second over the last five seconds: 50 s left.
+	if left, ok := p.Left(); !ok || left != 50*time.Second {
+		t.Fatalf("left %v %v, want 50s", left, ok)
+	}
+	var none ReadPace
+	none.Add(t0, t0, t0, t0) // a build with no running time
+	if _, ok := none.Left(); ok {
+		t.Fatal("an estimate without a basis")
 	}
 }

@@ -59,16 +59,53 @@ type CancelResult struct {
 	StoppedOn *time.Time
 }
 
-// ReadLeft estimates how long reading a stopped build's log has left. The
+// ReadPace estimates how long reading a stopped build's log has left. The
 // API gives no line count, but lines carry their times and the build its
-// end: the share of the build's running time the lines read so far cover
-// (first to last) is the share of the log read, near enough. spent is how
-// long the read has taken; under two seconds the estimate is not given.
-func ReadLeft(first, last, stopped time.Time, spent time.Duration) (time.Duration, bool) {
+// end: the share of the build's running time the lines read so far cover is
+// the share of the log read, near enough. The estimate comes from the pace
+// of the last PaceBasis of reading, never from the start: a read begins
+// fast (the request budget's burst) and then slows to the budget's pace,
+// and a rate from the fast start would promise far too little.
+type ReadPace struct {
+	samples []paceSample
+}
+
+type paceSample struct {
+	at   time.Time
+	frac float64 // of the build's running time covered
+}
+
+// PaceBasis is how much reading an estimate is based on.
+const PaceBasis = 5 * time.Second
+
+// Add records the lines read so far (first and last line times) at now.
+func (p *ReadPace) Add(now, first, last, stopped time.Time) {
 	total, done := stopped.Sub(first), last.Sub(first)
-	if total <= 0 || done <= 0 || spent < 2*time.Second {
+	if total <= 0 {
+		return
+	}
+	p.samples = append(p.samples, paceSample{at: now, frac: min(max(float64(done)/float64(total), 0), 1)})
+	// Keep what the next estimates can use: the newest sample older than
+	// the basis, and everything after it.
+	keep := 0
+	for i, s := range p.samples {
+		if now.Sub(s.at) >= PaceBasis {
+			keep = i
+		}
+	}
+	p.samples = p.samples[keep:]
+}
+
+// Left is the time left at the pace of the last PaceBasis of reading; ok is
+// false until the read has that much behind it.
+func (p *ReadPace) Left() (time.Duration, bool) {
+	if len(p.samples) < 2 {
 		return 0, false
 	}
-	frac := min(float64(done)/float64(total), 1)
-	return time.Duration(float64(spent) * (1 - frac) / frac).Round(time.Second), true
+	ref, now := p.samples[0], p.samples[len(p.samples)-1]
+	spent, gained := now.at.Sub(ref.at), now.frac-ref.frac
+	if spent < PaceBasis || gained <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(spent) * (1 - now.frac) / gained).Round(time.Second), true
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
 )
 
-// The page counter of a long read estimates the time left from how much
-// of the build's running time the lines read so far cover.
+// The page counter of a long read estimates the time left from the pace of
+// its last seconds, not from its fast start (#25.9).
 func TestReadLeftEstimate(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, quiet(), Options{})
@@ -19,19 +19,26 @@ func TestReadLeftEstimate(t *testing.T) {
 	stop := t0.Add(100 * time.Second)
 	h.m.selUUID = "long"
 	h.m.builds["long"] = model.Build{UUID: "long", Status: model.StatusStopped, CreatedOn: t0, StoppedOn: &stop}
-	var lines []model.LogLine
-	for i := 0; i <= 25; i++ {
-		lines = append(lines, model.LogLine{Time: t0.Add(time.Duration(i) * time.Second), Text: "x"})
-	}
 	h.m.log.Reset("long", t0)
-	h.m.log.Append(lines) // a quarter of the build's time
-	h.m.readStart, h.m.now = t0, t0.Add(10*time.Second)
-	if left, ok := h.m.readLeft(); !ok || left != 30*time.Second {
-		t.Fatalf("left %v %v, want 30s (10s for a quarter)", left, ok)
+	read := func(upTo int, at time.Duration) (time.Duration, bool) {
+		var lines []model.LogLine
+		for i := h.m.log.Store().Len(); i <= upTo; i++ {
+			lines = append(lines, model.LogLine{Time: t0.Add(time.Duration(i) * time.Second), Text: "x"})
+		}
+		h.m.log.Append(lines)
+		h.m.now = t0.Add(at)
+		return h.m.readLeft()
 	}
-	h.m.now = t0.Add(time.Second)
-	if _, ok := h.m.readLeft(); ok {
-		t.Fatal("an estimate after one second of reading")
+	if _, ok := read(40, 500*time.Millisecond); ok { // the burst: 40% in half a second
+		t.Fatal("an estimate from the burst alone")
+	}
+	var left time.Duration
+	var ok bool
+	for s := 1; s <= 6; s++ { // then 2% a second
+		left, ok = read(40+2*s, time.Second/2+time.Duration(s)*time.Second)
+	}
+	if !ok || left != 24*time.Second {
+		t.Fatalf("left %v %v, want 24s (48%% left at 2%% a second)", left, ok)
 	}
 }
 

@@ -68,7 +68,7 @@ type Model struct {
 	tail       model.Tail
 	pagesRead  int                     // pages of the loaded log read so far
 	events     []model.PhaseEvent      // the loaded log's phase timings, as its last page said
-	readStart  time.Time               // when the loaded log's read began
+	pace       model.ReadPace          // how fast the loaded log's read goes, for its time left
 	usualKey   string                  // what the detail's usual times were computed for
 	phaseSpans map[string][]model.Span // phases of successful builds whose logs were read
 

@@ -37,7 +37,7 @@ func (m *Model) loadSelection() tea.Cmd {
 	m.selCtx, m.selCancel = ctx, cancel
 	m.selUUID = b.UUID
 	m.tail = model.Tail{UUID: b.UUID}
-	m.pagesRead, m.events, m.readStart = 0, nil, m.now
+	m.pagesRead, m.events, m.pace = 0, nil, model.ReadPace{}
 	m.detail.SetBuild(b, true)
 	deploys := m.queueDeploys(b.WorkerTag, true)
 	m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
@@ -132,14 +132,15 @@ func (m *Model) shownBuild() (model.Build, bool) {
 }
 
 // readLeft estimates how long the read of a stopped build's long log has
-// left (model.ReadLeft).
+// left, from the pace of its last few seconds (model.ReadPace).
 func (m *Model) readLeft() (time.Duration, bool) {
 	b, ok := m.builds[m.selUUID]
 	st := m.log.Store()
 	if !ok || b.StoppedOn == nil || st.Len() == 0 {
 		return 0, false
 	}
-	return model.ReadLeft(st.At(0).Time(), st.At(st.Len()-1).Time(), *b.StoppedOn, m.now.Sub(m.readStart))
+	m.pace.Add(m.now, st.At(0).Time(), st.At(st.Len()-1).Time(), *b.StoppedOn)
+	return m.pace.Left()
 }
 
 // syncPhases hands the detail what the loaded log showed of its phases.

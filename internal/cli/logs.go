@@ -61,8 +61,9 @@ func readWithProgress(ctx context.Context, c *api.Client, uuid string, p logPrin
 	if b, err := c.Build(ctx, uuid); err == nil {
 		stopped = b.StoppedOn
 	}
-	start, pages, lines := time.Now(), 0, 0
+	pages, lines := 0, 0
 	var first time.Time
+	var pace model.ReadPace
 	err := c.ReadLogPages(ctx, uuid, func(ls []model.LogLine) error {
 		if err := p.print(ls); err != nil {
 			return err
@@ -76,7 +77,8 @@ func readWithProgress(ctx context.Context, c *api.Client, uuid string, p logPrin
 		pages, lines = pages+1, lines+len(ls)
 		msg := fmt.Sprintf("reading page %d · %d lines", pages, lines)
 		if stopped != nil {
-			if left, ok := model.ReadLeft(first, ls[len(ls)-1].Time, *stopped, time.Since(start)); ok {
+			pace.Add(time.Now(), first, ls[len(ls)-1].Time, *stopped)
+			if left, ok := pace.Left(); ok {
 				msg += " · about " + model.FormatDuration(left) + " left"
 			}
 		}
