@@ -16,6 +16,7 @@ import (
 
 // compareMsg is a finished comparison (or why there is none).
 type compareMsg struct {
+	gen int // the comparison it answers: an older one is dropped
 	c   model.Comparison
 	err error
 }
@@ -55,20 +56,37 @@ func (m *Model) compareShown() tea.Cmd {
 	if base.CreatedOn.After(b.CreatedOn) {
 		base, b = b, base // the older one is A
 	}
-	src, life, now := m.src, m.life, m.now
-	return tea.Batch(m.setFlash("comparing "+base.ShortCommit()+" with "+b.ShortCommit()+m.st.Ellipsis()), func() tea.Msg {
-		ctx, cancel := context.WithTimeout(life, 5*time.Minute)
+	m.dropCompare()
+	m.compareGen++
+	// A person waits for it: its log reads go before the background.
+	ctx, cancel := context.WithTimeout(model.WithPriority(m.life, model.Interactive), 5*time.Minute)
+	m.compareCancel = cancel
+	src, now, gen := m.src, m.now, m.compareGen
+	return tea.Batch(m.setFlash("comparing "+base.ShortCommit()+" with "+b.ShortCommit()+m.st.Ellipsis()+" (esc drops it)"), func() tea.Msg {
 		defer cancel()
 		a, err := readBuildLog(ctx, src, base)
 		if err != nil {
-			return compareMsg{err: err}
+			return compareMsg{gen: gen, err: err}
 		}
 		bl, err := readBuildLog(ctx, src, b)
 		if err != nil {
-			return compareMsg{err: err}
+			return compareMsg{gen: gen, err: err}
 		}
-		return compareMsg{c: model.Compare(a, bl, now)}
+		return compareMsg{gen: gen, c: model.Compare(a, bl, now)}
 	})
+}
+
+// dropCompare cancels a comparison still reading: no longer wanted, it
+// must not pop up later over whatever the person does. It reports whether
+// one was.
+func (m *Model) dropCompare() bool {
+	if m.compareCancel == nil {
+		return false
+	}
+	m.compareCancel()
+	m.compareCancel = nil
+	m.compareGen++
+	return true
 }
 
 // readBuildLog reads a build's whole log as plain lines.
@@ -83,6 +101,10 @@ func readBuildLog(ctx context.Context, src model.Source, b model.Build) (model.B
 }
 
 func (m *Model) onCompared(msg compareMsg) tea.Cmd {
+	if msg.gen != m.compareGen {
+		return nil // dropped, or replaced by a newer one
+	}
+	m.compareCancel = nil
 	if msg.err != nil {
 		return m.setFlash("compare failed: " + errorText(msg.err))
 	}

@@ -158,6 +158,9 @@ func (m *Model) shareKey(km tea.KeyMsg) tea.Cmd {
 // back is esc: clear the list's filter or the log's search, else go back
 // to the list.
 func (m *Model) back() tea.Cmd {
+	if m.dropCompare() {
+		return m.setFlash("comparison dropped")
+	}
 	switch m.focus {
 	case PaneList:
 		before := m.list.SelectedUUID()

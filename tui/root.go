@@ -35,9 +35,11 @@ type Model struct {
 	log           logview.Model
 	helpv         helpview.Model
 	status        statusbar.Model
-	overlays      []overlay // dialogs, prompts and views over the panes; the last has the keys
-	marked        string    // the build m marked to compare
-	pendingSelect string    // a build started here, to select when it shows
+	overlays      []overlay          // dialogs, prompts and views over the panes; the last has the keys
+	marked        string             // the build m marked to compare
+	compareGen    int                // the comparison wanted now; a reply of another is dropped
+	compareCancel context.CancelFunc // the comparison still reading, if any
+	pendingSelect string             // a build started here, to select when it shows
 
 	workers      []model.Worker
 	workerByTag  map[string]string

@@ -205,6 +205,7 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 		return nil
 	}
 	m.showSelected()
+	m.dropCompare() // it compared the build the person left
 	m.selGen++
 	// Scrolling may have brought Workers on screen whose deployments are unknown.
 	return tea.Batch(m.after(m.opts.Settle, settleMsg{gen: m.selGen}), m.queueOnScreen())
