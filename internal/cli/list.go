@@ -45,6 +45,7 @@ func (o *listOptions) validate(args []string) error {
 }
 
 func (o *listOptions) run(ctx context.Context, e *env) error {
+	defer progress(e.stderr, isTerminal(e.stderr), progressAfter, "reading the latest builds")()
 	return cmdList(ctx, e.client, o.worker, o.limit, o.asJSON, e.stdout, time.Now())
 }
 

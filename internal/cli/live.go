@@ -32,6 +32,7 @@ func (o *liveOptions) flags(fs *flag.FlagSet) {
 func (o *liveOptions) validate(args []string) error { return wantArgs("live", args, 0, "") }
 
 func (o *liveOptions) run(ctx context.Context, e *env) error {
+	defer progress(e.stderr, isTerminal(e.stderr), progressAfter, "reading the deployments")()
 	return cmdLive(ctx, e.client, o.worker, o.asJSON, e.stdout)
 }
 
