@@ -70,7 +70,7 @@ func openURL(url string) error {
 // terminal) and says so.
 func (m *Model) openURL(url string) tea.Cmd {
 	if m.term.SSH {
-		return tea.Batch(copyCmd(m.opts.Out, m.term, url, "the dashboard URL (SSH session: open it on your machine)"))
+		return tea.Batch(copyCmd(m.opts.Out, m.term, url, "dashboard URL (SSH session: open it on your machine)"))
 	}
 	open, out, term := m.opts.Open, m.opts.Out, m.term
 	return func() tea.Msg {
@@ -79,7 +79,7 @@ func (m *Model) openURL(url string) tea.Cmd {
 			if werr != nil {
 				return copiedMsg{err: err}
 			}
-			return copiedMsg{what: "the dashboard URL (no browser to open: " + model.SanitizeInline(err.Error()) + ")"}
+			return copiedMsg{what: "dashboard URL (no browser to open: " + model.SanitizeInline(err.Error()) + ")"}
 		}
 		return copiedMsg{what: "", opened: true}
 	}

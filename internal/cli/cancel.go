@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -42,7 +43,11 @@ func cmdCancel(ctx context.Context, e *env, uuid string, yes bool) error {
 	}
 	names := workerNames(ctx, c)
 	if !b.Cancellable() {
-		return fmt.Errorf("build %s is %s: only a queued or running build can be cancelled", uuid, b.State())
+		ended := "already " + outcomeSentence(b.Outcome)
+		if rest, ok := strings.CutPrefix(outcomeSentence(b.Outcome), "was "); ok {
+			ended = "was already " + rest
+		}
+		return fmt.Errorf("build %s %s; only a queued or running build can be cancelled", uuid, ended)
 	}
 	if ok, err := confirm(e, yes, "Cancel the build of "+describe(b, names, time.Now()), "Not cancelled."); !ok || err != nil {
 		return err

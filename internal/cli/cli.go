@@ -141,7 +141,11 @@ func commandUsage(c command) string {
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			desc += " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintf(&b, "  %-22s %s\n", left, desc)
+		if len(left) > 22 {
+			fmt.Fprintf(&b, "  %s\n  %-22s %s\n", left, "", desc) // a long flag: its text on the next line, in the column
+		} else {
+			fmt.Fprintf(&b, "  %-22s %s\n", left, desc)
+		}
 	})
 	if !c.standalone {
 		b.WriteString("\nGlobal flags (--config, --profile, --account, --api-url, --demo, --debug, ...): see cfbuilds --help\n")

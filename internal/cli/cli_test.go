@@ -1073,3 +1073,26 @@ func TestWatchAFinishedBuild(t *testing.T) {
 		t.Fatalf("exit %d: the state line's time %q is not the build's (between %s and a minute later):\n%s", code, first, base.Local().Format("15:04:05"), out)
 	}
 }
+
+// The texts a newcomer met (#25.17): cancel of a stopped build says how it
+// ended, in a sentence; a long flag's help keeps to its column.
+func TestNewcomerTexts(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	s, env := simEnvFor(t, sim.Options{Workers: 1, PushEvery: -1, Clock: clock})
+	done := s.Inject(sim.Spec{Outcome: "success", Lines: []string{"x"}})
+	cancelled := s.Inject(sim.Spec{Outcome: "cancelled", Lines: []string{"x"}})
+	clock.Advance(time.Minute)
+	if _, _, errs := runCLI(t, env, "cancel", "--yes", done); !strings.Contains(errs, "build "+done+" already succeeded; only a queued or running build can be cancelled") {
+		t.Errorf("cancel of a success: %q", errs)
+	}
+	if _, _, errs := runCLI(t, env, "cancel", "--yes", cancelled); !strings.Contains(errs, "was already cancelled;") {
+		t.Errorf("cancel of a cancelled build: %q", errs)
+	}
+	_, out, _ := runCLI(t, env, "sim", "--help")
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "  --read-only-token") && strings.Contains(line, "a token that may only read") {
+			t.Errorf("a long flag's help runs into it: %q", line)
+		}
+	}
+}

@@ -131,7 +131,7 @@ func (o *simOptions) run(ctx context.Context, e *env) error {
 	}
 	defer sv.Close()
 	fmt.Fprintf(e.stdout, "# cfbuilds simulator on %s; point cfbuilds at it with:\n%s", sv.Addr(), simEnv(sv.URL, o.account, o.token))
-	fmt.Fprintf(e.stdout, "# simulate a push to several Workers (see cfbuilds sim --help):\n# curl -H 'Authorization: Bearer %s' -d '{\"repo\":\"acme/monorepo\",\"branch\":\"main\",\"commit\":\"<sha>\",\"workers\":{\"api-gateway\":0,\"auth-service\":20}}' http://%s/__sim/push\n", o.token, sv.Addr())
+	fmt.Fprintf(e.stdout, "# simulate a push to several Workers: POST a JSON body of repo, branch, commit, and workers (name: seconds until its build starts):\n# curl -H 'Authorization: Bearer %s' -d '{\"repo\":\"acme/monorepo\",\"branch\":\"main\",\"commit\":\"<sha>\",\"workers\":{\"api-gateway\":0,\"auth-service\":20}}' http://%s/__sim/push\n", o.token, sv.Addr())
 	<-ctx.Done()
 	return nil
 }

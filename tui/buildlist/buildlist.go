@@ -413,6 +413,9 @@ func (l Model) View() string {
 		return ""
 	}
 	info := fmt.Sprintf("%d builds", len(l.shown))
+	if len(l.shown) == 1 {
+		info = "1 build"
+	}
 	if !l.filter.Empty() {
 		info += fmt.Sprintf(" matching %q", model.SanitizeInline(l.filter.Query()))
 	}

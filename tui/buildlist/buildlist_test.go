@@ -125,3 +125,13 @@ func TestActiveOnlyKeepsTheWatchedBuild(t *testing.T) {
 		t.Fatalf("after moving: selected %s, %d shown", l.SelectedUUID(), l.Len())
 	}
 }
+
+// One build is "1 build", not "1 builds" (#25.17).
+func TestOneBuildIsSingular(t *testing.T) {
+	t.Parallel()
+	l := newList(100, 10)
+	l.SetBuilds(tuitest.Builds(1))
+	if v := l.View(); !strings.Contains(v, "1 build") || strings.Contains(v, "1 builds") {
+		t.Fatalf("%s", v)
+	}
+}
