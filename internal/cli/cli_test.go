@@ -19,6 +19,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // runCLI runs the program with args and an environment.
@@ -1093,6 +1094,29 @@ func TestNewcomerTexts(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "  --read-only-token") && strings.Contains(line, "a token that may only read") {
 			t.Errorf("a long flag's help runs into it: %q", line)
+		}
+	}
+}
+
+// list pads its columns by display width: a CJK commit message does not
+// shift its row (#25.15).
+func TestListColumnsByDisplayWidth(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1, History: 1, Clock: clock})
+	s.Inject(sim.Spec{CommitMessage: "修正: ビルドの設定を更新", Lines: []string{"x"}})
+	s.Inject(sim.Spec{CommitMessage: "plain ascii message", Lines: []string{"x"}})
+	clock.Advance(time.Minute)
+	code, out, errs := runCLI(t, env, "list")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	col := func(line string) int { return model.Width(line[:strings.Index(line, "2026-12-01")]) }
+	want := col(lines[1])
+	for _, l := range lines[1:] {
+		if col(l) != want {
+			t.Fatalf("the CREATED column starts at cell %d here and %d in the first row:\n%s", col(l), want, out)
 		}
 	}
 }

@@ -1,19 +1,20 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/charmbracelet/x/ansi"
 )
 
 func listCommand() command {
@@ -155,20 +156,41 @@ func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSO
 		}
 		return writeJSON(out, items)
 	}
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STATE\tWORKER\tBRANCH\tCOMMIT\tMESSAGE\tCREATED\tDURATION\tBUILD")
+	rows := [][]string{{"STATE", "WORKER", "BRANCH", "COMMIT", "MESSAGE", "CREATED", "DURATION", "BUILD"}}
 	for _, b := range builds {
 		dur := model.FormatDuration(b.Duration(now))
 		if b.Status == model.StatusQueued {
 			dur = "-"
 		}
-		title := model.SanitizeInline(b.CommitTitle())
-		if len([]rune(title)) > 50 {
-			title = string([]rune(title)[:49]) + "…"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", b.State(), model.SanitizeInline(b.WorkerName),
-			model.SanitizeInline(b.Meta.Branch), model.SanitizeInline(b.ShortCommit()), title,
-			b.CreatedOn.Local().Format("2006-01-02 15:04"), dur, b.UUID)
+		title := ansi.Truncate(model.SanitizeInline(b.CommitTitle()), 50, "…") // 50 cells, wide characters counted twice
+		rows = append(rows, []string{string(b.State()), model.SanitizeInline(b.WorkerName), model.SanitizeInline(b.Meta.Branch),
+			model.SanitizeInline(b.ShortCommit()), title, b.CreatedOn.Local().Format("2006-01-02 15:04"), dur, b.UUID})
 	}
-	return tw.Flush()
+	return writeTable(out, rows)
+}
+
+// writeTable writes rows in columns two spaces apart, padded by display
+// width: a CJK character or an emoji takes two cells of a terminal, and
+// text/tabwriter would count it as one and shift the row.
+func writeTable(out io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], model.Width(c))
+		}
+	}
+	w := bufio.NewWriter(out)
+	for _, r := range rows {
+		for i, c := range r {
+			w.WriteString(c)
+			if i < len(r)-1 {
+				w.WriteString(strings.Repeat(" ", widths[i]-model.Width(c)+2))
+			}
+		}
+		w.WriteByte('\n')
+	}
+	return w.Flush()
 }
