@@ -215,6 +215,14 @@ func (s *Styles) Down() string {
 	return "↓"
 }
 
+// Mark marks the row of the build m marked to compare.
+func (s *Styles) Mark() string {
+	if s.ASCII {
+		return "*"
+	}
+	return "◆"
+}
+
 // Cursor marks the selected row.
 func (s *Styles) Cursor() string {
 	if s.ASCII {

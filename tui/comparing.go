@@ -29,9 +29,11 @@ func (m *Model) mark() tea.Cmd {
 		return m.setFlash("no build selected")
 	case m.marked == b.UUID:
 		m.marked = ""
+		m.list.SetMarked("")
 		return m.setFlash("unmarked")
 	}
 	m.marked = b.UUID
+	m.list.SetMarked(b.UUID)
 	return m.setFlash("marked " + b.ShortCommit() + " of " + model.SanitizeInline(b.WorkerName) + ": select another build and press d to compare")
 }
 

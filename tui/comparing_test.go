@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
 )
 
 // A comparison left with esc before its logs are read is dropped: it does
@@ -30,5 +32,46 @@ func TestDroppedComparisonStaysDropped(t *testing.T) {
 	h.exec(h.m.compareShown())
 	if h.m.comparison() == nil {
 		t.Fatal("a comparison no one dropped did not show")
+	}
+}
+
+// A running build with no log lines yet says it waits for them, not "live"
+// (#25.13); once lines come, it is live.
+func TestLogWaitsForTheFirstLines(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{})
+	h.size(120, 40)
+	h.advance(time.Second)
+	id := h.sim.Inject(sim.Spec{Lines: []string{"first line"}, QueueFor: time.Second, LineEvery: 20 * time.Second})
+	h.keys("r")
+	h.advance(3 * time.Second)
+	h.m.list.Select(id)
+	h.send(settleMsg{gen: h.m.selGen}) // as if the cursor rested on it
+	if v := h.view(); !strings.Contains(v, "waiting for the first lines") || strings.Contains(v, "· live") {
+		t.Fatalf("no lines yet:\n%s", v)
+	}
+	h.advance(25 * time.Second)
+	if v := h.view(); !strings.Contains(v, "first line") || !strings.Contains(v, "live") {
+		t.Fatalf("after the first line:\n%s", v)
+	}
+}
+
+// m puts a mark on the row and says so in the status bar; m again takes
+// it off (#25.12).
+func TestMarkIsVisible(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{})
+	h.size(160, 40)
+	h.advance(time.Minute)
+	b, _ := h.m.shownBuild()
+	h.keys("m", "j")
+	h.advance(7 * time.Second) // the flash that says it has passed; the bar keeps saying it
+	v := h.view()
+	if !strings.Contains(v, " ◆") || !strings.Contains(v, "◆ "+b.ShortCommit()+" of "+b.WorkerName+" marked (d compares)") {
+		t.Fatalf("no visible mark:\n%s", v)
+	}
+	h.keys("k", "m")
+	if strings.Contains(h.view(), "◆") {
+		t.Fatalf("the mark stayed after m again:\n%s", h.view())
 	}
 }

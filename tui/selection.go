@@ -95,7 +95,12 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		m.log.SetNote("complete")
 		return tea.Batch(note, m.readFailure())
 	}
-	m.log.SetNote("live")
+	if m.log.Store().Len() == 0 {
+		// A build that has written nothing yet: "live" would promise lines.
+		m.log.SetNote("waiting for the first lines" + m.st.Ellipsis())
+	} else {
+		m.log.SetNote("live")
+	}
 	return tea.Batch(note, p.arm(m.opts.PollLog, m.now, m.after))
 }
 

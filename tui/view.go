@@ -83,6 +83,9 @@ func (m Model) footerView() string {
 		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
 		Sweep: m.rotation,
 	}
+	if b, ok := m.builds[m.marked]; ok {
+		info.Marked = b.ShortCommit() + " of " + b.WorkerName
+	}
 	if m.opts.Viewers != nil {
 		info.Viewers = m.opts.Viewers()
 	}

@@ -42,6 +42,7 @@ type Model struct {
 	typing     bool
 	filter     model.Matcher
 	activeOnly bool
+	marked     string // the build marked to compare, shown with a mark
 	// hold is the selected build with active-only on: it stays in the list
 	// after it stops, until the person moves (its log is being watched).
 	hold string
@@ -83,6 +84,9 @@ func (l *Model) SetLive(marks map[string]string) { l.live = marks }
 
 // SetEmptyNote sets what the list says when it has no builds.
 func (l *Model) SetEmptyNote(s string) { l.emptyNote = s }
+
+// SetMarked marks the row of the build with that uuid ("" none).
+func (l *Model) SetMarked(uuid string) { l.marked = uuid }
 
 // Cancelling reports whether a cancel is pending for uuid.
 func (l *Model) Cancelling(uuid string) bool { return l.cancelling[uuid] }
@@ -400,11 +404,16 @@ func (l *Model) row(b model.Build, w int, selected bool) string {
 	state := b.State()
 	glyph := l.st.Glyph(state)
 	line := l.layout(l.cells(b), w)
+	mark, styledMark := " ", " "
+	if b.UUID == l.marked {
+		mark = l.st.Mark()
+		styledMark = l.st.Accent.Render(mark)
+	}
 	if selected {
 		// A cursor mark as well as the highlight: visible without colour.
-		return l.st.Selected.Render(fit.Column(l.st.Cursor()+" "+glyph+" "+line, w, l.st.Ellipsis()))
+		return l.st.Selected.Render(fit.Column(l.st.Cursor()+mark+glyph+" "+line, w, l.st.Ellipsis()))
 	}
-	return "  " + l.st.ForState(state).Render(glyph) + " " + line
+	return " " + styledMark + l.st.ForState(state).Render(glyph) + " " + line
 }
 
 // View renders exactly h rows of at most w cells.

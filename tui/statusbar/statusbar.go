@@ -31,6 +31,8 @@ type Info struct {
 	// Sweep is how long the rotation takes to read every Worker that is
 	// not polled each cycle (0: every cycle reads every Worker).
 	Sweep time.Duration
+	// Marked names the build m marked to compare ("" none).
+	Marked string
 }
 
 // Model is the status bar.
@@ -92,6 +94,9 @@ func gateText(left time.Duration) string {
 func (s Model) View() string {
 	in := s.info
 	parts := []string{model.SanitizeInline(in.Account), fmt.Sprintf("%d Workers", in.Workers)}
+	if in.Marked != "" {
+		parts = append(parts, s.st.Accent.Render(s.st.Mark()+" "+model.SanitizeInline(in.Marked)+" marked (d compares)"))
+	}
 	if !in.Refreshed.IsZero() {
 		parts = append(parts, "refreshed "+Ago(s.now.Sub(in.Refreshed))+" ago")
 	} else {
