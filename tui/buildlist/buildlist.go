@@ -8,14 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/fit"
+	"github.com/cfbuilds/cfbuilds/tui/prompt"
 )
 
 // Model is the list pane.
@@ -38,7 +37,7 @@ type Model struct {
 	live       map[string]string // build uuid → "live" or "live 10%"
 	emptyNote  string            // what an empty list says
 
-	input      textinput.Model
+	input      prompt.Model
 	typing     bool
 	filter     model.Matcher
 	activeOnly bool
@@ -50,11 +49,7 @@ type Model struct {
 
 // New makes an empty list.
 func New(st *styles.Styles, keys KeyMap) Model {
-	in := textinput.New()
-	in.Prompt = "filter: "
-	// A steady cursor: a blinking one would redraw the screen twice a second.
-	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 128
+	in := prompt.New("filter: ", 128, st.Selected.Reverse(true))
 	return Model{st: st, keys: keys, input: in, cancelling: map[string]bool{}}
 }
 
@@ -253,7 +248,7 @@ func (l Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		switch km.Type {
 		case tea.KeyEnter, tea.KeyEsc:
 			l.typing = false
-			l.input.Blur()
+			l.input.Close()
 			if km.Type == tea.KeyEsc {
 				l.input.SetValue("")
 			}
@@ -262,7 +257,7 @@ func (l Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 			return l, nil
 		}
 		var cmd tea.Cmd
-		l.input, cmd = l.input.Update(msg)
+		l.input, cmd = l.input.Update(km)
 		l.filter = model.NewMatcher(l.input.Value())
 		l.refilter()
 		return l, cmd
@@ -288,7 +283,7 @@ func (l Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		l.move(l.cursor + page)
 	case key.Matches(km, l.keys.Filter):
 		l.typing = true
-		return l, l.input.Focus()
+		return l, l.input.Open(l.input.Value()) // typing replaces the last filter
 	}
 	return l, nil
 }
@@ -453,7 +448,7 @@ func (l Model) View() string {
 		for len(lines) < l.h-1 {
 			lines = append(lines, "")
 		}
-		l.input.Width = max(l.w-len(l.input.Prompt)-1, 1)
+		l.input.SetWidth(l.w)
 		lines = append(lines, l.input.View())
 	}
 	return fit.Block(lines, l.w, l.h)

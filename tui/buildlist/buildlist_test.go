@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
@@ -133,5 +135,20 @@ func TestOneBuildIsSingular(t *testing.T) {
 	l.SetBuilds(tuitest.Builds(1))
 	if v := l.View(); !strings.Contains(v, "1 build") || strings.Contains(v, "1 builds") {
 		t.Fatalf("%s", v)
+	}
+}
+
+// / opens with the last filter selected: typing replaces it, so the same
+// word typed twice is not "chunkchunk" (#25.14).
+func TestFilterPromptReplacesTheLastOne(t *testing.T) {
+	t.Parallel()
+	l := newList(100, 10)
+	for range 2 {
+		l, _ = l.Update(tuitest.Key("/"))
+		l, _ = l.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("docs")})
+		l, _ = l.Update(tuitest.Key("enter"))
+	}
+	if !strings.Contains(l.View(), `matching "docs"`) {
+		t.Fatalf("%s", l.View())
 	}
 }

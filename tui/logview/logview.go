@@ -10,13 +10,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/prompt"
 )
 
 // TimestampMode is how log lines show their time.
@@ -57,7 +56,7 @@ type Model struct {
 	start       time.Time
 	utc         bool
 
-	input       textinput.Model
+	input       prompt.Model
 	typing      bool
 	matcher     model.Matcher
 	matches     []int // store indexes of matching lines, ascending
@@ -82,11 +81,7 @@ type wrapCache struct {
 
 // New makes an empty log pane.
 func New(st *styles.Styles, keys KeyMap) Model {
-	in := textinput.New()
-	in.Prompt = "/"
-	// A steady cursor: a blinking one would redraw the screen twice a second.
-	in.Cursor.SetMode(cursor.CursorStatic)
-	in.CharLimit = 256
+	in := prompt.New("/", 256, st.Selected.Reverse(true))
 	return Model{st: st, keys: keys, input: in, store: model.NewStore(), follow: true, cur: -1, curErr: -1, failLine: -1, wrapped: &wrapCache{rows: map[int]int{}}}
 }
 
@@ -543,12 +538,13 @@ func (v *Model) promptKey(km tea.KeyMsg) tea.Cmd {
 	switch km.Type {
 	case tea.KeyEnter:
 		v.typing = false
-		v.input.Blur()
+		v.input.Close()
 		return v.Search(v.input.Value())
 	case tea.KeyEsc:
 		v.typing = false
-		v.input.Blur()
-		return nil
+		v.input.Close()
+		v.input.SetValue("") // esc clears the search, as it clears the list's filter
+		return v.Search("")
 	}
 	var cmd tea.Cmd
 	v.input, cmd = v.input.Update(km)
@@ -598,9 +594,7 @@ func (v *Model) searchKey(km tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(km, l.Search):
 		v.typing = true
-		v.input.SetValue(v.matcher.Query())
-		v.input.CursorEnd()
-		return v.input.Focus(), true
+		return v.input.Open(v.matcher.Query()), true // typing replaces the last search
 	case key.Matches(km, l.Next):
 		if len(v.matches) > 0 {
 			v.jumpToMatch((v.cur + 1) % len(v.matches))

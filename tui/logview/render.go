@@ -262,7 +262,7 @@ func (v Model) View() string {
 		lines = append(lines, "")
 	}
 	if v.typing {
-		v.input.Width = max(v.w-3, 1)
+		v.input.SetWidth(v.w)
 		lines = append(lines, v.input.View())
 	}
 	return fit.Block(lines, v.w, v.h)
