@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -261,11 +262,14 @@ func (s *Styles) Downsample(text string) string {
 // DialogBox draws lines in the dialog's box, or leaves them plain when the
 // box would be wider than w (a screen too narrow for its border).
 func (s *Styles) DialogBox(lines []string, w int) string {
-	box := s.Dialog.Render(strings.Join(lines, "\n"))
-	if lipgloss.Width(box) > w {
-		return strings.Join(lines, "\n")
+	inner := w - s.Dialog.GetHorizontalFrameSize()
+	if inner < 12 {
+		// No room for a frame: the text alone, wrapped to the screen.
+		return ansi.Wrap(strings.Join(lines, "\n"), max(w, 1), " ")
 	}
-	return box
+	// Wrapped at spaces to the room inside the frame: a narrow terminal
+	// shows every word ("keep it (default: No)"), not a line cut short.
+	return s.Dialog.Render(ansi.Wrap(strings.Join(lines, "\n"), inner, " "))
 }
 
 // PaneTitleFor renders a pane's title; the focused one carries a mark as

@@ -5,6 +5,7 @@ package buildlist
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -351,40 +352,56 @@ var headerCells = rowCells{state: "STATE", worker: "WORKER", branch: "BRANCH", c
 // layout sets the cells in columns for width w; columns drop out as the pane
 // narrows, the Worker and branch grow as it widens, and the commit title
 // takes what is left. The state word stays from 56 cells: a glyph alone
-// needs a legend (the help has one).
+// needs a legend (the help has one). Where the title would get fewer than
+// minTitle cells, whole columns drop (the least needed first) rather than
+// the words be cut to a letter; the last column keeps a cell off the
+// pane's edge.
 func (l *Model) layout(c rowCells, w int) string {
 	ell := l.st.Ellipsis()
 	type col struct {
 		text  string
 		width int
 		min   int // the pane width from which the column shows
+		drop  int // the order in which it gives way to the title (0: never)
 	}
 	grow := func(lo, hi int) int { return min(max(w/7, lo), hi) }
 	cols := []col{
-		{c.state, 12, 56},
-		{c.worker, grow(16, 28), 0},
-		{c.branch, grow(14, 32), 50},
-		{c.commit, 7, 110},
-		{c.live, 4, 40},
-		{c.title, 0, 0}, // flexible
-		{c.trigger, 7, 130},
-		{c.created, 8, 72},
-		{c.dur, 6, 0},
+		{c.state, 12, 56, 4},
+		{c.worker, grow(16, 28), 0, 0},
+		{c.branch, grow(14, 32), 50, 6},
+		{c.commit, 7, 110, 2},
+		{c.live, 4, 40, 5},
+		{c.title, 0, 0, 0}, // flexible
+		{c.trigger, 7, 130, 1},
+		{c.created, 8, 72, 3},
+		{c.dur, 6, 0, 0},
 	}
-	fixed := 4 // cursor, glyph and spaces
-	for _, cl := range cols {
-		if w >= cl.min && cl.width > 0 {
-			fixed += cl.width + 1
+	const minTitle = 12
+	shown := func(cl col) bool { return w >= cl.min }
+	fixed := func() int {
+		n := 5 // cursor, glyph, spaces, and a cell off the edge
+		for _, cl := range cols {
+			if shown(cl) && cl.width > 0 {
+				n += cl.width + 1
+			}
+		}
+		return n
+	}
+	for d := 1; d <= 6 && w-fixed() < minTitle; d++ {
+		for i := range cols {
+			if cols[i].drop == d {
+				cols[i].min = math.MaxInt
+			}
 		}
 	}
 	var parts []string
 	for _, cl := range cols {
-		if w < cl.min {
+		if !shown(cl) {
 			continue
 		}
 		width := cl.width
 		if width == 0 {
-			width = max(w-fixed, 0)
+			width = max(w-fixed(), 0)
 			if width == 0 {
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui/internal/tuitest"
@@ -56,9 +57,20 @@ func TestAnythingElseKeepsTheBuild(t *testing.T) {
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	tuitest.Golden(t, "confirm", newDialog().View())
-	d := newDialog()
-	d.SetSize(20, 10) // too narrow for the box: the plain lines
-	if strings.Contains(d.View(), "╭") {
-		t.Fatal("a box wider than the screen")
+	// Narrow screens wrap the dialog to their width: every word shows,
+	// none is cut (#25.16).
+	for _, w := range []int{50, 30, 20, 10} {
+		d := newDialog()
+		d.SetSize(w, 15)
+		v := d.View()
+		for _, line := range strings.Split(v, "\n") {
+			if lipgloss.Width(line) > w {
+				t.Fatalf("width %d: a line of %d cells:\n%s", w, lipgloss.Width(line), v)
+			}
+		}
+		flat := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "|", " ").Replace(v)), " ")
+		if !strings.Contains(flat, "keep it (default: No)") {
+			t.Fatalf("width %d: the default is cut:\n%s", w, v)
+		}
 	}
 }
