@@ -255,6 +255,16 @@ func (h helpRequest) Error() string { return "help" }
 // dispatch finds the command, parses its flags (and the global ones), loads
 // the configuration and the client it needs, and runs it.
 func dispatch(ctx context.Context, args []string, e *env) error {
+	cmd, opts, err := e.parse(args)
+	if err != nil || opts == nil {
+		return err // nil: --version was answered
+	}
+	return e.execute(ctx, cmd, opts)
+}
+
+// parse finds the command and parses its flags (and the global ones) and
+// arguments; opts is nil when nothing is left to run.
+func (e *env) parse(args []string) (command, options, error) {
 	fs := newFlagSet("cfbuilds")
 	e.global.register(fs)
 	// The dashboard is the command without a name: its own flags come
@@ -264,7 +274,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	dash.flags(dashFlags)
 	dashFlags.VisitAll(func(f *flag.Flag) { fs.Var(f.Value, f.Name, f.Usage) })
 	if err := fs.Parse(args); err != nil {
-		return flagError("", err)
+		return command{}, nil, flagError("", err)
 	}
 	rest := fs.Args()
 	name := ""
@@ -273,10 +283,10 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	}
 	if e.global.showVersion {
 		fmt.Fprintf(e.stdout, "cfbuilds %s\n", e.version)
-		return nil
+		return command{}, nil, nil
 	}
 	if name == "help" {
-		return helpRequest{usage()}
+		return command{}, nil, helpRequest{usage()}
 	}
 	cmd, ok := lookup(name)
 	if !ok {
@@ -284,13 +294,13 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 		for _, c := range commands()[1:] {
 			names = append(names, c.name)
 		}
-		return usagef("unknown command %q (commands: %s; see --help)", name, strings.Join(names, ", "))
+		return command{}, nil, usagef("unknown command %q (commands: %s; see --help)", name, strings.Join(names, ", "))
 	}
 	opts := cmd.opts()
 	if name == "" {
 		opts = dash
 	} else if err := dashboardOnly(fs, dashFlags, name); err != nil {
-		return err
+		return command{}, nil, err
 	}
 	cs := newFlagSet(name)
 	if !cmd.standalone {
@@ -302,17 +312,23 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	opts.flags(cs)
 	pos, err := parseInterspersed(cs, rest)
 	if err != nil {
-		return flagError(name, err)
+		return command{}, nil, flagError(name, err)
 	}
 	if e.global.help {
 		if name == "" {
-			return helpRequest{usage()}
+			return command{}, nil, helpRequest{usage()}
 		}
-		return helpRequest{commandUsage(cmd)}
+		return command{}, nil, helpRequest{commandUsage(cmd)}
 	}
 	if err := opts.validate(pos); err != nil {
-		return err
+		return command{}, nil, err
 	}
+	return cmd, opts, nil
+}
+
+// execute runs a parsed command with the configuration and the API client
+// it needs.
+func (e *env) execute(ctx context.Context, cmd command, opts options) error {
 	if cmd.standalone {
 		return opts.run(ctx, e)
 	}
@@ -332,7 +348,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
-	if name != "" { // the dashboard says it in its status bar
+	if cmd.name != "" { // the dashboard says it in its status bar
 		client.Scheduler().OnWait(waitNotices(e.stderr))
 	}
 	defer closeDebug()
