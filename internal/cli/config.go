@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/internal/files"
 	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/styles"
 	"github.com/cfbuilds/cfbuilds/tui"
@@ -216,38 +216,19 @@ func readConfigFile(fl flagValues, getenv func(string) string) (fileConfig, stri
 	if path == "" {
 		return fc, "", nil
 	}
-	raw, err := readRegularFile(path, maxConfigBytes)
+	raw, err := files.ReadRegular(path, maxConfigBytes)
 	switch {
 	case err == nil:
 		fc, err = parseConfigFile(path, raw)
 		return fc, path, err
 	case explicit || !errors.Is(err, os.ErrNotExist):
-		return fc, path, usagef("read config %s: %v", path, unwrapPathError(err))
+		return fc, path, usagef("read config %s: %v", path, files.Unwrap(err))
 	}
 	return fc, "", nil
 }
 
 // maxConfigBytes caps a configuration file: a real one is a few hundred.
 const maxConfigBytes = 1 << 20
-
-// readRegularFile reads a regular file of at most max bytes. A FIFO, a
-// device or a directory is refused before it is opened: reading one could
-// block forever or never end (/dev/zero).
-func readRegularFile(path string, max int64) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("it is not a regular file (%s)", st.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, max+1))
-}
 
 // applyFile takes the file's settings and its profile (the flag's, else the
 // file's default_profile, else its only one), and returns that profile.
@@ -497,14 +478,6 @@ func runTokenCommand(ctx context.Context, cmdline string) (string, error) {
 		return "", errors.New("it printed nothing")
 	}
 	return strings.TrimSpace(tok), nil
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 func sortedKeys[V any](m map[string]V) []string {

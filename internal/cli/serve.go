@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/ssh"
 
 	"github.com/cfbuilds/cfbuilds/api/shared"
+	"github.com/cfbuilds/cfbuilds/internal/files"
 	"github.com/cfbuilds/cfbuilds/internal/serve"
 )
 
@@ -82,7 +83,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
-		return usagef("cannot listen on %s: %v (pick another address with --listen)", o.listen, unwrapPathError(err))
+		return usagef("cannot listen on %s: %v (pick another address with --listen)", o.listen, files.Unwrap(err))
 	}
 	made := ""
 	if created {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/cfbuilds/cfbuilds/internal/files"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -18,7 +19,7 @@ import (
 // here rather than with charmbracelet/keygen, which changes the mode of a
 // directory that already exists.
 func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
-	raw, err := readRegularFile(path, 64<<10)
+	raw, err := files.ReadRegular(path, 64<<10)
 	if err == nil {
 		st, serr := os.Stat(path)
 		if serr == nil && st.Mode().Perm()&0o077 != 0 {
@@ -30,7 +31,7 @@ func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
 		return raw, false, nil
 	}
 	if !errors.Is(err, os.ErrNotExist) {
-		return nil, false, unwrapPathError(err)
+		return nil, false, files.Unwrap(err)
 	}
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -42,11 +43,11 @@ func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
 	}
 	pemBytes = pem.EncodeToMemory(block)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, unwrapPathError(err)
+		return nil, false, files.Unwrap(err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, false, unwrapPathError(err)
+		return nil, false, files.Unwrap(err)
 	}
 	if _, err := f.Write(pemBytes); err != nil {
 		f.Close()

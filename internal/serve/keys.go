@@ -7,6 +7,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/cfbuilds/cfbuilds/internal/files"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -30,9 +31,9 @@ func (k AuthorizedKey) String() string {
 // not a key stops the start with its number: a typo must not silently lock
 // someone out (or, with an operator's comment, leave them read-only).
 func LoadAuthorizedKeys(path string) ([]AuthorizedKey, error) {
-	raw, err := readRegularFile(path, 1<<20)
+	raw, err := files.ReadRegular(path, 1<<20)
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, files.Unwrap(err)
 	}
 	var keys []AuthorizedKey
 	for i, line := range strings.Split(string(raw), "\n") {
