@@ -25,7 +25,8 @@ func TestLayers(t *testing.T) {
 		"api/sim":         {},
 		"api/sim/simtest": {},
 		"tui":             {"model", "styles", "tui/", "api"},
-		"internal/serve":  {"model", "tui", "api/shared"},
+		"internal/serve":  {"model", "tui", "api/shared", "internal/files"},
+		"internal/files":  {},
 	}
 	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

@@ -94,20 +94,22 @@ func (c *Client) AccountLimits(ctx context.Context) (model.AccountLimits, error)
 
 // TokenStatus is what /user/tokens/verify says of the token in use.
 type TokenStatus struct {
-	ID     string
-	Status string // "active", or as sent
+	ID        string
+	Status    string     // "active", or as sent
+	ExpiresOn *time.Time // when it expires (nil: never, or not said)
 }
 
 // VerifyToken asks Cloudflare whether the token is valid and active.
 func (c *Client) VerifyToken(ctx context.Context) (TokenStatus, error) {
 	var res struct {
-		ID     flexString `json:"id"`
-		Status flexString `json:"status"`
+		ID        flexString `json:"id"`
+		Status    flexString `json:"status"`
+		ExpiresOn flexTime   `json:"expires_on"`
 	}
 	if _, err := c.do(ctx, http.MethodGet, "/user/tokens/verify", nil, &res); err != nil {
 		return TokenStatus{}, fmt.Errorf("verify the API token: %w", err)
 	}
-	return TokenStatus{ID: string(res.ID), Status: string(res.Status)}, nil
+	return TokenStatus{ID: string(res.ID), Status: string(res.Status), ExpiresOn: res.ExpiresOn.t}, nil
 }
 
 // StartBuild starts a build of a trigger for a branch and (or) a commit,

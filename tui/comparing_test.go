@@ -75,3 +75,24 @@ func TestMarkIsVisible(t *testing.T) {
 		t.Fatalf("the mark stayed after m again:\n%s", h.view())
 	}
 }
+
+// The detail names what doctor finds in the build's trigger (#23): a Pages
+// deploy command on a Worker.
+func TestDetailShowsTriggerProblems(t *testing.T) {
+	t.Parallel()
+	var id, name string
+	h := newHarnessWith(t, quiet(), Options{}, func(s *sim.Sim) {
+		name = s.Workers()[0][0]
+		if err := s.Break(name, sim.ProblemPages); err != nil {
+			t.Fatal(err)
+		}
+		id = s.Inject(sim.Spec{Worker: name, Branch: "main", Lines: []string{"x"}})
+	})
+	h.size(240, 50)
+	h.advance(time.Minute)
+	h.m.list.Select(id)
+	h.send(settleMsg{gen: h.m.selGen})
+	if v := h.view(); !strings.Contains(v, "settings: trigger Deploy "+name+` deploys with "npx wrangler pages deploy dist"`) {
+		t.Fatalf("no settings line:\n%s", v)
+	}
+}

@@ -29,6 +29,7 @@ type build struct {
 	// The trigger it ran with, and that trigger's settings at the time.
 	trigger                      *trigger
 	buildCmd, deployCmd, rootDir string
+	token                        string // the build token it deployed with
 
 	lines []planLine // offsets from runOn, ascending; all <= stopOn-runOn
 }
@@ -41,7 +42,7 @@ type planLine struct {
 // useTrigger makes the build run with t's settings as they are now.
 func (b *build) useTrigger(t *trigger) {
 	b.trigger = t
-	b.buildCmd, b.deployCmd, b.rootDir = t.buildCmd, t.deployCmd, t.rootDir
+	b.buildCmd, b.deployCmd, b.rootDir, b.token = t.buildCmd, t.deployCmd, t.rootDir, t.tokenUUID()
 }
 
 // state is the build's status and outcome ("" until stopped) at now.

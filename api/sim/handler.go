@@ -325,7 +325,7 @@ func (s *Sim) buildJSON(b *build, now time.Time) map[string]any {
 			"build_command":         b.buildCmd,
 			"deploy_command":        b.deployCmd,
 			"root_directory":        b.rootDir,
-			"build_token_uuid":      buildTokenUUID,
+			"build_token_uuid":      b.token,
 			"environment_variables": s.envVarsJSON(w),
 			"repo_name":             repoName(w),
 			"provider_account_name": repoOwner(w),

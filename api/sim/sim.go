@@ -111,18 +111,20 @@ type Sim struct {
 	opts  Options
 	clock Clock
 
-	mu       sync.Mutex
-	workers  []*worker
-	builds   map[string]*build
-	made     int // builds made so far: each build's seq, for a stable order
-	requests map[string]int
-	sent     []time.Time
-	blocked  time.Time
-	faults   Faults
-	faultRng *rand.Rand
-	log      []time.Time // when requests arrived, the last maxLog of them
-	manual   int         // manual builds started
-	pending  []pendingBuild
+	mu      sync.Mutex
+	workers []*worker
+	builds  map[string]*build
+	made    int // builds made so far: each build's seq, for a stable order
+	// minutesReached: the account's build-minutes limit is reached.
+	minutesReached bool
+	requests       map[string]int
+	sent           []time.Time
+	blocked        time.Time
+	faults         Faults
+	faultRng       *rand.Rand
+	log            []time.Time // when requests arrived, the last maxLog of them
+	manual         int         // manual builds started
+	pending        []pendingBuild
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.

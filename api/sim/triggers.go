@@ -20,6 +20,7 @@ type trigger struct {
 	branchIncludes, branchExcludes []string
 	pathIncludes, pathExcludes     []string
 	caching                        bool
+	token                          string // its build token's uuid ("" the account's one)
 	created, modified              time.Time
 	purges                         int
 }
@@ -60,6 +61,14 @@ func (w *worker) triggerFor(branch string) *trigger {
 	return w.triggers[0]
 }
 
+// tokenUUID is the build token the trigger deploys with.
+func (t *trigger) tokenUUID() string {
+	if t.token != "" {
+		return t.token
+	}
+	return buildTokenUUID
+}
+
 // triggerJSON writes a trigger as a build embeds it; the triggers endpoint
 // adds the build token (withToken).
 func triggerJSON(t *trigger, w *worker, withToken bool) map[string]any {
@@ -92,7 +101,7 @@ func triggerJSON(t *trigger, w *worker, withToken bool) map[string]any {
 		},
 	}
 	if withToken {
-		out["build_token_uuid"] = buildTokenUUID
+		out["build_token_uuid"] = t.tokenUUID()
 		out["build_token_name"] = buildTokenName
 	}
 	return out
@@ -206,10 +215,11 @@ func (s *Sim) serveTokens(w http.ResponseWriter) {
 
 func (s *Sim) serveLimits(w http.ResponseWriter) {
 	now := s.lockNow()
+	reached := s.minutesReached
 	s.mu.Unlock()
 	refresh := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{
-		"build_minutes_refresh_on": ts(refresh), "has_reached_build_minutes_limit": false,
+		"build_minutes_refresh_on": ts(refresh), "has_reached_build_minutes_limit": reached,
 	}, nil)
 }
 

@@ -67,7 +67,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
-		rebuildCommand(), buildCommand(), diffCommand(), liveCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
 	}
 }
 
@@ -100,7 +100,8 @@ Credentials: CLOUDFLARE_API_TOKEN, a user API token with Workers CI Read (Edit t
 cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
 
 Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
-terminated); 2 a usage or configuration error.
+terminated; doctor: a problem found); 2 a usage or configuration error; 3 watch
+--commit timed out, or doctor could not check.
 `)
 	return b.String()
 }

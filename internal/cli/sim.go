@@ -68,6 +68,8 @@ func simCommand() command {
 type simOptions struct {
 	addr, account, token, readOnly string
 	order, envVars, cursor, faults string
+	breaks                         string
+	minutesUsed                    bool
 	workers, pageSize, rateLimit   int
 	extra                          int
 	seed                           uint64
@@ -90,6 +92,8 @@ func (o *simOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.envVars, "env-vars", "object", "`shape` of environment_variables: object ({is_secret, created_on, value}) or plain (name: value)")
 	fs.DurationVar(&o.pushEvery, "push-every", 20*time.Second, "mean `time` between pushes (negative: none)")
 	fs.IntVar(&o.extra, "extra-log-lines", 0, "pad every new build's log with `N` lines")
+	fs.StringVar(&o.breaks, "break", "", "give Workers problems cfbuilds doctor finds: a `SPEC` such as api-gateway=token,webhooks=pages (problems: "+strings.Join(sim.Problems(), ", ")+")")
+	fs.BoolVar(&o.minutesUsed, "minutes-used", false, "the account's build minutes are used up")
 	fs.StringVar(&o.faults, "faults", "", "faults to inject: a `SPEC` such as 5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s")
 }
 
@@ -125,7 +129,18 @@ func (o *simOptions) validate(args []string) error {
 
 // run serves a simulated account until interrupted.
 func (o *simOptions) run(ctx context.Context, e *env) error {
-	sv, err := sim.New(o.sim).Listen(o.addr)
+	s := sim.New(o.sim)
+	breaks, err := sim.ParseBreaks(o.breaks)
+	if err != nil {
+		return usagef("--break: %v", err)
+	}
+	for _, b := range breaks {
+		if err := s.Break(b[0], b[1]); err != nil {
+			return usagef("--break: %v", err)
+		}
+	}
+	s.SetBuildMinutesReached(o.minutesUsed)
+	sv, err := s.Listen(o.addr)
 	if err != nil {
 		return err
 	}

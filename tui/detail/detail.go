@@ -302,6 +302,22 @@ func (d *Model) links(b model.Build, w int) []string {
 	return out
 }
 
+// settingsProblems are the doctor's checks that fail on the build's
+// trigger, as the build embeds it (cfbuilds doctor says the same): each
+// a line, such as "no trigger's branch filters take main".
+func (d *Model) settingsProblems(b model.Build) []string {
+	if b.Trigger.TriggerUUID == "" && b.Trigger.TriggerName == "" {
+		return nil // no trigger said: nothing to check
+	}
+	var out []string
+	for _, c := range model.CheckTriggers(model.Worker{Name: b.WorkerName}, []model.Trigger{b.Trigger}, nil, false) {
+		if c.Status == model.CheckFail {
+			out = append(out, d.st.Failure.Render(d.st.Mark()+" settings: "+c.Message))
+		}
+	}
+	return out
+}
+
 // timings is the live part: state, queued/started/finished and durations.
 func (d *Model) timings(b model.Build) []string {
 	state := b.State()
@@ -329,6 +345,7 @@ func (d *Model) timings(b model.Build) []string {
 			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
 		}
 	}
+	lines = append(lines, d.settingsProblems(b)...)
 	start := b.RunningOn
 	if b.InitializingOn != nil {
 		start = b.InitializingOn
