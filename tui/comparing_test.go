@@ -95,4 +95,8 @@ func TestDetailShowsTriggerProblems(t *testing.T) {
 	if v := h.view(); !strings.Contains(v, "settings: trigger Deploy "+name+` deploys with "npx wrangler pages deploy dist"`) {
 		t.Fatalf("no settings line:\n%s", v)
 	}
+	// Its row carries a mark: ▸ then ! before the state.
+	if v := h.view(); !strings.Contains(v, "▸!") {
+		t.Fatalf("no mark on the row:\n%s", v)
+	}
 }

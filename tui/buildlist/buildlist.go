@@ -43,6 +43,10 @@ type Model struct {
 	filter     model.Matcher
 	activeOnly bool
 	marked     string // the build marked to compare, shown with a mark
+	// problems are the builds whose trigger fails one of doctor's checks
+	// (model.CheckTriggers), marked with a ! on their row.
+	problems     map[string]bool
+	triggerFails map[string]bool // by trigger and its settings' time: whether a check fails
 	// hold is the selected build with active-only on: it stays in the list
 	// after it stops, until the person moves (its log is being watched).
 	hold string
@@ -91,6 +95,27 @@ func (l *Model) Cancelling(uuid string) bool { return l.cancelling[uuid] }
 // the selection on the same build when it is still there.
 func (l *Model) SetBuilds(bs []model.Build) {
 	l.all = bs
+	l.problems = map[string]bool{}
+	if l.triggerFails == nil {
+		l.triggerFails = map[string]bool{}
+	}
+	for _, b := range bs {
+		t := b.Trigger
+		if t.TriggerUUID == "" && t.TriggerName == "" {
+			continue
+		}
+		// Every build of a trigger embeds the same settings: check each
+		// trigger once, not each build at every poll.
+		key := t.TriggerUUID + "|" + t.ModifiedOn.String() + "|" + t.DeployCommand
+		fails, seen := l.triggerFails[key]
+		if !seen {
+			for _, c := range model.CheckTriggers(model.Worker{Name: b.WorkerName}, []model.Trigger{t}, nil, false) {
+				fails = fails || c.Status == model.CheckFail
+			}
+			l.triggerFails[key] = fails
+		}
+		l.problems[b.UUID] = fails
+	}
 	l.refilter()
 }
 
@@ -417,9 +442,14 @@ func (l *Model) row(b model.Build, w int, selected bool) string {
 	glyph := l.st.Glyph(state)
 	line := l.layout(l.cells(b), w)
 	mark, styledMark := " ", " "
-	if b.UUID == l.marked {
+	switch {
+	case b.UUID == l.marked:
 		mark = l.st.Mark()
 		styledMark = l.st.Accent.Render(mark)
+	case l.problems[b.UUID]:
+		// Its trigger's settings will fail builds: the detail says which.
+		mark = "!"
+		styledMark = l.st.Failure.Render(mark)
 	}
 	if selected {
 		// A cursor mark as well as the highlight: visible without colour.
