@@ -21,9 +21,9 @@ import (
 // internal/serve.
 
 func serveCommand() command {
-	return command{name: "serve", args: "[--listen :2222] [--authorized-keys FILE] [--host-key FILE] [--idle 30m] [--max-sessions 20]",
+	return command{name: "serve", args: "[--listen :2222] [--authorized-keys FILE] [--operators FILE] [--host-key FILE] [--idle 30m] [--max-sessions 20]",
 		summary: "serve the dashboard over SSH to the team: one poller, one budget, no token on their machines",
-		example: "cfbuilds serve --authorized-keys ~/.config/cfbuilds/authorized_keys\n" +
+		example: "cfbuilds serve --authorized-keys ~/.config/cfbuilds/authorized_keys --operators ~/.config/cfbuilds/operators\n" +
 			"ssh -p 2222 builds@jumphost      # a teammate, from their terminal\n" +
 			"cfbuilds serve --demo --authorized-keys ~/.ssh/authorized_keys --listen 127.0.0.1:2222",
 		opts: func() options { return &serveOptions{listen: ":2222", idle: 30 * time.Minute, maxSessions: 20} }}
@@ -32,6 +32,7 @@ func serveCommand() command {
 type serveOptions struct {
 	listen         string
 	authorizedKeys string
+	operators      string
 	hostKey        string
 	idle           time.Duration
 	maxSessions    int
@@ -39,7 +40,8 @@ type serveOptions struct {
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.listen, "listen", o.listen, "listen on this `address` (host:port)")
-	fs.StringVar(&o.authorizedKeys, "authorized-keys", "", "who may log in: an OpenSSH authorized_keys `file`; a key whose comment has the word operator may cancel, rebuild and build, every other key is read-only (none: no one gets in)")
+	fs.StringVar(&o.authorizedKeys, "authorized-keys", "", "who may log in and watch, read-only: an OpenSSH authorized_keys `file` (none: no one gets in)")
+	fs.StringVar(&o.operators, "operators", "", "who may log in and also cancel, rebuild and build: a `file` of keys in the same format")
 	fs.StringVar(&o.hostKey, "host-key", "", "the server's host key `file`, made on first start (default $XDG_STATE_HOME/cfbuilds/ssh_host_ed25519_key)")
 	fs.DurationVar(&o.idle, "idle", o.idle, "close a session after this long with no key pressed (0: never)")
 	fs.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "the most sessions open at once (0: no limit)")
@@ -56,13 +58,19 @@ func (o *serveOptions) validate(args []string) error {
 }
 
 func (o *serveOptions) run(ctx context.Context, e *env) error {
-	var keys []serve.AuthorizedKey
+	var readers, operators []serve.AuthorizedKey
+	var err error
 	if o.authorizedKeys != "" {
-		var err error
-		if keys, err = serve.LoadAuthorizedKeys(o.authorizedKeys); err != nil {
+		if readers, err = serve.LoadAuthorizedKeys(o.authorizedKeys); err != nil {
 			return usagef("--authorized-keys %s: %v", o.authorizedKeys, err)
 		}
 	}
+	if o.operators != "" {
+		if operators, err = serve.LoadOperators(o.operators); err != nil {
+			return usagef("--operators %s: %v", o.operators, err)
+		}
+	}
+	keys := serve.MergeKeys(readers, operators)
 	hostPath := o.hostKey
 	if hostPath == "" {
 		if hostPath = defaultHostKeyPath(e.getenv); hostPath == "" {
@@ -90,14 +98,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 		made = ", made now"
 	}
 	srv.Logf("listening on %s · host key %s%s (%s)", ln.Addr(), hostPath, made, srv.Fingerprint())
-	switch operators := serve.CountOperators(keys); {
-	case o.authorizedKeys == "":
-		srv.Logf("no --authorized-keys: no one can log in. Pass an OpenSSH authorized_keys file; a key whose comment has the word operator may act, the others only watch")
-	case len(keys) == 0:
-		srv.Logf("%s holds no keys: no one can log in", o.authorizedKeys)
-	default:
-		srv.Logf("keys from %s: %d operator, %d read-only", o.authorizedKeys, operators, len(keys)-operators)
-	}
+	o.logKeys(srv, keys)
 	srv.Logf("connect with: %s", connectHint(ln.Addr()))
 	go func() {
 		<-ctx.Done()
@@ -107,6 +108,21 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// logKeys says at start who may log in and act.
+func (o *serveOptions) logKeys(srv *serve.Server, keys []serve.AuthorizedKey) {
+	switch ops := serve.CountOperators(keys); {
+	case o.authorizedKeys == "" && o.operators == "":
+		srv.Logf("no --authorized-keys or --operators: no one can log in. Pass OpenSSH authorized_keys files: --operators for who may act, --authorized-keys for who only watches")
+	case len(keys) == 0:
+		srv.Logf("the key files hold no keys: no one can log in")
+	default:
+		srv.Logf("keys: %d operator (from --operators), %d read-only (from --authorized-keys)", ops, len(keys)-ops)
+	}
+	for _, k := range serve.SaysOperator(keys) {
+		srv.Logf("key %s says operator in its comment, but roles come from --operators only: it is read-only", k)
+	}
 }
 
 // connectHint is the ssh command that reaches addr: this machine's name,

@@ -406,9 +406,15 @@ func TestServeOverSSH(t *testing.T) {
 		authorized.WriteString(strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signer.PublicKey()))) + " " + comment + "\n")
 		return path
 	}
-	op, ro := keyFile("op", "alice@laptop operator"), keyFile("ro", "bob@desk")
-	keys := filepath.Join(dir, "authorized_keys")
+	op := keyFile("op", "alice@laptop")
+	operators := authorized.String()
+	authorized.Reset()
+	ro := keyFile("ro", "bob@desk operator") // a comment gives no role
+	keys, opsFile := filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "operators")
 	if err := os.WriteFile(keys, []byte(authorized.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(opsFile, []byte(operators), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -419,7 +425,7 @@ func TestServeOverSSH(t *testing.T) {
 	ln.Close()
 	_, port, _ := net.SplitHostPort(addr)
 	server := startTmux(t, 160, 10, map[string]string{"HOME": dir, "XDG_STATE_HOME": filepath.Join(dir, "state")},
-		fmt.Sprintf("%s serve --demo --authorized-keys %s --listen %s", bin, keys, addr))
+		fmt.Sprintf("%s serve --demo --authorized-keys %s --operators %s --listen %s", bin, keys, opsFile, addr))
 	server.waitFor("the server listening", shows("listening on "+addr))
 	sshTo := func(key string) string {
 		return fmt.Sprintf("ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -i %s -p %s builds@127.0.0.1", key, port)

@@ -1,7 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -27,10 +29,22 @@ func (k AuthorizedKey) String() string {
 	return s
 }
 
-// LoadAuthorizedKeys reads an OpenSSH authorized_keys file. A line that is
-// not a key stops the start with its number: a typo must not silently lock
-// someone out (or, with an operator's comment, leave them read-only).
+// LoadAuthorizedKeys reads an OpenSSH authorized_keys file: the keys that
+// may log in, read-only. A line that is not a key stops the start with its
+// number: a typo must not silently lock someone out.
 func LoadAuthorizedKeys(path string) ([]AuthorizedKey, error) {
+	return loadKeys(path, false)
+}
+
+// LoadOperators reads the operators file (authorized_keys format): the
+// keys that may log in and cancel, rebuild and build. A role comes from
+// this file only, never from a word in a key's comment, which its owner
+// writes.
+func LoadOperators(path string) ([]AuthorizedKey, error) {
+	return loadKeys(path, true)
+}
+
+func loadKeys(path string, operator bool) ([]AuthorizedKey, error) {
 	raw, err := files.ReadRegular(path, 1<<20)
 	if err != nil {
 		return nil, files.Unwrap(err)
@@ -45,9 +59,34 @@ func LoadAuthorizedKeys(path string) ([]AuthorizedKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d is not a public key: %v", i+1, err)
 		}
-		keys = append(keys, AuthorizedKey{key: k, comment: comment, operator: hasWord(comment, "operator")})
+		keys = append(keys, AuthorizedKey{key: k, comment: comment, operator: operator})
 	}
 	return keys, nil
+}
+
+// MergeKeys is who may log in: the operators, then every other read-only
+// key (a key in both files is an operator).
+func MergeKeys(readOnly, operators []AuthorizedKey) []AuthorizedKey {
+	out := append([]AuthorizedKey(nil), operators...)
+	for _, k := range readOnly {
+		if !slices.ContainsFunc(operators, func(o AuthorizedKey) bool { return bytes.Equal(o.key.Marshal(), k.key.Marshal()) }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// SaysOperator lists the read-only keys whose comment has the word
+// operator: roles once came from it, so the server says at start that
+// these keys are read-only now.
+func SaysOperator(keys []AuthorizedKey) []AuthorizedKey {
+	var out []AuthorizedKey
+	for _, k := range keys {
+		if !k.operator && hasWord(k.comment, "operator") {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // hasWord: word appears in s on its own (not inside another word).

@@ -189,7 +189,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	o.Viewers = s.Sessions
 	if !who.operator {
 		o.ReadOnly = true
-		o.ReadOnlyWhy = "your SSH key is not an operator's: its comment in the server's authorized keys lacks the word operator"
+		o.ReadOnlyWhy = "your SSH key is not in the server's operators file (cfbuilds serve --operators)"
 	}
 	o.Source = auditedSource{Source: o.Source, who: who, mayAct: !o.ReadOnly, logf: s.Logf}
 	m, err := tui.New(o)

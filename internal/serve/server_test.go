@@ -396,25 +396,40 @@ func TestServeHostKeyFile(t *testing.T) {
 	}
 }
 
-// The authorized keys file: operators by the word in the comment, a bad
-// line refused with its number.
-func TestServeAuthorizedKeysFile(t *testing.T) {
+// Roles come from the operators file, never from a word in a key's
+// comment (#26.7): "frank@laptop non-operator" and "alice operator" in the
+// authorized keys are read-only; a bad line is refused with its number.
+func TestServeRolesFromTheOperatorsFile(t *testing.T) {
 	t.Parallel()
-	a, b := newSigner(t), newSigner(t)
+	a, f, o := newSigner(t), newSigner(t), newSigner(t)
 	line := func(s gossh.Signer, comment string) string {
 		return strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))) + " " + comment + "\n"
 	}
-	path := filepath.Join(t.TempDir(), "keys")
-	os.WriteFile(path, []byte("# the team\n\n"+line(a, "alice@laptop operator")+line(b, "bob@operators-room")), 0o600)
-	keys, err := LoadAuthorizedKeys(path)
+	dir := t.TempDir()
+	keysPath, opsPath := filepath.Join(dir, "keys"), filepath.Join(dir, "operators")
+	os.WriteFile(keysPath, []byte("# the team\n\n"+line(a, "alice@laptop operator")+line(f, "frank@laptop non-operator")+line(o, "olga")), 0o600)
+	os.WriteFile(opsPath, []byte(line(o, "olga@ops")), 0o600)
+	readers, err := LoadAuthorizedKeys(keysPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 2 || !keys[0].operator || keys[1].operator {
-		t.Fatalf("keys: %+v", keys)
+	ops, err := LoadOperators(opsPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	os.WriteFile(path, []byte(line(a, "x")+"ssh-ed25519 not-base64 oops\n"), 0o600)
-	if _, err := LoadAuthorizedKeys(path); err == nil || !strings.Contains(err.Error(), "line 2") {
+	keys := MergeKeys(readers, ops)
+	role := map[string]bool{}
+	for _, k := range keys {
+		role[k.comment] = k.operator
+	}
+	if len(keys) != 3 || role["alice@laptop operator"] || role["frank@laptop non-operator"] || !role["olga@ops"] {
+		t.Fatalf("roles: %v", role)
+	}
+	if says := SaysOperator(keys); len(says) != 2 {
+		t.Fatalf("keys whose comment says operator: %v", says)
+	}
+	os.WriteFile(keysPath, []byte(line(a, "x")+"ssh-ed25519 not-base64 oops\n"), 0o600)
+	if _, err := LoadAuthorizedKeys(keysPath); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Fatalf("a bad line: %v", err)
 	}
 }
