@@ -18,6 +18,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	bm "github.com/charmbracelet/wish/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -36,6 +37,9 @@ type Config struct {
 	Idle        time.Duration // 0: never
 	MaxSessions int           // 0: no limit
 	Log         io.Writer     // session and audit lines
+	// Stall is how long a write to a session may wait on a client that
+	// does not read before the session is closed (default 30 s).
+	Stall time.Duration
 }
 
 // Server serves the dashboard over SSH.
@@ -68,6 +72,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.Stall <= 0 {
+		s.cfg.Stall = 30 * time.Second
+	}
+	// Every session's requests go through the guard (guard.go).
+	s.srv.ChannelHandlers = map[string]ssh.ChannelHandler{}
+	for k, v := range ssh.DefaultChannelHandlers {
+		s.srv.ChannelHandlers[k] = v
+	}
+	s.srv.ChannelHandlers["session"] = guardSessions(ssh.DefaultSessionHandler)
 	return s, nil
 }
 
@@ -177,13 +190,18 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	ctx, cancel := context.WithCancel(sess.Context())
 	ss.cancel = cancel
 	o.Context = ctx
-	o.Renderer = bm.MakeRenderer(sess)
+	out := &stallGuard{w: sess, close: sess.Close, timeout: s.cfg.Stall}
 	env := append(sess.Environ(), "TERM="+pty.Term)
+	// The colours from the client's TERM and COLORTERM; its background is
+	// not asked (a client that never answers would hold the session), so
+	// dark is taken.
+	o.Renderer = lipgloss.NewRenderer(out, termenv.WithEnvironment(environ(env)), termenv.WithUnsafe(), termenv.WithColorCache(true))
+	o.Renderer.SetHasDarkBackground(true)
 	o.Terminal = tui.DetectTerminal(func(k string) string { return envValue(env, k) }, s.cfg.Hyperlinks)
 	// Over SSH: no browser here (y copies the URL to the viewer's clipboard
 	// instead), and the viewer's tmux, if any, is theirs to pass OSC 52 on.
 	o.Terminal.SSH, o.Terminal.Tmux, o.Terminal.Screen = true, false, false
-	o.Out = sess
+	o.Out = out
 	o.AltScreen = true
 	o.NoSave = "the dashboard is served over SSH and the file would land on the server; run cfbuilds logs BUILD_UUID > file on your machine"
 	o.Viewers = s.Sessions
@@ -197,7 +215,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		wish.Fatalln(sess, "cfbuilds: "+err.Error())
 		return nil
 	}
-	opts := []tea.ProgramOption{tea.WithInput(activity{sess, ss.touch}), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithoutSignalHandler()}
+	opts := []tea.ProgramOption{tea.WithInput(activity{sess, ss.touch}), tea.WithOutput(out), tea.WithAltScreen(), tea.WithoutSignalHandler()}
 	p := tea.NewProgram(m, opts...)
 	if s.cfg.Idle > 0 {
 		ss.mu.Lock()
@@ -209,6 +227,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	return p
 }
+
+// environ is a session's environment as termenv reads one.
+type environ []string
+
+func (e environ) Environ() []string      { return e }
+func (e environ) Getenv(k string) string { return envValue(e, k) }
 
 // envValue is the value of k in a list of KEY=value.
 func envValue(env []string, k string) string {

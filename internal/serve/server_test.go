@@ -67,7 +67,7 @@ func newSigner(t *testing.T) gossh.Signer {
 
 // startServe starts the server; poll is the dashboards' pace (short, so a
 // test sees many polls in a few seconds).
-func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions int) *serveRig {
+func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions int, tune ...func(*Config)) *serveRig {
 	t.Helper()
 	r := &serveRig{log: &lockedBuffer{}, operator: newSigner(t), reader: newSigner(t)}
 	r.sim = sim.New(so)
@@ -94,7 +94,11 @@ func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions in
 	}
 	dash := tui.Options{Source: r.shared, Account: "test account", AccountID: r.sim.AccountID(),
 		PollActive: fresh.Active, PollIdle: fresh.Idle, PollLog: fresh.Log}
-	r.srv, err = New(Config{Dashboard: dash, HostKey: hostPEM, Keys: keys, MaxSessions: maxSessions, Log: r.log})
+	cfg := Config{Dashboard: dash, HostKey: hostPEM, Keys: keys, MaxSessions: maxSessions, Log: r.log}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	r.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

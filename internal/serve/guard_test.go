@@ -1,0 +1,120 @@
+package serve
+
+import (
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+func ptyPayload(term string, cols, rows uint32) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(term)))
+	b = append(b, term...)
+	b = binary.BigEndian.AppendUint32(b, cols)
+	b = binary.BigEndian.AppendUint32(b, rows)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	return binary.BigEndian.AppendUint32(b, 0) // no modes
+}
+
+func windowPayload(cols, rows uint32) []byte {
+	b := binary.BigEndian.AppendUint32(nil, cols)
+	b = binary.BigEndian.AppendUint32(b, rows)
+	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(b, 0), 0)
+}
+
+// The filter bounds what a client may ask (#26.3, #26.4, #26.11, #26.1):
+// env past 64 requests or 4 KB refused, pty and window sizes capped at
+// 500x200, agent forwarding refused, and window changes merged while the
+// session is busy, so a flood is read at once and never stalls the
+// connection.
+func TestFilterRequests(t *testing.T) {
+	t.Parallel()
+	in := make(chan *gossh.Request)
+	out := filterRequests(in)
+	in <- &gossh.Request{Type: "pty-req", Payload: ptyPayload("xterm", 10000, 10000)}
+	pty := <-out
+	if n := len("xterm"); binary.BigEndian.Uint32(pty.Payload[4+n:]) != MaxCols || binary.BigEndian.Uint32(pty.Payload[8+n:]) != MaxRows {
+		t.Fatalf("pty not capped: %v", pty.Payload)
+	}
+	// 3,000 env requests and 2,000 window changes while the session takes
+	// nothing: every send goes through (none blocks).
+	for i := range 3000 {
+		in <- &gossh.Request{Type: "env", Payload: []byte(strings.Repeat("x", 100+i%5000))}
+	}
+	for i := range 2000 {
+		in <- &gossh.Request{Type: "window-change", Payload: windowPayload(uint32(80+i), 9999)}
+	}
+	in <- &gossh.Request{Type: "auth-agent-req@openssh.com"}
+	close(in)
+	envs, windows := 0, 0
+	var last *gossh.Request
+	for r := range out {
+		switch r.Type {
+		case "env":
+			envs++
+			if len(r.Payload) > maxEnvBytes {
+				t.Fatalf("an env of %d bytes passed", len(r.Payload))
+			}
+		case "window-change":
+			windows++
+			last = r
+		case "auth-agent-req@openssh.com":
+			t.Fatal("agent forwarding passed")
+		}
+	}
+	if envs > maxEnv || windows != 1 {
+		t.Fatalf("%d env and %d window changes passed, want at most %d and 1 (the newest)", envs, windows, maxEnv)
+	}
+	if binary.BigEndian.Uint32(last.Payload) != MaxCols || binary.BigEndian.Uint32(last.Payload[4:]) != MaxRows {
+		t.Fatalf("the newest window change, capped: %v", last.Payload)
+	}
+}
+
+// A client that stops reading while it floods window changes no longer
+// holds its session: the session ends and its slot is free (#26.1).
+func TestStalledClientFreesItsSlot(t *testing.T) {
+	t.Parallel()
+	r := startServe(t, sim.Options{Workers: 4, PushEvery: -1, Seed: 3}, time.Second, 1, func(c *Config) {
+		c.Stall = 500 * time.Millisecond
+		c.Idle = 2 * time.Second
+	})
+	conn, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.reader)},
+		HostKeyCallback: gossh.FixedHostKey(r.srv.host.PublicKey()), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.StdoutPipe(); err != nil { // and never read
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", 200, 500, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the session opened", func() bool { return r.srv.Sessions() == 1 })
+	go func() {
+		for i := range 2000 {
+			if sess.WindowChange(200-i%50, 500-i%100) != nil {
+				return
+			}
+		}
+	}()
+	waitUntil(t, "the stalled session closed and freed its slot", func() bool { return r.srv.Sessions() == 0 })
+	// The slot is usable again.
+	v, err := r.dial(t, r.operator, 80, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(t, "Builds")
+}
