@@ -118,3 +118,37 @@ func TestStalledClientFreesItsSlot(t *testing.T) {
 	}
 	v.waitFor(t, "Builds")
 }
+
+// A client that never reads and never types (a silent or slow client) is
+// closed by the idle timer and frees its slot (#26.1, #26.2).
+func TestSilentClientFreesItsSlot(t *testing.T) {
+	t.Parallel()
+	r := startServe(t, sim.Options{Workers: 40, PushEvery: time.Second, Seed: 3}, 200*time.Millisecond, 1, func(c *Config) {
+		c.Stall = 500 * time.Millisecond
+		c.Idle = time.Second
+	})
+	conn, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.reader)},
+		HostKeyCallback: gossh.FixedHostKey(r.srv.host.PublicKey()), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.StdoutPipe(); err != nil { // and never read
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", MaxRows, MaxCols, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the session opened", func() bool { return r.srv.Sessions() == 1 })
+	waitUntil(t, "the silent session closed and freed its slot", func() bool { return r.srv.Sessions() == 0 })
+	if !strings.Contains(r.log.String(), "session closed") {
+		t.Fatalf("no close in the log:\n%s", r.log.String())
+	}
+}
