@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/binary"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +152,47 @@ func TestSilentClientFreesItsSlot(t *testing.T) {
 	if !strings.Contains(r.log.String(), "session closed") {
 		t.Fatalf("no close in the log:\n%s", r.log.String())
 	}
+}
+
+// Idle TCP connections that never authenticate (#26.5): each is closed at
+// its handshake deadline, at most 256 wait at once (16 from one address,
+// the oldest closed to let a newcomer in), and a real login still gets in
+// while thousands of them are opened.
+func TestIdleConnectionsCannotStarveALogin(t *testing.T) {
+	t.Parallel()
+	r := startServe(t, sim.Options{Workers: 2, PushEvery: -1, Seed: 3}, time.Second, 0, func(c *Config) { c.Handshake = 2 * time.Second })
+	var conns []net.Conn
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	for range 2000 {
+		c, err := net.Dial("tcp", r.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	if n := r.srv.pre.count(); n > maxPendingPerAddr {
+		t.Fatalf("%d connections from one address wait to authenticate, want at most %d", n, maxPendingPerAddr)
+	}
+	v, err := r.dial(t, r.operator, 80, 24)
+	if err != nil {
+		t.Fatalf("a real login among 2,000 idle connections: %v", err)
+	}
+	v.waitFor(t, "Builds")
+	// The last idle ones are closed at their deadline: a read ends.
+	last := conns[len(conns)-1]
+	_ = last.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := last.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("an idle connection outlived its handshake deadline")
+			}
+			break
+		}
+	}
+	waitUntil(t, "no connection waits", func() bool { return r.srv.pre.count() == 0 })
 }

@@ -8,6 +8,7 @@ package serve
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -40,6 +41,9 @@ type Config struct {
 	// Stall is how long a write to a session may wait on a client that
 	// does not read before the session is closed (default 30 s).
 	Stall time.Duration
+	// Handshake is how long a connection may take to authenticate
+	// (default 20 s).
+	Handshake time.Duration
 }
 
 // Server serves the dashboard over SSH.
@@ -48,11 +52,12 @@ type Server struct {
 	srv   *ssh.Server
 	host  gossh.Signer
 	open  atomic.Int64 // sessions open now
+	pre   *preAuth     // connections that have not authenticated yet
 	logMu sync.Mutex
 }
 
 func New(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, pre: &preAuth{timeout: cmp.Or(cfg.Handshake, handshakeTimeout)}}
 	host, err := gossh.ParsePrivateKey(cfg.HostKey)
 	if err != nil {
 		return nil, fmt.Errorf("host key: %w", err)
@@ -63,10 +68,14 @@ func New(cfg Config) (*Server, error) {
 	// would let anyone in, so the key handler is always set.)
 	s.srv, err = wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),
-		wish.WithPublicKeyAuth(func(_ ssh.Context, k ssh.PublicKey) bool {
+		wish.WithPublicKeyAuth(func(ctx ssh.Context, k ssh.PublicKey) bool {
 			_, ok := s.lookup(k)
+			if ok {
+				s.pre.authenticated(ctx)
+			}
 			return ok
 		}),
+		func(srv *ssh.Server) error { srv.ConnCallback = s.pre.admit; return nil },
 		wish.WithMiddleware(bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii), s.gate),
 	)
 	if err != nil {
