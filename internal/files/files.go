@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 )
 
 // ReadRegular reads a regular file of at most max bytes. A FIFO, a device
@@ -45,4 +46,32 @@ func Unwrap(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// Strict checks a file that grants access, as sshd's StrictModes does: it
+// is not a symlink (whose target someone else may change), neither it nor
+// its directory may be written by others, and with secret it may not be
+// read by others either.
+func Strict(path string, secret bool) error {
+	st, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	switch perm := st.Mode().Perm(); {
+	case st.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("it is a symlink; give the file itself")
+	case secret && perm&0o077 != 0:
+		return fmt.Errorf("others may read it (mode %04o); chmod 600 it", perm)
+	case perm&0o022 != 0:
+		return fmt.Errorf("others may write it (mode %04o); chmod go-w it", perm)
+	}
+	dir := filepath.Dir(path)
+	dst, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if perm := dst.Mode().Perm(); perm&0o022 != 0 && dst.Mode()&os.ModeSticky == 0 {
+		return fmt.Errorf("others may write its directory %s (mode %04o); chmod go-w it", dir, perm)
+	}
+	return nil
 }

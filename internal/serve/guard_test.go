@@ -3,6 +3,8 @@ package serve
 import (
 	"encoding/binary"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +197,29 @@ func TestIdleConnectionsCannotStarveALogin(t *testing.T) {
 		}
 	}
 	waitUntil(t, "no connection waits", func() bool { return r.srv.pre.count() == 0 })
+}
+
+// The key files are refused when others may change them (#26.8): a 0666
+// authorized_keys, a symlink, a host key in a directory anyone may write.
+func TestKeyFilesStrictModes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	_ = os.WriteFile(keys, nil, 0o600)
+	_ = os.Chmod(keys, 0o666)
+	if _, err := LoadAuthorizedKeys(keys); err == nil || !strings.Contains(err.Error(), "others may write it") {
+		t.Errorf("0666 authorized_keys: %v", err)
+	}
+	_ = os.Chmod(keys, 0o600)
+	link := filepath.Join(dir, "link")
+	_ = os.Symlink(keys, link)
+	if _, err := LoadOperators(link); err == nil || !strings.Contains(err.Error(), "symlink") {
+		t.Errorf("a symlink: %v", err)
+	}
+	open := filepath.Join(dir, "open")
+	_ = os.Mkdir(open, 0o700)
+	_ = os.Chmod(open, 0o777)
+	if _, _, err := LoadHostKey(filepath.Join(open, "host_key")); err == nil || !strings.Contains(err.Error(), "its directory") {
+		t.Errorf("a host key in a 0777 directory: %v", err)
+	}
 }

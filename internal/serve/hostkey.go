@@ -21,9 +21,8 @@ import (
 func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
 	raw, err := files.ReadRegular(path, 64<<10)
 	if err == nil {
-		st, serr := os.Stat(path)
-		if serr == nil && st.Mode().Perm()&0o077 != 0 {
-			return nil, false, fmt.Errorf("others may read it (mode %04o); chmod 600 it", st.Mode().Perm())
+		if serr := files.Strict(path, true); serr != nil {
+			return nil, false, serr
 		}
 		if _, perr := gossh.ParsePrivateKey(raw); perr != nil {
 			return nil, false, fmt.Errorf("not a private key: %v", perr)
@@ -44,6 +43,9 @@ func LoadHostKey(path string) (pemBytes []byte, created bool, err error) {
 	pemBytes = pem.EncodeToMemory(block)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, files.Unwrap(err)
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err == nil && st.Mode().Perm()&0o022 != 0 && st.Mode()&os.ModeSticky == 0 {
+		return nil, false, fmt.Errorf("others may write its directory %s (mode %04o); chmod go-w it", filepath.Dir(path), st.Mode().Perm())
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

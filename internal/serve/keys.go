@@ -45,6 +45,9 @@ func LoadOperators(path string) ([]AuthorizedKey, error) {
 }
 
 func loadKeys(path string, operator bool) ([]AuthorizedKey, error) {
+	if err := files.Strict(path, false); err != nil {
+		return nil, files.Unwrap(err)
+	}
 	raw, err := files.ReadRegular(path, 1<<20)
 	if err != nil {
 		return nil, files.Unwrap(err)
