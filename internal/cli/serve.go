@@ -120,6 +120,9 @@ func (o *serveOptions) logKeys(srv *serve.Server, keys []serve.AuthorizedKey) {
 	default:
 		srv.Logf("keys: %d operator (from --operators), %d read-only (from --authorized-keys)", ops, len(keys)-ops)
 	}
+	for _, r := range serve.Refused(keys) {
+		srv.Logf("key refused: %s", r)
+	}
 	for _, k := range serve.SaysOperator(keys) {
 		srv.Logf("key %s says operator in its comment, but roles come from --operators only: it is read-only", k)
 	}

@@ -223,3 +223,50 @@ func TestKeyFilesStrictModes(t *testing.T) {
 		t.Errorf("a host key in a 0777 directory: %v", err)
 	}
 }
+
+// authorized_keys options are honoured as sshd honours them, or the key is
+// refused (#26.6): from= must match the address, command= cannot be kept,
+// no-pty forbids the dashboard, expiry-time ends a key.
+func TestAuthorizedKeysOptions(t *testing.T) {
+	t.Parallel()
+	signers := map[string]gossh.Signer{}
+	var lines strings.Builder
+	for _, c := range []struct{ name, options string }{
+		{"here", `from="127.0.0.0/8",no-port-forwarding`}, {"elsewhere", `from="10.*,!127.0.0.1"`},
+		{"forced", `command="echo hi"`}, {"nopty", `no-pty`}, {"expired", `expiry-time="20200101"`}, {"named", `from="*.example.com"`},
+	} {
+		signers[c.name] = newSigner(t)
+		lines.WriteString(c.options + " " + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(signers[c.name].PublicKey()))) + " " + c.name + "\n")
+	}
+	path := filepath.Join(t.TempDir(), "keys")
+	_ = os.WriteFile(path, []byte(lines.String()), 0o600)
+	keys, err := LoadAuthorizedKeys(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := strings.Join(Refused(keys), "\n")
+	if !strings.Contains(refused, "(forced): option command cannot be honoured") || !strings.Contains(refused, `(named): from="*.example.com" names a host`) {
+		t.Fatalf("refused at start:\n%s", refused)
+	}
+	r := startServe(t, sim.Options{Workers: 2, PushEvery: -1, Seed: 3}, time.Second, 0, func(c *Config) { c.Keys = keys })
+	if v, err := r.dial(t, signers["here"], 80, 24); err != nil {
+		t.Fatalf("from= that matches: %v", err)
+	} else {
+		v.waitFor(t, "Builds")
+	}
+	for _, name := range []string{"elsewhere", "forced", "expired", "named"} {
+		if _, err := r.dial(t, signers[name], 80, 24); err == nil {
+			t.Errorf("%s got in", name)
+		}
+	}
+	v, err := r.dial(t, signers["nopty"], 80, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(t, "no-pty option forbids a terminal")
+	for _, want := range []string{"login refused: " + gossh.FingerprintSHA256(signers["elsewhere"].PublicKey()), "which its from= does not allow", "expired 2020-01-01", "its key has no-pty"} {
+		if !strings.Contains(r.log.String(), want) {
+			t.Errorf("the log lacks %q:\n%s", want, r.log.String())
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -18,6 +19,13 @@ type AuthorizedKey struct {
 	key      gossh.PublicKey
 	comment  string
 	operator bool
+	// The line's options (keyopts.go): where it may come from, whether it
+	// may have a terminal, until when it is good; refused says why a key
+	// whose options cannot be honoured may not log in at all.
+	from    []string
+	noPty   bool
+	expires time.Time
+	refused string
 }
 
 // String names the key in the log: its fingerprint and comment.
@@ -58,11 +66,13 @@ func loadKeys(path string, operator bool) ([]AuthorizedKey, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		k, comment, _, _, err := gossh.ParseAuthorizedKey([]byte(line))
+		k, comment, options, _, err := gossh.ParseAuthorizedKey([]byte(line))
 		if err != nil {
 			return nil, fmt.Errorf("line %d is not a public key: %v", i+1, err)
 		}
-		keys = append(keys, AuthorizedKey{key: k, comment: comment, operator: operator})
+		ak := AuthorizedKey{key: k, comment: comment, operator: operator}
+		ak.applyOptions(options)
+		keys = append(keys, ak)
 	}
 	return keys, nil
 }
@@ -105,7 +115,7 @@ func hasWord(s, word string) bool {
 func CountOperators(keys []AuthorizedKey) int {
 	n := 0
 	for _, k := range keys {
-		if k.operator {
+		if k.operator && k.refused == "" {
 			n++
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	bm "github.com/charmbracelet/wish/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
@@ -69,11 +70,17 @@ func New(cfg Config) (*Server, error) {
 	s.srv, err = wish.NewServer(
 		wish.WithHostKeyPEM(cfg.HostKey),
 		wish.WithPublicKeyAuth(func(ctx ssh.Context, k ssh.PublicKey) bool {
-			_, ok := s.lookup(k)
-			if ok {
-				s.pre.authenticated(ctx)
+			who, ok := s.lookup(k)
+			if !ok {
+				s.Logf("login refused: key %s from %s is not authorized", gossh.FingerprintSHA256(k), ctx.RemoteAddr())
+				return false
 			}
-			return ok
+			if usable, why := who.usableNow(ctx.RemoteAddr(), time.Now()); !usable {
+				s.Logf("login refused: %s: %s", who, why)
+				return false
+			}
+			s.pre.authenticated(ctx)
+			return true
 		}),
 		func(srv *ssh.Server) error { srv.ConnCallback = s.pre.admit; return nil },
 		wish.WithMiddleware(bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii), s.gate),
@@ -160,7 +167,14 @@ func (ss *session) end() {
 func (s *Server) gate(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		who, _ := s.lookup(sess.PublicKey())
-		if _, _, ok := sess.Pty(); !ok {
+		if who.noPty {
+			s.Logf("session refused: %s from %s: its key has no-pty, and the dashboard needs a terminal", who, sess.RemoteAddr())
+			wish.Fatalln(sess, "cfbuilds: your key's no-pty option forbids a terminal, and the dashboard needs one")
+			return
+		}
+		pty, _, ok := sess.Pty()
+		if !ok {
+			s.Logf("session refused: %s from %s: no terminal asked for (command %q)", who, sess.RemoteAddr(), model.SanitizeInline(strings.Join(sess.Command(), " ")))
 			wish.Fatalln(sess, "cfbuilds serves a dashboard and needs a terminal: connect with ssh -t and no command")
 			return
 		}
@@ -177,13 +191,16 @@ func (s *Server) gate(next ssh.Handler) ssh.Handler {
 		}
 		ss := &session{idle: s.cfg.Idle}
 		sess.Context().SetValue(sessionKey{}, ss)
-		s.Logf("session opened: %s from %s, %s", who, sess.RemoteAddr(), role)
+		s.Logf("session opened: %s from %s as %q, %s, TERM %s, %dx%d", who, sess.RemoteAddr(), model.SanitizeInline(sess.User()), role,
+			model.SanitizeInline(pty.Term), pty.Window.Width, pty.Window.Height)
 		next(sess)
 		ss.end()
+		why := "the viewer quit or left"
 		if ss.idled.Load() {
 			fmt.Fprintf(sess, "cfbuilds: closed after %s with no key pressed\r\n", s.cfg.Idle)
+			why = fmt.Sprintf("no key pressed for %s", s.cfg.Idle)
 		}
-		s.Logf("session closed: %s", who)
+		s.Logf("session closed: %s: %s", who, why)
 	}
 }
 
