@@ -38,6 +38,9 @@ func (m *Model) onCancel(msg cancelMsg) tea.Cmd {
 // refuseReadOnly says why a read-only dashboard does not do what (cancel,
 // rebuild, build).
 func (m *Model) refuseReadOnly(what string) tea.Cmd {
+	if m.opts.OnRefused != nil {
+		m.opts.OnRefused(what)
+	}
 	return m.setFlash("read-only: " + what + " is off (" + m.opts.ReadOnlyWhy + ")")
 }
 

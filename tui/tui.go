@@ -67,6 +67,9 @@ type Options struct {
 	// are cancelled and no timer is left (an SSH session that closed).
 	// Default: Run's ctx.
 	Context context.Context
+	// OnRefused, when set, is told of each write a read-only dashboard
+	// refused ("cancel", "rebuild", "build"): serve's audit log.
+	OnRefused func(what string)
 	// Viewers, when set, is how many people watch this dashboard (served
 	// over SSH), for the status bar.
 	Viewers func() int

@@ -21,12 +21,14 @@ import (
 // internal/serve.
 
 func serveCommand() command {
-	return command{name: "serve", args: "[--listen :2222] [--authorized-keys FILE] [--operators FILE] [--host-key FILE] [--idle 30m] [--max-sessions 20]",
+	return command{name: "serve", args: "[--listen :2222] [--authorized-keys FILE] [--operators FILE] [--host-key FILE] [--idle 30m] [--max-sessions 20] [--max-per-key 5]",
 		summary: "serve the dashboard over SSH to the team: one poller, one budget, no token on their machines",
 		example: "cfbuilds serve --authorized-keys ~/.config/cfbuilds/authorized_keys --operators ~/.config/cfbuilds/operators\n" +
 			"ssh -p 2222 builds@jumphost      # a teammate, from their terminal\n" +
 			"cfbuilds serve --demo --authorized-keys ~/.ssh/authorized_keys --listen 127.0.0.1:2222",
-		opts: func() options { return &serveOptions{listen: ":2222", idle: 30 * time.Minute, maxSessions: 20} }}
+		opts: func() options {
+			return &serveOptions{listen: ":2222", idle: 30 * time.Minute, maxSessions: 20, maxPerKey: 5}
+		}}
 }
 
 type serveOptions struct {
@@ -36,6 +38,7 @@ type serveOptions struct {
 	hostKey        string
 	idle           time.Duration
 	maxSessions    int
+	maxPerKey      int
 }
 
 func (o *serveOptions) flags(fs *flag.FlagSet) {
@@ -45,6 +48,7 @@ func (o *serveOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.hostKey, "host-key", "", "the server's host key `file`, made on first start (default $XDG_STATE_HOME/cfbuilds/ssh_host_ed25519_key)")
 	fs.DurationVar(&o.idle, "idle", o.idle, "close a session after this long with no key pressed (0: never)")
 	fs.IntVar(&o.maxSessions, "max-sessions", o.maxSessions, "the most sessions open at once (0: no limit)")
+	fs.IntVar(&o.maxPerKey, "max-per-key", o.maxPerKey, "the most sessions one key may have open at once (0: no limit)")
 }
 
 func (o *serveOptions) validate(args []string) error {
@@ -85,7 +89,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	dash := dashboardFor(e)
 	dash.Source = shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
 	srv, err := serve.New(serve.Config{Dashboard: dash, Hyperlinks: cfg.Hyperlinks, HostKey: hostKey, Keys: keys,
-		Idle: o.idle, MaxSessions: o.maxSessions, Log: e.stderr})
+		Idle: o.idle, MaxSessions: o.maxSessions, MaxPerKey: o.maxPerKey, Log: e.stderr})
 	if err != nil {
 		return err
 	}
@@ -102,7 +106,8 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	srv.Logf("connect with: %s", connectHint(ln.Addr()))
 	go func() {
 		<-ctx.Done()
-		srv.Close()
+		srv.Logf("stopping: the sessions have 5 s to end")
+		srv.Shutdown(5 * time.Second)
 	}()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)

@@ -270,3 +270,26 @@ func TestAuthorizedKeysOptions(t *testing.T) {
 		}
 	}
 }
+
+// One key may hold at most --max-per-key sessions (#26.11); a read-only
+// key's c is refused and written to the audit log (#26.10).
+func TestPerKeyLimitAndReadOnlyAudit(t *testing.T) {
+	t.Parallel()
+	r := startServe(t, sim.Options{Workers: 2, PushEvery: -1, Seed: 3}, time.Second, 0, func(c *Config) { c.MaxPerKey = 1 })
+	v, err := r.dial(t, r.reader, 100, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(t, "Builds")
+	second, err := r.dial(t, r.reader, 100, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.waitFor(t, "your key has reached its limit of 1 open sessions")
+	v.in.Write([]byte("c"))
+	v.waitFor(t, "read-only: cancel is off")
+	waitUntil(t, "the refusal in the audit log", func() bool {
+		return strings.Contains(r.log.String(), "audit: cancel by "+gossh.FingerprintSHA256(r.reader.PublicKey())) &&
+			strings.Contains(r.log.String(), "refused, read-only key")
+	})
+}

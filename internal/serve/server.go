@@ -21,6 +21,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	bm "github.com/charmbracelet/wish/bubbletea"
+	"github.com/charmbracelet/wish/recover"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -45,6 +46,8 @@ type Config struct {
 	// Handshake is how long a connection may take to authenticate
 	// (default 20 s).
 	Handshake time.Duration
+	// MaxPerKey is the most sessions one key may have open (0: no limit).
+	MaxPerKey int
 }
 
 // Server serves the dashboard over SSH.
@@ -54,6 +57,8 @@ type Server struct {
 	host  gossh.Signer
 	open  atomic.Int64 // sessions open now
 	pre   *preAuth     // connections that have not authenticated yet
+	perMu sync.Mutex
+	per   map[string]int // sessions open now by key fingerprint
 	logMu sync.Mutex
 }
 
@@ -83,7 +88,8 @@ func New(cfg Config) (*Server, error) {
 			return true
 		}),
 		func(srv *ssh.Server) error { srv.ConnCallback = s.pre.admit; return nil },
-		wish.WithMiddleware(bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii), s.gate),
+		// A panic in one session is logged and ends that session only.
+		wish.WithMiddleware(recover.MiddlewareWithLogger(logger{s}, bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii), s.gate)),
 	)
 	if err != nil {
 		return nil, err
@@ -102,8 +108,47 @@ func New(cfg Config) (*Server, error) {
 
 func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 
-// close ends every session and stops listening.
+// Close ends every session and stops listening.
 func (s *Server) Close() { _ = s.srv.Close() }
+
+// Shutdown stops listening and lets the sessions end for up to grace, then
+// closes what is left.
+func (s *Server) Shutdown(grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		_ = s.srv.Close()
+	}
+}
+
+// takeKeySlot counts a session against its key's limit.
+func (s *Server) takeKeySlot(k AuthorizedKey) bool {
+	fp := gossh.FingerprintSHA256(k.key)
+	s.perMu.Lock()
+	defer s.perMu.Unlock()
+	if s.cfg.MaxPerKey > 0 && s.per[fp] >= s.cfg.MaxPerKey {
+		return false
+	}
+	if s.per == nil {
+		s.per = map[string]int{}
+	}
+	s.per[fp]++
+	return true
+}
+
+func (s *Server) freeKeySlot(k AuthorizedKey) {
+	fp := gossh.FingerprintSHA256(k.key)
+	s.perMu.Lock()
+	defer s.perMu.Unlock()
+	if s.per[fp]--; s.per[fp] <= 0 {
+		delete(s.per, fp)
+	}
+}
+
+// logger hands the recover middleware's lines to the server's log.
+type logger struct{ s *Server }
+
+func (l logger) Printf(format string, v ...any) { l.s.Logf(format, v...) }
 
 func (s *Server) Sessions() int { return int(s.open.Load()) }
 
@@ -185,6 +230,12 @@ func (s *Server) gate(next ssh.Handler) ssh.Handler {
 			wish.Fatalf(sess, "cfbuilds: this server is full (%d sessions, its --max-sessions); try again later\r\n", s.cfg.MaxSessions)
 			return
 		}
+		if !s.takeKeySlot(who) {
+			s.Logf("session refused: %s: %d sessions of this key open already", who, s.cfg.MaxPerKey)
+			wish.Fatalf(sess, "cfbuilds: your key has reached its limit of %d open sessions (--max-per-key); close one first\r\n", s.cfg.MaxPerKey)
+			return
+		}
+		defer s.freeKeySlot(who)
 		role := "read-only"
 		if who.operator {
 			role = "operator"
@@ -236,6 +287,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		o.ReadOnlyWhy = "your SSH key is not in the server's operators file (cfbuilds serve --operators)"
 	}
 	o.Source = auditedSource{Source: o.Source, who: who, mayAct: !o.ReadOnly, logf: s.Logf}
+	o.OnRefused = func(what string) { s.Logf("audit: %s by %s: refused, read-only key", what, who) }
 	m, err := tui.New(o)
 	if err != nil {
 		wish.Fatalln(sess, "cfbuilds: "+err.Error())
