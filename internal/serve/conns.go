@@ -32,8 +32,9 @@ type pending struct {
 // preAuth tracks the connections that have not authenticated.
 type preAuth struct {
 	mu      sync.Mutex
-	waiting []*pending // oldest first
-	timeout time.Duration
+	waiting  []*pending // oldest first
+	timeout  time.Duration
+	admitted int // connections seen in all
 }
 
 type pendingKey struct{}
@@ -57,6 +58,7 @@ func (p *preAuth) admit(ctx ssh.Context, conn net.Conn) net.Conn {
 		p.evictLocked("")
 	}
 	p.waiting = append(p.waiting, pc)
+	p.admitted++
 	pc.timer = time.AfterFunc(p.timeout, func() { p.drop(pc, true) })
 	p.mu.Unlock()
 	ctx.SetValue(pendingKey{}, pc)
@@ -101,6 +103,13 @@ func (p *preAuth) drop(pc *pending, close bool) {
 	if close {
 		_ = pc.conn.Close()
 	}
+}
+
+// seen is how many connections were admitted in all.
+func (p *preAuth) seen() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.admitted
 }
 
 // count is how many connections wait to authenticate.

@@ -176,6 +176,9 @@ func TestIdleConnectionsCannotStarveALogin(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
+	// The server has taken them all (they come from one address, as the
+	// login below does: a later one would push it out as the oldest).
+	waitUntil(t, "the server took every connection", func() bool { return r.srv.pre.seen() >= len(conns) })
 	if n := r.srv.pre.count(); n > maxPendingPerAddr {
 		t.Fatalf("%d connections from one address wait to authenticate, want at most %d", n, maxPendingPerAddr)
 	}
