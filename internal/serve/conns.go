@@ -31,7 +31,7 @@ type pending struct {
 
 // preAuth tracks the connections that have not authenticated.
 type preAuth struct {
-	mu      sync.Mutex
+	mu       sync.Mutex
 	waiting  []*pending // oldest first
 	timeout  time.Duration
 	admitted int // connections seen in all
