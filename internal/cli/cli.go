@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -330,6 +332,11 @@ func (e *env) parse(args []string) (command, options, error) {
 // execute runs a parsed command with the configuration and the API client
 // it needs.
 func (e *env) execute(ctx context.Context, cmd command, opts options) error {
+	if cmd.name != "serve" { // a hangup ends a command; serve reloads its keys on it
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, syscall.SIGHUP)
+		defer stop()
+	}
 	if cmd.standalone {
 		return opts.run(ctx, e)
 	}

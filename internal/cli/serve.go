@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/charmbracelet/ssh"
@@ -61,20 +63,73 @@ func (o *serveOptions) validate(args []string) error {
 	return wantArgs("serve", args, 0, "")
 }
 
-func (o *serveOptions) run(ctx context.Context, e *env) error {
+// loadKeys reads the two key files into who may log in.
+func (o *serveOptions) loadKeys() ([]serve.AuthorizedKey, error) {
 	var readers, operators []serve.AuthorizedKey
 	var err error
 	if o.authorizedKeys != "" {
 		if readers, err = serve.LoadAuthorizedKeys(o.authorizedKeys); err != nil {
-			return usagef("--authorized-keys %s: %v", o.authorizedKeys, err)
+			return nil, usagef("--authorized-keys %s: %v", o.authorizedKeys, err)
 		}
 	}
 	if o.operators != "" {
 		if operators, err = serve.LoadOperators(o.operators); err != nil {
-			return usagef("--operators %s: %v", o.operators, err)
+			return nil, usagef("--operators %s: %v", o.operators, err)
 		}
 	}
-	keys := serve.MergeKeys(readers, operators)
+	return serve.MergeKeys(readers, operators), nil
+}
+
+// keyFilesStamp is what changes when a key file is edited.
+func (o *serveOptions) keyFilesStamp() string {
+	stamp := ""
+	for _, p := range []string{o.authorizedKeys, o.operators} {
+		if st, err := os.Lstat(p); p != "" && err == nil {
+			stamp += fmt.Sprintf("%s|%d|%d|%o;", p, st.ModTime().UnixNano(), st.Size(), st.Mode())
+		}
+	}
+	return stamp
+}
+
+// reloadKeys reads the key files again on SIGHUP and whenever they change
+// (looked at every 2 s); a file that no longer reads keeps the keys as
+// they were, and says why.
+func (o *serveOptions) reloadKeys(ctx context.Context, srv *serve.Server) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	last := o.keyFilesStamp()
+	for {
+		why := "changed"
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			why = "SIGHUP"
+		case <-tick.C:
+			if o.keyFilesStamp() == last {
+				continue
+			}
+		}
+		last = o.keyFilesStamp()
+		keys, err := o.loadKeys()
+		if err != nil {
+			srv.Logf("keys not reloaded (%s), the old ones stay: %v", why, err)
+			continue
+		}
+		srv.SetKeys(keys)
+		srv.Logf("keys reloaded (%s)", why)
+		o.logKeys(srv, keys)
+	}
+}
+
+func (o *serveOptions) run(ctx context.Context, e *env) error {
+	keys, err := o.loadKeys()
+	if err != nil {
+		return err
+	}
 	hostPath := o.hostKey
 	if hostPath == "" {
 		if hostPath = defaultHostKeyPath(e.getenv); hostPath == "" {
@@ -109,6 +164,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 		srv.Logf("stopping: the sessions have 5 s to end")
 		srv.Shutdown(5 * time.Second)
 	}()
+	go o.reloadKeys(ctx, srv)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}

@@ -443,4 +443,18 @@ func TestServeOverSSH(t *testing.T) {
 	server.waitFor("the server logs bob's end", shows("session closed"))
 	alice.keys("Escape")
 	alice.waitFor("one connected", shows("1 connected"))
+	// The key files are read again when they change, and on SIGHUP, which
+	// no longer stops the server (#26.8).
+	keyFile("carol", "carol@desk")
+	if err := os.WriteFile(keys, []byte(authorized.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	server.waitFor("a reload on change", shows("keys reloaded (changed)"))
+	shell := server.format("#{pane_pid}")
+	if out, err := exec.Command("pkill", "-HUP", "-P", shell, "-f", "^"+bin).CombinedOutput(); err != nil {
+		t.Fatalf("pkill: %v %s", err, out)
+	}
+	server.waitFor("a reload on SIGHUP", shows("keys reloaded (SIGHUP)"))
+	alice.keys("j")
+	alice.waitFor("alice still served", shows("1 connected"))
 }

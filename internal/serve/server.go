@@ -52,14 +52,15 @@ type Config struct {
 
 // Server serves the dashboard over SSH.
 type Server struct {
-	cfg   Config
-	srv   *ssh.Server
-	host  gossh.Signer
-	open  atomic.Int64 // sessions open now
-	pre   *preAuth     // connections that have not authenticated yet
-	perMu sync.Mutex
-	per   map[string]int // sessions open now by key fingerprint
-	logMu sync.Mutex
+	cfg    Config
+	srv    *ssh.Server
+	host   gossh.Signer
+	open   atomic.Int64 // sessions open now
+	pre    *preAuth     // connections that have not authenticated yet
+	keysMu sync.RWMutex // guards cfg.Keys, which a reload replaces
+	perMu  sync.Mutex
+	per    map[string]int // sessions open now by key fingerprint
+	logMu  sync.Mutex
 }
 
 func New(cfg Config) (*Server, error) {
@@ -121,6 +122,14 @@ func (s *Server) Shutdown(grace time.Duration) {
 	}
 }
 
+// SetKeys replaces who may log in (a reload of the key files): the next
+// login is checked against them; open sessions keep going.
+func (s *Server) SetKeys(keys []AuthorizedKey) {
+	s.keysMu.Lock()
+	s.cfg.Keys = keys
+	s.keysMu.Unlock()
+}
+
 // takeKeySlot counts a session against its key's limit.
 func (s *Server) takeKeySlot(k AuthorizedKey) bool {
 	fp := gossh.FingerprintSHA256(k.key)
@@ -159,6 +168,8 @@ func (s *Server) lookup(k ssh.PublicKey) (AuthorizedKey, bool) {
 	if k == nil {
 		return AuthorizedKey{}, false
 	}
+	s.keysMu.RLock()
+	defer s.keysMu.RUnlock()
 	for _, a := range s.cfg.Keys {
 		if bytes.Equal(a.key.Marshal(), k.Marshal()) {
 			return a, true
