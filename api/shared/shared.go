@@ -145,6 +145,8 @@ func own[T any](v T) T {
 		out = slices.Clone(x)
 	case []model.Trigger:
 		out = slices.Clone(x)
+	case []model.LogLine:
+		out = slices.Clone(x)
 	case model.TailStep:
 		x.Lines = slices.Clone(x.Lines)
 		out = x
@@ -346,9 +348,13 @@ func (s *Source) remember(uuid, key string) {
 	s.steps[uuid] = keys
 }
 
-// ReadLog reads a whole log (rare: saving is off over SSH), unshared.
+// ReadLog reads a whole log: what compare (d) and a failed build's first
+// error read. Shared like the rest, for a log poll's time: ten sessions
+// comparing the same builds, or one pressing d ten times, read it once.
 func (s *Source) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
-	return s.up.ReadLog(ctx, uuid)
+	return share(ctx, s, "log|"+uuid, func([]model.LogLine) time.Duration { return s.fresh.Log }, func(ctx context.Context) ([]model.LogLine, error) {
+		return s.up.ReadLog(ctx, uuid)
+	})
 }
 
 // Deployments is a Worker's deployments.

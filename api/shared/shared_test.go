@@ -17,6 +17,7 @@ type counting struct {
 	latest       atomic.Int32
 	steps        atomic.Int32
 	cancels      atomic.Int32
+	logs         atomic.Int32
 	gate         chan struct{} // when set, calls wait for it
 	fail         atomic.Bool
 	active       bool
@@ -41,6 +42,11 @@ func (c *counting) Step(ctx context.Context, t model.Tail, stopped bool) (model.
 	c.steps.Add(1)
 	t.Cursor += "x"
 	return model.TailStep{Tail: t, Lines: []model.LogLine{{Text: "line"}}}, nil
+}
+
+func (c *counting) ReadLog(ctx context.Context, uuid string) ([]model.LogLine, error) {
+	c.logs.Add(1)
+	return []model.LogLine{{Text: "a"}, {Text: "b"}}, nil
 }
 
 func (c *counting) Cancel(ctx context.Context, uuid string) (model.CancelResult, error) {
@@ -259,5 +265,31 @@ func TestACallerLeavingDoesNotEndTheCall(t *testing.T) {
 	bs, err := s.LatestBuilds(context.Background(), []string{"t1"})
 	if err != nil || bs["t1"].UUID != "b1" || up.latest.Load() != 1 {
 		t.Fatalf("got %v %v after %d calls", bs, err, up.latest.Load())
+	}
+}
+
+// Whole-log reads are shared for a log poll's time (#26.9): ten sessions
+// comparing one build read its log once, and each gets its own copy.
+func TestWholeLogReadsAreShared(t *testing.T) {
+	t.Parallel()
+	up := &counting{}
+	s, clk := newShared(up)
+	for i := range 10 {
+		lines, err := s.ReadLog(context.Background(), "b1")
+		if err != nil || len(lines) != 2 {
+			t.Fatalf("read %d: %v %v", i, lines, err)
+		}
+		lines[0].Text = "changed by one session"
+	}
+	if n := up.logs.Load(); n != 1 {
+		t.Fatalf("%d reads upstream, want 1", n)
+	}
+	if lines, _ := s.ReadLog(context.Background(), "b1"); lines[0].Text != "a" {
+		t.Fatal("a session's change reached another's copy")
+	}
+	clk.add(3 * time.Second)
+	_, _ = s.ReadLog(context.Background(), "b1")
+	if n := up.logs.Load(); n != 2 {
+		t.Fatalf("%d reads after the log poll's time, want 2", n)
 	}
 }
