@@ -52,7 +52,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func newSigner(t *testing.T) gossh.Signer {
+func newSigner(t testing.TB) gossh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -67,7 +67,7 @@ func newSigner(t *testing.T) gossh.Signer {
 
 // startServe starts the server; poll is the dashboards' pace (short, so a
 // test sees many polls in a few seconds).
-func startServe(t *testing.T, so sim.Options, poll time.Duration, maxSessions int, tune ...func(*Config)) *serveRig {
+func startServe(t testing.TB, so sim.Options, poll time.Duration, maxSessions int, tune ...func(*Config)) *serveRig {
 	t.Helper()
 	r := &serveRig{log: &lockedBuffer{}, operator: newSigner(t), reader: newSigner(t)}
 	r.sim = sim.New(so)
