@@ -69,7 +69,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
-		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
 	}
 }
 
@@ -356,7 +356,7 @@ func (e *env) execute(ctx context.Context, cmd command, opts options) error {
 	if err != nil {
 		return err
 	}
-	if cmd.name != "" { // the dashboard says it in its status bar
+	if cmd.name != "" && cmd.name != "mcp" { // the dashboard says it in its status bar; mcp's stderr is the agent's log
 		client.Scheduler().OnWait(waitNotices(e.stderr))
 	}
 	defer closeDebug()

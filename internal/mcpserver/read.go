@@ -1,0 +1,362 @@
+package mcpserver
+
+// The read tools: always offered.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// Caps on what a tool returns: an agent's context is small.
+const (
+	defaultLogLines = 200
+	maxLogLines     = 2000
+	maxLineBytes    = 500
+	maxMessageBytes = 300
+)
+
+// Build is a build as the tools return it: every string sanitized and capped.
+type Build struct {
+	UUID            string  `json:"build_uuid"`
+	Worker          string  `json:"worker"`
+	Branch          string  `json:"branch"`
+	Commit          string  `json:"commit"`
+	Message         string  `json:"message"`
+	State           string  `json:"state" jsonschema:"queued, initializing, running, succeeded, failed, cancelled, terminated or skipped"`
+	Created         string  `json:"created"`
+	DurationSeconds float64 `json:"duration_seconds"`
+}
+
+func clip(s string, n int) string {
+	s = model.SanitizeInline(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func buildOf(b model.Build, names map[string]string, now time.Time) Build {
+	name := b.WorkerName
+	if name == "" {
+		name = names[b.WorkerTag]
+	}
+	return Build{UUID: clip(b.UUID, 64), Worker: clip(name, 100), Branch: clip(b.Meta.Branch, 200), Commit: clip(b.Meta.CommitHash, 64),
+		Message: clip(b.CommitTitle(), maxMessageBytes), State: string(b.State()), Created: b.CreatedOn.UTC().Format(time.RFC3339),
+		DurationSeconds: b.Duration(now).Seconds()}
+}
+
+// workerNames maps tags to names.
+func (s *Server) workerNames(ctx context.Context) ([]model.Worker, map[string]string, error) {
+	ws, err := s.o.Source.Workers(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[string]string{}
+	for _, w := range ws {
+		names[w.Tag] = w.Name
+	}
+	return ws, names, nil
+}
+
+type noInput struct{}
+
+type workerOut struct {
+	Name   string `json:"name"`
+	Tag    string `json:"tag"`
+	Latest *Build `json:"latest,omitempty" jsonschema:"its latest build; absent when Workers Builds never built it"`
+}
+
+type listWorkersOut struct {
+	Workers []workerOut `json:"workers"`
+}
+
+type listBuildsIn struct {
+	Worker string `json:"worker,omitempty" jsonschema:"only this Worker's builds (its name)"`
+	Status string `json:"status,omitempty" jsonschema:"only builds in this state: queued, running, succeeded, failed, cancelled, terminated, skipped, active or stopped"`
+	Branch string `json:"branch,omitempty" jsonschema:"only builds of this branch"`
+	Limit  int    `json:"limit,omitempty" jsonschema:"at most this many builds (default 20, at most 200)"`
+}
+
+type listBuildsOut struct {
+	Builds []Build `json:"builds"`
+}
+
+type buildIn struct {
+	BuildUUID string `json:"build_uuid" jsonschema:"the build's uuid, as list_builds gives it"`
+}
+
+type getBuildOut struct {
+	Build
+	Phases       []string `json:"phases,omitempty" jsonschema:"the phases seen in the log, in order"`
+	FailedPhase  string   `json:"failed_phase,omitempty"`
+	FirstError   string   `json:"first_error,omitempty" jsonschema:"the first error line of a failed build's log"`
+	Hint         string   `json:"hint,omitempty" jsonschema:"what a known cause of the failure means and how to fix it"`
+	UsualSeconds float64  `json:"usual_seconds,omitempty" jsonschema:"the median duration of this Worker and branch's recent successful builds"`
+	Live         bool     `json:"live" jsonschema:"whether a version this build made serves traffic now"`
+	LivePercent  float64  `json:"live_percent,omitempty"`
+}
+
+type logIn struct {
+	BuildUUID  string `json:"build_uuid"`
+	FailedOnly bool   `json:"failed_only,omitempty" jsonschema:"only the failed phase and the lines around the first error"`
+	TailLines  int    `json:"tail_lines,omitempty" jsonschema:"only the last N lines"`
+	Grep       string `json:"grep,omitempty" jsonschema:"only lines that contain this text (case-insensitive)"`
+	MaxLines   int    `json:"max_lines,omitempty" jsonschema:"at most this many lines (default 200, at most 2000)"`
+}
+
+type logOut struct {
+	Lines      []string `json:"lines"`
+	TotalLines int      `json:"total_lines"`
+	FirstLine  int      `json:"first_line" jsonschema:"the number (from 1) of the first line returned"`
+	Note       string   `json:"note,omitempty" jsonschema:"what was left out and how to ask for more"`
+}
+
+func (s *Server) addReadTools() {
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "list_workers", Description: "List the account's Workers with the state of each one's latest build."}, s.listWorkers)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "list_builds", Description: "List recent builds, newest first; filter by Worker, state or branch."}, s.listBuilds)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "get_build", Description: "Explain one build: state, phases, the failed phase with its first error and a hint, the usual duration, whether it is live."}, s.getBuild)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "get_build_log", Description: "Read a build's log, bounded (200 lines unless asked); failed_only gives the failed part in one call."}, s.getBuildLog)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "watch_build", Description: "Wait until a build stops (or the timeout), with progress; returns the outcome, first error and log tail."}, s.watchBuild)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "watch_commit", Description: "Wait for every build of a pushed commit across the Workers it builds; one verdict with each failure's first error."}, s.watchCommit)
+}
+
+func (s *Server) listWorkers(ctx context.Context, _ *mcp.CallToolRequest, _ noInput) (*mcp.CallToolResult, listWorkersOut, error) {
+	ws, names, err := s.workerNames(ctx)
+	if err != nil {
+		return nil, listWorkersOut{}, err
+	}
+	latest, err := s.o.Source.LatestBuilds(ctx, tagsOf(ws))
+	if err != nil {
+		return nil, listWorkersOut{}, err
+	}
+	out := listWorkersOut{Workers: []workerOut{}}
+	now := time.Now()
+	for _, w := range ws {
+		wo := workerOut{Name: clip(w.Name, 100), Tag: w.Tag}
+		if b, ok := latest[w.Tag]; ok {
+			bo := buildOf(b, names, now)
+			wo.Latest = &bo
+		}
+		out.Workers = append(out.Workers, wo)
+	}
+	return nil, out, nil
+}
+
+func tagsOf(ws []model.Worker) []string {
+	tags := make([]string, len(ws))
+	for i, w := range ws {
+		tags[i] = w.Tag
+	}
+	return tags
+}
+
+func (s *Server) listBuilds(ctx context.Context, _ *mcp.CallToolRequest, in listBuildsIn) (*mcp.CallToolResult, listBuildsOut, error) {
+	limit := in.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, 200)
+	ws, names, err := s.workerNames(ctx)
+	if err != nil {
+		return nil, listBuildsOut{}, err
+	}
+	if in.Worker != "" {
+		i := slices.IndexFunc(ws, func(w model.Worker) bool { return w.Name == in.Worker })
+		if i < 0 {
+			return nil, listBuildsOut{}, fmt.Errorf("no Worker named %q (list_workers gives their names)", model.SanitizeInline(in.Worker))
+		}
+		ws = ws[i : i+1]
+	}
+	latest, err := s.o.Source.LatestBuilds(ctx, tagsOf(ws))
+	if err != nil {
+		return nil, listBuildsOut{}, err
+	}
+	// The histories of the Workers whose latest builds are newest: no
+	// other Worker can hold a newer build.
+	sort.SliceStable(ws, func(i, j int) bool { return latest[ws[i].Tag].CreatedOn.After(latest[ws[j].Tag].CreatedOn) })
+	seen := map[string]bool{}
+	var all []model.Build
+	for i, w := range ws {
+		if _, ok := latest[w.Tag]; !ok {
+			continue
+		}
+		bs := []model.Build{latest[w.Tag]}
+		if i < min(limit, 10) {
+			if h, err := s.o.Source.WorkerHistory(ctx, w, limit); err == nil {
+				bs = append(bs, h...)
+			}
+		}
+		for _, b := range bs {
+			if !seen[b.UUID] && matches(b, in) {
+				seen[b.UUID] = true
+				b.WorkerName = w.Name
+				all = append(all, b)
+			}
+		}
+	}
+	model.SortNewestFirst(all)
+	out := listBuildsOut{Builds: []Build{}}
+	now := time.Now()
+	for _, b := range all[:min(len(all), limit)] {
+		out.Builds = append(out.Builds, buildOf(b, names, now))
+	}
+	return nil, out, nil
+}
+
+func matches(b model.Build, in listBuildsIn) bool {
+	if in.Branch != "" && b.Meta.Branch != in.Branch {
+		return false
+	}
+	switch in.Status {
+	case "":
+		return true
+	case "active":
+		return b.Active()
+	case "stopped":
+		return b.Finished()
+	}
+	return string(b.State()) == in.Status || string(b.Status) == in.Status
+}
+
+// plainLog is a build's whole log as sanitized plain lines.
+func (s *Server) plainLog(ctx context.Context, uuid string) ([]string, error) {
+	lines, err := s.o.Source.ReadLog(ctx, uuid)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = clip(model.Sanitize(l.Text).Plain(), maxLineBytes)
+	}
+	return out, nil
+}
+
+func (s *Server) getBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildIn) (*mcp.CallToolResult, getBuildOut, error) {
+	b, err := s.o.Source.Build(ctx, in.BuildUUID)
+	if err != nil {
+		return nil, getBuildOut{}, err
+	}
+	_, names, _ := s.workerNames(ctx)
+	name := names[b.WorkerTag]
+	out := getBuildOut{Build: buildOf(b, names, time.Now())}
+	if b.Finished() || b.Active() {
+		if lines, err := s.plainLog(ctx, b.UUID); err == nil {
+			var tr model.PhaseTracker
+			for _, l := range lines {
+				tr.Add(time.Time{}, []byte(l))
+			}
+			for _, m := range tr.Marks {
+				out.Phases = append(out.Phases, m.Name)
+			}
+			if b.Finished() && !b.Outcome.OK() {
+				f := model.FailureOf(func(i int) string { return lines[i] }, len(lines))
+				out.FailedPhase, out.FirstError, out.Hint = f.Phase, clip(f.Text, maxLineBytes), f.Hint
+			}
+		}
+	}
+	w := model.Worker{Name: name, Tag: b.WorkerTag}
+	if hist, err := s.o.Source.WorkerHistory(ctx, w, 30); err == nil {
+		var ds []float64
+		for _, h := range hist {
+			if h.Outcome == model.OutcomeSuccess && h.Meta.Branch == b.Meta.Branch {
+				ds = append(ds, h.Duration(time.Now()).Seconds())
+			}
+		}
+		if len(ds) >= 3 {
+			sort.Float64s(ds)
+			out.UsualSeconds = ds[len(ds)/2]
+		}
+	}
+	out.Live, out.LivePercent = s.liveShare(ctx, name, b.UUID)
+	return nil, out, nil
+}
+
+// liveShare is whether a version the build made serves traffic, and how much.
+func (s *Server) liveShare(ctx context.Context, worker, uuid string) (bool, float64) {
+	deps, err := s.o.Source.Deployments(ctx, worker)
+	if err != nil || len(deps) == 0 {
+		return false, 0
+	}
+	var ids []string
+	pct := map[string]float64{}
+	for _, v := range deps[0].Versions {
+		ids = append(ids, v.VersionID)
+		pct[v.VersionID] = v.Percentage
+	}
+	byVersion, err := s.o.Source.BuildsByVersion(ctx, ids)
+	if err != nil {
+		return false, 0
+	}
+	total := 0.0
+	for id, b := range byVersion {
+		if b.UUID == uuid {
+			total += pct[id]
+		}
+	}
+	return total > 0, total
+}
+
+func (s *Server) getBuildLog(ctx context.Context, _ *mcp.CallToolRequest, in logIn) (*mcp.CallToolResult, logOut, error) {
+	lines, err := s.plainLog(ctx, in.BuildUUID)
+	if err != nil {
+		return nil, logOut{}, err
+	}
+	maxN := in.MaxLines
+	if maxN <= 0 {
+		maxN = defaultLogLines
+	}
+	maxN = min(maxN, maxLogLines)
+	out := logOut{TotalLines: len(lines), Lines: []string{}}
+	from, to := 0, len(lines)
+	if in.FailedOnly {
+		f := model.FailureOf(func(i int) string { return lines[i] }, len(lines))
+		if f.Line < 0 {
+			out.Note = "no error line found in this log; ask without failed_only"
+			return nil, out, nil
+		}
+		from, to = max(f.Line-15, 0), min(f.Line+15, len(lines))
+		out.Note = fmt.Sprintf("the lines around the first error (line %d), in the %s phase; ask with tail_lines or max_lines for more", f.Line+1, orWord(f.Phase, "unknown"))
+	}
+	var picked []int
+	for i := from; i < to; i++ {
+		if in.Grep == "" || strings.Contains(strings.ToLower(lines[i]), strings.ToLower(in.Grep)) {
+			picked = append(picked, i)
+		}
+	}
+	if in.TailLines > 0 && len(picked) > in.TailLines {
+		picked = picked[len(picked)-in.TailLines:]
+	}
+	if len(picked) > maxN {
+		left := len(picked) - maxN
+		picked = picked[len(picked)-maxN:] // the end of a log says most
+		out.Note = strings.TrimSpace(out.Note + fmt.Sprintf(" %d earlier matching lines left out; ask with max_lines (up to %d), grep or failed_only", left, maxLogLines))
+	}
+	for _, i := range picked {
+		out.Lines = append(out.Lines, lines[i])
+	}
+	if len(picked) > 0 {
+		out.FirstLine = picked[0] + 1
+	}
+	return nil, out, nil
+}
+
+func orWord(s, w string) string {
+	if s == "" {
+		return w
+	}
+	return s
+}

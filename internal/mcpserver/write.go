@@ -1,0 +1,119 @@
+package mcpserver
+
+// The write tools: offered only with --allow-writes. Each sends exactly
+// one write request (a rebuild may empty the cache first, as asked) and is
+// written to the audit log.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// writeTools are the tools --allow-writes adds.
+var writeTools = []string{"cancel_build", "rebuild_build", "build_branch"}
+
+type rebuildIn struct {
+	BuildUUID  string `json:"build_uuid"`
+	PurgeCache bool   `json:"purge_cache,omitempty" jsonschema:"empty the build cache first"`
+}
+
+type branchIn struct {
+	Worker string `json:"worker" jsonschema:"the Worker's name"`
+	Branch string `json:"branch,omitempty" jsonschema:"the branch to build (or commit)"`
+	Commit string `json:"commit,omitempty" jsonschema:"the commit to build (or branch)"`
+}
+
+type writeOut struct {
+	BuildUUID string `json:"build_uuid" jsonschema:"the build cancelled, or the one started"`
+	Message   string `json:"message"`
+}
+
+func (s *Server) addWriteTools() {
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "cancel_build", Description: "Cancel a queued or running build (one request)."}, s.cancelBuild)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "rebuild_build", Description: "Build a build's branch and commit again with its trigger's settings of now (one request)."}, s.rebuildBuild)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "build_branch", Description: "Start a build of a Worker's branch or commit with the trigger whose filters take it (one request)."}, s.buildBranch)
+}
+
+// refuseWrites answers a call to a write tool the server does not offer
+// with how to allow it, instead of "unknown tool".
+func refuseWrites(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "tools/call" {
+			if p, ok := req.GetParams().(*mcp.CallToolParamsRaw); ok && slices.Contains(writeTools, p.Name) {
+				return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{
+					Text: p.Name + " is off: cfbuilds mcp serves read-only tools unless it is started with --allow-writes"}}}, nil
+			}
+		}
+		return next(ctx, method, req)
+	}
+}
+
+func (s *Server) cancelBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildIn) (*mcp.CallToolResult, writeOut, error) {
+	res, err := s.o.Source.Cancel(ctx, in.BuildUUID)
+	s.audit("cancel build %s: %s", model.SanitizeInline(in.BuildUUID), outcome(err, "outcome "+orWord(string(res.Outcome), "pending")))
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	return nil, writeOut{BuildUUID: in.BuildUUID, Message: "cancel requested"}, nil
+}
+
+func (s *Server) rebuildBuild(ctx context.Context, _ *mcp.CallToolRequest, in rebuildIn) (*mcp.CallToolResult, writeOut, error) {
+	b, err := s.o.Source.Build(ctx, in.BuildUUID)
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	trs, err := s.o.Source.Triggers(ctx, model.Worker{Tag: b.WorkerTag, Name: b.WorkerName})
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	t := b.Trigger
+	if i := slices.IndexFunc(trs, func(x model.Trigger) bool { return x.TriggerUUID == b.Trigger.TriggerUUID }); i >= 0 {
+		t = trs[i]
+	}
+	id, err := s.o.Source.StartBuild(ctx, t.TriggerUUID, b.Meta.Branch, b.Meta.CommitHash, in.PurgeCache)
+	s.audit("rebuild of %s (trigger %s, purge %v): %s", model.SanitizeInline(in.BuildUUID), model.SanitizeInline(t.TriggerUUID), in.PurgeCache, outcome(err, "started "+id))
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	return nil, writeOut{BuildUUID: id, Message: "started; watch_build follows it"}, nil
+}
+
+func (s *Server) buildBranch(ctx context.Context, _ *mcp.CallToolRequest, in branchIn) (*mcp.CallToolResult, writeOut, error) {
+	if in.Branch == "" && in.Commit == "" {
+		return nil, writeOut{}, fmt.Errorf("give a branch or a commit to build")
+	}
+	ws, err := s.o.Source.Workers(ctx)
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	i := slices.IndexFunc(ws, func(w model.Worker) bool { return w.Name == in.Worker })
+	if i < 0 {
+		return nil, writeOut{}, fmt.Errorf("no Worker named %q (list_workers gives their names)", model.SanitizeInline(in.Worker))
+	}
+	trs, err := s.o.Source.Triggers(ctx, ws[i])
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	t, err := model.PickTrigger(trs, "", in.Branch)
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	id, err := s.o.Source.StartBuild(ctx, t.TriggerUUID, in.Branch, in.Commit, false)
+	s.audit("build of %s branch %q commit %q: %s", model.SanitizeInline(in.Worker), model.SanitizeInline(in.Branch), model.SanitizeInline(in.Commit), outcome(err, "started "+id))
+	if err != nil {
+		return nil, writeOut{}, err
+	}
+	return nil, writeOut{BuildUUID: id, Message: "started; watch_build follows it"}, nil
+}
+
+func outcome(err error, ok string) string {
+	if err != nil {
+		return "failed: " + model.SanitizeInline(err.Error())
+	}
+	return ok
+}
