@@ -202,6 +202,26 @@ func TestWatchProgressCancelAndWrites(t *testing.T) {
 		t.Fatalf("progress: %q", r.progress)
 	}
 	r.mu.Unlock()
+	// While it waits, one look at the build a poll (here 100 ms; 3 s by
+	// default: 20 a minute), nothing else.
+	before := r.sim.Requests()["total"]
+	for range 10 {
+		r.mu.Lock()
+		n := len(r.progress)
+		r.mu.Unlock()
+		for {
+			r.mu.Lock()
+			m := len(r.progress)
+			r.mu.Unlock()
+			if m > n {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if spent := r.sim.Requests()["total"] - before; spent > 11 {
+		t.Fatalf("%d requests over 10 polls of a wait", spent)
+	}
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("a cancelled wait returned no error")
