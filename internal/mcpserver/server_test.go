@@ -34,14 +34,18 @@ type rig struct {
 	progress []string
 }
 
-func newRig(t *testing.T, o sim.Options, allowWrites bool) *rig {
+func newRig(t *testing.T, o sim.Options, allowWrites bool, token ...string) *rig {
 	t.Helper()
 	r := &rig{sim: sim.New(o), audit: &syncBuf{}}
+	tok := r.sim.Token()
+	if len(token) > 0 {
+		tok = token[0]
+	}
 	sv, err := r.sim.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := api.New(r.sim.AccountID(), r.sim.Token(), api.WithBaseURL(sv.URL), api.WithScheduler(api.NewScheduler(0)))
+	c, err := api.New(r.sim.AccountID(), tok, api.WithBaseURL(sv.URL), api.WithScheduler(api.NewScheduler(0)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,5 +236,16 @@ func TestWatchProgressCancelAndWrites(t *testing.T) {
 	}
 	if n := r.sim.Requests()["cancel"]; n != 1 || !strings.Contains(r.audit.String(), "cancel build "+id) {
 		t.Fatalf("%d cancels, audit %q", n, r.audit.String())
+	}
+}
+
+// A read-only token's write gets the permission message the CLI gives.
+func TestWriteWithAReadOnlyToken(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, sim.Options{Workers: 2, PushEvery: -1, History: 1, Seed: 8}, true, sim.DefaultReadOnlyToken)
+	id := r.sim.Inject(sim.Spec{Lines: []string{"x"}, RunFor: time.Hour})
+	text, isErr := r.call(t, context.Background(), "cancel_build", map[string]any{"build_uuid": id}, nil)
+	if !isErr || !strings.Contains(text, "add Workers CI Edit to the API token") {
+		t.Fatalf("%v %q", isErr, text)
 	}
 }
