@@ -64,8 +64,15 @@ func (s *Server) audit(format string, a ...any) {
 	fmt.Fprintf(s.o.Audit, "%s cfbuilds mcp: audit: %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, a...))
 }
 
-// progress tells the client how a wait goes, when it gave a token.
-func progress(ctx context.Context, req *mcp.CallToolRequest, done, total float64, msg string) {
+// progress tells the client how a wait goes, when it gave a token, and
+// when requests wait on Cloudflare's limit or the budget, says so.
+func (s *Server) progress(ctx context.Context, req *mcp.CallToolRequest, done, total float64, msg string) {
+	switch u := s.o.Source.Usage(); {
+	case !u.GatedUntil.IsZero():
+		msg += fmt.Sprintf("; rate limited by Cloudflare, resuming in %s", time.Until(u.GatedUntil).Round(time.Second))
+	case u.Waiting > 0:
+		msg += fmt.Sprintf("; %d requests wait for the request budget", u.Waiting)
+	}
 	if token := req.Params.GetProgressToken(); token != nil {
 		_ = req.Session.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: done, Total: total, Message: model.SanitizeInline(msg)})
 	}

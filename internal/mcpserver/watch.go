@@ -79,7 +79,7 @@ func (s *Server) watchBuild(ctx context.Context, req *mcp.CallToolRequest, in wa
 		if elapsed >= wait {
 			return nil, out, nil // not stopped: the agent may ask again
 		}
-		progress(ctx, req, elapsed.Seconds(), wait.Seconds(), fmt.Sprintf("%s, %s so far", b.State(), model.FormatDuration(b.Duration(time.Now()))))
+		s.progress(ctx, req, elapsed.Seconds(), wait.Seconds(), fmt.Sprintf("%s, %s so far", b.State(), model.FormatDuration(b.Duration(time.Now()))))
 		if err := sleep(ctx, s.o.Poll); err != nil {
 			return nil, out, err
 		}
@@ -156,7 +156,7 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 		if out.Verdict != "" {
 			break
 		}
-		progress(ctx, req, float64(done), float64(len(plan.Expected)), fmt.Sprintf("%d of %d builds ended", done, len(plan.Expected)))
+		s.progress(ctx, req, float64(done), float64(len(plan.Expected)), fmt.Sprintf("%d of %d builds ended", done, len(plan.Expected)))
 		if err := sleep(ctx, s.o.Poll); err != nil {
 			return nil, out, err
 		}
