@@ -30,6 +30,32 @@ func windowPayload(cols, rows uint32) []byte {
 	return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(b, 0), 0)
 }
 
+// deafSession is a read-only viewer's session with a w x h terminal whose
+// output is never read.
+func deafSession(t *testing.T, r *serveRig, w, h int) *gossh.Session {
+	t.Helper()
+	conn, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.reader)},
+		HostKeyCallback: gossh.FixedHostKey(r.srv.host.PublicKey()), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sess.StdoutPipe(); err != nil { // and never read
+		t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm", h, w, gossh.TerminalModes{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
 // The filter bounds what a client may ask (#26.3, #26.4, #26.11, #26.1):
 // env past 64 requests or 4 KB refused, pty and window sizes capped at
 // 500x200, agent forwarding refused, and window changes merged while the
@@ -86,25 +112,7 @@ func TestStalledClientFreesItsSlot(t *testing.T) {
 		c.Stall = 500 * time.Millisecond
 		c.Idle = 2 * time.Second
 	})
-	conn, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.reader)},
-		HostKeyCallback: gossh.FixedHostKey(r.srv.host.PublicKey()), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	sess, err := conn.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.StdoutPipe(); err != nil { // and never read
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm", 200, 500, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
+	sess := deafSession(t, r, 500, 200)
 	waitUntil(t, "the session opened", func() bool { return r.srv.Sessions() == 1 })
 	go func() {
 		for i := range 2000 {
@@ -130,25 +138,7 @@ func TestSilentClientFreesItsSlot(t *testing.T) {
 		c.Stall = 500 * time.Millisecond
 		c.Idle = time.Second
 	})
-	conn, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(r.reader)},
-		HostKeyCallback: gossh.FixedHostKey(r.srv.host.PublicKey()), Timeout: 10 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	sess, err := conn.NewSession()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sess.StdoutPipe(); err != nil { // and never read
-		t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm", MaxRows, MaxCols, gossh.TerminalModes{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		t.Fatal(err)
-	}
+	deafSession(t, r, MaxCols, MaxRows)
 	waitUntil(t, "the session opened", func() bool { return r.srv.Sessions() == 1 })
 	waitUntil(t, "the silent session closed and freed its slot", func() bool { return r.srv.Sessions() == 0 })
 	if !strings.Contains(r.log.String(), "session closed") {
