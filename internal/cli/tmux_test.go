@@ -427,6 +427,10 @@ func TestServeOverSSH(t *testing.T) {
 	server := startTmux(t, 160, 10, map[string]string{"HOME": dir, "XDG_STATE_HOME": filepath.Join(dir, "state")},
 		fmt.Sprintf("%s serve --demo --authorized-keys %s --operators %s --listen %s", bin, keys, opsFile, addr))
 	server.waitFor("the server listening", shows("listening on "+addr))
+	// SIGHUP (what killing tmux sends) reloads serve's keys, so the test
+	// ends the server itself.
+	serverShell := server.format("#{pane_pid}")
+	t.Cleanup(func() { _ = exec.Command("pkill", "-TERM", "-P", serverShell, "-f", "^"+bin).Run() })
 	sshTo := func(key string) string {
 		return fmt.Sprintf("ssh -F /dev/null -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -i %s -p %s builds@127.0.0.1", key, port)
 	}

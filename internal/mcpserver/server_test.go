@@ -34,7 +34,7 @@ type rig struct {
 	progress []string
 }
 
-func newRig(t *testing.T, o sim.Options, allowWrites bool, token ...string) *rig {
+func newRig(t testing.TB, o sim.Options, allowWrites bool, token ...string) *rig {
 	t.Helper()
 	r := &rig{sim: sim.New(o), audit: &syncBuf{}}
 	tok := r.sim.Token()
@@ -72,7 +72,7 @@ func newRig(t *testing.T, o sim.Options, allowWrites bool, token ...string) *rig
 
 // call calls a tool and decodes its structured result into out; it returns
 // the text content and whether the call was an error.
-func (r *rig) call(t *testing.T, ctx context.Context, name string, args map[string]any, out any) (string, bool) {
+func (r *rig) call(t testing.TB, ctx context.Context, name string, args map[string]any, out any) (string, bool) {
 	t.Helper()
 	params := &mcp.CallToolParams{Name: name, Arguments: args}
 	res, err := r.cs.CallTool(ctx, params)
@@ -140,17 +140,23 @@ func TestReadTools(t *testing.T) {
 	}
 }
 
-// A failed build of 100,000 lines: get_build names the phase, the first
-// error and its hint; get_build_log is bounded by default and failed_only
-// gives the lines around the first error, small either way.
+// failedLog is a failed install of n lines with hostile escapes in them.
+func failedLog(n int) []string {
+	lines := []string{"Installing project dependencies: npm ci"}
+	for i := range n {
+		lines = append(lines, fmt.Sprintf("added package %d \x1b]0;PWNED\x07", i))
+	}
+	return append(lines, "npm ERR! code ERESOLVE", "Failed: error occurred while installing tools or dependencies")
+}
+
+// A long failed build: get_build names the phase, the first error and its
+// hint; get_build_log is bounded by default and failed_only gives the lines
+// around the first error, small either way (BenchmarkLogAnswers measures
+// them on 100,000 lines).
 func TestFailedBuildExplainedAndLogBounded(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, sim.Options{Workers: 2, PushEvery: -1, History: 1, Seed: 8}, false)
-	lines := []string{"Installing project dependencies: npm ci"}
-	for i := range 100_000 {
-		lines = append(lines, fmt.Sprintf("added package %d \x1b]0;PWNED\x07", i))
-	}
-	lines = append(lines, "npm ERR! code ERESOLVE", "Failed: error occurred while installing tools or dependencies")
+	lines := failedLog(5000)
 	id := r.sim.Inject(sim.Spec{Outcome: "fail", CommitMessage: "evil \x1b[2J\x1b]52;c;cHduZWQ=\x07 title", Lines: lines, LineEvery: time.Nanosecond, QueueFor: time.Millisecond})
 	ctx := context.Background()
 	var w watchOut
@@ -247,5 +253,27 @@ func TestWriteWithAReadOnlyToken(t *testing.T) {
 	text, isErr := r.call(t, context.Background(), "cancel_build", map[string]any{"build_uuid": id}, nil)
 	if !isErr || !strings.Contains(text, "add Workers CI Edit to the API token") {
 		t.Fatalf("%v %q", isErr, text)
+	}
+}
+
+// BenchmarkLogAnswers reports the size of get_build_log's answers on a
+// failed log of 100,000 lines: by default and with failed_only.
+func BenchmarkLogAnswers(b *testing.B) {
+	r := newRig(b, sim.Options{Workers: 2, PushEvery: -1, History: 1, Seed: 8}, false)
+	id := r.sim.Inject(sim.Spec{Outcome: "fail", Lines: failedLog(100_000), LineEvery: time.Nanosecond, QueueFor: time.Millisecond})
+	r.call(b, context.Background(), "watch_build", map[string]any{"build_uuid": id}, nil) // until it has stopped
+	for range b.N {
+		for _, failed := range []bool{false, true} {
+			res, err := r.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "get_build_log", Arguments: map[string]any{"build_uuid": id, "failed_only": failed}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			raw, _ := json.Marshal(res.Content)
+			name := "bytes-default"
+			if failed {
+				name = "bytes-failed_only"
+			}
+			b.ReportMetric(float64(len(raw)), name)
+		}
 	}
 }

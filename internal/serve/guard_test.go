@@ -134,7 +134,7 @@ func TestStalledClientFreesItsSlot(t *testing.T) {
 // closed by the idle timer and frees its slot (#26.1, #26.2).
 func TestSilentClientFreesItsSlot(t *testing.T) {
 	t.Parallel()
-	r := startServe(t, sim.Options{Workers: 40, PushEvery: time.Second, Seed: 3}, 200*time.Millisecond, 1, func(c *Config) {
+	r := startServe(t, sim.Options{Workers: 4, PushEvery: time.Second, Seed: 3}, 200*time.Millisecond, 1, func(c *Config) {
 		c.Stall = 500 * time.Millisecond
 		c.Idle = time.Second
 	})
