@@ -324,7 +324,11 @@ func TestEveryScreenSizeFits(t *testing.T) {
 	}
 	// A resize storm: hundreds of sizes in a row, each frame exact.
 	rng := uint32(7)
-	for i := 0; i < 500; i++ {
+	storm := 500
+	if raceBuild {
+		storm = 150
+	}
+	for i := 0; i < storm; i++ {
 		rng = rng*1664525 + 1013904223
 		w, hh := 10+int(rng>>8)%291, 3+int(rng>>20)%98
 		h.size(w, hh)
@@ -462,8 +466,11 @@ func TestEverySize(t *testing.T) {
 	heights := []int{3, 4, 5, 6, smallMaxRows - 1, smallMaxRows, smallMaxRows + 1, 24, 40, 100}
 	widths := []int{10, 11, 40, smallMaxWidth - 1, smallMaxWidth, wideMinWidth - 1, wideMinWidth, wideMinWidth + 1, 200, 300}
 	step := 1
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		step = 13
+	case raceBuild:
+		step = 4
 	}
 	frames := 0
 	for w := 10; w <= 300; w += step {
