@@ -124,8 +124,8 @@ func NewScheduler(perWindow int, opts ...SchedulerOption) *Scheduler {
 }
 
 // OnWait sets a function told, once per wait, when a request has waited a
-// second for its turn (the CLI says so on stderr). It runs on its own
-// goroutine.
+// second for its turn (the CLI says so on stderr). It runs on the waiting
+// caller's goroutine, possibly several at once.
 func (s *Scheduler) OnWait(f func(model.Budget)) {
 	s.mu.Lock()
 	s.onWait = f
@@ -150,20 +150,26 @@ func (s *Scheduler) await(ctx context.Context, t *ticket) (*ticket, error) {
 	s.mu.Lock()
 	onWait := s.onWait
 	s.mu.Unlock()
+	// The notice is told on the waiting goroutine, so what it writes is
+	// done before the caller goes on (a command's stderr is not shared
+	// with a timer's goroutine).
+	var longWait chan struct{}
 	if onWait != nil {
-		stop := s.clock.AfterFunc(time.Second, func() {
-			select {
-			case <-t.ready:
-			default:
-				onWait(s.Snapshot())
-			}
-		})
+		longWait = make(chan struct{})
+		stop := s.clock.AfterFunc(time.Second, func() { close(longWait) })
 		defer stop()
 	}
-	select {
-	case <-t.ready:
-		return t, nil
-	case <-ctx.Done():
+wait:
+	for {
+		select {
+		case <-t.ready:
+			return t, nil
+		case <-longWait:
+			longWait = nil
+			onWait(s.Snapshot())
+		case <-ctx.Done():
+			break wait
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
