@@ -32,39 +32,75 @@ const (
 // filtered (filterRequests).
 func guardSessions(next ssh.ChannelHandler) ssh.ChannelHandler {
 	return func(srv *ssh.Server, conn *gossh.ServerConn, newChan gossh.NewChannel, ctx ssh.Context) {
-		next(srv, conn, guardedChannel{newChan}, ctx)
+		z := &sizes{notify: make(chan struct{}, 1)}
+		ctx.SetValue(sizesKey{}, z)
+		next(srv, conn, guardedChannel{newChan, z}, ctx)
 	}
 }
 
-type guardedChannel struct{ gossh.NewChannel }
+type guardedChannel struct {
+	gossh.NewChannel
+	sizes *sizes
+}
 
 func (g guardedChannel) Accept() (gossh.Channel, <-chan *gossh.Request, error) {
 	ch, reqs, err := g.NewChannel.Accept()
 	if err != nil {
 		return ch, reqs, err
 	}
-	return ch, filterRequests(reqs), nil
+	return ch, filterRequests(reqs, g.sizes), nil
+}
+
+// sizes carries a session's window changes from the filter to its
+// program, the newest only: the filter never waits on a busy program, and
+// the SSH library never sees them (it would write the session's pty size
+// while the program reads it).
+type sizes struct {
+	mu     sync.Mutex
+	latest *[2]int
+	notify chan struct{} // one pending signal at most
+}
+
+type sizesKey struct{}
+
+func (z *sizes) put(w, h int) {
+	z.mu.Lock()
+	z.latest = &[2]int{w, h}
+	z.mu.Unlock()
+	select {
+	case z.notify <- struct{}{}:
+	default:
+	}
+}
+
+// take is the newest size not yet taken.
+func (z *sizes) take() (w, h int, ok bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.latest == nil {
+		return 0, 0, false
+	}
+	w, h = z.latest[0], z.latest[1]
+	z.latest = nil
+	return w, h, true
 }
 
 // filterRequests reads a session's requests as fast as they come, so a
 // flood never stalls the connection, and passes on what the session may
-// have: environment variables up to maxEnv of maxEnvBytes, pty and window
-// sizes capped at MaxCols x MaxRows, window changes merged into the newest
-// while the session is busy, no agent forwarding (it is never used).
-func filterRequests(in <-chan *gossh.Request) <-chan *gossh.Request {
+// have: environment variables up to maxEnv of maxEnvBytes, a pty size
+// capped at MaxCols x MaxRows, no agent forwarding (it is never used).
+// Window changes, capped too, go to the program through z, the newest only.
+func filterRequests(in <-chan *gossh.Request, z *sizes) <-chan *gossh.Request {
 	out := make(chan *gossh.Request)
 	go func() {
 		defer close(out)
 		var queue []*gossh.Request
-		var window *gossh.Request // the newest window change not yet taken
 		envs := 0
-		for in != nil || len(queue) > 0 || window != nil {
+		for in != nil || len(queue) > 0 {
 			var next *gossh.Request
 			var send chan<- *gossh.Request
 			if len(queue) > 0 {
 				next, send = queue[0], out
-			} else if window != nil {
-				next, send = window, out
 			}
 			select {
 			case r, ok := <-in:
@@ -82,11 +118,12 @@ func filterRequests(in <-chan *gossh.Request) <-chan *gossh.Request {
 				case "pty-req":
 					r.Payload = capPty(r.Payload)
 				case "window-change":
-					r.Payload = capWindow(r.Payload)
-					if window != nil {
-						refuse(window) // merged into the newer one
+					if p := capWindow(r.Payload); len(p) >= 8 {
+						z.put(int(binary.BigEndian.Uint32(p)), int(binary.BigEndian.Uint32(p[4:])))
 					}
-					window = r
+					if r.WantReply {
+						_ = r.Reply(true, nil)
+					}
 					continue
 				case "auth-agent-req@openssh.com":
 					refuse(r)
@@ -98,11 +135,7 @@ func filterRequests(in <-chan *gossh.Request) <-chan *gossh.Request {
 				}
 				queue = append(queue, r)
 			case send <- next:
-				if len(queue) > 0 {
-					queue = queue[1:]
-				} else {
-					window = nil
-				}
+				queue = queue[1:]
 			}
 		}
 	}()

@@ -306,6 +306,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	opts := []tea.ProgramOption{tea.WithInput(activity{sess, ss.touch}), tea.WithOutput(out), tea.WithAltScreen(), tea.WithoutSignalHandler()}
 	p := tea.NewProgram(m, opts...)
+	if z, ok := sess.Context().Value(sizesKey{}).(*sizes); ok {
+		go resizes(ctx, z, p) // window changes, from the filter (guard.go)
+	}
 	if s.cfg.Idle > 0 {
 		ss.mu.Lock()
 		ss.timer = time.AfterFunc(s.cfg.Idle, func() {
@@ -315,6 +318,21 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		ss.mu.Unlock()
 	}
 	return p
+}
+
+// resizes hands a session's window changes to its program, the newest
+// each time; it may wait on a busy program, the filter never does.
+func resizes(ctx context.Context, z *sizes, p *tea.Program) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-z.notify:
+			if w, h, ok := z.take(); ok {
+				p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+			}
+		}
+	}
 }
 
 // environ is a session's environment as termenv reads one.
