@@ -27,7 +27,7 @@ func TestReadLeftEstimate(t *testing.T) {
 		}
 		h.m.log.Append(lines)
 		h.m.now = t0.Add(at)
-		return h.m.readLeft()
+		return h.m.paceRead()
 	}
 	if _, ok := read(40, 500*time.Millisecond); ok { // the burst: 40% in half a second
 		t.Fatal("an estimate from the burst alone")

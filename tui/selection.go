@@ -82,7 +82,7 @@ func (m *Model) onSelected(msg selectedMsg) tea.Cmd {
 		// A long log comes a few pages a step: the next step at once,
 		// paced by the budget, and the pane says how far the read is.
 		reading := fmt.Sprintf("reading page %d, budget-paced", m.pagesRead)
-		if left, ok := m.readLeft(); ok {
+		if left, ok := m.paceRead(); ok {
 			reading += " · about " + model.FormatDuration(left) + " left"
 		}
 		m.log.SetNote(reading)
@@ -136,9 +136,10 @@ func (m *Model) shownBuild() (model.Build, bool) {
 	return b, ok
 }
 
-// readLeft estimates how long the read of a stopped build's long log has
-// left, from the pace of its last few seconds (model.ReadPace).
-func (m *Model) readLeft() (time.Duration, bool) {
+// paceRead records how far the read of a stopped build's long log is and
+// estimates how long it has left, from the pace of its last few seconds
+// (model.ReadPace). Called once per page step.
+func (m *Model) paceRead() (time.Duration, bool) {
 	b, ok := m.builds[m.selUUID]
 	st := m.log.Store()
 	if !ok || b.StoppedOn == nil || st.Len() == 0 {

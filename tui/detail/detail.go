@@ -21,6 +21,7 @@ import (
 // timings and links. The markdown part is rendered with glamour and cached
 // per (build, width); the live part (state, durations) is drawn each frame.
 type Model struct {
+	problems  []string // doctor's failing checks of the build's trigger
 	st        *styles.Styles
 	w, h      int
 	focused   bool
@@ -112,6 +113,7 @@ func (d *Model) SetBuild(b model.Build, ok bool) {
 		d.offset = 0
 	}
 	d.build, d.hasBuild = b, ok
+	d.problems = settingsProblems(b) // here, not in View: once a build, not once a frame
 }
 
 // SetFailure sets why build uuid failed (read from its log).
@@ -303,16 +305,16 @@ func (d *Model) links(b model.Build, w int) []string {
 }
 
 // settingsProblems are the doctor's checks that fail on the build's
-// trigger, as the build embeds it (cfbuilds doctor says the same): each
-// a line, such as "no trigger's branch filters take main".
-func (d *Model) settingsProblems(b model.Build) []string {
+// trigger, as the build embeds it (cfbuilds doctor says the same), such as
+// a Pages deploy command on a Worker.
+func settingsProblems(b model.Build) []string {
 	if b.Trigger.TriggerUUID == "" && b.Trigger.TriggerName == "" {
 		return nil // no trigger said: nothing to check
 	}
 	var out []string
 	for _, c := range model.CheckTriggers(model.Worker{Name: b.WorkerName}, []model.Trigger{b.Trigger}, nil, false) {
 		if c.Status == model.CheckFail {
-			out = append(out, d.st.Failure.Render(d.st.Mark()+" settings: "+c.Message))
+			out = append(out, c.Message)
 		}
 	}
 	return out
@@ -345,7 +347,9 @@ func (d *Model) timings(b model.Build) []string {
 			lines = append(lines, d.st.Warning.Render("hint: "+f.Hint))
 		}
 	}
-	lines = append(lines, d.settingsProblems(b)...)
+	for _, p := range d.problems {
+		lines = append(lines, d.st.Failure.Render(d.st.Mark()+" settings: "+p))
+	}
 	start := b.RunningOn
 	if b.InitializingOn != nil {
 		start = b.InitializingOn
