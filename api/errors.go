@@ -180,3 +180,7 @@ func Retryable(err error) bool {
 func Refused(err error) bool {
 	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden)
 }
+
+// NotFound reports a 404 (or code 12000): the thing asked for is gone or
+// never was. model asks it through an interface, without importing api.
+func (e *Error) NotFound() bool { return e.Kind == ErrNotFound }

@@ -6,8 +6,11 @@ import (
 )
 
 // PickTrigger is the trigger named, else the one whose branch filters take
-// the branch (excludes first, then includes, as Cloudflare applies them),
-// else the first.
+// the branch (excludes first, then includes, as Cloudflare applies them).
+// It never falls back to another trigger: when no trigger takes the branch
+// (or only a commit is given and the Worker has several), it refuses with
+// ErrNoTrigger naming each trigger and its filters, so a feature branch
+// never goes out with the production trigger by default.
 func PickTrigger(trs []Trigger, name, branch string) (Trigger, error) {
 	if len(trs) == 0 {
 		return Trigger{}, fmt.Errorf("the Worker has no build trigger (connect a repository in its settings)")
@@ -20,16 +23,57 @@ func PickTrigger(trs []Trigger, name, branch string) (Trigger, error) {
 		}
 	}
 	if name != "" {
-		return Trigger{}, fmt.Errorf("no trigger named %q (it has: %s)", name, strings.Join(names, ", "))
+		return Trigger{}, fmt.Errorf("no trigger named %q (it has: %s)", SanitizeInline(name), SanitizeInline(strings.Join(names, ", ")))
 	}
-	if branch != "" {
-		for _, t := range trs {
-			if BranchMatches(t, branch) {
-				return t, nil
-			}
+	if branch == "" {
+		if len(trs) == 1 {
+			return trs[0], nil
+		}
+		return Trigger{}, &NoTriggerError{Triggers: trs}
+	}
+	for _, t := range trs {
+		if BranchMatches(t, branch) {
+			return t, nil
 		}
 	}
-	return trs[0], nil
+	return Trigger{}, &NoTriggerError{Branch: branch, Triggers: trs}
+}
+
+// NoTriggerError is PickTrigger's refusal: no trigger takes the branch, or
+// a commit alone cannot say which of several triggers to use.
+type NoTriggerError struct {
+	Branch   string // "" when only a commit was given
+	Triggers []Trigger
+}
+
+func (e *NoTriggerError) Error() string {
+	var b strings.Builder
+	if e.Branch != "" {
+		fmt.Fprintf(&b, "no trigger's branch filters take %q", SanitizeInline(e.Branch))
+	} else {
+		b.WriteString("a commit alone does not say which trigger to build with")
+	}
+	b.WriteString(" (")
+	for i, t := range e.Triggers {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%q %s", SanitizeInline(t.TriggerName), BranchFilters(t))
+	}
+	b.WriteString("): choose the trigger by its name")
+	return b.String()
+}
+
+// BranchFilters says which branches a trigger takes, in words.
+func BranchFilters(t Trigger) string {
+	s := "takes every branch"
+	if len(t.BranchIncludes) > 0 {
+		s = "takes " + SanitizeInline(strings.Join(t.BranchIncludes, ", "))
+	}
+	if len(t.BranchExcludes) > 0 {
+		s += " except " + SanitizeInline(strings.Join(t.BranchExcludes, ", "))
+	}
+	return s
 }
 
 // BranchMatches applies a trigger's branch filters: excluded first, then

@@ -22,8 +22,10 @@ type triggersMsg struct {
 
 // startedMsg answers a manual build.
 type startedMsg struct {
-	uuid string
-	err  error
+	uuid    string
+	trigger string // the trigger it started with
+	verb    string // "rebuild" or "build"
+	err     error
 }
 
 // openRebuild reads the shown build's trigger as it is now, then asks.
@@ -64,14 +66,14 @@ func (m *Model) onRebuildConfirmed(msg rebuild.ConfirmedMsg) tea.Cmd {
 	src, life := m.src, m.life
 	return func() tea.Msg {
 		id, err := src.StartBuild(life, msg.Trigger.TriggerUUID, msg.Build.Meta.Branch, msg.Build.Meta.CommitHash, msg.Purge)
-		return startedMsg{uuid: id, err: err}
+		return startedMsg{uuid: id, trigger: msg.Trigger.TriggerName, verb: "rebuild", err: err}
 	}
 }
 
 // onStarted selects the new build as soon as a poll brings it.
 func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	if msg.err != nil {
-		text := "rebuild failed: " + errorText(msg.err)
+		text := orVerb(msg.verb) + " failed: " + errorText(msg.err)
 		if d := m.rebuildDialog(); d != nil {
 			d.Failed(text)
 		}
@@ -82,7 +84,18 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	lp := m.poll[pollLatest]
 	lp.gen++
 	m.latestQueue = nil
-	return tea.Batch(m.setFlash(fmt.Sprintf("started build %s", msg.uuid)), m.startLatest())
+	text := fmt.Sprintf("started build %s", msg.uuid)
+	if msg.trigger != "" {
+		text += " with trigger " + model.SanitizeInline(msg.trigger)
+	}
+	return tea.Batch(m.setFlash(text), m.startLatest())
+}
+
+func orVerb(v string) string {
+	if v == "" {
+		return "rebuild"
+	}
+	return v
 }
 
 // selectPending moves ▸ to a build started here once the list has it.
@@ -125,13 +138,14 @@ func (m *Model) onBuildSubmitted(msg buildinput.SubmittedMsg) tea.Cmd {
 	return tea.Batch(m.setFlash("starting a build of "+model.SanitizeInline(msg.Branch)+m.st.Ellipsis()), func() tea.Msg {
 		trs, err := src.Triggers(life, msg.Worker)
 		if err != nil {
-			return startedMsg{err: err}
+			return startedMsg{verb: "build", err: err}
 		}
+		// No trigger taking the branch is refused, never the first one.
 		t, err := model.PickTrigger(trs, "", msg.Branch)
 		if err != nil {
-			return startedMsg{err: err}
+			return startedMsg{verb: "build", err: err}
 		}
 		id, err := src.StartBuild(life, t.TriggerUUID, msg.Branch, "", false)
-		return startedMsg{uuid: id, err: err}
+		return startedMsg{uuid: id, trigger: t.TriggerName, verb: "build", err: err}
 	})
 }

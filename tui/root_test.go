@@ -911,12 +911,24 @@ func TestBuildABranchFromTheDashboard(t *testing.T) {
 	if h.m.buildPrompt() == nil || !strings.Contains(h.view(), "Build a branch of "+b.WorkerName) || !strings.Contains(h.view(), "seen: "+b.Meta.Branch) {
 		t.Fatalf("no prompt with the branches seen:\n%s", h.view())
 	}
+	if n := len(h.sim.Triggers(b.WorkerName)); n != 1 {
+		t.Fatalf("the test wants a Worker with only its production trigger; %s has %d", b.WorkerName, n)
+	}
+	// A branch no trigger takes is refused, naming the trigger's filters:
+	// never built with the production trigger by default (#29.3).
 	h.keys("ctrl+u")
 	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("feature/new")}) // typed ahead: text, not keys
 	h.keys("enter")
 	h.advance(2 * time.Second)
+	if h.sim.Requests()["manual"] != 0 || !strings.Contains(h.m.flash, `no trigger's branch filters take "feature/new"`) || !strings.Contains(h.m.flash, "takes main") {
+		t.Fatalf("feature/new on a main-only Worker: %d posts, flash %q", h.sim.Requests()["manual"], h.m.flash)
+	}
+	h.keys("B", "ctrl+u")
+	h.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("main")})
+	h.keys("enter")
+	h.advance(2 * time.Second)
 	newest := h.sim.Builds()[0]
-	if h.sim.Requests()["manual"] != 1 || newest.Branch != "feature/new" || newest.Worker != b.WorkerName || h.m.selUUID != newest.UUID {
+	if h.sim.Requests()["manual"] != 1 || newest.Branch != "main" || newest.Worker != b.WorkerName || h.m.selUUID != newest.UUID {
 		t.Fatalf("built %s on %s (%d posts), loaded %s", newest.Branch, newest.Worker, h.sim.Requests()["manual"], h.m.selUUID)
 	}
 }

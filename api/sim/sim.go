@@ -13,6 +13,7 @@ package sim
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -104,6 +105,10 @@ type Options struct {
 	// Undeployed names Workers that were never deployed: their builds make
 	// no versions and no deployments.
 	Undeployed []string
+	// NeverBuilt names Workers that start with no builds at all (connected
+	// to a repository, never pushed to): only their triggers say they
+	// build a push.
+	NeverBuilt []string
 }
 
 // Sim is a simulated account. Safe for concurrent use.
@@ -217,7 +222,7 @@ func New(o Options) *Sim {
 		w.repo = "acme/" + w.name
 		w.triggers = newTriggers(i, w)
 		// Past builds, spread over the last days, all stopped.
-		for h := o.History; h > 0; h-- {
+		for h := o.History; h > 0 && !slices.Contains(o.NeverBuilt, w.name); h-- {
 			at := now.Add(-time.Duration(h)*7*time.Hour - time.Duration(rng.IntN(3600))*time.Second)
 			s.addBuild(w, s.plan(w, at, false))
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
@@ -57,6 +58,10 @@ func (o *buildOptions) run(ctx context.Context, e *env) error {
 	}
 	t, err := model.PickTrigger(trs, o.trigger, o.branch)
 	if err != nil {
+		var none *model.NoTriggerError
+		if errors.As(err, &none) {
+			return usagef("build %s: %v (--trigger NAME)", model.SanitizeInline(o.worker), err)
+		}
 		return fmt.Errorf("build %s: %w", model.SanitizeInline(o.worker), err)
 	}
 	fmt.Fprintf(e.stdout, "Build %s on %s with trigger %s\n", model.SanitizeInline(o.worker),

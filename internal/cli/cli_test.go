@@ -1120,3 +1120,24 @@ func TestListColumnsByDisplayWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchAPushToAWorkerNeverBuilt (#29.1): four Workers of a monorepo,
+// one connected but never built before, whose first build starts late and
+// fails: its trigger makes it expected, and the watch exits 1, not 0 with
+// "expected 3 · started 3".
+func TestWatchAPushToAWorkerNeverBuilt(t *testing.T) {
+	t.Parallel()
+	probe := sim.New(sim.Options{Workers: 4, PushEvery: -1})
+	newcomer := probe.Workers()[3][0]
+	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 1, Seed: 3, NeverBuilt: []string{newcomer}})
+	ws := s.Workers()
+	dir, sha := gitCheckout(t, "apps/web/index.ts")
+	s.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Files: []string{"apps/web/index.ts"},
+		Workers:  map[string]time.Duration{ws[0][0]: 0, ws[1][0]: 0, ws[2][0]: 0, newcomer: 700 * time.Millisecond},
+		Outcome:  map[string]string{newcomer: "fail"},
+		Duration: 400 * time.Millisecond})
+	code, out, errs := runCLIIn(t, dir, env, "watch", "--commit", "HEAD", "--every", "100ms", "--timeout", "30s")
+	if code != 1 || !strings.Contains(out, "expected 4 · started 4") || !strings.Contains(out, newcomer) {
+		t.Fatalf("exit %d, want 1 with the newcomer expected:\n%s\n%s", code, out, errs)
+	}
+}

@@ -6,9 +6,6 @@ package cli
 import (
 	"context"
 	"flag"
-	"io"
-
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/cfbuilds/cfbuilds/api/shared"
 	"github.com/cfbuilds/cfbuilds/internal/mcpserver"
@@ -32,14 +29,12 @@ func (o *mcpOptions) validate(args []string) error { return wantArgs("mcp", args
 func (o *mcpOptions) run(ctx context.Context, e *env) error {
 	cfg := e.cfg
 	src := shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
-	s := mcpserver.New(mcpserver.Options{Source: src, AllowWrites: o.allowWrites, Audit: e.stderr, Poll: cfg.PollActive, Version: e.version})
-	err := s.Run(ctx, &mcp.IOTransport{Reader: io.NopCloser(e.stdin), Writer: nopWriteCloser{e.stdout}})
+	cache := e.triggerCache()
+	defer cache.Save()
+	s := mcpserver.New(mcpserver.Options{Source: src, Triggers: cache.Triggers, AllowWrites: o.allowWrites, Audit: e.stderr, Poll: cfg.PollActive, Version: e.version})
+	err := s.RunStdio(ctx, e.stdin, e.stdout)
 	if ctx.Err() != nil {
 		return nil // ended by a signal
 	}
 	return err
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }

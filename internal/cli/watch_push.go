@@ -93,45 +93,59 @@ func repoOf(remote string) (string, bool) {
 	return m[1], true
 }
 
-// watchPush resolves the push, works out which Workers should build it, and
-// waits for every build: exit 0 when all succeeded, 1 when one failed or was
-// cancelled, 3 at the timeout.
+// watchPush resolves the push, works out which Workers should build it
+// (model.PlanPushFrom), and waits for every build: exit 0 when all
+// succeeded, 1 when one failed or was cancelled, 3 at the timeout. Expected
+// is a floor: before each verdict it looks once more across the account for
+// builds of the commit, and follows any it finds.
 func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	push, err := o.resolvePush(e.dir)
 	if err != nil {
 		return 2, err
 	}
-	plan, err := planPush(ctx, e.client, push)
+	cache := e.triggerCache()
+	pw, workers, err := model.PlanPushFrom(ctx, e.client, cache.Triggers, push)
+	cache.Save()
 	if err != nil {
 		return 1, err
 	}
-	w := &pushWatch{o: o, e: e, push: push, plan: plan, states: map[string]model.State{}, found: map[string]string{}}
+	for _, n := range pw.Notes {
+		fmt.Fprintf(e.stderr, "cfbuilds: %s\n", n)
+	}
+	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]model.State{}}
 	on := ""
 	if push.Branch != "" {
 		on = " on " + model.SanitizeInline(push.Branch)
 	}
-	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, w.summary(0))
-	if len(plan.Expected) == 0 {
-		w.say("No Worker builds this push.\n")
-		return 0, nil
-	}
+	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, pw.Summary())
 	deadline := time.Now().Add(o.timeout)
 	for {
-		if err := w.findBuilds(ctx); err != nil {
-			return 1, err
+		if err := pw.Refresh(ctx, e.client); err != nil {
+			if err := retryOrGiveUp(e.stderr)(err); err != nil {
+				return 1, err
+			}
 		}
-		tally, err := w.checkBuilds(ctx)
-		if err != nil {
-			return 1, err
+		w.report(ctx)
+		verdict := pw.Verdict()
+		if verdict != model.PushRunning {
+			// Look once more before answering: a Worker nobody expected
+			// may be building the commit.
+			if added, err := pw.Sweep(ctx, e.client, workers); err == nil && added > 0 {
+				continue
+			}
 		}
 		switch {
-		case tally.Done == len(plan.Expected) && tally.Failed > 0:
-			return w.end(1, tally), nil
-		case tally.Done == len(plan.Expected):
-			return w.end(0, tally), nil
+		case verdict == model.PushNothing:
+			w.say("No Worker builds this push.\n")
+			return w.end(0), nil
+		case verdict == model.PushFailed:
+			return w.end(1), nil
+		case verdict == model.PushSucceeded:
+			return w.end(0), nil
 		case time.Now().After(deadline):
-			w.say("Timed out after %s with %d of %d builds ended.\n", o.timeout, tally.Done, len(plan.Expected))
-			return w.end(3, tally), nil
+			t := pw.Tally()
+			w.say("Timed out after %s with %d of %d builds ended.\n", o.timeout, t.Done, t.Expected)
+			return w.end(3), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -171,43 +185,13 @@ func (o *watchOptions) resolvePush(dir string) (model.Push, error) {
 	return p, nil
 }
 
-// planPush reads which Workers are connected to the push's repository (their
-// latest builds say: a call per 20 Workers, not one per Worker), then only
-// those Workers' triggers, and leaves the rest to model.PlanPush.
-func planPush(ctx context.Context, c *api.Client, push model.Push) (model.PushPlan, error) {
-	workers, err := c.Workers(ctx)
-	if err != nil {
-		return model.PushPlan{}, err
-	}
-	tags := make([]string, 0, len(workers))
-	for _, w := range workers {
-		tags = append(tags, w.Tag)
-	}
-	latest, err := c.LatestBuilds(ctx, tags)
-	if err != nil {
-		return model.PushPlan{}, err
-	}
-	var connected []model.WorkerTriggers
-	for _, w := range workers {
-		if b, ok := latest[w.Tag]; !ok || !push.Connected(b.Trigger) {
-			continue
-		}
-		if trs, err := c.Triggers(ctx, w); err == nil {
-			connected = append(connected, model.WorkerTriggers{Worker: w, Triggers: trs})
-		}
-	}
-	return model.PlanPush(push, connected), nil
-}
-
-// pushWatch is the state of one watch --commit: the builds found so far and
-// the last state printed of each.
+// pushWatch prints one watch --commit: the last state printed of each
+// Worker's build, and whether a failure's log was shown.
 type pushWatch struct {
 	o            *watchOptions
 	e            *env
-	push         model.Push
-	plan         model.PushPlan
+	pw           *model.PushWatch
 	states       map[string]model.State // Worker tag → the last state printed
-	found        map[string]string      // Worker tag → the push's build there
 	shownFailure bool
 }
 
@@ -217,74 +201,24 @@ func (w *pushWatch) say(format string, a ...any) {
 	}
 }
 
-func (w *pushWatch) summary(started int) string {
-	return model.PushTally{Expected: len(w.plan.Expected), Started: started}.Summary(w.plan.Skipped)
-}
-
 // end prints the verdict and returns the exit code.
-func (w *pushWatch) end(code int, t model.PushTally) int {
+func (w *pushWatch) end(code int) int {
 	if w.o.asJSON {
-		writeEvent(w.e.stdout, event{Event: "end", Exit: &code, Summary: w.summary(t.Started)})
+		writeEvent(w.e.stdout, event{Event: "end", Exit: &code, Summary: w.pw.Summary()})
 	} else {
-		w.say("%s\n", w.summary(t.Started))
+		w.say("%s\n", w.pw.Summary())
 	}
 	return code
 }
 
-// findBuilds looks for the push's build on the Workers where none is known
-// yet: their latest build, and when a newer push hid it, their newest builds.
-func (w *pushWatch) findBuilds(ctx context.Context) error {
-	var tags []string
-	for _, wk := range w.plan.Expected {
-		if w.found[wk.Tag] == "" {
-			tags = append(tags, wk.Tag)
-		}
-	}
-	if len(tags) == 0 {
-		return nil
-	}
-	c := w.e.client
-	latest, err := c.LatestBuilds(ctx, tags)
-	if err != nil {
-		return retryOrGiveUp(w.e.stderr)(err)
-	}
-	for _, tag := range tags {
-		b, ok := latest[tag]
+// report prints each build's change of state and the first failure's log
+// tail.
+func (w *pushWatch) report(ctx context.Context) {
+	for _, wk := range w.pw.Plan.Expected {
+		b, ok := w.pw.BuildOf(wk.Tag)
 		if !ok {
-			continue
-		}
-		if w.push.Builds(b) {
-			w.found[tag] = b.UUID
-			continue
-		}
-		if p, err := c.WorkerBuilds(ctx, tag, 1, 10); err == nil {
-			for _, hb := range p.Builds {
-				if w.push.Builds(hb) {
-					w.found[tag] = hb.UUID
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// checkBuilds reads each found build, prints its changes of state and the
-// first failure's log tail, and counts.
-func (w *pushWatch) checkBuilds(ctx context.Context) (model.PushTally, error) {
-	t := model.PushTally{Expected: len(w.plan.Expected)}
-	for _, wk := range w.plan.Expected {
-		uuid := w.found[wk.Tag]
-		if uuid == "" {
 			continue // not started yet: a build can start late
 		}
-		b, err := w.e.client.Build(ctx, uuid)
-		if err != nil {
-			if err := retryOrGiveUp(w.e.stderr)(err); err != nil {
-				return t, err
-			}
-			continue
-		}
-		t.Started++
 		if s := b.State(); s != w.states[wk.Tag] {
 			w.states[wk.Tag] = s
 			if w.o.asJSON {
@@ -293,19 +227,11 @@ func (w *pushWatch) checkBuilds(ctx context.Context) (model.PushTally, error) {
 				fmt.Fprintf(w.e.stdout, "%s  %-20s %s  %s\n", time.Now().Format("15:04:05"), model.SanitizeInline(wk.Name), s, b.UUID)
 			}
 		}
-		if !b.Finished() {
-			continue
-		}
-		t.Done++
-		if !b.Outcome.OK() {
-			t.Failed++
-			if !w.shownFailure {
-				w.shownFailure = true
-				w.o.logTail(ctx, w.e, b, wk.Name)
-			}
+		if b.Finished() && !b.Outcome.OK() && !w.shownFailure {
+			w.shownFailure = true
+			w.o.logTail(ctx, w.e, b, wk.Name)
 		}
 	}
-	return t, nil
 }
 
 func shortHash(h string) string {

@@ -25,14 +25,14 @@ const (
 
 // Build is a build as the tools return it: every string sanitized and capped.
 type Build struct {
-	UUID            string  `json:"build_uuid"`
-	Worker          string  `json:"worker"`
-	Branch          string  `json:"branch"`
-	Commit          string  `json:"commit"`
-	Message         string  `json:"message"`
-	State           string  `json:"state" jsonschema:"queued, initializing, running, succeeded, failed, cancelled, terminated or skipped"`
-	Created         string  `json:"created"`
-	DurationSeconds float64 `json:"duration_seconds"`
+	UUID            string `json:"build_uuid"`
+	Worker          string `json:"worker"`
+	Branch          string `json:"branch"`
+	Commit          string `json:"commit"`
+	Message         string `json:"message"`
+	State           string `json:"state" jsonschema:"queued, initializing, running, succeeded, failed, cancelled, terminated or skipped"`
+	Created         string `json:"created"`
+	DurationSeconds int64  `json:"duration_seconds" jsonschema:"whole seconds, queue included; still counting while it runs"`
 }
 
 func clip(s string, n int) string {
@@ -56,7 +56,7 @@ func buildOf(b model.Build, names map[string]string, now time.Time) Build {
 	}
 	return Build{UUID: clip(b.UUID, 64), Worker: clip(name, 100), Branch: clip(b.Meta.Branch, 200), Commit: clip(b.Meta.CommitHash, 64),
 		Message: clip(b.CommitTitle(), maxMessageBytes), State: string(b.State()), Created: b.CreatedOn.UTC().Format(time.RFC3339),
-		DurationSeconds: b.Duration(now).Seconds()}
+		DurationSeconds: int64(b.Duration(now).Round(time.Second) / time.Second)}
 }
 
 // workerNames maps tags to names.
@@ -72,7 +72,10 @@ func (s *Server) workerNames(ctx context.Context) ([]model.Worker, map[string]st
 	return ws, names, nil
 }
 
-type noInput struct{}
+type listWorkersIn struct {
+	NameContains string `json:"name_contains,omitempty" jsonschema:"only Workers whose name contains this (case-insensitive)"`
+	Limit        int    `json:"limit,omitempty" jsonschema:"at most this many Workers (default 100)"`
+}
 
 type workerOut struct {
 	Name   string `json:"name"`
@@ -82,6 +85,8 @@ type workerOut struct {
 
 type listWorkersOut struct {
 	Workers []workerOut `json:"workers"`
+	Total   int         `json:"total" jsonschema:"how many Workers matched, listed or not"`
+	Note    string      `json:"note,omitempty" jsonschema:"what was left out and how to ask for it"`
 }
 
 type listBuildsIn struct {
@@ -105,7 +110,12 @@ type getBuildOut struct {
 	FailedPhase  string   `json:"failed_phase,omitempty"`
 	FirstError   string   `json:"first_error,omitempty" jsonschema:"the first error line of a failed build's log"`
 	Hint         string   `json:"hint,omitempty" jsonschema:"what a known cause of the failure means and how to fix it"`
-	UsualSeconds float64  `json:"usual_seconds,omitempty" jsonschema:"the median duration of this Worker and branch's recent successful builds"`
+	UsualSeconds int64    `json:"usual_seconds,omitempty" jsonschema:"the median duration in whole seconds of this Worker and branch's recent successful builds"`
+	Author       string   `json:"author,omitempty"`
+	Trigger      string   `json:"trigger,omitempty" jsonschema:"the trigger's name, and what started the build (push, pull_request, manual, api)"`
+	BuildCommand string   `json:"build_command,omitempty"`
+	DeployCmd    string   `json:"deploy_command,omitempty"`
+	RootDir      string   `json:"root_directory,omitempty"`
 	Live         bool     `json:"live" jsonschema:"whether a version this build made serves traffic now"`
 	LivePercent  float64  `json:"live_percent,omitempty"`
 }
@@ -114,6 +124,8 @@ type logIn struct {
 	BuildUUID  string `json:"build_uuid"`
 	FailedOnly bool   `json:"failed_only,omitempty" jsonschema:"only the failed phase and the lines around the first error"`
 	TailLines  int    `json:"tail_lines,omitempty" jsonschema:"only the last N lines"`
+	Head       int    `json:"head,omitempty" jsonschema:"only the first N lines (from offset)"`
+	Offset     int    `json:"offset,omitempty" jsonschema:"skip this many lines from the start (with head, or to read on from a first_line)"`
 	Grep       string `json:"grep,omitempty" jsonschema:"only lines that contain this text (case-insensitive)"`
 	MaxLines   int    `json:"max_lines,omitempty" jsonschema:"at most this many lines (default 200, at most 2000)"`
 }
@@ -125,25 +137,29 @@ type logOut struct {
 	Note       string   `json:"note,omitempty" jsonschema:"what was left out and how to ask for more"`
 }
 
-func (s *Server) addReadTools() {
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "list_workers", Description: "List the account's Workers with the state of each one's latest build."}, s.listWorkers)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "list_builds", Description: "List recent builds, newest first; filter by Worker, state or branch."}, s.listBuilds)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "get_build", Description: "Explain one build: state, phases, the failed phase with its first error and a hint, the usual duration, whether it is live."}, s.getBuild)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "get_build_log", Description: "Read a build's log, bounded (200 lines unless asked); failed_only gives the failed part in one call."}, s.getBuildLog)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "watch_build", Description: "Wait until a build stops (or the timeout), with progress; returns the outcome, first error and log tail."}, s.watchBuild)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "watch_commit", Description: "Wait for every build of a pushed commit across the Workers it builds; one verdict with each failure's first error."}, s.watchCommit)
-}
-
-func (s *Server) listWorkers(ctx context.Context, _ *mcp.CallToolRequest, _ noInput) (*mcp.CallToolResult, listWorkersOut, error) {
+func (s *Server) listWorkers(ctx context.Context, _ *mcp.CallToolRequest, in listWorkersIn) (*mcp.CallToolResult, listWorkersOut, error) {
 	ws, names, err := s.workerNames(ctx)
 	if err != nil {
 		return nil, listWorkersOut{}, err
 	}
+	if in.NameContains != "" {
+		q := strings.ToLower(in.NameContains)
+		ws = slices.DeleteFunc(slices.Clone(ws), func(w model.Worker) bool { return !strings.Contains(strings.ToLower(w.Name), q) })
+	}
+	limit := in.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	out := listWorkersOut{Workers: []workerOut{}, Total: len(ws)}
+	if len(ws) > limit {
+		out.Note = fmt.Sprintf("%d of %d Workers listed; ask with name_contains or a larger limit for the others", limit, len(ws))
+		ws = ws[:limit]
+	}
+	// Only the listed Workers' latest builds: a call per 20 of them.
 	latest, err := s.o.Source.LatestBuilds(ctx, tagsOf(ws))
 	if err != nil {
 		return nil, listWorkersOut{}, err
 	}
-	out := listWorkersOut{Workers: []workerOut{}}
 	now := time.Now()
 	for _, w := range ws {
 		wo := workerOut{Name: clip(w.Name, 100), Tag: w.Tag}
@@ -246,13 +262,20 @@ func (s *Server) plainLog(ctx context.Context, uuid string) ([]string, error) {
 }
 
 func (s *Server) getBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildIn) (*mcp.CallToolResult, getBuildOut, error) {
+	if err := checkUUID(in.BuildUUID); err != nil {
+		return nil, getBuildOut{}, err
+	}
 	b, err := s.o.Source.Build(ctx, in.BuildUUID)
 	if err != nil {
 		return nil, getBuildOut{}, err
 	}
 	_, names, _ := s.workerNames(ctx)
 	name := names[b.WorkerTag]
-	out := getBuildOut{Build: buildOf(b, names, time.Now())}
+	out := getBuildOut{Build: buildOf(b, names, time.Now()), Author: clip(b.Meta.Author, 200),
+		Trigger:      clip(strings.TrimSpace(b.Trigger.TriggerName+" ("+b.Meta.Source+")"), 200),
+		BuildCommand: clip(orWord(b.Meta.BuildCommand, b.Trigger.BuildCommand), maxLineBytes),
+		DeployCmd:    clip(orWord(b.Meta.DeployCommand, b.Trigger.DeployCommand), maxLineBytes),
+		RootDir:      clip(orWord(b.Meta.RootDirectory, b.Trigger.RootDirectory), 200)}
 	if b.Finished() || b.Active() {
 		if lines, err := s.plainLog(ctx, b.UUID); err == nil {
 			var tr model.PhaseTracker
@@ -270,15 +293,15 @@ func (s *Server) getBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildI
 	}
 	w := model.Worker{Name: name, Tag: b.WorkerTag}
 	if hist, err := s.o.Source.WorkerHistory(ctx, w, 30); err == nil {
-		var ds []float64
+		var ds []time.Duration
 		for _, h := range hist {
 			if h.Outcome == model.OutcomeSuccess && h.Meta.Branch == b.Meta.Branch {
-				ds = append(ds, h.Duration(time.Now()).Seconds())
+				ds = append(ds, h.Duration(time.Now()))
 			}
 		}
 		if len(ds) >= 3 {
-			sort.Float64s(ds)
-			out.UsualSeconds = ds[len(ds)/2]
+			slices.Sort(ds)
+			out.UsualSeconds = int64(ds[len(ds)/2].Round(time.Second) / time.Second)
 		}
 	}
 	out.Live, out.LivePercent = s.liveShare(ctx, name, b.UUID)
@@ -311,17 +334,16 @@ func (s *Server) liveShare(ctx context.Context, worker, uuid string) (bool, floa
 }
 
 func (s *Server) getBuildLog(ctx context.Context, _ *mcp.CallToolRequest, in logIn) (*mcp.CallToolResult, logOut, error) {
+	if err := checkUUID(in.BuildUUID); err != nil {
+		return nil, logOut{}, err
+	}
 	lines, err := s.plainLog(ctx, in.BuildUUID)
 	if err != nil {
 		return nil, logOut{}, err
 	}
-	maxN := in.MaxLines
-	if maxN <= 0 {
-		maxN = defaultLogLines
-	}
-	maxN = min(maxN, maxLogLines)
 	out := logOut{TotalLines: len(lines), Lines: []string{}}
-	from, to := 0, len(lines)
+	var notes []string
+	from, to := min(max(in.Offset, 0), len(lines)), len(lines)
 	if in.FailedOnly {
 		f := model.FailureOf(func(i int) string { return lines[i] }, len(lines))
 		if f.Line < 0 {
@@ -329,21 +351,32 @@ func (s *Server) getBuildLog(ctx context.Context, _ *mcp.CallToolRequest, in log
 			return nil, out, nil
 		}
 		from, to = max(f.Line-15, 0), min(f.Line+15, len(lines))
-		out.Note = fmt.Sprintf("the lines around the first error (line %d), in the %s phase; ask with tail_lines or max_lines for more", f.Line+1, orWord(f.Phase, "unknown"))
+		notes = append(notes, fmt.Sprintf("the lines around the first error (line %d), in the %s phase; ask with tail_lines or max_lines for more", f.Line+1, orWord(f.Phase, "unknown")))
 	}
-	var picked []int
-	for i := from; i < to; i++ {
-		if in.Grep == "" || strings.Contains(strings.ToLower(lines[i]), strings.ToLower(in.Grep)) {
-			picked = append(picked, i)
-		}
+	picked := pickLines(lines, from, to, in.Grep)
+	if in.Grep != "" && len(picked) == 0 {
+		notes = append(notes, fmt.Sprintf("no line contains %q", clip(in.Grep, 100)))
 	}
-	if in.TailLines > 0 && len(picked) > in.TailLines {
+	what := "lines"
+	if in.Grep != "" {
+		what = "matching lines"
+	}
+	maxN := in.MaxLines
+	if maxN <= 0 {
+		maxN = defaultLogLines
+	}
+	maxN = min(maxN, maxLogLines)
+	switch {
+	case in.Head > 0 && len(picked) > min(in.Head, maxN):
+		n := min(in.Head, maxN)
+		notes = append(notes, fmt.Sprintf("the first %d of %d %s from line %d; ask with offset %d for the next", n, len(picked), what, picked[0]+1, picked[n-1]+1))
+		picked = picked[:n]
+	case in.TailLines > 0 && len(picked) > in.TailLines && in.TailLines <= maxN:
 		picked = picked[len(picked)-in.TailLines:]
-	}
-	if len(picked) > maxN {
+	case len(picked) > maxN:
 		left := len(picked) - maxN
 		picked = picked[len(picked)-maxN:] // the end of a log says most
-		out.Note = strings.TrimSpace(out.Note + fmt.Sprintf(" %d earlier matching lines left out; ask with max_lines (up to %d), grep or failed_only", left, maxLogLines))
+		notes = append(notes, fmt.Sprintf("%d earlier %s left out; ask with max_lines (up to %d), head and offset, grep or failed_only", left, what, maxLogLines))
 	}
 	for _, i := range picked {
 		out.Lines = append(out.Lines, lines[i])
@@ -351,7 +384,21 @@ func (s *Server) getBuildLog(ctx context.Context, _ *mcp.CallToolRequest, in log
 	if len(picked) > 0 {
 		out.FirstLine = picked[0] + 1
 	}
+	out.Note = strings.Join(notes, "; ")
 	return nil, out, nil
+}
+
+// pickLines is the numbers of the lines in [from, to) that contain grep
+// (case-insensitive; every line when grep is empty).
+func pickLines(lines []string, from, to int, grep string) []int {
+	q := strings.ToLower(grep)
+	var picked []int
+	for i := from; i < to; i++ {
+		if q == "" || strings.Contains(strings.ToLower(lines[i]), q) {
+			picked = append(picked, i)
+		}
+	}
+	return picked
 }
 
 func orWord(s, w string) string {

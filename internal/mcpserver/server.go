@@ -25,6 +25,9 @@ type Options struct {
 	Audit       io.Writer     // one line per write (stderr)
 	Poll        time.Duration // how often a wait looks (default 3 s)
 	Version     string
+	// Triggers reads a Worker's triggers for the push plan (a cache in
+	// front of the source); default the source's own.
+	Triggers model.TriggerReader
 }
 
 // Server is the MCP server.
@@ -39,7 +42,8 @@ func New(o Options) *Server {
 	if o.Poll <= 0 {
 		o.Poll = 3 * time.Second
 	}
-	s := &Server{o: o, srv: mcp.NewServer(&mcp.Implementation{Name: "cfbuilds", Version: o.Version}, nil)}
+	s := &Server{o: o, srv: mcp.NewServer(&mcp.Implementation{Name: "cfbuilds", Title: "Cloudflare Workers Builds", Version: o.Version},
+		&mcp.ServerOptions{Instructions: instructions})}
 	s.addReadTools()
 	if o.AllowWrites {
 		s.addWriteTools()

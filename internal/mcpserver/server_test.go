@@ -28,6 +28,7 @@ func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(
 // account on loopback.
 type rig struct {
 	sim      *sim.Sim
+	src      *shared.Source
 	cs       *mcp.ClientSession
 	audit    *syncBuf
 	mu       sync.Mutex
@@ -52,6 +53,7 @@ func newRig(t testing.TB, o sim.Options, allowWrites bool, token ...string) *rig
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); _ = sv.Close(); c.Close() })
 	src := shared.New(ctx, c, shared.Fresh{Active: time.Second, Idle: 5 * time.Second, Log: 200 * time.Millisecond})
+	r.src = src
 	s := New(Options{Source: src, AllowWrites: allowWrites, Audit: r.audit, Poll: 100 * time.Millisecond, Version: "test"})
 	st, ct := mcp.NewInMemoryTransports()
 	if _, err := s.MCP().Connect(ctx, st, nil); err != nil {

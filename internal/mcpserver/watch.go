@@ -5,7 +5,6 @@ package mcpserver
 // the client gave a token), and end when the client cancels.
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -16,8 +15,12 @@ import (
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
+// A wait answers within defaultWait unless asked for longer: clients time
+// a request out after 60 s by default (the official TypeScript SDK does),
+// so an agent gets "still running, call again" with the state so far
+// instead of a timeout.
 const (
-	defaultWait = 10 * time.Minute
+	defaultWait = 45 * time.Second
 	maxWait     = time.Hour
 )
 
@@ -30,7 +33,7 @@ func waitFor(seconds int) time.Duration {
 
 type watchIn struct {
 	BuildUUID      string `json:"build_uuid"`
-	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"give up after this many seconds (default 600, at most 3600)"`
+	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"answer after at most this many seconds (default 45, at most 3600); call again while it runs"`
 }
 
 type watchOut struct {
@@ -55,6 +58,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func (s *Server) watchBuild(ctx context.Context, req *mcp.CallToolRequest, in watchIn) (*mcp.CallToolResult, watchOut, error) {
+	if err := checkUUID(in.BuildUUID); err != nil {
+		return nil, watchOut{}, err
+	}
 	wait := waitFor(in.TimeoutSeconds)
 	start := time.Now()
 	_, names, _ := s.workerNames(ctx)
@@ -87,10 +93,10 @@ func (s *Server) watchBuild(ctx context.Context, req *mcp.CallToolRequest, in wa
 }
 
 type commitIn struct {
-	Commit         string `json:"commit" jsonschema:"the pushed commit's SHA (or a prefix of it)"`
-	Repo           string `json:"repo,omitempty" jsonschema:"owner/name of the repository; default: any repository connected to a Worker"`
+	Commit         string `json:"commit" jsonschema:"the pushed commit's SHA (or a prefix of it, at least 7 hex digits)"`
+	Repo           string `json:"repo,omitempty" jsonschema:"owner/name of the repository; default: the repository of the commit's builds"`
 	Branch         string `json:"branch,omitempty" jsonschema:"the pushed branch, for the triggers' branch filters"`
-	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"give up after this many seconds (default 600, at most 3600)"`
+	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"answer after at most this many seconds (default 45, at most 3600); call again while the verdict is running"`
 }
 
 type workerVerdict struct {
@@ -101,102 +107,84 @@ type workerVerdict struct {
 }
 
 type commitOut struct {
-	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, still running (the timeout passed) or nothing builds it"`
+	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, running (the wait ended first: call again) or nothing builds it"`
 	Expected int             `json:"expected"`
 	Started  int             `json:"started"`
 	Workers  []workerVerdict `json:"workers"`
+	Notes    []string        `json:"notes,omitempty" jsonschema:"what could not be read while planning"`
 }
 
+// watchCommit follows every build of a push with the CLI's push plan
+// (model.PlanPushFrom): the Workers whose triggers take it, whether or not
+// they built before, and any Worker seen building the commit.
 func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in commitIn) (*mcp.CallToolResult, commitOut, error) {
-	if len(in.Commit) < 7 {
-		return nil, commitOut{}, fmt.Errorf("commit wants at least 7 hex digits of the SHA")
+	if err := checkCommit(in.Commit); err != nil {
+		return nil, commitOut{}, err
 	}
-	plan, err := s.planCommit(ctx, in)
+	if err := checkText("repo", in.Repo, 200); err != nil {
+		return nil, commitOut{}, err
+	}
+	if err := checkText("branch", in.Branch, 255); err != nil {
+		return nil, commitOut{}, err
+	}
+	push := model.Push{Commit: strings.ToLower(in.Commit), Repo: strings.TrimSpace(in.Repo), Branch: in.Branch}
+	pw, workers, err := model.PlanPushFrom(ctx, s.o.Source, s.triggers(), push)
 	if err != nil {
 		return nil, commitOut{}, err
 	}
-	push := model.Push{Commit: in.Commit}
-	out := commitOut{Expected: len(plan.Expected), Workers: []workerVerdict{}}
-	if len(plan.Expected) == 0 {
-		out.Verdict = "nothing builds it"
-	}
 	wait, start := waitFor(in.TimeoutSeconds), time.Now()
-	for len(plan.Expected) > 0 {
-		latest, err := s.o.Source.LatestBuilds(ctx, tagsOf(plan.Expected))
-		if err != nil {
-			return nil, out, err
+	for {
+		if err := pw.Refresh(ctx, s.o.Source); err != nil {
+			return nil, commitOut{}, err
 		}
-		out.Workers, out.Started = out.Workers[:0], 0
-		done, failed := 0, 0
-		for _, w := range plan.Expected {
-			v := workerVerdict{Worker: clip(w.Name, 100), State: "expected"}
-			if b, ok := latest[w.Tag]; ok && push.Builds(b) {
-				out.Started++
-				v.State, v.BuildUUID = string(b.State()), b.UUID
-				if b.Finished() {
-					done++
-					if !b.Outcome.OK() {
-						failed++
-						if lines, err := s.plainLog(ctx, b.UUID); err == nil {
-							v.FirstError = clip(model.FailureOf(func(i int) string { return lines[i] }, len(lines)).Text, maxLineBytes)
-						}
-					}
-				}
+		verdict := pw.Verdict()
+		if verdict != model.PushRunning {
+			if added, err := pw.Sweep(ctx, s.o.Source, workers); err == nil && added > 0 {
+				continue
 			}
-			out.Workers = append(out.Workers, v)
 		}
-		switch {
-		case done == len(plan.Expected) && failed > 0:
-			out.Verdict = "failed"
-		case done == len(plan.Expected):
-			out.Verdict = "succeeded"
-		case time.Since(start) >= wait:
-			out.Verdict = "still running"
+		t := pw.Tally()
+		if verdict != model.PushRunning || time.Since(start) >= wait {
+			return nil, s.commitAnswer(ctx, pw, verdict), nil
 		}
-		if out.Verdict != "" {
-			break
-		}
-		s.progress(ctx, req, float64(done), float64(len(plan.Expected)), fmt.Sprintf("%d of %d builds ended", done, len(plan.Expected)))
+		s.progress(ctx, req, float64(t.Done), float64(t.Expected), fmt.Sprintf("%d of %d builds ended", t.Done, t.Expected))
 		if err := sleep(ctx, s.o.Poll); err != nil {
-			return nil, out, err
+			return nil, commitOut{}, err
 		}
 	}
-	for _, name := range plan.Skipped {
-		out.Workers = append(out.Workers, workerVerdict{Worker: clip(name, 100), State: "skipped by filters"})
-	}
-	return nil, out, nil
 }
 
-// planCommit works out which Workers build the push (model.PlanPush): the
-// Workers whose latest build came from the repository (from its own
-// repository when none is named), with their triggers' filters.
-func (s *Server) planCommit(ctx context.Context, in commitIn) (model.PushPlan, error) {
-	ws, err := s.o.Source.Workers(ctx)
-	if err != nil {
-		return model.PushPlan{}, err
+// commitAnswer is the push's verdict, a line per Worker: the first error
+// of each failed build, the Workers skipped by their filters last.
+func (s *Server) commitAnswer(ctx context.Context, pw *model.PushWatch, verdict model.PushVerdict) commitOut {
+	t := pw.Tally()
+	out := commitOut{Verdict: string(verdict), Expected: t.Expected, Started: t.Started, Workers: []workerVerdict{}}
+	for _, n := range pw.Notes {
+		out.Notes = append(out.Notes, clip(n, maxLineBytes))
 	}
-	latest, err := s.o.Source.LatestBuilds(ctx, tagsOf(ws))
-	if err != nil {
-		return model.PushPlan{}, err
+	for _, w := range pw.Plan.Expected {
+		v := workerVerdict{Worker: clip(w.Name, 100), State: pw.WorkerState(w)}
+		if b, ok := pw.BuildOf(w.Tag); ok {
+			v.BuildUUID = b.UUID
+			if b.Finished() && !b.Outcome.OK() {
+				if lines, err := s.plainLog(ctx, b.UUID); err == nil {
+					v.FirstError = clip(model.FailureOf(func(i int) string { return lines[i] }, len(lines)).Text, maxLineBytes)
+				}
+			}
+		}
+		out.Workers = append(out.Workers, v)
 	}
-	var plan model.PushPlan
-	for _, w := range ws {
-		b, ok := latest[w.Tag]
-		if !ok || b.Trigger.RepoConnection == nil {
-			continue
-		}
-		rc := b.Trigger.RepoConnection
-		p := model.Push{Repo: cmp.Or(strings.TrimSpace(in.Repo), rc.ProviderAccountName+"/"+rc.RepoName), Branch: in.Branch, Commit: in.Commit}
-		if !p.Connected(b.Trigger) {
-			continue
-		}
-		trs, err := s.o.Source.Triggers(ctx, w)
-		if err != nil {
-			return model.PushPlan{}, err
-		}
-		one := model.PlanPush(p, []model.WorkerTriggers{{Worker: w, Triggers: trs}})
-		plan.Expected = append(plan.Expected, one.Expected...)
-		plan.Skipped = append(plan.Skipped, one.Skipped...)
+	for _, name := range pw.Plan.Skipped {
+		out.Workers = append(out.Workers, workerVerdict{Worker: clip(name, 100), State: "skipped by filters"})
 	}
-	return plan, nil
+	return out
+}
+
+// triggers is how the push plan reads triggers: the cache the command
+// gave, else the source.
+func (s *Server) triggers() model.TriggerReader {
+	if s.o.Triggers != nil {
+		return s.o.Triggers
+	}
+	return s.o.Source.Triggers
 }

@@ -6,6 +6,7 @@ package mcpserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -23,20 +24,16 @@ type rebuildIn struct {
 }
 
 type branchIn struct {
-	Worker string `json:"worker" jsonschema:"the Worker's name"`
-	Branch string `json:"branch,omitempty" jsonschema:"the branch to build (or commit)"`
-	Commit string `json:"commit,omitempty" jsonschema:"the commit to build (or branch)"`
+	Worker  string `json:"worker" jsonschema:"the Worker's name"`
+	Branch  string `json:"branch,omitempty" jsonschema:"the branch to build (or commit)"`
+	Commit  string `json:"commit,omitempty" jsonschema:"the commit to build (or branch)"`
+	Trigger string `json:"trigger,omitempty" jsonschema:"the trigger to build with, by name (default: the one whose branch filters take the branch; refused when none does)"`
 }
 
 type writeOut struct {
 	BuildUUID string `json:"build_uuid" jsonschema:"the build cancelled, or the one started"`
+	Trigger   string `json:"trigger,omitempty" jsonschema:"the trigger the build started with"`
 	Message   string `json:"message"`
-}
-
-func (s *Server) addWriteTools() {
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "cancel_build", Description: "Cancel a queued or running build (one request)."}, s.cancelBuild)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "rebuild_build", Description: "Build a build's branch and commit again with its trigger's settings of now (one request)."}, s.rebuildBuild)
-	mcp.AddTool(s.srv, &mcp.Tool{Name: "build_branch", Description: "Start a build of a Worker's branch or commit with the trigger whose filters take it (one request)."}, s.buildBranch)
 }
 
 // refuseWrites answers a call to a write tool the server does not offer
@@ -54,6 +51,9 @@ func refuseWrites(next mcp.MethodHandler) mcp.MethodHandler {
 }
 
 func (s *Server) cancelBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildIn) (*mcp.CallToolResult, writeOut, error) {
+	if err := checkUUID(in.BuildUUID); err != nil {
+		return nil, writeOut{}, err
+	}
 	res, err := s.o.Source.Cancel(ctx, in.BuildUUID)
 	s.audit("cancel build %s: %s", model.SanitizeInline(in.BuildUUID), outcome(err, "outcome "+orWord(string(res.Outcome), "pending")))
 	if err != nil {
@@ -63,6 +63,9 @@ func (s *Server) cancelBuild(ctx context.Context, _ *mcp.CallToolRequest, in bui
 }
 
 func (s *Server) rebuildBuild(ctx context.Context, _ *mcp.CallToolRequest, in rebuildIn) (*mcp.CallToolResult, writeOut, error) {
+	if err := checkUUID(in.BuildUUID); err != nil {
+		return nil, writeOut{}, err
+	}
 	b, err := s.o.Source.Build(ctx, in.BuildUUID)
 	if err != nil {
 		return nil, writeOut{}, err
@@ -87,6 +90,16 @@ func (s *Server) buildBranch(ctx context.Context, _ *mcp.CallToolRequest, in bra
 	if in.Branch == "" && in.Commit == "" {
 		return nil, writeOut{}, fmt.Errorf("give a branch or a commit to build")
 	}
+	for _, f := range [][2]string{{"worker", in.Worker}, {"branch", in.Branch}, {"trigger", in.Trigger}} {
+		if err := checkText(f[0], f[1], 255); err != nil {
+			return nil, writeOut{}, err
+		}
+	}
+	if in.Commit != "" {
+		if err := checkCommit(in.Commit); err != nil {
+			return nil, writeOut{}, err
+		}
+	}
 	ws, err := s.o.Source.Workers(ctx)
 	if err != nil {
 		return nil, writeOut{}, err
@@ -99,16 +112,22 @@ func (s *Server) buildBranch(ctx context.Context, _ *mcp.CallToolRequest, in bra
 	if err != nil {
 		return nil, writeOut{}, err
 	}
-	t, err := model.PickTrigger(trs, "", in.Branch)
+	t, err := model.PickTrigger(trs, in.Trigger, in.Branch)
 	if err != nil {
+		var none *model.NoTriggerError
+		if errors.As(err, &none) {
+			return nil, writeOut{}, fmt.Errorf("%w (pass trigger: NAME)", err)
+		}
 		return nil, writeOut{}, err
 	}
 	id, err := s.o.Source.StartBuild(ctx, t.TriggerUUID, in.Branch, in.Commit, false)
-	s.audit("build of %s branch %q commit %q: %s", model.SanitizeInline(in.Worker), model.SanitizeInline(in.Branch), model.SanitizeInline(in.Commit), outcome(err, "started "+id))
+	s.audit("build of %s branch %q commit %q with trigger %q: %s", model.SanitizeInline(in.Worker), model.SanitizeInline(in.Branch),
+		model.SanitizeInline(in.Commit), model.SanitizeInline(t.TriggerName), outcome(err, "started "+id))
 	if err != nil {
 		return nil, writeOut{}, err
 	}
-	return nil, writeOut{BuildUUID: id, Message: "started; watch_build follows it"}, nil
+	name := clip(t.TriggerName, 200)
+	return nil, writeOut{BuildUUID: id, Trigger: name, Message: "started with trigger " + name + "; watch_build follows it"}, nil
 }
 
 func outcome(err error, ok string) string {
