@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
+	"sync"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -38,7 +40,13 @@ type Live struct {
 	// Builds maps a version id to the build that made it; a version made
 	// outside Builds has no entry.
 	Builds map[string]model.Build
+	// Err says the Worker's deployments could not be read; Gone reports
+	// that it is because the Worker was deleted since it was listed.
+	Err error
 }
+
+// Gone reports a Worker deleted between listing and reading (404, code 10007).
+func (l Live) Gone() bool { return errors.Is(l.Err, ErrNotFound) }
 
 // Current is the deployment serving traffic, if any.
 func (l Live) Current() (model.Deployment, bool) {
@@ -51,19 +59,59 @@ func (l Live) Current() (model.Deployment, bool) {
 // BuildOf returns the uuid of the build that made a version, or "".
 func (l Live) BuildOf(versionID string) string { return l.Builds[versionID].UUID }
 
-// LiveOf reads each Worker's deployments and asks, in batches of 20, which
-// build made every version they name.
+// liveBatch is how many Workers LiveEach reads before it hands them on:
+// one builds-by-version call answers for them.
+const liveBatch = 20
+
+// LiveOf is LiveEach collected: every Worker's Live, in order.
 func (c *Client) LiveOf(ctx context.Context, workers []model.Worker) ([]Live, error) {
 	out := make([]Live, 0, len(workers))
+	err := c.LiveEach(ctx, workers, func(ls []Live) error { out = append(out, ls...); return nil })
+	return out, err
+}
+
+// LiveEach reads the Workers' deployments, 20 Workers at a time (a few at
+// once), asks which build made every version they name, and hands each
+// batch to fn in order, so a long read shows what it has as it goes. One
+// Worker that cannot be read (deleted since it was listed: 404, code
+// 10007; or failing) is marked with its error and the others are read on;
+// refused credentials and an ended context end the whole read.
+func (c *Client) LiveEach(ctx context.Context, workers []model.Worker, fn func([]Live) error) error {
+	for from := 0; from < len(workers); from += liveBatch {
+		batch := workers[from:min(from+liveBatch, len(workers))]
+		out := make([]Live, len(batch))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 4)
+		for i, w := range batch {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				ds, err := c.Deployments(ctx, w.Name)
+				out[i] = Live{Worker: w, Deployments: ds, Err: err, Builds: map[string]model.Build{}}
+			})
+		}
+		wg.Wait()
+		for _, l := range out {
+			if l.Err != nil && (Refused(l.Err) || ctx.Err() != nil) {
+				return l.Err
+			}
+		}
+		if err := c.buildsBehind(ctx, out); err != nil {
+			return err
+		}
+		if err := fn(out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildsBehind fills each Live's Builds: which build made each version.
+func (c *Client) buildsBehind(ctx context.Context, out []Live) error {
 	var ids []string
 	seen := map[string]bool{}
-	for _, w := range workers {
-		ds, err := c.Deployments(ctx, w.Name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Live{Worker: w, Deployments: ds})
-		for _, d := range ds {
+	for _, l := range out {
+		for _, d := range l.Deployments {
 			for _, v := range d.Versions {
 				if !seen[v.VersionID] && v.VersionID != "" {
 					seen[v.VersionID] = true
@@ -72,12 +120,14 @@ func (c *Client) LiveOf(ctx context.Context, workers []model.Worker) ([]Live, er
 			}
 		}
 	}
+	if len(ids) == 0 {
+		return nil
+	}
 	builds, err := c.BuildsByVersion(ctx, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range out {
-		out[i].Builds = map[string]model.Build{}
 		for _, d := range out[i].Deployments {
 			for _, v := range d.Versions {
 				if b, ok := builds[v.VersionID]; ok {
@@ -87,5 +137,5 @@ func (c *Client) LiveOf(ctx context.Context, workers []model.Worker) ([]Live, er
 			}
 		}
 	}
-	return out, nil
+	return nil
 }

@@ -138,7 +138,8 @@ func classify(method, path string, status int, msgs []Message) (error, string) {
 		return ErrUnauthorized, hintAuth
 	case status == 403:
 		return ErrForbidden, "add " + permissionFor(method, path) + " to the API token (My Profile › API Tokens)"
-	case has(codeNoRoute):
+	case has(codeNoRoute) && strings.HasPrefix(path, "/accounts/"):
+		// Only a path with an account id in it can be wrong for that.
 		return ErrNotFound, "check the account id (CLOUDFLARE_ACCOUNT_ID or --account): it is the hex id in your dashboard URL"
 	case status == 404, has(codeNotFound):
 		return ErrNotFound, ""

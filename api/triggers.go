@@ -99,14 +99,25 @@ type TokenStatus struct {
 	ExpiresOn *time.Time // when it expires (nil: never, or not said)
 }
 
-// VerifyToken asks Cloudflare whether the token is valid and active.
+// VerifyToken asks Cloudflare whether a user API token is valid and
+// active. An Account API token is refused here (401): VerifyAccountToken.
 func (c *Client) VerifyToken(ctx context.Context) (TokenStatus, error) {
+	return c.verify(ctx, "/user/tokens/verify")
+}
+
+// VerifyAccountToken asks whether an Account API token is valid and active
+// (/accounts/{id}/tokens/verify, the same answer's shape).
+func (c *Client) VerifyAccountToken(ctx context.Context) (TokenStatus, error) {
+	return c.verify(ctx, c.accountPath()+"/tokens/verify")
+}
+
+func (c *Client) verify(ctx context.Context, path string) (TokenStatus, error) {
 	var res struct {
 		ID        flexString `json:"id"`
 		Status    flexString `json:"status"`
 		ExpiresOn flexTime   `json:"expires_on"`
 	}
-	if _, err := c.do(ctx, http.MethodGet, "/user/tokens/verify", nil, &res); err != nil {
+	if _, err := c.do(ctx, http.MethodGet, path, nil, &res); err != nil {
 		return TokenStatus{}, fmt.Errorf("verify the API token: %w", err)
 	}
 	return TokenStatus{ID: string(res.ID), Status: string(res.Status), ExpiresOn: res.ExpiresOn.t}, nil

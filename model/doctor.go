@@ -15,10 +15,14 @@ import (
 type CheckStatus string
 
 const (
-	CheckOK   CheckStatus = "ok"
-	CheckWarn CheckStatus = "warn" // worth a look; builds still work
-	CheckFail CheckStatus = "fail" // builds fail, or nothing deploys
+	CheckOK      CheckStatus = "ok"
+	CheckWarn    CheckStatus = "warn"    // worth a look; builds still work
+	CheckFail    CheckStatus = "fail"    // builds fail, or nothing deploys
+	CheckSkipped CheckStatus = "skipped" // could not be checked; the others ran
 )
+
+// Problem reports whether a check makes doctor's exit 1.
+func (s CheckStatus) Problem() bool { return s == CheckWarn || s == CheckFail }
 
 // Check is one line of the checklist.
 type Check struct {
@@ -37,8 +41,34 @@ const (
 	PageBilling       = "Manage Account › Billing › Subscriptions"
 )
 
-// ProductionBranch is the branch doctor takes for production.
-const ProductionBranch = "main"
+// Deploys reports whether a trigger's deploy command makes a deployment
+// (wrangler deploy, npm run deploy, ...), not only a version upload.
+func Deploys(t Trigger) bool {
+	c := t.DeployCommand
+	return strings.TrimSpace(c) != "" && !strings.Contains(c, "versions upload") && !strings.Contains(c, "pages deploy")
+}
+
+// ProductionTrigger is the trigger of a Worker's production branch: the one
+// branch a trigger includes by name, a deploying trigger's first (ok false
+// when no trigger names one: filters of patterns only). Never assumed to
+// be main: many repositories build master or production.
+func ProductionTrigger(trs []Trigger) (t Trigger, branch string, ok bool) {
+	named := func(t Trigger) bool { return len(t.BranchIncludes) == 1 && !strings.Contains(t.BranchIncludes[0], "*") }
+	for _, deploying := range []bool{true, false} {
+		for _, t := range trs {
+			if named(t) && (!deploying || Deploys(t)) {
+				return t, t.BranchIncludes[0], true
+			}
+		}
+	}
+	return Trigger{}, "", false
+}
+
+// ProductionBranch is the branch ProductionTrigger names, or "".
+func ProductionBranch(trs []Trigger) string {
+	_, b, _ := ProductionTrigger(trs)
+	return b
+}
 
 // CheckTriggers checks a Worker's triggers: the build token each deploys
 // with is among the account's (tokens nil: not known), the production
@@ -55,7 +85,7 @@ func CheckTriggers(w Worker, trs []Trigger, tokens []BuildToken, all bool) []Che
 	if len(trs) == 0 {
 		return nil // not built by Workers Builds: nothing to check
 	}
-	prodBuilt := false
+	deploys := false
 	for _, t := range trs {
 		tn := SanitizeInline(t.TriggerName)
 		if t.BuildTokenUUID != "" && tokens != nil && !slices.ContainsFunc(tokens, func(b BuildToken) bool { return b.UUID == t.BuildTokenUUID }) {
@@ -66,12 +96,8 @@ func CheckTriggers(w Worker, trs []Trigger, tokens []BuildToken, all bool) []Che
 			add("deploy command", CheckFail, fmt.Sprintf("trigger %s deploys with %q, a Pages command, on a Worker", tn, SanitizeInline(t.DeployCommand)),
 				"use npx wrangler deploy (or versions upload) as the deploy command")
 		}
-		if BranchMatches(t, ProductionBranch) {
-			prodBuilt = true // a deploy command that deploys nothing is its own check
-			if strings.Contains(t.DeployCommand, "versions upload") {
-				add("production deploy", CheckWarn, fmt.Sprintf("trigger %s builds %s but only uploads a version: nothing goes live", tn, ProductionBranch),
-					"deploy with npx wrangler deploy on the production branch, or promote versions yourself")
-			}
+		if Deploys(t) {
+			deploys = true
 		}
 		if slices.ContainsFunc(t.PathExcludes, func(p string) bool { return p == "*" || p == "**" }) {
 			add("path filters", CheckFail, fmt.Sprintf("trigger %s excludes every path: every push is skipped", tn),
@@ -86,9 +112,17 @@ func CheckTriggers(w Worker, trs []Trigger, tokens []BuildToken, all bool) []Che
 				"connect the repository again in the build settings")
 		}
 	}
-	if all && !prodBuilt {
-		add("production branch", CheckFail, fmt.Sprintf("no trigger's branch filters take %s: pushes to it build and deploy nothing", ProductionBranch),
-			fmt.Sprintf("add %s to the production trigger's branch includes", ProductionBranch))
+	prod, branch, named := ProductionTrigger(trs)
+	switch {
+	case named && !BranchMatches(prod, branch):
+		add("production branch", CheckFail, fmt.Sprintf("trigger %s includes %s and excludes it too: pushes to it build and deploy nothing", SanitizeInline(prod.TriggerName), SanitizeInline(branch)),
+			fmt.Sprintf("remove %s from the trigger's branch excludes", SanitizeInline(branch)))
+	case named && strings.Contains(prod.DeployCommand, "versions upload"):
+		add("production deploy", CheckWarn, fmt.Sprintf("trigger %s builds %s but only uploads a version: nothing goes live", SanitizeInline(prod.TriggerName), SanitizeInline(branch)),
+			"deploy with npx wrangler deploy on the production branch, or promote versions yourself")
+	case all && !named && !deploys && slices.ContainsFunc(trs, func(t Trigger) bool { return strings.Contains(t.DeployCommand, "versions upload") }):
+		add("production deploy", CheckWarn, "every trigger only uploads a version: nothing goes live",
+			"deploy with npx wrangler deploy on the production branch's trigger, or promote versions yourself")
 	}
 	if len(out) == 0 {
 		out = append(out, Check{Worker: name, Name: "triggers", Status: CheckOK, Message: fmt.Sprintf("%d trigger(s): token, branch, deploy command, paths, cache", len(trs))})
@@ -96,20 +130,24 @@ func CheckTriggers(w Worker, trs []Trigger, tokens []BuildToken, all bool) []Che
 	return out
 }
 
-// CheckHistory checks a Worker's recent builds, newest first: the last n of
-// the production branch all failed; the latest success that deployed
-// nothing.
-func CheckHistory(w Worker, history []Build, n int) []Check {
+// CheckHistory checks a Worker's recent builds, newest first: the last n
+// builds of its production branch all failed. A production branch not
+// known ("") checks every branch's last n.
+func CheckHistory(w Worker, history []Build, branch string, n int) []Check {
 	name := SanitizeInline(w.Name)
 	var prod []Build
 	for _, b := range history {
-		if b.Meta.Branch == ProductionBranch && b.Finished() {
+		if (branch == "" || b.Meta.Branch == branch) && b.Finished() {
 			prod = append(prod, b)
 		}
 	}
 	if len(prod) >= n && !slices.ContainsFunc(prod[:n], func(b Build) bool { return b.Outcome.OK() }) {
+		of := "the last %d builds of " + SanitizeInline(branch) + " failed (latest %s)"
+		if branch == "" {
+			of = "the last %d builds failed (latest %s)"
+		}
 		return []Check{{Worker: name, Name: "recent builds", Status: CheckFail,
-			Message: fmt.Sprintf("the last %d builds of %s failed (latest %s)", n, ProductionBranch, prod[0].UUID),
+			Message: fmt.Sprintf(of, n, prod[0].UUID),
 			Fix:     "read why: cfbuilds logs --failed " + prod[0].UUID}}
 	}
 	return nil
@@ -127,7 +165,7 @@ func CheckLimits(l AccountLimits) Check {
 	return Check{Name: "build minutes", Status: CheckOK, Message: "the build-minutes limit is not reached"}
 }
 
-// CheckToken checks the API token from /user/tokens/verify.
+// CheckToken checks the API token from a verify endpoint's answer.
 func CheckToken(status string, expires *time.Time, now time.Time) Check {
 	switch {
 	case status != "active":

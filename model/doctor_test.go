@@ -20,9 +20,11 @@ func TestCheckTriggers(t *testing.T) {
 		{"healthy", []Trigger{good}, nil},
 		{"rolled token", with(func(t *Trigger) { t.BuildTokenUUID = "tok-old" }), map[string]CheckStatus{"build token": CheckFail}},
 		{"pages deploy", with(func(t *Trigger) { t.DeployCommand = "npx wrangler pages deploy dist" }), map[string]CheckStatus{"deploy command": CheckFail}},
-		{"main filtered out", with(func(t *Trigger) { t.BranchIncludes = []string{"release/*"} }), map[string]CheckStatus{"production branch": CheckFail}},
-		{"main excluded", with(func(t *Trigger) { t.BranchExcludes = []string{"main"} }), map[string]CheckStatus{"production branch": CheckFail}},
+		{"production is master: not assumed main", with(func(t *Trigger) { t.BranchIncludes = []string{"master"} }), nil},
+		{"deploys release branches", with(func(t *Trigger) { t.BranchIncludes = []string{"release/*"} }), nil},
+		{"production excluded by its own trigger", with(func(t *Trigger) { t.BranchExcludes = []string{"main"} }), map[string]CheckStatus{"production branch": CheckFail}},
 		{"versions upload", with(func(t *Trigger) { t.DeployCommand = "npx wrangler versions upload" }), map[string]CheckStatus{"production deploy": CheckWarn}},
+		{"deploy for production, upload for previews", []Trigger{good, {TriggerName: "preview", DeployCommand: "npx wrangler versions upload", BranchExcludes: []string{"main"}, BuildCachingEnabled: true, BuildTokenUUID: "tok-1", RepoConnection: repo}}, nil},
 		{"cache off", with(func(t *Trigger) { t.BuildCachingEnabled = false }), map[string]CheckStatus{"build cache": CheckWarn}},
 		{"every path excluded", with(func(t *Trigger) { t.PathExcludes = []string{"*"} }), map[string]CheckStatus{"path filters": CheckFail}},
 		{"repository gone", with(func(t *Trigger) { t.RepoConnection = nil }), map[string]CheckStatus{"repository": CheckFail}},
@@ -50,13 +52,25 @@ func TestCheckTriggers(t *testing.T) {
 func TestCheckHistoryTokenLimitsWrangler(t *testing.T) {
 	t.Parallel()
 	b := func(o Outcome) Build {
-		return Build{UUID: string(o), Status: StatusStopped, Outcome: o, Meta: TriggerMetadata{Branch: "main"}}
+		return Build{UUID: string(o), Status: StatusStopped, Outcome: o, Meta: TriggerMetadata{Branch: "master"}}
 	}
-	if c := CheckHistory(Worker{Name: "w"}, []Build{b(OutcomeFail), b(OutcomeFail), b(OutcomeFail), b(OutcomeSuccess)}, 3); len(c) != 1 || c[0].Status != CheckFail {
+	preview := Build{UUID: "p", Status: StatusStopped, Outcome: OutcomeSuccess, Meta: TriggerMetadata{Branch: "feature"}}
+	// The production branch's last builds, even when a preview build is
+	// the latest; master is production here, not main.
+	if c := CheckHistory(Worker{Name: "w"}, []Build{preview, b(OutcomeFail), b(OutcomeFail), b(OutcomeFail), b(OutcomeSuccess)}, "master", 3); len(c) != 1 || c[0].Status != CheckFail || !strings.Contains(c[0].Message, "builds of master failed") {
 		t.Fatalf("three failures: %+v", c)
 	}
-	if c := CheckHistory(Worker{Name: "w"}, []Build{b(OutcomeFail), b(OutcomeSuccess), b(OutcomeFail)}, 3); c != nil {
+	if c := CheckHistory(Worker{Name: "w"}, []Build{b(OutcomeFail), b(OutcomeFail), b(OutcomeFail)}, "main", 3); c != nil {
+		t.Fatalf("main has no builds here: %+v", c)
+	}
+	if c := CheckHistory(Worker{Name: "w"}, []Build{b(OutcomeFail), b(OutcomeSuccess), b(OutcomeFail)}, "master", 3); c != nil {
 		t.Fatalf("a success between: %+v", c)
+	}
+	if got := ProductionBranch([]Trigger{{DeployCommand: "npx wrangler versions upload", BranchIncludes: []string{"*"}}, {DeployCommand: "npm run deploy", BranchIncludes: []string{"production"}}}); got != "production" {
+		t.Fatalf("production branch %q", got)
+	}
+	if got := ProductionBranch([]Trigger{{DeployCommand: "npx wrangler deploy", BranchIncludes: []string{"release/*"}}}); got != "" {
+		t.Fatalf("production branch of patterns %q, want none", got)
 	}
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	soon := now.Add(48 * time.Hour)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -149,7 +150,7 @@ func (s *Sim) serveDeployments(w http.ResponseWriter, name string) {
 	now := s.lockNow()
 	defer s.mu.Unlock()
 	wk := s.findWorker(func(x *worker) bool { return x.name == name })
-	if wk == nil {
+	if wk == nil || wk.gone {
 		writeError(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 		return
 	}
@@ -173,4 +174,17 @@ func (s *Sim) serveDeployments(w http.ResponseWriter, name string) {
 		})
 	}
 	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"deployments": out}, nil)
+}
+
+// DeleteMidRead makes a Worker as one deleted between a client's listing
+// and its reading: still listed, its deployments answer 404, code 10007.
+func (s *Sim) DeleteMidRead(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.findWorker(func(x *worker) bool { return x.name == name })
+	if w == nil {
+		return fmt.Errorf("no Worker named %q", name)
+	}
+	w.gone = true
+	return nil
 }

@@ -107,9 +107,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = &truncatingWriter{ResponseWriter: w}
 	}
 	if r.URL.Path == "/client/v4/user/tokens/verify" && r.Method == http.MethodGet {
-		writeEnvelopeMessages(w, http.StatusOK, true, nil,
-			[]any{map[string]any{"code": 10000, "message": "This API Token is valid and active", "type": nil}},
-			map[string]any{"id": "d07b2a25f05151591830c45053186979", "status": "active"}, nil)
+		s.serveUserVerify(w, r)
 		return
 	}
 	m := reAccount.FindStringSubmatch(r.URL.Path)
@@ -149,7 +147,7 @@ func (s *Sim) scope(r *http.Request) scope {
 		tok = r.Header.Get("X-Auth-Key")
 	}
 	switch tok {
-	case s.opts.Token:
+	case s.opts.Token, s.opts.AccountToken:
 		return scopeWrite
 	case s.opts.ReadOnlyToken:
 		return scopeRead
@@ -254,6 +252,7 @@ var routes = []route{
 	{"POST", "", rePurge, func(s *Sim, w http.ResponseWriter, _ *http.Request, id string) { s.servePurge(w, id) }},
 	{"GET", "/builds/tokens", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveTokens(w) }},
 	{"GET", "/builds/account/limits", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveLimits(w) }},
+	{"GET", "/tokens/verify", nil, func(s *Sim, w http.ResponseWriter, r *http.Request, _ string) { s.serveAccountVerify(w, r) }},
 }
 
 func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {

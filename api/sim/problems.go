@@ -15,7 +15,8 @@ const (
 	ProblemToken = "token"
 	// ProblemPages: the deploy command is a Pages one on a Worker.
 	ProblemPages = "pages"
-	// ProblemBranch: the production trigger's branch filters leave out main.
+	// ProblemBranch: the production trigger excludes the branch it includes
+	// (main): pushes to it build nothing.
 	ProblemBranch = "branch"
 	// ProblemUpload: the production trigger only uploads a version (nothing goes live).
 	ProblemUpload = "upload"
@@ -57,7 +58,7 @@ func (s *Sim) Break(workerName, problem string) error {
 	case ProblemPages:
 		t.deployCmd = "npx wrangler pages deploy dist"
 	case ProblemBranch:
-		t.branchIncludes = []string{"release/*"}
+		t.branchExcludes = []string{"main"}
 	case ProblemUpload:
 		t.deployCmd = "npx wrangler versions upload"
 	case ProblemCache:
@@ -66,6 +67,22 @@ func (s *Sim) Break(workerName, problem string) error {
 		t.pathExcludes = []string{"*"}
 	default:
 		return fmt.Errorf("no problem %q (problems: %s)", problem, strings.Join(Problems(), ", "))
+	}
+	return nil
+}
+
+// SetProductionBranch makes a Worker's production trigger build branch
+// (master, production) instead of main, as many repositories do.
+func (s *Sim) SetProductionBranch(workerName, branch string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.findWorker(func(x *worker) bool { return x.name == workerName })
+	if w == nil {
+		return fmt.Errorf("no Worker named %q", workerName)
+	}
+	w.triggers[0].branchIncludes = []string{branch}
+	if len(w.triggers) > 1 {
+		w.triggers[1].branchExcludes = []string{branch}
 	}
 	return nil
 }

@@ -62,6 +62,7 @@ const (
 	DefaultAccountID     = "0123456789abcdef0123456789abcdef"
 	DefaultToken         = "sim-token-0123456789"
 	DefaultReadOnlyToken = "sim-readonly-token-0123456789"
+	DefaultAccountToken  = "cfat_sim-account-token-0123456789"
 	// DefaultQuota is Cloudflare's budget: requests per 5 minutes per user.
 	DefaultQuota = 1200
 )
@@ -73,7 +74,11 @@ type Options struct {
 	// ReadOnlyToken may read but gets 403, code 10000 on every write, as a
 	// token without Workers CI Edit does. Default DefaultReadOnlyToken.
 	ReadOnlyToken string
-	Workers       int // default 6
+	// AccountToken is an Account API token (default DefaultAccountToken):
+	// it may read and act, and /user/tokens/verify refuses it (401, code
+	// 1000) as Cloudflare does; /accounts/{id}/tokens/verify accepts it.
+	AccountToken string
+	Workers      int // default 6
 	Seed          uint64
 	Clock         Clock      // default real time
 	PageSize      int        // log lines per page, default 1000
@@ -130,6 +135,7 @@ type Sim struct {
 	log            []time.Time // when requests arrived, the last maxLog of them
 	manual         int         // manual builds started
 	pending        []pendingBuild
+	verifyDown     int // the status /user/tokens/verify answers with (0: it works)
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.
@@ -174,6 +180,7 @@ type worker struct {
 	deploys   []*deployment
 	triggers  []*trigger // production first
 	created   time.Time
+	gone      bool // deleted mid-read (DeleteMidRead)
 }
 
 // New makes a simulated account.
@@ -186,6 +193,9 @@ func New(o Options) *Sim {
 	}
 	if o.ReadOnlyToken == "" {
 		o.ReadOnlyToken = DefaultReadOnlyToken
+	}
+	if o.AccountToken == "" {
+		o.AccountToken = DefaultAccountToken
 	}
 	if o.Workers <= 0 {
 		o.Workers = 6

@@ -1141,3 +1141,37 @@ func TestWatchAPushToAWorkerNeverBuilt(t *testing.T) {
 		t.Fatalf("exit %d, want 1 with the newcomer expected:\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestOneWorkerGoneKeepsTheOthers (#29.6): a Worker deleted between the
+// listing and the reading of its deployments (404, code 10007) is marked;
+// live, live --json and list --json show every other Worker and exit 0.
+func TestOneWorkerGoneKeepsTheOthers(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 3, Seed: 21})
+	gone := s.Workers()[1][0]
+	if err := s.DeleteMidRead(gone); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, env, "live")
+	if code != 0 || !strings.Contains(out, gone+"  gone: deleted since it was listed") || strings.Count(out, "  deployed ") != 3 {
+		t.Fatalf("live: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, env, "live", "--json")
+	var items []struct {
+		WorkerName string          `json:"worker_name"`
+		Gone       bool            `json:"gone"`
+		Deployment json.RawMessage `json:"deployment"`
+	}
+	if err := json.Unmarshal([]byte(out), &items); code != 0 || err != nil || len(items) != 4 {
+		t.Fatalf("live --json: exit %d %v\n%s%s", code, err, out, errs)
+	}
+	for _, it := range items {
+		if (it.WorkerName == gone) != it.Gone || (!it.Gone && string(it.Deployment) == "null") {
+			t.Fatalf("live --json: %+v", it)
+		}
+	}
+	code, out, errs = runCLI(t, env, "list", "--json", "--limit", "20")
+	if code != 0 || !strings.Contains(out, `"live_percentage": 100`) {
+		t.Fatalf("list --json: exit %d\n%s%s", code, out, errs)
+	}
+}

@@ -39,7 +39,13 @@ type doctorOptions struct {
 func (o *doctorOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.worker, "worker", "", "check only the Worker with this `name`")
 	fs.BoolVar(&o.asJSON, "json", false, "print every check as JSON: worker, check, status, message, fix, page")
-	fs.StringVar(&o.dir, "dir", "", "compare the wrangler configuration in this `directory` with the account (default: the current one, when it holds one)")
+	fs.Func("dir", "compare the wrangler configuration in this `directory` with the account (default: the current one, when it holds one)", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return errors.New("--dir wants a directory (leave it out for the current one)")
+		}
+		o.dir = v
+		return nil
+	})
 }
 
 func (o *doctorOptions) validate(args []string) error { return wantArgs("doctor", args, 0, "") }
@@ -62,25 +68,53 @@ func (o *doctorOptions) run(ctx context.Context, e *env) error {
 		printChecks(e.stdout, checks)
 	}
 	for _, c := range checks {
-		if c.Status != model.CheckOK {
+		if c.Status.Problem() {
 			return exitCode(1)
 		}
 	}
 	return nil
 }
 
+// tokenCheck verifies the token where its kind is verified: a user API
+// token at /user/tokens/verify, an Account API token (refused there with a
+// 401) at /accounts/{id}/tokens/verify; the legacy key pair is not
+// verified. A verify endpoint that fails otherwise (404, 5xx, a network
+// error) leaves the check not done; refused says both refused the token
+// (the Builds API's answer then decides).
+func tokenCheck(ctx context.Context, e *env) (check model.Check, refused bool) {
+	c := e.client
+	if e.cfg.Token == "" {
+		return model.Check{Name: "API token", Status: model.CheckSkipped, Message: "email and API key (legacy): not verified; the calls below judge them"}, false
+	}
+	notChecked := func(err error) model.Check {
+		return model.Check{Name: "API token", Status: model.CheckSkipped, Message: "not checked: " + model.SanitizeInline(err.Error())}
+	}
+	tok, err := c.VerifyToken(ctx)
+	if err == nil {
+		return model.CheckToken(tok.Status, tok.ExpiresOn, time.Now()), false
+	}
+	if !errors.Is(err, api.ErrUnauthorized) {
+		return notChecked(err), false
+	}
+	tok, aerr := c.VerifyAccountToken(ctx)
+	switch {
+	case aerr == nil:
+		ch := model.CheckToken(tok.Status, tok.ExpiresOn, time.Now())
+		if ch.Status == model.CheckOK {
+			ch.Message = "an Account API token, accepted and active (the Builds API guide asks for a user token: the calls below tell whether this one works)"
+		}
+		return ch, false
+	case errors.Is(aerr, api.ErrUnauthorized):
+		return refusedCheck("API token", err), true
+	}
+	return notChecked(err), false
+}
+
 // check runs every check; an error means they could not run at all.
 func (o *doctorOptions) check(ctx context.Context, e *env) ([]model.Check, error) {
 	c := e.client
-	var checks []model.Check
-	tok, err := c.VerifyToken(ctx)
-	switch {
-	case api.Refused(err):
-		return []model.Check{refusedCheck("API token", err)}, nil
-	case err != nil:
-		return nil, err
-	}
-	checks = append(checks, model.CheckToken(tok.Status, tok.ExpiresOn, time.Now()))
+	token, refused := tokenCheck(ctx, e)
+	checks := []model.Check{token}
 	workers, err := selectWorkers(ctx, c, o.worker)
 	if err != nil {
 		if api.Refused(err) {
@@ -100,6 +134,12 @@ func (o *doctorOptions) check(ctx context.Context, e *env) ([]model.Check, error
 		return nil, err
 	}
 	checks = append(checks, model.Check{Name: "Builds API", Status: model.CheckOK, Message: fmt.Sprintf("answers: %d of %d Workers built by Workers Builds", len(latest), len(workers))})
+	if refused {
+		// The verify endpoints refused the token, yet the calls that
+		// matter answer it: say so, as a warning, not a failure.
+		checks[0] = model.Check{Name: "API token", Status: model.CheckWarn, Message: "the verify endpoints refuse this token, yet the Builds API answers it",
+			Fix: "nothing is needed to watch builds; a user API token verifies cleanly", Page: model.PageAPITokens}
+	}
 	tokens, err := c.BuildTokens(ctx)
 	if err != nil {
 		checks = append(checks, model.Check{Name: "build tokens", Status: model.CheckWarn, Message: "cannot read the account's build tokens: " + model.SanitizeInline(err.Error())})
@@ -126,9 +166,12 @@ func (o *doctorOptions) check(ctx context.Context, e *env) ([]model.Check, error
 // a call per 20 Workers and a few more.
 func checkWorkers(ctx context.Context, c *api.Client, workers []model.Worker, latest map[string]model.Build, tokens []model.BuildToken) []model.Check {
 	var built []model.Worker
+	var never []string
 	for _, w := range workers {
 		if _, ok := latest[w.Tag]; ok {
 			built = append(built, w)
+		} else {
+			never = append(never, model.SanitizeInline(w.Name))
 		}
 	}
 	results := make([][]model.Check, len(built))
@@ -146,6 +189,21 @@ func checkWorkers(ctx context.Context, c *api.Client, workers []model.Worker, la
 	for _, r := range results {
 		out = append(out, r...)
 	}
+	if len(never) > 0 {
+		// Nothing to check until a first build; said, not passed.
+		msg := "never built by Workers Builds: nothing to check until its first build (connect a repository in its build settings)"
+		if len(never) > 1 {
+			msg = fmt.Sprintf("%d Workers never built by Workers Builds: %s", len(never), strings.Join(never[:min(len(never), 10)], ", "))
+			if len(never) > 10 {
+				msg += ", …"
+			}
+		}
+		c := model.Check{Name: "builds", Status: model.CheckSkipped, Message: msg}
+		if len(never) == 1 {
+			c.Worker = never[0]
+		}
+		out = append(out, c)
+	}
 	return out
 }
 
@@ -160,17 +218,20 @@ func checkWorker(ctx context.Context, c *api.Client, w model.Worker, b model.Bui
 		trs = got
 	}
 	checks := model.CheckTriggers(w, trs, tokens, readTriggers)
-	if b.Meta.Branch != model.ProductionBranch || !b.Finished() || b.Outcome.OK() {
+	prod := model.ProductionBranch(trs)
+	if !readTriggers {
+		// A large account: a history per Worker would cost more than the
+		// whole check; the latest build says enough to look.
+		if prod != "" && b.Meta.Branch == prod && b.Finished() && !b.Outcome.OK() {
+			checks = append(checks, model.Check{Worker: model.SanitizeInline(w.Name), Name: "recent builds", Status: model.CheckWarn,
+				Message: "the latest build of " + model.SanitizeInline(prod) + " failed (" + b.UUID + ")", Fix: "read why: cfbuilds logs --failed " + b.UUID})
+		}
 		return checks
 	}
-	if !readTriggers {
-		// A large account: a history per failing Worker would cost more
-		// than the whole check; the latest build says enough to look.
-		return append(checks, model.Check{Worker: model.SanitizeInline(w.Name), Name: "recent builds", Status: model.CheckWarn,
-			Message: "the latest build of " + model.ProductionBranch + " failed (" + b.UUID + ")", Fix: "read why: cfbuilds logs --failed " + b.UUID})
-	}
-	if history, err := c.WorkerHistory(ctx, w, 20); err == nil {
-		checks = append(checks, model.CheckHistory(w, history, 3)...)
+	// The production branch's last builds, wherever they are in the
+	// history (the latest build may be a preview's).
+	if history, err := c.WorkerHistory(ctx, w, 50); err == nil && prod != "" {
+		checks = append(checks, model.CheckHistory(w, history, prod, 3)...)
 	}
 	return checks
 }
@@ -185,15 +246,18 @@ func refusedCheck(name string, err error) model.Check {
 // printChecks writes the checklist: one line a check, ✓ / ! / ✗, and each
 // problem's fix under it.
 func printChecks(out io.Writer, checks []model.Check) {
-	mark := map[model.CheckStatus]string{model.CheckOK: "✓", model.CheckWarn: "!", model.CheckFail: "✗"}
-	problems := 0
+	mark := map[model.CheckStatus]string{model.CheckOK: "✓", model.CheckWarn: "!", model.CheckFail: "✗", model.CheckSkipped: "-"}
+	problems, skipped := 0, 0
 	for _, c := range checks {
 		who := c.Name
 		if c.Worker != "" {
 			who = c.Worker + ": " + c.Name
 		}
 		fmt.Fprintf(out, "%s %s: %s\n", mark[c.Status], who, c.Message)
-		if c.Status != model.CheckOK {
+		if c.Status == model.CheckSkipped {
+			skipped++
+		}
+		if c.Status.Problem() {
 			problems++
 			fix := c.Fix
 			if c.Page != "" {
@@ -204,10 +268,13 @@ func printChecks(out io.Writer, checks []model.Check) {
 			}
 		}
 	}
-	if problems == 0 {
-		fmt.Fprintln(out, "All checks pass.")
-	} else {
+	switch {
+	case problems > 0:
 		fmt.Fprintf(out, "%d to look at.\n", problems)
+	case skipped > 0:
+		fmt.Fprintf(out, "Every check that ran passes; %d not checked.\n", skipped)
+	default:
+		fmt.Fprintln(out, "All checks pass.")
 	}
 }
 

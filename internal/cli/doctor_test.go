@@ -39,7 +39,7 @@ func TestDoctorFindsTheProblems(t *testing.T) {
 	}
 	for _, want := range []string{
 		"✗ api-gateway: build token: build token rolled or deleted", "fix: choose a new build token",
-		"✗ auth-service: deploy command:", "pages deploy", "✗ webhooks: production branch:", "fix: add main to the production trigger's branch includes",
+		"✗ auth-service: deploy command:", "pages deploy", "✗ webhooks: production branch:", "fix: remove main from the trigger's branch excludes",
 		"✓ API token", "✓ build minutes", "3 to look at.",
 	} {
 		if !strings.Contains(out, want) {
@@ -92,5 +92,51 @@ func TestDoctorHealthyAndOtherProblems(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, env, "doctor", "extra"); code != 2 {
 		t.Fatalf("usage: exit %d", code)
+	}
+	if code, _, errs := runCLI(t, env, "doctor", "--dir", ""); code != 2 || !strings.Contains(errs, "--dir wants a directory") {
+		t.Fatalf("--dir '': exit %d %s", code, errs)
+	}
+}
+
+// TestDoctorTokensAndBranches (#29.4, 5): an Account API token is verified
+// at the account and the rest is checked; a verify endpoint that is down
+// leaves that check not done and never exits 3 with an account hint; the
+// legacy key pair skips verify; a production branch of master is no
+// failure; a Worker never built says so instead of passing.
+func TestDoctorTokensAndBranches(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 2, Seed: 5, Clock: clock, NeverBuilt: []string{"image-resizer"}})
+	clock.Advance(time.Hour)
+	with := func(k, v string) map[string]string {
+		out := map[string]string{}
+		for a, b := range env {
+			out[a] = b
+		}
+		out[k] = v
+		return out
+	}
+	if err := s.SetProductionBranch("api-gateway", "master"); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, with("CLOUDFLARE_API_TOKEN", sim.DefaultAccountToken), "doctor")
+	if code != 0 || !strings.Contains(out, "✓ API token: an Account API token") || !strings.Contains(out, "✓ Builds API") ||
+		!strings.Contains(out, "- image-resizer: builds: never built") || !strings.Contains(out, "not checked") || strings.Contains(out, "production branch") {
+		t.Fatalf("account token: exit %d\n%s%s", code, out, errs)
+	}
+	for _, down := range []int{404, 503} {
+		s.SetVerifyDown(down)
+		code, out, errs = runCLI(t, env, "doctor")
+		if code != 0 || !strings.Contains(out, "- API token: not checked") || !strings.Contains(out, "✓ Builds API") || strings.Contains(out+errs, "account id") {
+			t.Fatalf("verify answering %d: exit %d\n%s%s", down, code, out, errs)
+		}
+	}
+	s.SetVerifyDown(0)
+	legacy := with("CLOUDFLARE_API_TOKEN", "")
+	legacy["CLOUDFLARE_EMAIL"], legacy["CLOUDFLARE_API_KEY"] = "ops@acme.dev", s.Token()
+	before := s.Requests()["total"]
+	code, out, errs = runCLI(t, legacy, "doctor")
+	if code != 0 || !strings.Contains(out, "- API token: email and API key (legacy): not verified") || s.Requests()["total"] == before {
+		t.Fatalf("legacy key: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 func liveCommand() command {
-	return command{name: "live", args: "[--worker NAME] [--json]", summary: "per Worker, the deployment serving traffic and the builds behind it",
+	return command{name: "live", args: "[--worker NAME] [--json]", summary: "per Worker, the deployment serving traffic and the builds behind it (a Worker that cannot be read is marked; exit 1 when one failed)",
 		example: "cfbuilds live --worker api-gateway",
 		opts:    func() options { return &liveOptions{} }}
 }
@@ -32,8 +32,40 @@ func (o *liveOptions) flags(fs *flag.FlagSet) {
 func (o *liveOptions) validate(args []string) error { return wantArgs("live", args, 0, "") }
 
 func (o *liveOptions) run(ctx context.Context, e *env) error {
-	defer progress(e.stderr, isTerminal(e.stderr), progressAfter, "reading the deployments")()
-	return cmdLive(ctx, e.client, o.worker, o.asJSON, e.stdout)
+	workers, err := selectWorkers(ctx, e.client, o.worker)
+	if err != nil {
+		return err
+	}
+	// A request per Worker: on a large account that is minutes of the
+	// budget, so say so first, and how far it got as it goes.
+	n := len(workers) + (len(workers)+19)/20
+	if wait := budgetTime(n, e.client.Usage()); wait > 10*time.Second {
+		fmt.Fprintf(e.stderr, "cfbuilds: reading the deployments of %d Workers: %d requests, about %s at this process's share of the request budget; what is read is printed as it comes\n",
+			len(workers), n, model.FormatDuration(wait))
+	}
+	tick := func(done int) {}
+	if isTerminal(e.stderr) {
+		stop := progress(e.stderr, true, progressAfter, "reading the deployments")
+		defer stop()
+		// done < 0 clears the line before stdout writes under it.
+		tick = func(done int) {
+			fmt.Fprint(e.stderr, "\r\x1b[K")
+			if done >= 0 && done < len(workers) {
+				fmt.Fprintf(e.stderr, "cfbuilds: read %d of %d Workers' deployments…", done, len(workers))
+			}
+		}
+	}
+	return cmdLive(ctx, e.client, workers, o.asJSON, e.stdout, tick)
+}
+
+// budgetTime is how long n requests take at the process's share of the
+// budget, after what the start-up burst allows at once.
+func budgetTime(n int, b model.Budget) time.Duration {
+	const burst = 150
+	if n <= burst || b.Limit <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n-burst) / float64(b.Limit) * float64(5*time.Minute))
 }
 
 // liveShares is the traffic each listed build serves now, by build uuid.
@@ -84,6 +116,10 @@ type liveJSON struct {
 	WorkerName string          `json:"worker_name"`
 	WorkerTag  string          `json:"worker_tag"`
 	Deployment *deploymentJSON `json:"deployment"`
+	// Error says why the Worker's deployments could not be read; gone:
+	// it was deleted since it was listed.
+	Error string `json:"error,omitempty"`
+	Gone  bool   `json:"gone,omitempty"`
 }
 
 type deploymentJSON struct {
@@ -106,43 +142,89 @@ type versionJSON struct {
 }
 
 // cmdLive prints, per Worker, the deployment serving traffic and the build
-// behind each of its versions.
-func cmdLive(ctx context.Context, c *api.Client, worker string, asJSON bool, out io.Writer) error {
-	workers, err := selectWorkers(ctx, c, worker)
-	if err != nil {
-		return err
-	}
-	lives, err := c.LiveOf(ctx, workers)
-	if err != nil {
-		return err
-	}
-	items := make([]liveJSON, 0, len(lives))
-	for _, l := range lives {
-		item := liveJSON{WorkerName: l.Worker.Name, WorkerTag: l.Worker.Tag}
-		if cur, ok := l.Current(); ok {
-			d := &deploymentJSON{ID: cur.ID, CreatedOn: cur.CreatedOn, Source: cur.Source, Strategy: cur.Strategy,
-				Message: cur.Message, TriggeredBy: cur.TriggeredBy, AuthorEmail: cur.Author}
-			for _, v := range cur.Versions {
-				vj := versionJSON{VersionID: v.VersionID, Percentage: v.Percentage}
-				if b, ok := l.Builds[v.VersionID]; ok {
-					bj := api.ToJSON(b)
-					vj.Build, vj.build = &bj, &b
-				}
-				d.Versions = append(d.Versions, vj)
+// behind each of its versions: the text as each 20 Workers are read, the
+// JSON at the end. A Worker that cannot be read is marked; one that failed
+// (not only gone) makes the exit 1 once every other is printed.
+func cmdLive(ctx context.Context, c *api.Client, workers []model.Worker, asJSON bool, out io.Writer, tick func(done int)) error {
+	var items []liveJSON
+	failed, done := 0, 0
+	err := c.LiveEach(ctx, workers, func(lives []api.Live) error {
+		batch := make([]liveJSON, 0, len(lives))
+		for _, l := range lives {
+			item := liveItem(l)
+			if l.Err != nil && !l.Gone() {
+				failed++
 			}
-			item.Deployment = d
+			batch = append(batch, item)
 		}
-		items = append(items, item)
+		done += len(lives)
+		if asJSON {
+			items = append(items, batch...)
+			tick(done)
+			return nil
+		}
+		tick(-1)
+		err := printLive(out, batch)
+		tick(done)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if asJSON {
-		return writeJSON(out, items)
+		if items == nil {
+			items = []liveJSON{}
+		}
+		if err := writeJSON(out, items); err != nil {
+			return err
+		}
 	}
+	if failed > 0 {
+		return fmt.Errorf("could not read the deployments of %d Worker(s); the others are above", failed)
+	}
+	return nil
+}
+
+// liveItem is one Worker's line of `live`, as JSON.
+func liveItem(l api.Live) liveJSON {
+	item := liveJSON{WorkerName: l.Worker.Name, WorkerTag: l.Worker.Tag}
+	switch {
+	case l.Gone():
+		item.Gone, item.Error = true, "deleted since it was listed"
+	case l.Err != nil:
+		item.Error = model.SanitizeInline(l.Err.Error())
+	}
+	if cur, ok := l.Current(); ok {
+		d := &deploymentJSON{ID: cur.ID, CreatedOn: cur.CreatedOn, Source: cur.Source, Strategy: cur.Strategy,
+			Message: cur.Message, TriggeredBy: cur.TriggeredBy, AuthorEmail: cur.Author}
+		for _, v := range cur.Versions {
+			vj := versionJSON{VersionID: v.VersionID, Percentage: v.Percentage}
+			if b, ok := l.Builds[v.VersionID]; ok {
+				bj := api.ToJSON(b)
+				vj.Build, vj.build = &bj, &b
+			}
+			d.Versions = append(d.Versions, vj)
+		}
+		item.Deployment = d
+	}
+	return item
+}
+
+// printLive writes Workers' lines of `live` as text.
+func printLive(out io.Writer, items []liveJSON) error {
 	// Buffered: the write error comes from Flush, and is returned.
 	w := bufio.NewWriter(out)
 	for _, it := range items {
 		name := model.SanitizeInline(it.WorkerName)
 		d := it.Deployment
-		if d == nil {
+		switch {
+		case it.Gone:
+			fmt.Fprintf(w, "%s  gone: deleted since it was listed\n", name)
+			continue
+		case it.Error != "":
+			fmt.Fprintf(w, "%s  could not read its deployments: %s\n", name, it.Error)
+			continue
+		case d == nil:
 			fmt.Fprintf(w, "%s  never deployed\n", name)
 			continue
 		}
