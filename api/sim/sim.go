@@ -79,10 +79,10 @@ type Options struct {
 	// 1000) as Cloudflare does; /accounts/{id}/tokens/verify accepts it.
 	AccountToken string
 	Workers      int // default 6
-	Seed          uint64
-	Clock         Clock      // default real time
-	PageSize      int        // log lines per page, default 1000
-	Cursor        CursorMode // default CursorIncremental
+	Seed         uint64
+	Clock        Clock      // default real time
+	PageSize     int        // log lines per page, default 1000
+	Cursor       CursorMode // default CursorIncremental
 	// PushEvery is the mean time between pushes across the account (default
 	// 20 s); negative means no new pushes.
 	PushEvery time.Duration
