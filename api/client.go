@@ -13,10 +13,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"sync"
 	"time"
 
@@ -41,6 +43,8 @@ type Client struct {
 	debug      io.Writer
 	debugMu    sync.Mutex
 	timeout    time.Duration
+	slowAfter  time.Duration
+	onSlow     func(method, path string, try, tries int)
 	retries    int
 	backoff    time.Duration
 	maxWait    time.Duration
@@ -93,6 +97,52 @@ func WithRetries(n int, backoff time.Duration) Option {
 // it fails instead (default 60 s; 0: never wait). A test that runs
 // commands on its own goroutine takes 0, since no one else moves its clock.
 func WithMaxWait(d time.Duration) Option { return func(c *Client) { c.maxWait = max(d, 0) } }
+
+// do1 sends one request. With a slow-answer notice set, it tells it (on
+// this goroutine, so what it writes is ordered with the caller's output)
+// when the answer is slow in coming: a server that takes connections and
+// never answers is said after a few seconds, not only at the timeout.
+func (c *Client) do1(ctx context.Context, req *http.Request, method, path string) (*http.Response, error) {
+	if c.onSlow == nil {
+		return c.http.Do(req)
+	}
+	type answer struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		resp, err := c.http.Do(req)
+		done <- answer{resp, err}
+	}()
+	slow := time.NewTimer(c.slowAfter)
+	defer slow.Stop()
+	for {
+		select {
+		case a := <-done:
+			return a.resp, a.err
+		case <-slow.C:
+			try, _ := ctx.Value(tryKey{}).([2]int)
+			if method != http.MethodGet || try[0] == 0 {
+				try = [2]int{1, 1} // a write is sent once
+			}
+			c.onSlow(method, path, try[0], try[1])
+		}
+	}
+}
+
+// tryKey carries which try of how many a request is, for the slow notice.
+type tryKey struct{}
+
+// OnSlowAnswer sets a function told when a request has waited after for
+// its answer: which request, and which try of how many. Set it before the
+// first request.
+func (c *Client) OnSlowAnswer(after time.Duration, f func(method, path string, try, tries int)) {
+	c.slowAfter, c.onSlow = after, f
+}
+
+// WithTimeout bounds each attempt of a request (default 30 s).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = max(d, time.Millisecond) } }
 
 // WithClock replaces the clock the client keeps a 429's block by (tests
 // running on simulated time).
@@ -215,7 +265,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	u.RawQuery = query.Encode()
 	backoff := c.backoff
 	for attempt := 0; ; attempt++ {
-		info, retryIn, err := c.once(ctx, method, path, u.String(), body, out)
+		info, retryIn, err := c.once(context.WithValue(ctx, tryKey{}, [2]int{attempt + 1, c.retries + 1}), method, path, u.String(), body, out)
 		if err == nil {
 			c.health.ok()
 			return info, nil
@@ -385,18 +435,22 @@ func (c *Client) exchange(ctx context.Context, t *ticket, method, path, rawURL s
 	defer func() { c.sched.Answered(t, status, header, wait) }()
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	// Whether the request left whole: a write whose answer never came may
+	// have been carried out, and must be said so.
+	var wrote atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) }})
 	req, err := c.request(actx, method, path, rawURL, reqBody)
 	if err != nil {
 		return nil, nil, -1, err
 	}
 	start := c.now()
-	resp, err := c.http.Do(req)
+	resp, err := c.do1(ctx, req, method, path)
 	if err != nil {
 		c.logf("%s %s: %v (%s)", method, path, c.scrub(err), c.now().Sub(start).Round(time.Millisecond))
 		if ctx.Err() != nil {
 			return nil, nil, -1, ctx.Err()
 		}
-		return nil, nil, 0, &netError{method: method, path: path, err: c.scrub(err)}
+		return nil, nil, 0, &netError{method: method, path: path, err: c.scrub(err), sent: wrote.Load()}
 	}
 	defer resp.Body.Close()
 	status, header = resp.StatusCode, resp.Header
@@ -409,7 +463,7 @@ func (c *Client) exchange(ctx context.Context, t *ticket, method, path, rawURL s
 		if ctx.Err() != nil {
 			return nil, nil, -1, ctx.Err()
 		}
-		return nil, nil, 0, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr))}
+		return nil, nil, 0, &netError{method: method, path: path, err: fmt.Errorf("read body: %w", c.scrub(rerr)), sent: true}
 	}
 	if len(body) > maxBody {
 		return nil, nil, -1, &Error{Kind: ErrBadResponse, Method: method, Path: path, Status: resp.StatusCode,
@@ -514,13 +568,19 @@ func retryAfter(resp *http.Response) time.Duration {
 	return 5 * time.Minute
 }
 
-// netError is a failure to reach the API at all.
+// netError is a failure to reach the API, or to hear its answer: sent
+// says the request had left whole.
 type netError struct {
 	method, path string
 	err          error
+	sent         bool
 }
 
 func (e *netError) Error() string {
+	if e.sent && e.method != http.MethodGet {
+		return fmt.Sprintf("%s %s: no answer came after the request was sent (%v): it may have been carried out; "+
+			"look at the build list (cfbuilds list) before trying again", e.method, e.path, e.err)
+	}
 	return fmt.Sprintf("%s %s: cannot reach the API: %v", e.method, e.path, e.err)
 }
 func (e *netError) Unwrap() error { return e.err }

@@ -358,6 +358,7 @@ func (e *env) execute(ctx context.Context, cmd command, opts options) error {
 	}
 	if cmd.name != "" && cmd.name != "mcp" { // the dashboard says it in its status bar; mcp's stderr is the agent's log
 		client.Scheduler().OnWait(waitNotices(e.stderr))
+		client.OnSlowAnswer(slowAnswerAfter, slowNotice(e.stderr))
 	}
 	defer closeDebug()
 	defer client.Close()
@@ -501,6 +502,22 @@ func waitNotices(stderr io.Writer) func(model.Budget) {
 			fmt.Fprintf(stderr, "cfbuilds: waiting for the request budget: %d of the %d requests per 5 minutes cfbuilds allows itself are spent (poll.budget_share)\n",
 				b.Spent, b.Limit)
 		})
+	}
+}
+
+// slowAnswerAfter is how long a request waits for its answer before the
+// command says it is waiting on Cloudflare.
+const slowAnswerAfter = 5 * time.Second
+
+// slowNotice tells the person at the command line that an answer is slow
+// in coming, once per try.
+func slowNotice(stderr io.Writer) func(method, path string, try, tries int) {
+	var mu sync.Mutex
+	return func(method, path string, try, tries int) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(stderr, "cfbuilds: waiting on Cloudflare: no answer yet to %s %s after %s (try %d of %d)\n",
+			method, model.SanitizeInline(path), slowAnswerAfter, try, tries)
 	}
 }
 

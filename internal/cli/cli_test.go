@@ -554,9 +554,28 @@ func TestStartUpCannotHang(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := runTokenCommand(ctx, "(sleep 60; echo late) & sleep 60; echo x")
+	_, _, err := runTokenCommand(ctx, "(sleep 60; echo late) & sleep 60; echo x")
 	if err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("token_command: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestTokenCommandThatFloods (#29.12): a token_command that never stops
+// printing gives its first line and is stopped, with a warning; one that
+// prints without a line break is refused; neither is buffered whole.
+func TestTokenCommandThatFloods(t *testing.T) {
+	t.Parallel()
+	tok, warning, err := runTokenCommand(context.Background(), "echo tok-1; yes")
+	if err != nil || tok != "tok-1" || !strings.Contains(warning, "went on printing") {
+		t.Fatalf("flood after a line: %q %q %v", tok, warning, err)
+	}
+	_, _, err = runTokenCommand(context.Background(), "cat /dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "without a line break") {
+		t.Fatalf("flood without a newline: %v", err)
+	}
+	tok, warning, err = runTokenCommand(context.Background(), "printf 'tok-2\n'")
+	if err != nil || tok != "tok-2" || warning != "" {
+		t.Fatalf("a plain token: %q %q %v", tok, warning, err)
 	}
 }
 

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -167,11 +169,14 @@ func loadConfig(ctx context.Context, fl flagValues, getenv func(string) string) 
 	c.applyFlags(fl)
 	// A token_command runs only when no source gave a token.
 	if c.Token == "" && c.APIKey == "" && acct.TokenCommand != "" {
-		tok, err := runTokenCommand(ctx, acct.TokenCommand)
+		tok, warning, err := runTokenCommand(ctx, acct.TokenCommand)
 		if err != nil {
 			return nil, usagef("token_command of profile %q in %s: %v", c.Profile, path, err)
 		}
 		c.Token, c.Sources["token"] = tok, "file (token_command)"
+		if warning != "" {
+			c.Warnings = append(c.Warnings, warning)
+		}
 	}
 	if c.Sources["token"] == "file" {
 		if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
@@ -450,35 +455,86 @@ func parseConfigFile(path string, raw []byte) (fileConfig, error) {
 // for a touch that never comes must not hang the start.
 const tokenCommandTimeout = 30 * time.Second
 
-// runTokenCommand runs a password manager command and takes its first line.
-// It runs in a process group of its own, killed whole on timeout or on a
-// signal, and a child left holding stdout cannot keep it waiting.
-func runTokenCommand(ctx context.Context, cmdline string) (string, error) {
+// maxTokenOutput is how much of a token_command's output is read: a token
+// is one short line, and a command that never stops printing must not fill
+// memory.
+const maxTokenOutput = 8 << 10
+
+// runTokenCommand runs a password manager command and takes its first line
+// (read from at most maxTokenOutput bytes). A command still printing after
+// it is stopped, and said so in the warning.
+func runTokenCommand(ctx context.Context, cmdline string) (tok, warning string, err error) {
 	ctx, cancel := context.WithTimeout(ctx, tokenCommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", cmdline)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if ctx.Err() == context.DeadlineExceeded {
-		return "", fmt.Errorf("it did not finish within %s", tokenCommandTimeout)
-	}
+	stderr := &capped{n: 200}
+	cmd.Stderr = stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if len(msg) > 200 {
-			msg = msg[:200]
-		}
-		return "", fmt.Errorf("it failed (%v) %s", err, model.SanitizeInline(msg))
+		return "", "", err
 	}
-	tok, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if err := cmd.Start(); err != nil {
+		return "", "", fmt.Errorf("it could not start: %v", err)
+	}
+	line, complete, more := readFirstLine(out, maxTokenOutput)
+	if more {
+		// It goes on printing: what follows the token is not wanted.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		warning = "warning: token_command went on printing after its first line; cfbuilds took that line and stopped it"
+	}
+	waitErr := cmd.Wait()
+	switch {
+	case ctx.Err() == context.DeadlineExceeded:
+		return "", "", fmt.Errorf("it did not finish within %s", tokenCommandTimeout)
+	case !complete && more:
+		return "", "", fmt.Errorf("it printed more than %d KB without a line break: not a token", maxTokenOutput>>10)
+	case waitErr != nil && !more:
+		return "", "", fmt.Errorf("it failed (%v) %s", waitErr, model.SanitizeInline(strings.TrimSpace(stderr.String())))
+	}
+	tok = strings.TrimSpace(line)
 	if tok == "" {
-		return "", errors.New("it printed nothing")
+		return "", "", errors.New("it printed nothing")
 	}
-	return strings.TrimSpace(tok), nil
+	return tok, warning, nil
 }
+
+// readFirstLine reads r up to its first non-empty line, at most limit
+// bytes: the line, whether it ended (a newline or the end), and whether
+// more output followed (or the limit was reached).
+func readFirstLine(r io.Reader, limit int) (line string, complete, more bool) {
+	br := bufio.NewReaderSize(io.LimitReader(r, int64(limit)+1), 4096)
+	var b strings.Builder
+	for b.Len() <= limit {
+		c, err := br.ReadByte()
+		if err != nil {
+			return b.String(), true, b.Len() > limit
+		}
+		if c == '\n' && strings.TrimSpace(b.String()) != "" {
+			_, perr := br.Peek(1)
+			return b.String(), true, perr == nil
+		}
+		b.WriteByte(c)
+	}
+	return b.String(), false, true
+}
+
+// capped keeps the first n bytes written to it and drops the rest.
+type capped struct {
+	n int
+	b bytes.Buffer
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.n - c.b.Len(); room > 0 {
+		c.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string { return c.b.String() }
 
 func sortedKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
