@@ -18,8 +18,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/model"
@@ -142,7 +142,9 @@ func (c *Client) OnSlowAnswer(after time.Duration, f func(method, path string, t
 }
 
 // WithTimeout bounds each attempt of a request (default 30 s).
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = max(d, time.Millisecond) } }
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) { c.timeout = max(d, time.Millisecond) }
+}
 
 // WithClock replaces the clock the client keeps a 429's block by (tests
 // running on simulated time).
