@@ -75,3 +75,26 @@ func TestSlowAnswerIsSaid(t *testing.T) {
 		t.Fatalf("said %v", said)
 	}
 }
+
+// TestWorkerNameEscaped (#29.24): a Worker name is escaped in the URL,
+// never changed into another name.
+func TestWorkerNameEscaped(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.URL.EscapedPath()
+		_, _ = io.WriteString(w, `{"success":true,"errors":[],"messages":[],"result":{"deployments":[]}}`)
+	}))
+	defer srv.Close()
+	c, err := New("0123456789abcdef0123456789abcdef", "tok", WithBaseURL(srv.URL), WithScheduler(NewScheduler(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Deployments(context.Background(), "we/ird name?x=1#.."); err != nil {
+		t.Fatal(err)
+	}
+	if p := <-got; !strings.HasSuffix(p, "/workers/scripts/we%2Fird%20name%3Fx=1%23../deployments") {
+		t.Fatalf("path %s", p)
+	}
+}

@@ -176,7 +176,7 @@ func TestBadInput(t *testing.T) {
 	ctrlCancel := write("ctrl.toml", "[keys]\ncancel = [\"ctrl+k\"]\n", 0o600)
 	noProfile := write("noprof.toml", "default_profile = \"ghost\"\n", 0o600)
 	badCmd := write("cmd.toml", "[accounts.a]\naccount_id = \"x\"\ntoken_command = \"exit 3\"\n", 0o600)
-	good := map[string]string{"CLOUDFLARE_API_TOKEN": "t0ken-value", "CLOUDFLARE_ACCOUNT_ID": "acct", "XDG_CONFIG_HOME": dir}
+	good := map[string]string{"CLOUDFLARE_API_TOKEN": "t0ken-value", "CLOUDFLARE_ACCOUNT_ID": "0123456789abcdef0123456789abcdef", "XDG_CONFIG_HOME": dir}
 	none := map[string]string{"XDG_CONFIG_HOME": dir}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{}
@@ -211,6 +211,13 @@ func TestBadInput(t *testing.T) {
 		{"unknown key", good, []string{"--config", unknown, "list"}, 2, "unknown key colour"},
 		{"bad theme", good, []string{"--config", badTheme, "list"}, 2, "ui.theme must be one of"},
 		{"bad share", good, []string{"--config", badShare, "list"}, 2, "budget_share"},
+		{"zero share", good, []string{"--config", write("zero.toml", "[poll]\nbudget_share = 0\n", 0o600), "list"}, 2, "budget_share must be more than 0"},
+		{"zero poll", good, []string{"--config", write("zpoll.toml", "[poll]\nactive = \"0s\"\n", 0o600), "list"}, 2, "want a positive duration"},
+		{"account id not hex", with("CLOUDFLARE_ACCOUNT_ID", "my-account"), []string{"list"}, 2, `account id "my-account" (from environment) is not an account id`},
+		{"account id for the dashboard", with("CLOUDFLARE_ACCOUNT_ID", "my-account"), nil, 2, "32 hex digits"},
+		{"token with a control byte", with("CLOUDFLARE_API_TOKEN", "tok\x01en"), []string{"list"}, 2, "API token (from environment) is malformed"},
+		{"watch bad every", good, []string{"watch", "--commit", "abc1234", "--every", "1ms"}, 2, "--every wants at least 100ms"},
+		{"watch bad timeout", good, []string{"watch", "--commit", "abc1234", "--timeout", "-1s"}, 2, "--timeout wants a positive duration"},
 		{"huge config", good, []string{"--config", huge, "list"}, 2, "bytes"},
 		{"bad key action", good, []string{"--config", badKeys, "list"}, 2, "unknown key action"},
 		{"cancel on ctrl", good, []string{"--config", ctrlCancel, "list"}, 2, "control key"},
@@ -1192,5 +1199,21 @@ func TestOneWorkerGoneKeepsTheOthers(t *testing.T) {
 	code, out, errs = runCLI(t, env, "list", "--json", "--limit", "20")
 	if code != 0 || !strings.Contains(out, `"live_percentage": 100`) {
 		t.Fatalf("list --json: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestSmallAnswers (#29.24): an unknown --worker offers a few close names,
+// not all 2,000; config says which file it looked for.
+func TestSmallAnswers(t *testing.T) {
+	t.Parallel()
+	_, env := simEnvFor(t, sim.Options{Workers: 300, PushEvery: -1, History: -1})
+	code, _, errs := runCLI(t, env, "list", "--worker", "worker-1000")
+	if code != 1 || !strings.Contains(errs, `no Worker named "worker-1000" in this account of 300 Workers; did you mean`) || len(errs) > 400 {
+		t.Fatalf("unknown worker: exit %d, %d bytes: %s", code, len(errs), errs)
+	}
+	env["HOME"] = t.TempDir()
+	code, out, _ := runCLI(t, env, "config")
+	if code != 0 || !strings.Contains(out, "config file: none (looked for "+filepath.Join(env["XDG_CONFIG_HOME"], "cfbuilds", "config.toml")) {
+		t.Fatalf("config: %s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -66,11 +67,13 @@ type accountConfig struct {
 	Workers       []string `toml:"workers"`
 }
 
+// pollConfig's fields are pointers: a key set to 0 in the file is an
+// error to say, not the same as a key left out.
 type pollConfig struct {
-	Active      duration `toml:"active"`
-	Idle        duration `toml:"idle"`
-	Log         duration `toml:"log"`
-	BudgetShare float64  `toml:"budget_share"`
+	Active      *duration `toml:"active"`
+	Idle        *duration `toml:"idle"`
+	Log         *duration `toml:"log"`
+	BudgetShare *float64  `toml:"budget_share"`
 }
 
 type uiConfig struct {
@@ -120,6 +123,7 @@ type Config struct {
 	NotifyBy      map[string][]string
 	Keys          map[string][]string
 	File          string // the file read, or ""
+	LookedFor     string // the default path looked for when no file was read ("" none known)
 
 	stop func() // stops the demo's simulated account (nil otherwise)
 
@@ -160,6 +164,9 @@ func loadConfig(ctx context.Context, fl flagValues, getenv func(string) string) 
 	fc, path, err := readConfigFile(fl, getenv)
 	if err != nil {
 		return nil, err
+	}
+	if path == "" {
+		c.LookedFor = defaultConfigPath(getenv)
 	}
 	acct, err := c.applyFile(fc, path, fl.profile)
 	if err != nil {
@@ -298,19 +305,24 @@ func (c *Config) applyProfile(fc fileConfig, path, flagProfile string) (accountC
 
 // applyPoll takes the [poll] table.
 func (c *Config) applyPoll(fc fileConfig, path string) error {
-	for field, d := range map[string]struct {
-		dst *time.Duration
-		val duration
-	}{"poll.active": {&c.PollActive, fc.Poll.Active}, "poll.idle": {&c.PollIdle, fc.Poll.Idle}, "poll.log": {&c.PollLog, fc.Poll.Log}} {
-		if d.val.Duration > 0 {
-			*d.dst, c.Sources[field] = d.val.Duration, "file"
+	for _, d := range []struct {
+		field string
+		dst   *time.Duration
+		val   *duration
+	}{{"poll.active", &c.PollActive, fc.Poll.Active}, {"poll.idle", &c.PollIdle, fc.Poll.Idle}, {"poll.log", &c.PollLog, fc.Poll.Log}} {
+		if d.val == nil {
+			continue
 		}
+		if d.val.Duration <= 0 {
+			return usagef("%s: %s must be a positive duration such as \"3s\", got %q (leave it out for the default, %s)", path, d.field, d.val.Duration, *d.dst)
+		}
+		*d.dst, c.Sources[d.field] = d.val.Duration, "file"
 	}
-	if fc.Poll.BudgetShare != 0 {
-		if !(fc.Poll.BudgetShare > 0 && fc.Poll.BudgetShare <= 1) {
-			return usagef("%s: poll.budget_share must be between 0 and 1 (a share of Cloudflare's 1,200 requests per 5 minutes), got %v", path, fc.Poll.BudgetShare)
+	if share := fc.Poll.BudgetShare; share != nil {
+		if !(*share > 0 && *share <= 1) {
+			return usagef("%s: poll.budget_share must be more than 0 and at most 1 (a share of Cloudflare's 1,200 requests per 5 minutes; leave it out for the default, %v), got %v", path, api.DefaultShare, *share)
 		}
-		c.BudgetShare, c.Sources["poll.budget_share"] = fc.Poll.BudgetShare, "file"
+		c.BudgetShare, c.Sources["poll.budget_share"] = *share, "file"
 	}
 	return nil
 }
@@ -421,8 +433,21 @@ func (c *Config) requireCredentials() error {
 	if c.AccountID == "" {
 		return usagef("CLOUDFLARE_ACCOUNT_ID is not set; export your account id (the hex id in the dashboard URL) or pass --account, or try --demo")
 	}
+	if !accountIDPattern.MatchString(c.AccountID) {
+		return usagef("account id %q (from %s) is not an account id: it is 32 hex digits, as in your dashboard's URL (dash.cloudflare.com/<account id>)",
+			model.SanitizeInline(c.AccountID), c.Sources["account_id"])
+	}
+	for _, secret := range []struct{ name, value, key string }{{"API token", c.Token, "token"}, {"API key", c.APIKey, "api_key"}} {
+		if i := strings.IndexFunc(secret.value, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }); i >= 0 {
+			return usagef("the %s (from %s) is malformed: it holds a space, a control character or a non-ASCII character at byte %d; copy it again whole",
+				secret.name, c.Sources[secret.key], i+1)
+		}
+	}
 	return nil
 }
+
+// accountIDPattern is a Cloudflare account id.
+var accountIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{32}$`)
 
 // parseConfigFile decodes TOML, naming the file, the line and what was expected.
 func parseConfigFile(path string, raw []byte) (fileConfig, error) {
@@ -545,9 +570,3 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func orNone(s string) string {
-	if s == "" {
-		return "(no config file)"
-	}
-	return s
-}

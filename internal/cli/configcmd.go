@@ -37,7 +37,14 @@ func (c *Config) print(out io.Writer) error {
 		}
 		fmt.Fprintf(&b, "%-18s %-44s %s\n", k, v, src)
 	}
-	fmt.Fprintf(&b, "config file: %s\n\n", orNone(c.File))
+	switch {
+	case c.File != "":
+		fmt.Fprintf(&b, "config file: %s\n\n", c.File)
+	case c.LookedFor != "":
+		fmt.Fprintf(&b, "config file: none (looked for %s; config.example.toml shows one)\n\n", c.LookedFor)
+	default:
+		fmt.Fprintf(&b, "config file: none (neither XDG_CONFIG_HOME nor HOME is set; --config PATH names one)\n\n")
+	}
 	row("profile", orDash(c.Profile), c.Sources["profile"])
 	row("account_id", orDash(c.AccountID), c.Sources["account_id"])
 	row("token", redact(c.Token), c.Sources["token"])

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -108,7 +109,11 @@ func selectWorkers(ctx context.Context, c *api.Client, name string) ([]model.Wor
 		}
 		names = append(names, w.Name)
 	}
-	return nil, fmt.Errorf("no Worker named %q in this account (it has: %s)", name, strings.Join(names, ", "))
+	msg := fmt.Sprintf("no Worker named %q in this account of %d Workers", model.SanitizeInline(name), len(names))
+	if close := model.CloseNames(name, names, 5); len(close) > 0 {
+		msg += "; did you mean " + model.SanitizeInline(strings.Join(close, ", ")) + "?"
+	}
+	return nil, errors.New(msg + " (cfbuilds list names them)")
 }
 
 // liveJSON is one Worker in `live --json`.

@@ -12,7 +12,7 @@ import (
 )
 
 func watchCommand() command {
-	return command{name: "watch", args: "(BUILD_UUID | --commit SHA [--repo OWNER/NAME] [--branch B] [--timeout D]) [--json]",
+	return command{name: "watch", args: "(BUILD_UUID | --commit SHA|HEAD [--repo OWNER/NAME] [--branch B] [--timeout 30m] [--every 5s]) [--json]",
 		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout",
 		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD",
 		opts:    func() options { return &watchOptions{} }}
@@ -36,8 +36,11 @@ func (o *watchOptions) flags(fs *flag.FlagSet) {
 
 func (o *watchOptions) validate(args []string) error {
 	if o.commit != "" {
-		if o.every < 100*time.Millisecond || o.timeout <= 0 {
-			return usagef("--every wants at least 100ms and --timeout a positive duration")
+		if o.every < 100*time.Millisecond {
+			return usagef("--every wants at least 100ms, got %s (see cfbuilds watch --help)", o.every)
+		}
+		if o.timeout <= 0 {
+			return usagef("--timeout wants a positive duration such as 30m, got %s (see cfbuilds watch --help)", o.timeout)
 		}
 		return wantArgs("watch --commit", args, 0, "")
 	}
