@@ -312,7 +312,11 @@ func (e *env) parse(args []string) (command, options, error) {
 		cs.BoolVar(&e.global.help, "help", e.global.help, "")
 		cs.BoolVar(&e.global.help, "h", e.global.help, "")
 	}
-	opts.flags(cs)
+	if name != "" {
+		// The dashboard's flags were parsed above, before any name: a
+		// second registration would reset them to their defaults.
+		opts.flags(cs)
+	}
 	pos, err := parseInterspersed(cs, rest)
 	if err != nil {
 		return command{}, nil, flagError(name, err)

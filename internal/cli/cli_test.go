@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"flag"
 	"fmt"
 	"net/http"
@@ -1061,6 +1062,12 @@ func TestDashboardCommitFlag(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "--commit is the dashboard's flag") {
 		t.Fatalf("cfbuilds --commit X list: exit %d %q", code, errs)
 	}
+	// The commit reaches the dashboard (#29.17): it was parsed, then reset
+	// to its default by a second registration of the dashboard's flags.
+	_, opts, err := parseArgs([]string{"--demo", "--commit", "c0ffee1"})
+	if d, ok := opts.(*dashboardOptions); err != nil || !ok || d.commit != "c0ffee1" {
+		t.Fatalf("parsed %+v %v", opts, err)
+	}
 }
 
 // watch of a build that has already finished (#25.8): --json gives the log
@@ -1216,4 +1223,10 @@ func TestSmallAnswers(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "config file: none (looked for "+filepath.Join(env["XDG_CONFIG_HOME"], "cfbuilds", "config.toml")) {
 		t.Fatalf("config: %s", out)
 	}
+}
+
+// parseArgs parses a command line as Run does, without running it.
+func parseArgs(args []string) (command, options, error) {
+	e := &env{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }}
+	return e.parse(args)
 }
