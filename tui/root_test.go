@@ -955,3 +955,28 @@ func TestWhyItFailed(t *testing.T) {
 		t.Fatalf("f does not jump to the first error:\n%s", v)
 	}
 }
+
+// TestDetailScrollsAt80x24 (#29.18): the focused detail scrolls at every
+// size: at 80x24 its five rows reach the commit message, the author and the
+// commands with j and G.
+func TestDetailScrollsAt80x24(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{})
+	h.size(80, 24)
+	h.advance(time.Second)
+	if strings.Contains(h.view(), "Author:") {
+		t.Fatal("the author shows before scrolling: the test proves nothing")
+	}
+	h.keys("tab")
+	if h.m.focus != PaneDetail || !strings.Contains(h.view(), "more ↓") {
+		t.Fatalf("focus %v; no hint of more:\n%s", h.m.focus, h.view())
+	}
+	h.keys("G")
+	if v := h.view(); !strings.Contains(v, "Author:") && !strings.Contains(v, "dash.cloudflare.com") {
+		t.Fatalf("G did not reach the end of the detail:\n%s", v)
+	}
+	h.keys("g")
+	if !strings.Contains(h.view(), "queued ") {
+		t.Fatalf("g did not come back to the top:\n%s", h.view())
+	}
+}

@@ -122,16 +122,23 @@ func (d *Model) SetFailure(uuid string, f model.Failure) { d.failedID, d.failure
 // SetLive sets the lines on which build serves traffic.
 func (d *Model) SetLive(live, outside string) { d.live, d.outside = live, outside }
 
-// Scroll moves the body by n rows.
+// Scroll moves the content (timings and body, under the title) by n rows:
+// at 80x24 the pane holds five rows, and the commit message, the author,
+// the commands and the link must still be reachable.
 func (d *Model) Scroll(n int) {
 	if !d.hasBuild {
 		return
 	}
-	body := d.body(d.build, max(d.w-2, 10))
-	// The last row of the body stops at the bottom of the pane.
-	room := max(d.h-1-len(d.timings(d.build)), 1)
-	d.offset = max(min(d.offset+n, len(body)-room), 0)
+	d.offset = max(min(d.offset+n, d.lastOffset()), 0)
 }
+
+// content is what the pane shows under its title.
+func (d Model) content() []string {
+	return append(d.timings(d.build), d.body(d.build, max(d.w-2, 10))...)
+}
+
+// lastOffset is the offset that puts the content's last row on the pane's.
+func (d Model) lastOffset() int { return max(len(d.content())-max(d.h-1, 1), 0) }
 
 // Bounds on what of a commit message's body is rendered: its first lines,
 // and no word longer than the pane (a word is broken first), so the work of
@@ -406,16 +413,24 @@ func (d Model) View() string {
 		lines = append(lines, d.st.Muted.Render("no build selected"))
 		return fit.Block(lines, d.w, d.h)
 	}
-	lines = append(lines, d.timings(d.build)...)
-	body := d.body(d.build, max(d.w-2, 10))
-	if d.offset < len(body) {
-		body = body[d.offset:]
+	content := d.content()
+	off := min(d.offset, max(len(content)-max(d.h-1, 1), 0))
+	if more := len(content) - off - (d.h - 1); more > 0 || off > 0 {
+		// Say where the rest is, on the title row.
+		hint := fmt.Sprintf("  %d more ↓", max(more, 0))
+		if more <= 0 {
+			hint = "  ↑ top: g"
+		}
+		if !d.focused {
+			hint += " (tab)"
+		}
+		lines[0] += d.st.Muted.Render(hint)
 	}
-	for _, l := range body {
-		lines = append(lines, l)
+	for _, l := range content[off:] {
 		if len(lines) >= d.h {
 			break
 		}
+		lines = append(lines, l)
 	}
 	// Whatever is cut says so (the live sentence, a long command).
 	for i, l := range lines {

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/styles"
+	"github.com/cfbuilds/cfbuilds/tui/nav"
 	"github.com/cfbuilds/cfbuilds/tui/fit"
 )
 
@@ -22,24 +23,18 @@ type Group struct {
 	Keys  []key.Binding
 }
 
-// KeyMap scrolls the overlay.
-type KeyMap struct {
-	Up, Down key.Binding
-}
+// KeyMap scrolls the overlay: the moving keys every pane has (g/G,
+// home/end, pages too), since the overlay lists them.
+type KeyMap struct{ nav.KeyMap }
 
-// DefaultKeyMap scrolls with j/k and the arrows.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Up:   key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("k/↑", "scroll up")),
-		Down: key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/↓", "scroll down")),
-	}
-}
+// DefaultKeyMap scrolls with the panes' keys.
+func DefaultKeyMap() KeyMap { return KeyMap{nav.DefaultKeyMap()} }
 
 // ShortHelp is the overlay's keys.
 func (k KeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down} }
 
 // FullHelp is the overlay's keys.
-func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{{k.Up, k.Down}} }
+func (k KeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.Bindings()} }
 
 // Model is the overlay.
 type Model struct {
@@ -77,12 +72,27 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
+	last, page := max(len(m.lines())-m.h, 0), max(m.h-1, 1)
+	k := m.keys
 	switch {
-	case key.Matches(km, m.keys.Down):
-		m.offset = min(m.offset+1, max(len(m.lines())-m.h, 0))
-	case key.Matches(km, m.keys.Up):
-		m.offset = max(m.offset-1, 0)
+	case key.Matches(km, k.Down):
+		m.offset++
+	case key.Matches(km, k.Up):
+		m.offset--
+	case key.Matches(km, k.HalfDown):
+		m.offset += page / 2
+	case key.Matches(km, k.HalfUp):
+		m.offset -= page / 2
+	case key.Matches(km, k.PageDown):
+		m.offset += page
+	case key.Matches(km, k.PageUp):
+		m.offset -= page
+	case key.Matches(km, k.Top):
+		m.offset = 0
+	case key.Matches(km, k.Bottom):
+		m.offset = last
 	}
+	m.offset = min(max(m.offset, 0), last)
 	return m, nil
 }
 
@@ -116,7 +126,7 @@ func (m Model) View() string {
 	if off > 0 || len(lines) > m.h {
 		// Say there is more, on the last row.
 		if len(lines) > m.h && m.h > 0 {
-			lines = append(lines[:m.h-1], m.st.Muted.Render("j/k scroll"+m.st.Ellipsis()))
+			lines = append(lines[:m.h-1], m.st.Muted.Render("j/k, G/end scroll"+m.st.Ellipsis()))
 		}
 	}
 	return fit.Block(lines, m.w, m.h)

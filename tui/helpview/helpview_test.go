@@ -49,3 +49,23 @@ func TestNarrowScrolls(t *testing.T) {
 		t.Fatalf("scrolling reached only %v", seen)
 	}
 }
+
+// TestBottomAndTop (#29.19): G and end reach the last line at once, g and
+// home the first, as the overlay itself lists them.
+func TestBottomAndTop(t *testing.T) {
+	t.Parallel()
+	for _, keys := range [][2]string{{"G", "g"}, {"end", "home"}} {
+		m := overlay(30, 8)
+		if strings.Contains(m.View(), "wrap") {
+			t.Fatal("the last key shows at once: the test proves nothing")
+		}
+		m, _ = m.Update(tuitest.Key(keys[0]))
+		if !strings.Contains(m.View(), "wrap") {
+			t.Fatalf("%s did not reach the bottom:\n%s", keys[0], m.View())
+		}
+		m, _ = m.Update(tuitest.Key(keys[1]))
+		if !strings.Contains(m.View(), "Keys") {
+			t.Fatalf("%s did not come back to the top:\n%s", keys[1], m.View())
+		}
+	}
+}
