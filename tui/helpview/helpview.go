@@ -13,8 +13,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/styles"
-	"github.com/cfbuilds/cfbuilds/tui/nav"
 	"github.com/cfbuilds/cfbuilds/tui/fit"
+	"github.com/cfbuilds/cfbuilds/tui/nav"
 )
 
 // Group is one headed column of keys.
