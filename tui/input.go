@@ -6,6 +6,7 @@ package tui
 import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -119,15 +120,52 @@ func (m *Model) paneKey(km tea.KeyMsg) tea.Cmd {
 	var cmd tea.Cmd
 	switch m.focus {
 	case PaneList:
+		if m.logOnly(km) && !m.list.Typing() {
+			return m.logKeyElsewhere(km)
+		}
 		before := m.list.SelectedUUID()
 		m.list, cmd = m.list.Update(km)
 		return tea.Batch(cmd, m.selectionMoved(before))
 	case PaneDetail:
+		if m.logOnly(km) {
+			return m.logKeyElsewhere(km)
+		}
 		m.detail, cmd = m.detail.Update(km)
 	default:
 		m.log, cmd = m.log.Update(km)
 	}
 	return cmd
+}
+
+// logOnly reports a key only the log pane has (wrap, timestamps, follow,
+// errors, phases, save): pressed in another pane it is not lost.
+func (m *Model) logOnly(km tea.KeyMsg) bool {
+	k := m.keys.Log
+	for _, b := range []key.Binding{k.Next, k.Prev, k.FilterMatches, k.Follow, k.Wrap, k.Timestamps, k.NextError, k.PrevError,
+		k.FirstError, k.NextPhase, k.PrevPhase, k.Save, k.Left, k.Right} {
+		if key.Matches(km, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// logKeyElsewhere acts on the selected build's log for a log key pressed
+// in the list or the detail: the log shows that build; where the log is
+// not on screen (one pane at a time), the focus moves to it so the person
+// sees what the key did.
+func (m *Model) logKeyElsewhere(km tea.KeyMsg) tea.Cmd {
+	if _, ok := m.shownBuild(); !ok {
+		return m.setFlash(km.String() + " acts on a build's log: select a build first")
+	}
+	var cmds []tea.Cmd
+	if !computeLayout(m.w, m.h, lipgloss.Height(m.headerView()), lipgloss.Height(m.footerView()), m.focus).Visible(PaneLog) {
+		m.setFocus(PaneLog)
+		cmds = append(cmds, m.loadSelection())
+	}
+	var cmd tea.Cmd
+	m.log, cmd = m.log.Update(km)
+	return tea.Batch(append(cmds, cmd)...)
 }
 
 func (m *Model) toggleActiveOnly() tea.Cmd {

@@ -56,9 +56,10 @@ type savedMsg struct {
 
 // copiedMsg says what was copied (or that a URL was opened).
 type copiedMsg struct {
-	what   string
-	opened bool
-	err    error
+	what      string
+	opened    bool
+	noBrowser string // the URL no browser here could open
+	err       error
 }
 
 // pollMsg is a tick asking for the next poll of a kind; gen drops ticks armed

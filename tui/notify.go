@@ -72,14 +72,12 @@ func (m *Model) openURL(url string) tea.Cmd {
 	if m.term.SSH {
 		return tea.Batch(copyCmd(m.opts.Out, m.term, url, "dashboard URL (SSH session: open it on your machine)"))
 	}
-	open, out, term := m.opts.Open, m.opts.Out, m.term
+	open := m.opts.Open
 	return func() tea.Msg {
 		if err := open(url); err != nil {
-			_, werr := io.WriteString(out, term.OSC52(url))
-			if werr != nil {
-				return copiedMsg{err: err}
-			}
-			return copiedMsg{what: "dashboard URL (no browser to open: " + model.SanitizeInline(err.Error()) + ")"}
+			// No browser here (a jump host, a container): show the URL and
+			// how to copy it, not the opener's error.
+			return copiedMsg{noBrowser: url}
 		}
 		return copiedMsg{what: "", opened: true}
 	}

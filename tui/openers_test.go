@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -158,5 +159,22 @@ func TestSaveNeverOverwrites(t *testing.T) {
 	}
 	if !strings.Contains(h.m.flash, strings.TrimSuffix(first, ".log")+"-2.log") || !filepath.IsAbs(strings.Fields(h.m.flash)[4]) {
 		t.Errorf("flash %q does not name the absolute path", h.m.flash)
+	}
+}
+
+// TestOpenWithoutABrowser (#29.20): o where no browser can be started says
+// so, shows the URL and the key that copies it, not the opener's error.
+func TestOpenWithoutABrowser(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	h := newHarness(t, quiet(), Options{Out: &out, Open: func(string) error { return errors.New(`exec: "xdg-open": executable file not found in $PATH`) }})
+	h.size(200, 40)
+	h.keys("o")
+	if f := h.m.flash; strings.Contains(f, "xdg-open") || !strings.Contains(f, "no browser here (Y copies the link): https://dash.cloudflare.com/") {
+		t.Fatalf("flash %q", f)
+	}
+	h.keys("Y")
+	if !strings.Contains(out.String(), "\x1b]52;c;") {
+		t.Fatalf("Y wrote %q", out.String())
 	}
 }

@@ -196,6 +196,8 @@ func (m *Model) onCopied(msg copiedMsg) tea.Cmd {
 		return m.setFlash("copy failed: " + errorText(msg.err))
 	case msg.opened:
 		return m.setFlash("opened the dashboard in your browser")
+	case msg.noBrowser != "":
+		return m.setFlash("no browser here (" + m.keys.Global.CopyURL.Help().Key + " copies the link): " + model.SanitizeInline(msg.noBrowser))
 	}
 	// Whether the terminal took it cannot be known from here.
 	return m.setFlash("sent the " + msg.what + " to the terminal's clipboard")

@@ -980,3 +980,32 @@ func TestDetailScrollsAt80x24(t *testing.T) {
 		t.Fatalf("g did not come back to the top:\n%s", h.view())
 	}
 }
+
+// TestLogKeysFromOtherPanes (#29.21): F, w and ctrl+s pressed in the list
+// act on the selected build's log instead of being lost; in one-pane mode
+// the focus moves to the log to show it.
+func TestLogKeysFromOtherPanes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{SaveDir: t.TempDir()})
+	h.size(140, 40)
+	h.advance(time.Second)
+	if h.m.focus != PaneList || !h.m.log.Following() {
+		t.Fatalf("focus %v, following %v", h.m.focus, h.m.log.Following())
+	}
+	h.keys("F")
+	if h.m.log.Following() || h.m.focus != PaneList {
+		t.Fatalf("F in the list: following %v, focus %v", h.m.log.Following(), h.m.focus)
+	}
+	h.keys("ctrl+s")
+	h.advance(time.Second)
+	if !strings.Contains(h.m.flash, "saved") {
+		t.Fatalf("ctrl+s in the list: flash %q", h.m.flash)
+	}
+	small := newHarness(t, quiet(), Options{})
+	small.size(50, 15)
+	small.advance(time.Second)
+	small.keys("w")
+	if small.m.focus != PaneLog {
+		t.Fatalf("w in one-pane mode left the focus on %v", small.m.focus)
+	}
+}

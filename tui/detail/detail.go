@@ -303,10 +303,20 @@ func (d *Model) links(b model.Build, w int) []string {
 		ls = append(ls, link{"Dashboard", model.DashboardURL(d.accountID, b.WorkerName, b.UUID)})
 	}
 	var out []string
+	// Where the terminal shows OSC 8 links, one line: a URL broken across
+	// lines cannot be clicked; cut, it ends in "…" and the link (and y/Y)
+	// still carry it whole. Where it does not, the label alone would hide
+	// the target: the whole URL, broken at the pane's width.
+	linked := d.link("https://example.com", "x") != "x"
 	for _, l := range ls {
-		// One line: a URL broken across lines can be neither clicked nor
-		// copied. Cut, it ends in "…" (the link and y/Y still carry it whole).
-		out = append(out, "  "+d.st.Muted.Render(l.label), "  "+d.link(l.url, fit.Truncate(l.url, max(w-2, 8), d.st.Ellipsis())))
+		out = append(out, "  "+d.st.Muted.Render(l.label))
+		if linked {
+			out = append(out, "  "+d.link(l.url, fit.Truncate(l.url, max(w-2, 8), d.st.Ellipsis())))
+			continue
+		}
+		for _, part := range strings.Split(ansi.Hardwrap(l.url, max(w-2, 8), false), "\n") {
+			out = append(out, "  "+part)
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package detail
 
 import (
 	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,24 @@ func TestSmallThings(t *testing.T) {
 	if !strings.Contains(v, "acme/docs-site (github)") || strings.Contains(v, "acme/acme/") {
 		t.Errorf("repository:\n%s", v)
 	}
-	if !strings.Contains(v, "https://dash.cloudflare.com/") || strings.Count(v, "dash.cloudflare") != 1 || !strings.Contains(v, "…") {
+	// A terminal without OSC 8 links gets the whole URL, broken at the
+	// pane's width (#29.20): a cut one could be neither clicked nor copied.
+	url := model.DashboardURL("0123456789abcdef0123456789abcdef", b.WorkerName, b.UUID)
+	var joined strings.Builder
+	for _, l := range strings.Split(v, "\n") {
+		if t := strings.TrimSpace(l); strings.HasPrefix(url[joined.Len():], t) && t != "" {
+			joined.WriteString(t)
+		}
+	}
+	if joined.String() != url {
+		t.Errorf("the dashboard URL is not whole without hyperlinks (%q):\n%s", joined.String(), v)
+	}
+	// With them, one line, cut with "…": the link carries the whole URL.
+	d = newDetail(60, 40)
+	d.SetLinker(func(u, text string) string { return "\x1b]8;;" + u + "\x1b\\" + text + "\x1b]8;;\x1b\\" })
+	d.SetBuild(b, true)
+	v = d.View()
+	if strings.Count(ansi.Strip(v), "dash.cloudflare") != 1 || !strings.Contains(v, "…") || !strings.Contains(v, "\x1b]8;;"+url) {
 		t.Errorf("dashboard URL not on one cut line:\n%s", v)
 	}
 	for _, l := range strings.Split(v, "\n") {
