@@ -90,47 +90,70 @@ func gateText(left time.Duration) string {
 	return "rate limited by Cloudflare, resuming in " + Ago(left.Round(time.Second))
 }
 
-// View is one line of exactly the bar's width.
-func (s Model) View() string {
+// part is one piece of the bar and how soon it goes when the bar is
+// narrow: the lowest keep first; the budget and the account stay longest.
+type part struct {
+	text string
+	keep int
+}
+
+// infoParts are the bar's pieces after the messages, in their order.
+func (s Model) infoParts(budget string) []part {
 	in := s.info
-	parts := []string{model.SanitizeInline(in.Account), fmt.Sprintf("%d Workers", in.Workers)}
+	parts := []part{{model.SanitizeInline(in.Account), 8}, {fmt.Sprintf("%d Workers", in.Workers), 2}}
 	if in.Marked != "" {
-		parts = append(parts, s.st.Accent.Render(s.st.Mark()+" "+model.SanitizeInline(in.Marked)+" marked (d compares)"))
+		parts = append(parts, part{s.st.Accent.Render(s.st.Mark() + " " + model.SanitizeInline(in.Marked) + " marked (d compares)"), 6})
 	}
 	if !in.Refreshed.IsZero() {
-		parts = append(parts, "refreshed "+Ago(s.now.Sub(in.Refreshed))+" ago")
+		parts = append(parts, part{"refreshed " + Ago(s.now.Sub(in.Refreshed)) + " ago", 5})
 	} else {
-		parts = append(parts, "loading"+s.st.Ellipsis())
+		parts = append(parts, part{"loading" + s.st.Ellipsis(), 7})
 	}
 	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
-		parts = append(parts, "next "+Ago(in.NextPoll.Sub(s.now)))
+		parts = append(parts, part{"next " + Ago(in.NextPoll.Sub(s.now)), 3})
 	}
 	if in.Sweep > 0 {
-		parts = append(parts, "all Workers every "+Ago(in.Sweep))
+		parts = append(parts, part{"all Workers every " + Ago(in.Sweep), 1})
 	}
-	parts = append(parts, BudgetText(in.Budget))
+	parts = append(parts, part{budget, 9})
 	if in.Viewers > 0 {
-		parts = append(parts, fmt.Sprintf("%d connected", in.Viewers))
+		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 4})
 	}
 	if in.ReadOnly {
-		parts = append(parts, "read-only")
+		parts = append(parts, part{"read-only", 7})
 	}
-	left := strings.Join(parts, " · ")
+	return parts
+}
+
+// shortBudget is the budget in the fewest words: "API 1179/1200 left".
+func shortBudget(b model.Budget) string {
+	if b.Reported {
+		return fmt.Sprintf("API %d/%d left", b.Remaining, b.Quota)
+	}
+	return fmt.Sprintf("API %d/%d", b.Spent, b.Limit)
+}
+
+// View is one line of exactly the bar's width. Where it is narrow, the
+// least useful pieces go first (the sweep, the Worker count, the next
+// poll...), then the budget shortens; the budget itself is the last to go.
+func (s Model) View() string {
+	in := s.info
+	var lead []string
+	if in.Flash != "" {
+		lead = append(lead, s.st.Accent.Render(model.SanitizeInline(in.Flash)))
+	}
+	if g := in.Budget.GatedUntil; g.After(s.now) {
+		// Every request of the process waits at one gate: say so before
+		// any error it caused.
+		lead = append(lead, s.st.Warning.Render(gateText(g.Sub(s.now))))
+	}
 	if in.Err != "" {
 		// The retry first: a long error is cut at the right edge.
 		head := "error: "
 		if in.Retry != "" {
 			head = "error, retry " + in.Retry + ": "
 		}
-		left = s.st.Error.Render(head+in.Err) + " · " + left
-	}
-	if g := in.Budget.GatedUntil; g.After(s.now) {
-		// Every request of the process waits at one gate: say so before
-		// any error it caused.
-		left = s.st.Warning.Render(gateText(g.Sub(s.now))) + " · " + left
-	}
-	if in.Flash != "" {
-		left = s.st.Accent.Render(model.SanitizeInline(in.Flash)) + " · " + left
+		lead = append(lead, s.st.Error.Render(head+in.Err))
 	}
 	// Short help from the keymap where there is room, else just the way to it.
 	hint := s.st.Key.Render("?") + " help"
@@ -141,9 +164,53 @@ func (s Model) View() string {
 		hint = ""
 	}
 	space := s.w - fit.Width(hint) - 1
+	left := s.fitParts(lead, space)
 	if fit.Width(left) > space {
 		left = ansi.Truncate(left, max(space, 0), s.st.Ellipsis())
 	}
 	pad := max(s.w-fit.Width(left)-fit.Width(hint), 0)
 	return left + strings.Repeat(" ", pad) + hint
+}
+
+// fitParts joins the messages and the info pieces, dropping pieces by
+// their keep (then shortening the budget) until the line fits space. A
+// long message is cut at the edge instead; the pieces stay before it goes.
+func (s Model) fitParts(lead []string, space int) string {
+	join := func(parts []part) string {
+		texts := append([]string{}, lead...)
+		for _, p := range parts {
+			texts = append(texts, p.text)
+		}
+		return strings.Join(texts, " · ")
+	}
+	parts := s.infoParts(BudgetText(s.info.Budget))
+	for keep := 1; keep < 8 && fit.Width(join(parts)) > space; keep++ {
+		if keep == 6 {
+			parts = s.dropBelow(s.infoParts(shortBudget(s.info.Budget)), keep)
+		}
+		parts = s.dropBelow(parts, keep)
+	}
+	if len(lead) > 0 && fit.Width(join(parts)) > space {
+		// The messages matter now: the info keeps only the budget, and a
+		// message too long for the rest is cut before it.
+		parts = s.dropBelow(parts, 8)
+		if len(parts) == 0 {
+			return join(parts)
+		}
+		if tail := " · " + parts[0].text; fit.Width(join(parts)) > space && space-fit.Width(tail) >= 20 {
+			return ansi.Truncate(strings.Join(lead, " · "), space-fit.Width(tail), s.st.Ellipsis()) + tail
+		}
+	}
+	return join(parts)
+}
+
+// dropBelow keeps the pieces whose keep is above n.
+func (Model) dropBelow(parts []part, n int) []part {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p.keep > n {
+			out = append(out, p)
+		}
+	}
+	return out
 }

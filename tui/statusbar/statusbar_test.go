@@ -71,3 +71,25 @@ func TestRateLimitGateLeads(t *testing.T) {
 		t.Fatalf("a gate that has opened is still shown: %q", got)
 	}
 }
+
+// TestNarrowKeepsTheBudget (#29.22): where the bar is narrow, the sweep,
+// the Worker count and the next poll go before the budget; with a message
+// too, the budget stays (shortened) and the message is cut.
+func TestNarrowKeepsTheBudget(t *testing.T) {
+	t.Parallel()
+	in := info
+	in.Sweep = 40 * time.Second
+	for _, w := range []int{120, 80, 60, 45} {
+		v := bar(w, in)
+		if !strings.Contains(v, "API ") || !strings.Contains(v, "left") {
+			t.Errorf("%d columns lost the budget: %q", w, v)
+		}
+	}
+	if v := bar(80, in); strings.Contains(v, "all Workers every") || !strings.Contains(v, "refreshed") {
+		t.Errorf("80 columns kept the sweep over the refresh: %q", v)
+	}
+	in.Flash = "started build 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b with trigger Deploy api-gateway"
+	if v := bar(80, in); !strings.Contains(v, "API ") {
+		t.Errorf("a message pushed the budget out: %q", v)
+	}
+}
