@@ -85,7 +85,16 @@ type Model struct {
 
 // Init discovers the Workers.
 func (m Model) Init() tea.Cmd {
-	return m.startWorkers()
+	if len(m.opts.TypedAhead) == 0 {
+		return m.startWorkers()
+	}
+	// Keys typed while the terminal was asked its colours, in their order,
+	// as if read now.
+	keys := make([]tea.Cmd, 0, len(m.opts.TypedAhead))
+	for _, k := range m.opts.TypedAhead {
+		keys = append(keys, func() tea.Msg { return k })
+	}
+	return tea.Batch(m.startWorkers(), tea.Sequence(keys...))
 }
 
 // Update routes messages: keys to the focused child, data by type.

@@ -77,7 +77,10 @@ type Options struct {
 	// For tests: a fixed clock, a renderer without colour, a short settle.
 	Now      func() time.Time
 	Renderer *lipgloss.Renderer
-	Settle   time.Duration
+	// TypedAhead are keys typed before the program started (while the
+	// terminal was asked its background: DetectBackground).
+	TypedAhead []tea.KeyMsg
+	Settle     time.Duration
 }
 
 func (o *Options) defaults() {

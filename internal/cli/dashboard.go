@@ -3,6 +3,10 @@ package cli
 import (
 	"context"
 	"flag"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/cfbuilds/cfbuilds/tui"
 )
@@ -38,7 +42,33 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 	opts.Commit = o.commit
 	opts.AltScreen = !g.noAltScreen
 	opts.Terminal = tui.DetectTerminal(e.getenv, cfg.Hyperlinks)
+	opts.Renderer, opts.TypedAhead = renderer(ctx, e)
 	return tui.Run(ctx, opts)
+}
+
+// renderer is the dashboard's lipgloss renderer with its background known
+// before the program starts: the theme's when it names one, dark under
+// NO_COLOR, else the terminal's answer to one brief question
+// (tui.DetectBackground), never lipgloss's own two waits of 5 s. It
+// returns the keys typed while it asked.
+func renderer(ctx context.Context, e *env) (*lipgloss.Renderer, []tea.KeyMsg) {
+	out, _ := e.stdout.(*os.File)
+	if out == nil {
+		return nil, nil
+	}
+	r := lipgloss.NewRenderer(out)
+	in, _ := e.stdin.(*os.File)
+	switch theme := e.cfg.Theme; {
+	case theme == "light":
+		r.SetHasDarkBackground(false)
+	case theme != "auto" && theme != "", e.getenv("NO_COLOR") != "", in == nil:
+		r.SetHasDarkBackground(true)
+	default:
+		bg := tui.DetectBackground(ctx, in, out, e.getenv("TERM"), tui.BackgroundWait)
+		r.SetHasDarkBackground(bg.Dark)
+		return r, bg.Typed
+	}
+	return r, nil
 }
 
 // dashboardFor is the dashboard's options from the configuration: what a
