@@ -61,6 +61,10 @@ type Server struct {
 	perMu  sync.Mutex
 	per    map[string]int // sessions open now by key fingerprint
 	logMu  sync.Mutex
+
+	progMu   sync.Mutex
+	progs    map[*session]*tea.Program // each open session's dashboard
+	stopping atomic.Bool
 }
 
 func New(cfg Config) (*Server, error) {
@@ -112,14 +116,41 @@ func (s *Server) Serve(ln net.Listener) error { return s.srv.Serve(ln) }
 // Close ends every session and stops listening.
 func (s *Server) Close() { _ = s.srv.Close() }
 
-// Shutdown stops listening and lets the sessions end for up to grace, then
+// Shutdown stops listening, ends every session's dashboard as q does (so
+// each viewer's terminal leaves the alternate screen with its cursor shown
+// and bracketed paste off) and lets the sessions end for up to grace, then
 // closes what is left.
 func (s *Server) Shutdown(grace time.Duration) {
+	s.stopping.Store(true)
+	s.progMu.Lock()
+	for _, p := range s.progs {
+		p.Quit()
+	}
+	s.progMu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	if err := s.srv.Shutdown(ctx); err != nil {
 		_ = s.srv.Close()
 	}
+}
+
+// track keeps a session's program for Shutdown; untrack forgets it.
+func (s *Server) track(ss *session, p *tea.Program) {
+	s.progMu.Lock()
+	defer s.progMu.Unlock()
+	if s.progs == nil {
+		s.progs = map[*session]*tea.Program{}
+	}
+	s.progs[ss] = p
+	if s.stopping.Load() {
+		p.Quit() // it started as the server stopped
+	}
+}
+
+func (s *Server) untrack(ss *session) {
+	s.progMu.Lock()
+	delete(s.progs, ss)
+	s.progMu.Unlock()
 }
 
 // SetKeys replaces who may log in (a reload of the key files): the next
@@ -257,8 +288,13 @@ func (s *Server) gate(next ssh.Handler) ssh.Handler {
 			model.SanitizeInline(pty.Term), pty.Window.Width, pty.Window.Height)
 		next(sess)
 		ss.end()
+		s.untrack(ss)
 		why := "the viewer quit or left"
-		if ss.idled.Load() {
+		switch {
+		case s.stopping.Load():
+			fmt.Fprint(sess, "cfbuilds: the server is stopping; come back when it is up again\r\n")
+			why = "the server stopped"
+		case ss.idled.Load():
 			fmt.Fprintf(sess, "cfbuilds: closed after %s with no key pressed\r\n", s.cfg.Idle)
 			why = fmt.Sprintf("no key pressed for %s", s.cfg.Idle)
 		}
@@ -306,6 +342,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	opts := []tea.ProgramOption{tea.WithInput(activity{sess, ss.touch}), tea.WithOutput(out), tea.WithAltScreen(), tea.WithoutSignalHandler()}
 	p := tea.NewProgram(m, opts...)
+	s.track(ss, p)
 	if z, ok := sess.Context().Value(sizesKey{}).(*sizes); ok {
 		go resizes(ctx, z, p) // window changes, from the filter (guard.go)
 	}

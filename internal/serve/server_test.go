@@ -437,3 +437,29 @@ func TestServeRolesFromTheOperatorsFile(t *testing.T) {
 		t.Fatalf("a bad line: %v", err)
 	}
 }
+
+// TestServeShutdownEndsSessionsCleanly (#29.15): SIGTERM's shutdown ends
+// each session's dashboard as q does: the viewer's terminal leaves the
+// alternate screen, shows its cursor and turns bracketed paste off, and is
+// told why, before the connection closes.
+func TestServeShutdownEndsSessionsCleanly(t *testing.T) {
+	t.Parallel()
+	r := startServe(t, sim.Options{Workers: 3, PushEvery: -1, Seed: 5}, 300*time.Millisecond, 0)
+	v, err := r.dial(t, r.reader, 100, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.waitFor(t, "Builds")
+	go r.srv.Shutdown(2 * time.Second)
+	select {
+	case <-v.ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the shutdown did not end the session")
+	}
+	out := v.out.String()
+	for _, want := range []string{"\x1b[?1049l", "\x1b[?25h", "\x1b[?2004l", "the server is stopping"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the session ended without %q:\n%q", want, tail(out, 400))
+		}
+	}
+}
