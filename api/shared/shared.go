@@ -319,9 +319,16 @@ func (s *Source) Step(ctx context.Context, t model.Tail, stopped bool) (model.Ta
 	})
 }
 
+// stepKey names the point of a log a tail is at: the build, how many lines
+// it has, how it reads on. Not the cursor: a cursor is opaque, and two
+// sessions at the same line of one log may hold different ones (one read
+// its first page after the others' steps were forgotten); either continues
+// the same log, so they share the step and come out of it holding the same
+// tail. Not the empty-poll count either: a heuristic of when to read from
+// the start, not a place in the log.
 func stepKey(t model.Tail, stopped bool) string {
-	return "step|" + t.UUID + "|" + t.Cursor + "|" + strconv.Itoa(t.Lines) + "|" + strconv.Itoa(int(t.Mode)) + "|" +
-		strconv.FormatBool(t.AtEnd) + "|" + strconv.Itoa(t.EmptyPolls) + "|" + strconv.FormatBool(t.Done) + "|" +
+	return "step|" + t.UUID + "|" + strconv.Itoa(t.Lines) + "|" + strconv.Itoa(int(t.Mode)) + "|" +
+		strconv.FormatBool(t.AtEnd) + "|" + strconv.FormatBool(t.Done) + "|" +
 		strconv.FormatBool(stopped) + "|" + t.First
 }
 

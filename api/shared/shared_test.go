@@ -41,6 +41,7 @@ func (c *counting) LatestBuilds(ctx context.Context, tags []string) (map[string]
 func (c *counting) Step(ctx context.Context, t model.Tail, stopped bool) (model.TailStep, error) {
 	c.steps.Add(1)
 	t.Cursor += "x"
+	t.Lines++ // the one line it delivers, as the client counts them
 	return model.TailStep{Tail: t, Lines: []model.LogLine{{Text: "line"}}}, nil
 }
 
@@ -291,5 +292,31 @@ func TestWholeLogReadsAreShared(t *testing.T) {
 	_, _ = s.ReadLog(context.Background(), "b1")
 	if n := up.logs.Load(); n != 2 {
 		t.Fatalf("%d reads after the log poll's time, want 2", n)
+	}
+}
+
+// TestSessionsAtOneLineShareOneTail (#29.23): two sessions at the same line
+// of a running build's log holding different cursors (one read its first
+// page after the others' steps were forgotten; the API's cursors are
+// opaque) make one upstream step, and hold the same tail after it, so five
+// sessions cost what one does.
+func TestSessionsAtOneLineShareOneTail(t *testing.T) {
+	t.Parallel()
+	up := &counting{}
+	s, _ := newShared(up)
+	ctx := context.Background()
+	a := model.Tail{UUID: "b1", Cursor: "opaque-1", Lines: 40, Mode: model.CursorIncremental, AtEnd: true}
+	b := a
+	b.Cursor, b.EmptyPolls = "opaque-2", 3
+	sa, _ := s.Step(ctx, a, false)
+	sb, _ := s.Step(ctx, b, false)
+	if up.steps.Load() != 1 || sa.Tail != sb.Tail {
+		t.Fatalf("%d upstream steps; tails %+v and %+v", up.steps.Load(), sa.Tail, sb.Tail)
+	}
+	c := a
+	c.Lines = 41 // another point of the log: its own step
+	s.Step(ctx, c, false)
+	if up.steps.Load() != 2 {
+		t.Fatalf("a tail at another line shared a step: %d calls", up.steps.Load())
 	}
 }
