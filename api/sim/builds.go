@@ -32,6 +32,8 @@ type build struct {
 	token                        string // the build token it deployed with
 
 	lines []planLine // offsets from runOn, ascending; all <= stopOn-runOn
+
+	emitted uint8 // the events it has put in queues: 1 started, 2 ended
 }
 
 type planLine struct {

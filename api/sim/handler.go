@@ -256,7 +256,7 @@ var routes = []route{
 }
 
 func (s *Sim) route(w http.ResponseWriter, r *http.Request, path string) {
-	for _, rt := range routes {
+	for _, rt := range append(routes[:len(routes):len(routes)], eventRoutes...) {
 		id, ok := "", path == rt.exact
 		if rt.re != nil {
 			if m := rt.re.FindStringSubmatch(path); m != nil {

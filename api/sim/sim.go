@@ -136,6 +136,9 @@ type Sim struct {
 	manual         int         // manual builds started
 	pending        []pendingBuild
 	verifyDown     int // the status /user/tokens/verify answers with (0: it works)
+	queues         []*simQueue
+	subs           []*subscription
+	eventFaults    EventFaults
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.
