@@ -111,6 +111,9 @@ const hintAuth = "the Builds API needs a user-scoped API token (My Profile › A
 // act on builds, Workers Scripts Read for the Workers API, else Workers CI Read.
 func permissionFor(method, path string) string {
 	switch {
+	case strings.Contains(path, "/queues") || strings.Contains(path, "/event_subscriptions"):
+		// Pulling acknowledges: a write, even to read events.
+		return "Queues Read and Queues Write"
 	case method != "GET":
 		return "Workers CI Edit"
 	case strings.Contains(path, "/workers/scripts"):

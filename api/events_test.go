@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// eventRig is a simulated account with events set up, on a manual clock,
+// and a client of it.
+func eventRig(t *testing.T, faults sim.EventFaults) (*sim.Sim, *simtest.ManualClock, *Client) {
+	t.Helper()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	s := sim.New(sim.Options{Workers: 3, PushEvery: -1, History: 1, Seed: 6, Clock: clock, Quota: 1 << 30})
+	s.SetupEvents(sim.DefaultQueue)
+	s.SetEventFaults(faults)
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(s.AccountID(), s.Token(), WithBaseURL(sv.URL), WithScheduler(NewScheduler(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sv.Close(); c.Close() })
+	return s, clock, c
+}
+
+// TestEventReader (#30): the reader finds the queue by name, hands on each
+// build's start and end (duplicated and reordered deliveries included),
+// acknowledges everything, and counts a message that is no event.
+func TestEventReader(t *testing.T) {
+	t.Parallel()
+	s, clock, c := eventRig(t, sim.EventFaults{Duplicate: 0.5, Reorder: true})
+	r := NewEventReader(c, sim.DefaultQueue, 20*time.Millisecond, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go r.Run(ctx)
+	name := s.Workers()[0][0]
+	uuid := s.Push(sim.PushSpec{Repo: "acme/app", Branch: "main", Commit: strings.Repeat("d", 40), Workers: map[string]time.Duration{name: 0},
+		Outcome: map[string]string{name: "fail"}, Duration: 10 * time.Second})[name]
+	clock.Advance(20 * time.Second)
+	var b model.Build
+	known := false
+	for after := uint64(0); !(known && b.Finished()); {
+		batch, err := r.Next(ctx, after)
+		if err != nil {
+			t.Fatalf("no end came: %v (state %+v)", err, r.State())
+		}
+		after = batch.Next
+		for _, ev := range batch.Events {
+			if ev.Build.UUID == uuid {
+				b, _ = ApplyTo(b, known, ev)
+				known = true
+			}
+		}
+	}
+	if b.Outcome != model.OutcomeFail || b.WorkerName != name || !r.State().Flowing {
+		t.Fatalf("build %+v, state %+v", b, r.State())
+	}
+	for s.Backlog(sim.DefaultQueue) != 0 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond) // the ack of the last pull is on its way
+	}
+	if n := s.Backlog(sim.DefaultQueue); n != 0 {
+		t.Fatalf("%d messages not acknowledged", n)
+	}
+}
+
+// ApplyTo is model.ApplyEvent, named for the test's loop.
+func ApplyTo(b model.Build, ok bool, ev model.BuildEvent) (model.Build, bool) { return model.ApplyEvent(b, ok, ev) }
+
+// TestEventReaderProblems: a queue that does not exist, or a read-only
+// token (acknowledging is a write), is said in the state; the reader keeps
+// trying.
+func TestEventReaderProblems(t *testing.T) {
+	t.Parallel()
+	_, _, c := eventRig(t, sim.EventFaults{})
+	r := NewEventReader(c, "no-such-queue", 20*time.Millisecond, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	go r.Run(ctx)
+	batch, err := r.Next(ctx, 0)
+	if err != nil || batch.State.Flowing || !strings.Contains(batch.State.Problem, `no queue "no-such-queue"`) {
+		t.Fatalf("missing queue: %+v %v", batch.State, err)
+	}
+}
