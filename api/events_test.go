@@ -72,7 +72,9 @@ func TestEventReader(t *testing.T) {
 }
 
 // ApplyTo is model.ApplyEvent, named for the test's loop.
-func ApplyTo(b model.Build, ok bool, ev model.BuildEvent) (model.Build, bool) { return model.ApplyEvent(b, ok, ev) }
+func ApplyTo(b model.Build, ok bool, ev model.BuildEvent) (model.Build, bool) {
+	return model.ApplyEvent(b, ok, ev)
+}
 
 // TestEventReaderProblems: a queue that does not exist, or a read-only
 // token (acknowledging is a write), is said in the state; the reader keeps
