@@ -640,6 +640,9 @@ func Scrub(s string, secrets ...string) string {
 	return s
 }
 
+// Debugf writes a line to the debug log (--debug FILE), if there is one.
+func (c *Client) Debugf(format string, args ...any) { c.logf(format, args...) }
+
 func (c *Client) logf(format string, args ...any) {
 	if c.debug == nil {
 		return

@@ -5,6 +5,7 @@ package tui
 
 import (
 	tea "github.com/charmbracelet/bubbletea"
+	"time"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -88,6 +89,9 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		}
 		if name, ok := m.workerByTag[b.WorkerTag]; ok {
 			b.WorkerName = name
+		}
+		if old, ok := m.builds[b.UUID]; ok && old.Finished() && b.Active() {
+			continue // an older answer (a cache, an event first): a stopped build stays stopped
 		}
 		if !b.Active() {
 			m.list.SetCancelling(b.UUID, false)
@@ -201,6 +205,11 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
 	if len(m.latestQueue) > 0 {
+		if m.reconciling() {
+			// Events carry the news: the round's calls spread over the
+			// minute instead of a burst.
+			return tea.Batch(append(cmds, p.arm(reconcileEvery/time.Duration(max(m.cycleCalls, 1)), m.now, m.after))...)
+		}
 		// The cycle goes on: the next batch at once (the budget paces it).
 		return tea.Batch(append(cmds, m.startLatest())...)
 	}

@@ -113,6 +113,9 @@ func (m *Model) startLatest() tea.Cmd {
 // cycle spends one call per PollActive, about 20 a minute at the default,
 // whatever the number of Workers.
 func (m *Model) latestInterval() time.Duration {
+	if m.reconciling() {
+		return reconcileEvery
+	}
 	if !m.anyActive() {
 		return m.opts.PollIdle
 	}

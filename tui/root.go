@@ -81,12 +81,13 @@ type Model struct {
 	flash    string
 	flashGen int
 	quitting bool
+	ev       events // the build events read (events.go)
 }
 
 // Init discovers the Workers.
 func (m Model) Init() tea.Cmd {
 	if len(m.opts.TypedAhead) == 0 {
-		return m.startWorkers()
+		return tea.Batch(m.startWorkers(), m.startEvents())
 	}
 	// Keys typed while the terminal was asked its colours, in their order,
 	// as if read now.
@@ -94,7 +95,7 @@ func (m Model) Init() tea.Cmd {
 	for _, k := range m.opts.TypedAhead {
 		keys = append(keys, func() tea.Msg { return k })
 	}
-	return tea.Batch(m.startWorkers(), tea.Sequence(keys...))
+	return tea.Batch(m.startWorkers(), m.startEvents(), tea.Sequence(keys...))
 }
 
 // Update routes messages: keys to the focused child, data by type.
@@ -178,6 +179,8 @@ func (m *Model) onAction(msg tea.Msg) tea.Cmd {
 		cmd = m.onSaved(msg)
 	case copiedMsg:
 		cmd = m.onCopied(msg)
+	case eventsMsg:
+		cmd = m.onEvents(msg)
 	case compareMsg:
 		cmd = m.onCompared(msg)
 	}

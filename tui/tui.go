@@ -77,6 +77,8 @@ type Options struct {
 	// For tests: a fixed clock, a renderer without colour, a short settle.
 	Now      func() time.Time
 	Renderer *lipgloss.Renderer
+	// Events is the feed of build events (nil: polling only).
+	Events model.EventFeed
 	// TypedAhead are keys typed before the program started (while the
 	// terminal was asked its background: DetectBackground).
 	TypedAhead []tea.KeyMsg

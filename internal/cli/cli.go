@@ -8,6 +8,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -176,6 +177,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.account, "account", g.account, "")
 	fs.StringVar(&g.apiURL, "api-url", g.apiURL, "")
 	fs.BoolVar(&g.insecure, "insecure-http", g.insecure, "")
+	fs.StringVar(&g.eventsQueue, "events-queue", g.eventsQueue, "")
 	fs.StringVar(&g.debug, "debug", g.debug, "")
 	fs.BoolVar(&g.showVersion, "version", g.showVersion, "")
 	fs.BoolVar(&g.help, "help", g.help, "")
@@ -556,6 +558,9 @@ func newClient(cfg *Config, debugPath, version string) (*api.Client, func(), err
 // configuration that points any command at it; cfg.stop stops it.
 func demoConfig(ctx context.Context, g globalFlags, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
+	// The demo's account has build events set up, so a newcomer sees the
+	// news come from them (the status bar says so).
+	s.SetupEvents(sim.DefaultQueue)
 	sv, err := s.Listen("127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("start the simulated account: %w", err)
@@ -576,6 +581,7 @@ func demoConfig(ctx context.Context, g globalFlags, getenv func(string) string, 
 	}
 	cfg.AccountID, cfg.Token, cfg.BaseURL = s.AccountID(), s.Token(), sv.URL
 	cfg.Sources["account_id"], cfg.Sources["token"], cfg.Sources["base_url"] = "demo", "demo", "demo"
+	cfg.EventsQueue, cfg.Sources["events.queue"] = cmp.Or(g.eventsQueue, sim.DefaultQueue), "demo"
 	// The simulated account has no shared budget to spare: look for new
 	// builds often, so a newcomer sees them arrive.
 	cfg.PollIdle = min(cfg.PollIdle, 5*time.Second)

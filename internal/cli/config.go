@@ -45,6 +45,13 @@ type fileConfig struct {
 	UI             uiConfig                 `toml:"ui"`
 	Notify         notifyConfig             `toml:"notify"`
 	Keys           map[string][]string      `toml:"keys"`
+	Events         eventsConfig             `toml:"events"`
+}
+
+// eventsConfig is the queue of build events to read.
+type eventsConfig struct {
+	Queue string    `toml:"queue"`
+	Pull  *duration `toml:"pull"`
 }
 
 // notifyConfig: which finished builds notify, and how, per outcome.
@@ -122,8 +129,10 @@ type Config struct {
 	Notify        string
 	NotifyBy      map[string][]string
 	Keys          map[string][]string
-	File          string // the file read, or ""
-	LookedFor     string // the default path looked for when no file was read ("" none known)
+	EventsQueue   string        // the queue of build events to read, by name or id ("" none)
+	EventsPull    time.Duration // how often to pull it
+	File          string        // the file read, or ""
+	LookedFor     string        // the default path looked for when no file was read ("" none known)
 
 	stop func() // stops the demo's simulated account (nil otherwise)
 
@@ -133,8 +142,8 @@ type Config struct {
 
 // flagValues are the global flags that feed configuration ("" when unset).
 type flagValues struct {
-	configPath, profile, account, apiURL string
-	insecure                             bool
+	configPath, profile, account, apiURL, eventsQueue string
+	insecure                                          bool
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
@@ -209,9 +218,10 @@ func defaultConfig() *Config {
 		Hyperlinks:  "auto",
 		Notify:      "selected",
 		NotifyBy:    map[string][]string{"*": {"bell", "osc9"}},
+		EventsPull:  2 * time.Second,
 		Sources:     map[string]string{},
 	}
-	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels"} {
+	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels", "events.pull"} {
 		c.Sources[k] = "default"
 	}
 	return c
@@ -252,7 +262,7 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	if err != nil {
 		return acct, err
 	}
-	for _, apply := range []func(fileConfig, string) error{c.applyPoll, c.applyUI, c.applyNotify} {
+	for _, apply := range []func(fileConfig, string) error{c.applyPoll, c.applyUI, c.applyNotify, c.applyEvents} {
 		if err := apply(fc, path); err != nil {
 			return acct, err
 		}
@@ -327,6 +337,18 @@ func (c *Config) applyPoll(fc fileConfig, path string) error {
 	return nil
 }
 
+// applyEvents takes the [events] table.
+func (c *Config) applyEvents(fc fileConfig, path string) error {
+	c.set("events.queue", &c.EventsQueue, strings.TrimSpace(fc.Events.Queue), "file")
+	if p := fc.Events.Pull; p != nil {
+		if p.Duration < 500*time.Millisecond {
+			return usagef("%s: events.pull must be at least 500ms (each pull is a request of the budget), got %s", path, p.Duration)
+		}
+		c.EventsPull, c.Sources["events.pull"] = p.Duration, "file"
+	}
+	return nil
+}
+
 // applyUI takes the [ui] table and notify.builds: each a choice of a few.
 func (c *Config) applyUI(fc fileConfig, path string) error {
 	for _, ch := range []struct {
@@ -377,6 +399,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	c.set("account_id", &c.AccountID, env("CLOUDFLARE_ACCOUNT_ID"), "environment")
 	c.set("base_url", &c.BaseURL, orWord(env("CLOUDFLARE_API_BASE_URL"), env("CLOUDFLARE_BASE_URL")), "environment")
+	c.set("events.queue", &c.EventsQueue, strings.TrimSpace(env("CFBUILDS_EVENTS_QUEUE")), "environment")
 	c.set("email", &c.Email, env("CLOUDFLARE_EMAIL"), "environment")
 	c.set("api_key", &c.APIKey, env("CLOUDFLARE_API_KEY"), "environment")
 	c.set("token", &c.Token, env("CLOUDFLARE_API_TOKEN"), "environment")
@@ -386,6 +409,7 @@ func (c *Config) applyEnv(getenv func(string) string) {
 func (c *Config) applyFlags(fl flagValues) {
 	c.set("account_id", &c.AccountID, fl.account, "flag")
 	c.set("base_url", &c.BaseURL, fl.apiURL, "flag")
+	c.set("events.queue", &c.EventsQueue, strings.TrimSpace(fl.eventsQueue), "flag")
 	c.AllowInsecure = c.AllowInsecure || fl.insecure
 }
 

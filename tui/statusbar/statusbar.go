@@ -33,6 +33,9 @@ type Info struct {
 	Sweep time.Duration
 	// Marked names the build m marked to compare ("" none).
 	Marked string
+	// News says where the news of builds comes from: events (and how old
+	// the last is) or polling; "" when no events are configured.
+	News string
 }
 
 // Model is the status bar.
@@ -108,6 +111,9 @@ func (s Model) infoParts(budget string) []part {
 		parts = append(parts, part{"refreshed " + Ago(s.now.Sub(in.Refreshed)) + " ago", 5})
 	} else {
 		parts = append(parts, part{"loading" + s.st.Ellipsis(), 7})
+	}
+	if in.News != "" {
+		parts = append(parts, part{in.News, 4})
 	}
 	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
 		parts = append(parts, part{"next " + Ago(in.NextPoll.Sub(s.now)), 3})

@@ -1,0 +1,138 @@
+package tui
+
+// Build events: with a queue of Workers Builds events (Options.Events),
+// a build's start and end reach the screen within a pull of the event,
+// whatever the number of Workers; the latest-builds poll only reconciles
+// (at most a round a minute, its calls spread over the minute), except
+// while a build is queued, which has no event. Without events, or while
+// they cannot be read, polling is as before.
+
+import (
+	"context"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/cfbuilds/cfbuilds/model"
+	"github.com/cfbuilds/cfbuilds/tui/statusbar"
+)
+
+// reconcileEvery is the latest-builds round while events flow.
+const reconcileEvery = time.Minute
+
+// eventsMsg is what the feed handed on.
+type eventsMsg struct {
+	batch model.EventBatch
+	err   error
+}
+
+// events is the dashboard's side of the feed.
+type events struct {
+	after uint64           // the last event number applied
+	state model.EventState // where the news comes from
+	seen  bool             // the feed said anything yet
+	said  string           // the last problem flashed
+}
+
+// waitEvents asks the feed for what comes after the last event applied.
+func waitEvents(life context.Context, feed model.EventFeed, after uint64) tea.Cmd {
+	return func() tea.Msg {
+		b, err := feed.Next(life, after)
+		return eventsMsg{batch: b, err: err}
+	}
+}
+
+// startEvents is the first wait, when there is a feed.
+func (m *Model) startEvents() tea.Cmd {
+	if m.opts.Events == nil {
+		return nil
+	}
+	return waitEvents(m.life, m.opts.Events, 0)
+}
+
+// onEvents applies a batch: each event to its build, by uuid; a build
+// first seen here appears with what the event carries (its Worker found by
+// name) and is read whole when selected. Then it waits for the next.
+func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
+	if msg.err != nil {
+		return nil // the dashboard is closing
+	}
+	wasFlowing := m.ev.state.Flowing
+	m.ev.after, m.ev.state, m.ev.seen = msg.batch.Next, msg.batch.State, true
+	var cmds []tea.Cmd
+	if p := msg.batch.State.Problem; p != "" && p != m.ev.said {
+		m.ev.said = p
+		cmds = append(cmds, m.setFlash(p+"; polling meanwhile"))
+	}
+	tags := make(map[string]string, len(m.workerByTag))
+	for tag, name := range m.workerByTag {
+		tags[name] = tag
+	}
+	var changed []model.Build
+	for _, ev := range msg.batch.Events {
+		known, ok := m.builds[ev.Build.UUID]
+		b, moved := model.ApplyEvent(known, ok, ev)
+		if !moved {
+			continue
+		}
+		if b.WorkerTag == "" {
+			b.WorkerTag = tags[ev.WorkerName]
+			if b.WorkerTag == "" {
+				continue // a Worker this dashboard does not show
+			}
+		}
+		if cur, ok := m.builds[m.latestByTag[b.WorkerTag]]; !ok || !b.CreatedOn.Before(cur.CreatedOn) {
+			m.latestByTag[b.WorkerTag] = b.UUID
+		}
+		changed = append(changed, b)
+	}
+	if len(changed) > 0 {
+		m.lastRefresh = m.now
+		cmds = append(cmds, m.store(changed...))
+		m.syncSelection(&cmds)
+		cmds = append(cmds, m.armClock())
+	}
+	if msg.batch.Gap || wasFlowing != m.ev.state.Flowing {
+		// Events were missed, or the news changed its source: one round
+		// now puts the list right and re-paces the poll.
+		cmds = append(cmds, m.refreshLatest())
+	}
+	return tea.Batch(append(cmds, waitEvents(m.life, m.opts.Events, m.ev.after))...)
+}
+
+// reconciling reports that events carry the news: the latest-builds poll
+// only reconciles. A queued build has no event: its Worker needs polling.
+func (m *Model) reconciling() bool {
+	if !m.ev.state.Flowing {
+		return false
+	}
+	for _, b := range m.builds {
+		if b.Status == model.StatusQueued {
+			return false
+		}
+	}
+	return true
+}
+
+// refreshLatest starts a latest-builds round now.
+func (m *Model) refreshLatest() tea.Cmd {
+	lp := m.poll[pollLatest]
+	lp.gen++
+	m.latestQueue = nil
+	return m.startLatest()
+}
+
+// news is the status bar's word on where the news comes from.
+func (m *Model) news() string {
+	switch {
+	case m.opts.Events == nil:
+		return ""
+	case !m.ev.seen:
+		return "events: connecting"
+	case !m.ev.state.Flowing:
+		return "polling (events not read)"
+	case m.ev.state.Last.IsZero():
+		return "events"
+	}
+	return "events, last " + statusbar.Ago(m.now.Sub(m.ev.state.Last)) + " ago"
+}
