@@ -70,7 +70,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
-		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), eventsCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
 	}
 }
 

@@ -69,6 +69,8 @@ type simOptions struct {
 	addr, account, token, readOnly string
 	order, envVars, cursor, faults string
 	breaks                         string
+	eventsQueue, eventFaults       string
+	evFaults                       sim.EventFaults
 	minutesUsed                    bool
 	workers, pageSize, rateLimit   int
 	extra                          int
@@ -94,6 +96,8 @@ func (o *simOptions) flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.extra, "extra-log-lines", 0, "pad every new build's log with `N` lines")
 	fs.StringVar(&o.breaks, "break", "", "give Workers problems cfbuilds doctor finds: a `SPEC` such as api-gateway=token,webhooks=pages (problems: "+strings.Join(sim.Problems(), ", ")+")")
 	fs.BoolVar(&o.minutesUsed, "minutes-used", false, "the account's build minutes are used up")
+	fs.StringVar(&o.eventsQueue, "events-queue", sim.DefaultQueue, "set up build events on a queue of this `name`, every Worker subscribed (\"\": none)")
+	fs.StringVar(&o.eventFaults, "events-faults", "", "loosen the delivery of build events: a `SPEC` such as dup=0.2,reorder,delay=5s,drop=0.1")
 	fs.StringVar(&o.faults, "faults", "", "faults to inject: a `SPEC` such as 5xx=0.2,html=0.05,malformed=0.05,false=0.01,reset=0.01,truncated=0.01,latency=3s")
 }
 
@@ -121,6 +125,9 @@ func (o *simOptions) validate(args []string) error {
 	if o.workers < 1 || o.workers > 5000 || o.pageSize < 1 || o.extra < 0 || o.rateLimit < 0 {
 		return usagef("--workers wants 1 to 5000, --page-size at least 1, --extra-log-lines and --rate-limit at least 0")
 	}
+	if o.evFaults, err = sim.ParseEventFaults(o.eventFaults); err != nil {
+		return usagef("--events-faults: %v", err)
+	}
 	o.sim = sim.Options{AccountID: o.account, Token: o.token, ReadOnlyToken: o.readOnly, Workers: o.workers, Seed: o.seed,
 		PageSize: o.pageSize, Cursor: mode, RateLimit: o.rateLimit, PushEvery: o.pushEvery, ExtraLogLines: o.extra, Faults: f,
 		HistoryOrder: histOrder, PlainEnvVars: o.envVars == "plain"}
@@ -140,12 +147,19 @@ func (o *simOptions) run(ctx context.Context, e *env) error {
 		}
 	}
 	s.SetBuildMinutesReached(o.minutesUsed)
+	if o.eventsQueue != "" {
+		s.SetupEvents(o.eventsQueue)
+		s.SetEventFaults(o.evFaults)
+	}
 	sv, err := s.Listen(o.addr)
 	if err != nil {
 		return err
 	}
 	defer sv.Close()
 	fmt.Fprintf(e.stdout, "# cfbuilds simulator on %s; point cfbuilds at it with:\n%s", sv.Addr(), simEnv(sv.URL, o.account, o.token))
+	if o.eventsQueue != "" {
+		fmt.Fprintf(e.stdout, "# its builds' events go to queue %s: read them with\nexport CFBUILDS_EVENTS_QUEUE=%s\n", o.eventsQueue, o.eventsQueue)
+	}
 	fmt.Fprintf(e.stdout, "# simulate a push to several Workers: POST a JSON body of repo, branch, commit, and workers (name: seconds until its build starts):\n# curl -H 'Authorization: Bearer %s' -d '{\"repo\":\"acme/monorepo\",\"branch\":\"main\",\"commit\":\"<sha>\",\"workers\":{\"api-gateway\":0,\"auth-service\":20}}' http://%s/__sim/push\n", o.token, sv.Addr())
 	<-ctx.Done()
 	return nil

@@ -1,0 +1,269 @@
+package cli
+
+// cfbuilds events: the queue of build events, and setting it up. status
+// says what is there (the queue, its consumer, its backlog, which Workers
+// send their events to it); setup makes what is missing (the queue, its
+// HTTP pull consumer, a subscription per Worker) after saying what it will
+// do and what it costs; teardown removes what setup made. Setup and
+// teardown read what is there first, so a second run changes nothing and
+// an interrupted one resumes.
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func eventsCommand() command {
+	return command{name: "events", args: "[status | setup | teardown] [--queue NAME] [--yes] [--json]",
+		summary: "the queue of build events: status (default), setup (queue, pull consumer, a subscription per Worker), teardown",
+		example: "cfbuilds events setup --queue cfbuilds-events\ncfbuilds events --json",
+		opts:    func() options { return &eventsOptions{} }}
+}
+
+type eventsOptions struct {
+	action, queue string
+	yes, asJSON   bool
+}
+
+func (o *eventsOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.queue, "queue", "", "the queue, by `name` or id (default: [events] queue, CFBUILDS_EVENTS_QUEUE, --events-queue; setup: cfbuilds-events)")
+	fs.BoolVar(&o.yes, "yes", false, "do not ask (needed when stdin is not a terminal)")
+	fs.BoolVar(&o.asJSON, "json", false, "status as JSON")
+}
+
+func (o *eventsOptions) validate(args []string) error {
+	if len(args) > 1 {
+		return usagef("events takes one action: status, setup or teardown (see cfbuilds events --help)")
+	}
+	o.action = "status"
+	if len(args) == 1 {
+		o.action = args[0]
+	}
+	switch o.action {
+	case "status", "setup", "teardown":
+		return nil
+	}
+	return usagef("events: unknown action %q: status, setup or teardown", model.SanitizeInline(o.action))
+}
+
+// defaultEventsQueue is the queue setup makes when none is named.
+const defaultEventsQueue = "cfbuilds-events"
+
+func (o *eventsOptions) run(ctx context.Context, e *env) error {
+	name := cmp.Or(o.queue, e.cfg.EventsQueue)
+	switch o.action {
+	case "setup":
+		return o.setup(ctx, e, cmp.Or(name, defaultEventsQueue))
+	case "teardown":
+		if name == "" {
+			return usagef("events teardown: name the queue with --queue (or [events] queue)")
+		}
+		return o.teardown(ctx, e, name)
+	}
+	if name == "" {
+		return usagef("no queue of build events is configured: set [events] queue, CFBUILDS_EVENTS_QUEUE or --events-queue, or make one with cfbuilds events setup")
+	}
+	return o.status(ctx, e, name)
+}
+
+// eventsStatus is `events --json`.
+type eventsStatus struct {
+	Queue         string   `json:"queue"`
+	QueueID       string   `json:"queue_id,omitempty"`
+	Found         bool     `json:"found"`
+	Consumer      string   `json:"consumer,omitempty"`
+	Backlog       *int     `json:"backlog,omitempty"`
+	Workers       int      `json:"workers"`
+	Subscribed    int      `json:"subscribed"`
+	NotSubscribed []string `json:"not_subscribed"`
+}
+
+// survey is what there is: the queue, the account's Workers, and which of
+// them send their events to the queue.
+type survey struct {
+	queue   api.Queue
+	found   bool
+	workers []model.Worker
+	subs    []api.Subscription // to this queue
+	missing []model.Worker     // Workers with no subscription at all
+}
+
+func surveyEvents(ctx context.Context, c *api.Client, name string) (survey, error) {
+	var s survey
+	q, err := c.FindQueue(ctx, name)
+	switch {
+	case err == nil:
+		s.queue, s.found = q, true
+	case !errorsIsNotFound(err):
+		return s, err
+	}
+	if s.workers, err = c.Workers(ctx); err != nil {
+		return s, err
+	}
+	subs, err := c.Subscriptions(ctx)
+	if err != nil {
+		return s, err
+	}
+	subscribed := map[string]bool{}
+	for _, sub := range subs {
+		subscribed[sub.Worker] = true
+		if s.found && sub.QueueID == s.queue.ID {
+			s.subs = append(s.subs, sub)
+		}
+	}
+	for _, w := range s.workers {
+		if !subscribed[w.Name] {
+			s.missing = append(s.missing, w)
+		}
+	}
+	return s, nil
+}
+
+func (o *eventsOptions) status(ctx context.Context, e *env, name string) error {
+	s, err := surveyEvents(ctx, e.client, name)
+	if err != nil {
+		return err
+	}
+	st := eventsStatus{Queue: name, QueueID: s.queue.ID, Found: s.found, Consumer: s.queue.ConsumerType, Workers: len(s.workers),
+		Subscribed: len(s.subs), NotSubscribed: []string{}}
+	for _, w := range s.missing {
+		st.NotSubscribed = append(st.NotSubscribed, w.Name)
+	}
+	if s.found {
+		if n := e.client.Backlog(ctx, s.queue.ID); n >= 0 {
+			st.Backlog = &n
+		}
+	}
+	if o.asJSON {
+		return writeJSON(e.stdout, st)
+	}
+	printEventsStatus(e.stdout, st)
+	return nil
+}
+
+func printEventsStatus(out io.Writer, st eventsStatus) {
+	if !st.Found {
+		fmt.Fprintf(out, "queue %s: not in this account (cfbuilds events setup --queue %s makes it)\n", model.SanitizeInline(st.Queue), model.SanitizeInline(st.Queue))
+	} else {
+		consumer := "no consumer: cfbuilds events setup adds an HTTP pull consumer"
+		if st.Consumer == "http_pull" {
+			consumer = "HTTP pull consumer"
+		} else if st.Consumer != "" {
+			consumer = "a " + model.SanitizeInline(st.Consumer) + " consumer, not an HTTP pull one: cfbuilds cannot read it"
+		}
+		fmt.Fprintf(out, "queue %s (%s): %s\n", model.SanitizeInline(st.Queue), st.QueueID, consumer)
+		if st.Backlog != nil {
+			fmt.Fprintf(out, "backlog: %d messages waiting\n", *st.Backlog)
+		}
+	}
+	fmt.Fprintf(out, "%d of %d Workers subscribed\n", st.Subscribed, st.Workers)
+	if n := len(st.NotSubscribed); n > 0 {
+		shown := st.NotSubscribed[:min(n, 10)]
+		more := ""
+		if n > 10 {
+			more = fmt.Sprintf(" and %d more", n-10)
+		}
+		fmt.Fprintf(out, "not subscribed: %s%s (cfbuilds events setup subscribes them)\n", model.SanitizeInline(strings.Join(shown, ", ")), more)
+	}
+	fmt.Fprintln(out, "last event: the dashboard's status bar says how old the last one is (reading here would take them from the dashboards)")
+}
+
+func (o *eventsOptions) setup(ctx context.Context, e *env, name string) error {
+	s, err := surveyEvents(ctx, e.client, name)
+	if err != nil {
+		return err
+	}
+	var plan []string
+	cost := 0
+	if !s.found {
+		plan, cost = append(plan, "create the queue "+model.SanitizeInline(name)), cost+1
+	}
+	if s.queue.ConsumerType != "http_pull" {
+		if s.queue.ConsumerType != "" {
+			return fmt.Errorf("queue %s has a %s consumer; a queue has one consumer, and cfbuilds reads with an HTTP pull one: use another queue (--queue)",
+				model.SanitizeInline(name), model.SanitizeInline(s.queue.ConsumerType))
+		}
+		plan, cost = append(plan, "give it an HTTP pull consumer"), cost+1
+	}
+	if n := len(s.missing); n > 0 {
+		plan, cost = append(plan, fmt.Sprintf("subscribe %d Workers to their build events (one request each)", n)), cost+n
+	}
+	if len(plan) == 0 {
+		fmt.Fprintf(e.stdout, "Nothing to do: queue %s has its pull consumer and all %d Workers are subscribed.\n", model.SanitizeInline(name), len(s.workers))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Set up build events on queue %s:\n", model.SanitizeInline(name))
+	for _, p := range plan {
+		fmt.Fprintf(e.stdout, "  - %s\n", p)
+	}
+	fmt.Fprintf(e.stdout, "%d requests of the budget%s.\n", cost, budgetNote(cost, e.client.Usage()))
+	if ok, err := confirm(e, o.yes, "Go on", "Nothing changed."); !ok || err != nil {
+		return err
+	}
+	c := e.client
+	q := s.queue
+	if !s.found {
+		if q, err = c.CreateQueue(ctx, name); err != nil {
+			return err
+		}
+	}
+	if q.ConsumerType != "http_pull" {
+		if err := c.CreatePullConsumer(ctx, q.ID); err != nil {
+			return err
+		}
+	}
+	for i, w := range s.missing {
+		if err := c.Subscribe(ctx, w.Name, q.ID); err != nil {
+			return fmt.Errorf("%w (%d of %d Workers subscribed; run setup again to go on)", err, i, len(s.missing))
+		}
+		if (i+1)%20 == 0 && i+1 < len(s.missing) {
+			fmt.Fprintf(e.stderr, "cfbuilds: subscribed %d of %d Workers\n", i+1, len(s.missing))
+		}
+	}
+	fmt.Fprintf(e.stdout, "Done: queue %s (%s) gets every Worker's build events. Read them with [events] queue = %q in the configuration, or CFBUILDS_EVENTS_QUEUE.\n",
+		model.SanitizeInline(name), q.ID, name)
+	return nil
+}
+
+// budgetNote says how long a cost takes at the process's share, when long.
+func budgetNote(n int, b model.Budget) string {
+	if d := budgetTime(n, b); d > 0 {
+		return ", about " + model.FormatDuration(d) + " at this process's share of it"
+	}
+	return ""
+}
+
+func (o *eventsOptions) teardown(ctx context.Context, e *env, name string) error {
+	s, err := surveyEvents(ctx, e.client, name)
+	if err != nil {
+		return err
+	}
+	if !s.found {
+		fmt.Fprintf(e.stdout, "Nothing to do: there is no queue %s.\n", model.SanitizeInline(name))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "Remove %d subscriptions to queue %s, then the queue (%d requests).\n", len(s.subs), model.SanitizeInline(name), len(s.subs)+1)
+	if ok, err := confirm(e, o.yes, "Go on", "Nothing changed."); !ok || err != nil {
+		return err
+	}
+	for i, sub := range s.subs {
+		if err := e.client.Unsubscribe(ctx, sub.ID); err != nil && !errorsIsNotFound(err) {
+			return fmt.Errorf("%w (%d of %d removed; run teardown again to go on)", err, i, len(s.subs))
+		}
+	}
+	if err := e.client.DeleteQueue(ctx, s.queue.ID); err != nil && !errorsIsNotFound(err) {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Removed queue %s and its %d subscriptions.\n", model.SanitizeInline(name), len(s.subs))
+	return nil
+}
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, api.ErrNotFound) }

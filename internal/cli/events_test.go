@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+)
+
+// TestEventsSetupStatusTeardown (#30): setup says its plan and cost, makes
+// the queue, its pull consumer and a subscription per Worker; a second run
+// changes nothing; status counts the Workers subscribed; a read-only token
+// is refused with the permission to add; teardown removes it all.
+func TestEventsSetupStatusTeardown(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 5, PushEvery: -1, History: 1, Seed: 2})
+	code, out, errs := runCLI(t, env, "events")
+	if code != 2 || !strings.Contains(errs, "no queue of build events is configured") {
+		t.Fatalf("status without a queue: %d %s", code, errs)
+	}
+	ro := map[string]string{}
+	for k, v := range env {
+		ro[k] = v
+	}
+	ro["CLOUDFLARE_API_TOKEN"] = sim.DefaultReadOnlyToken
+	if code, _, errs := runCLI(t, ro, "events", "setup", "--yes"); code != 1 || !strings.Contains(errs, "Queues") {
+		t.Fatalf("a read-only token: %d %s", code, errs)
+	}
+	code, out, errs = runCLI(t, env, "events", "setup", "--yes")
+	if code != 0 || !strings.Contains(out, "create the queue cfbuilds-events") || !strings.Contains(out, "subscribe 5 Workers") || !strings.Contains(out, "7 requests") {
+		t.Fatalf("setup: %d\n%s%s", code, out, errs)
+	}
+	before := s.Requests()["total"]
+	code, out, _ = runCLI(t, env, "events", "setup")
+	if code != 0 || !strings.Contains(out, "Nothing to do") {
+		t.Fatalf("second setup: %d %s", code, out)
+	}
+	_ = before
+	env["CFBUILDS_EVENTS_QUEUE"] = "cfbuilds-events"
+	code, out, _ = runCLI(t, env, "events", "--json")
+	var st eventsStatus
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || !st.Found || st.Consumer != "http_pull" || st.Subscribed != 5 || st.Workers != 5 || st.Backlog == nil {
+		t.Fatalf("status: %d %v %s", code, err, out)
+	}
+	code, out, _ = runCLI(t, env, "events")
+	if code != 0 || !strings.Contains(out, "5 of 5 Workers subscribed") {
+		t.Fatalf("status text: %s", out)
+	}
+	code, out, _ = runCLI(t, env, "events", "teardown", "--yes")
+	if code != 0 || !strings.Contains(out, "Removed queue cfbuilds-events and its 5 subscriptions") {
+		t.Fatalf("teardown: %d %s", code, out)
+	}
+	code, out, _ = runCLI(t, env, "events")
+	if code != 0 || !strings.Contains(out, "not in this account") || !strings.Contains(out, "0 of 5 Workers subscribed") {
+		t.Fatalf("after teardown: %s", out)
+	}
+}

@@ -1,0 +1,68 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// idleFeed is a feed the test speaks for: it sends the batches itself, as
+// eventsMsg, so the harness never waits on the feed.
+type idleFeed struct{}
+
+func (idleFeed) Next(context.Context, uint64) (model.EventBatch, error) {
+	return model.EventBatch{}, errors.New("the test sends the batches")
+}
+
+// TestEventsReachTheScreenWithoutAPoll (#30): a build's start shows from
+// its event alone, before any poll; duplicated and reordered deliveries
+// leave one row in its final state; while events flow the latest-builds
+// poll only reconciles, once a minute; the status bar says so.
+func TestEventsReachTheScreenWithoutAPoll(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{Events: idleFeed{}})
+	h.size(160, 40)
+	h.advance(time.Second)
+	flowing := model.EventState{Queue: "q", Flowing: true, Last: h.clock.Now()}
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: flowing}})
+	if got := h.m.latestInterval(); got != reconcileEvery {
+		t.Fatalf("with events flowing the poll waits %s, want %s", got, reconcileEvery)
+	}
+	name := h.sim.Workers()[1][0]
+	uuid := h.sim.Inject(sim.Spec{Worker: name, Lines: []string{"Cloning repository..."}, RunFor: time.Hour, QueueFor: time.Millisecond})
+	requests := h.sim.Requests()["latest"]
+	start := h.clock.Now()
+	running := func(at time.Time) *time.Time { return &at }
+	started := model.BuildEvent{Type: "cf.workersBuilds.worker.build.started", WorkerName: name, At: start,
+		Build: model.Build{UUID: uuid, WorkerName: name, Status: model.StatusRunning, CreatedOn: start, RunningOn: running(start),
+			Meta: model.TriggerMetadata{Branch: "main", CommitHash: "c0ffee1234", CommitMessage: "From an event"}}}
+	h.send(eventsMsg{batch: model.EventBatch{Events: []model.BuildEvent{started}, Next: 2, State: flowing}})
+	if !strings.Contains(h.view(), "From an event") || h.sim.Requests()["latest"] != requests {
+		t.Fatalf("the build did not show from its event alone:\n%s", h.view())
+	}
+	failed := started
+	failed.Type = "cf.workersBuilds.worker.build.failed"
+	failed.Build.Status, failed.Build.Outcome, failed.Build.StoppedOn = model.StatusStopped, model.OutcomeFail, running(start.Add(time.Minute))
+	h.send(eventsMsg{batch: model.EventBatch{Events: []model.BuildEvent{failed, started, failed}, Next: 5, State: flowing}})
+	rows := 0
+	for _, b := range h.m.list.Shown() {
+		if b.UUID == uuid {
+			rows++
+			if b.Outcome != model.OutcomeFail || b.WorkerTag == "" {
+				t.Fatalf("after failed, started, failed: %+v", b)
+			}
+		}
+	}
+	if rows != 1 || !strings.Contains(h.view(), "events, last") {
+		t.Fatalf("%d rows for the build; status bar:\n%s", rows, h.view())
+	}
+	h.send(eventsMsg{batch: model.EventBatch{Next: 5, State: model.EventState{Queue: "q", Problem: "events from queue q not read: permission missing"}}})
+	if h.m.latestInterval() == reconcileEvery || !strings.Contains(h.m.flash, "polling meanwhile") || !strings.Contains(h.view(), "polling") {
+		t.Fatalf("a failing queue did not fall back to polling: flash %q", h.m.flash)
+	}
+}
