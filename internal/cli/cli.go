@@ -116,6 +116,8 @@ Global flags (before or after the command):
   --account ID       Cloudflare account id (else CLOUDFLARE_ACCOUNT_ID)
   --api-url URL      API base URL (else CLOUDFLARE_API_BASE_URL; default ` + api.DefaultBaseURL + `)
   --insecure-http    allow a plain-HTTP base URL on another machine
+  --events-queue Q   read build events from queue Q, by name or id (else CFBUILDS_EVENTS_QUEUE,
+                     [events] queue); see cfbuilds events
   --demo             use a simulated account in this process (works with every command)
   --read-only        the dashboard never cancels
   --debug FILE       append a log of every request (never the token) to FILE
