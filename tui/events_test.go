@@ -66,3 +66,22 @@ func TestEventsReachTheScreenWithoutAPoll(t *testing.T) {
 		t.Fatalf("a failing queue did not fall back to polling: flash %q", h.m.flash)
 	}
 }
+
+// TestAQuietMinuteAt2000Workers (#30): with events flowing, a quiet minute
+// on an account of 2,000 Workers costs at most 10 latest-builds calls: the
+// poll reconciles, it does not carry the news.
+func TestAQuietMinuteAt2000Workers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sim.Options{Workers: 2000, PushEvery: -1, History: 1, Quota: 1 << 30}, Options{Events: idleFeed{}})
+	h.size(160, 40)
+	h.advance(time.Second)
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: model.EventState{Queue: "q", Flowing: true}}})
+	h.advance(3 * time.Minute) // the first sweep of every Worker, then reconciliation
+	before := h.sim.Requests()["latest"]
+	h.advance(time.Minute)
+	if n := h.sim.Requests()["latest"] - before; n > 10 || n == 0 {
+		t.Fatalf("a quiet minute cost %d latest-builds calls, want 1 to 10", n)
+	} else {
+		t.Logf("a quiet minute at 2,000 Workers: %d latest-builds calls", n)
+	}
+}
