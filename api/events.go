@@ -210,4 +210,18 @@ func (r *EventReader) Next(ctx context.Context, after uint64) (model.EventBatch,
 	}
 }
 
+// Since is Next without the wait: the events after the number after
+// (0: none yet asked; from the first kept), now.
+func (r *EventReader) Since(after uint64) model.EventBatch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	end := r.first + uint64(len(r.kept))
+	from := max(after+1, r.first)
+	b := model.EventBatch{Next: end - 1, State: r.state, Gap: after != 0 && after+1 < r.first}
+	if from < end {
+		b.Events = append([]model.BuildEvent(nil), r.kept[from-r.first:]...)
+	}
+	return b
+}
+
 var _ model.EventFeed = (*EventReader)(nil)

@@ -31,8 +31,10 @@ type EventBatch struct {
 }
 
 // EventFeed is the events of every Worker's builds, read once for a
-// process (serve's sessions share one): Next waits until there are events
+// process (serve's sessions share one, as do mcp's tools): Next waits until there are events
 // after the number given, or the state changes, or ctx ends.
 type EventFeed interface {
 	Next(ctx context.Context, after uint64) (EventBatch, error)
+	// Since is Next without the wait: what there is now.
+	Since(after uint64) EventBatch
 }

@@ -120,6 +120,41 @@ func (pw *PushWatch) expects(tag string) bool {
 	return false
 }
 
+// ObserveEvents applies build events to the push: an event of a build of
+// the commit is observed as a build (its Worker found by name among
+// workers); one of a build already followed moves it on (model.ApplyEvent).
+// It reports whether anything changed.
+func (pw *PushWatch) ObserveEvents(evs []BuildEvent, workers []Worker) bool {
+	byName := make(map[string]Worker, len(workers))
+	for _, w := range workers {
+		byName[w.Name] = w
+	}
+	changed := false
+	for _, ev := range evs {
+		w, ok := byName[ev.WorkerName]
+		if !ok {
+			continue
+		}
+		known, had := pw.builds[w.Tag]
+		if had && known.UUID != ev.Build.UUID {
+			had = false // another build of the Worker: observed as new below
+		}
+		b, moved := ApplyEvent(known, had, ev)
+		if !moved {
+			continue
+		}
+		if b.WorkerTag == "" {
+			b.WorkerTag = w.Tag
+		}
+		if had {
+			pw.builds[w.Tag], changed = b, true
+		} else if pw.Observe(w, b) {
+			changed = true
+		}
+	}
+	return changed
+}
+
 // BuildOf is the build of the commit followed on a Worker.
 func (pw *PushWatch) BuildOf(tag string) (Build, bool) {
 	b, ok := pw.builds[tag]

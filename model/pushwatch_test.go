@@ -177,3 +177,28 @@ func TestPushWatchObserve(t *testing.T) {
 		t.Fatalf("summary %q", got)
 	}
 }
+
+// TestPushWatchObserveEvents: an event of the commit's build on a Worker
+// found by name is followed; a later event moves it on; another commit's
+// event and an unknown Worker's change nothing.
+func TestPushWatchObserveEvents(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	ws := []Worker{{Name: "a", Tag: "ta"}, {Name: "b", Tag: "tb"}}
+	pw := NewPushWatch(Push{Commit: "abc1234"}, PushPlan{Expected: ws[:1]})
+	ev := func(typ, worker, commit string, st Status, oc Outcome) BuildEvent {
+		return BuildEvent{Type: "cf.workersBuilds.worker.build." + typ, WorkerName: worker,
+			Build: Build{UUID: "u-" + worker, WorkerName: worker, Status: st, Outcome: oc, CreatedOn: t0, Meta: TriggerMetadata{CommitHash: commit}}}
+	}
+	if pw.ObserveEvents([]BuildEvent{ev("started", "a", "fff0000", StatusRunning, ""), ev("started", "zz", "abc1234", StatusRunning, "")}, ws) {
+		t.Fatal("another commit's event, or an unknown Worker's, changed the push")
+	}
+	pw.ObserveEvents([]BuildEvent{ev("started", "a", "abc1234", StatusRunning, ""), ev("started", "b", "abc1234ff", StatusRunning, "")}, ws)
+	if pw.Verdict() != PushRunning || len(pw.Plan.Expected) != 2 {
+		t.Fatalf("started: %q, expected %v", pw.Verdict(), pw.Plan.Expected)
+	}
+	pw.ObserveEvents([]BuildEvent{ev("failed", "b", "abc1234ff", StatusStopped, OutcomeFail), ev("succeeded", "a", "abc1234", StatusStopped, OutcomeSuccess)}, ws)
+	if pw.Verdict() != PushFailed {
+		t.Fatalf("ended: %q (%+v)", pw.Verdict(), pw.Tally())
+	}
+}

@@ -19,6 +19,8 @@ func (idleFeed) Next(context.Context, uint64) (model.EventBatch, error) {
 	return model.EventBatch{}, errors.New("the test sends the batches")
 }
 
+func (idleFeed) Since(uint64) model.EventBatch { return model.EventBatch{} }
+
 // TestEventsReachTheScreenWithoutAPoll (#30): a build's start shows from
 // its event alone, before any poll; duplicated and reordered deliveries
 // leave one row in its final state; while events flow the latest-builds

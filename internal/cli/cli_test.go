@@ -1163,6 +1163,9 @@ func TestWatchAPushToAWorkerNeverBuilt(t *testing.T) {
 	probe := sim.New(sim.Options{Workers: 4, PushEvery: -1})
 	newcomer := probe.Workers()[3][0]
 	s, env := simEnvFor(t, sim.Options{Workers: 4, PushEvery: -1, History: 1, Seed: 3, NeverBuilt: []string{newcomer}})
+	// With build events read (#30), from a queue every Worker sends to.
+	s.SetupEvents(sim.DefaultQueue)
+	env["CFBUILDS_EVENTS_QUEUE"] = sim.DefaultQueue
 	ws := s.Workers()
 	dir, sha := gitCheckout(t, "apps/web/index.ts")
 	s.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Files: []string{"apps/web/index.ts"},

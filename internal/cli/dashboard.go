@@ -39,7 +39,7 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 		o.commit = sha
 	}
 	opts := dashboardFor(e)
-	opts.Events = e.startEvents(ctx)
+	opts.Events = eventFeed(e.startEvents(ctx))
 	opts.Commit = o.commit
 	opts.AltScreen = !g.noAltScreen
 	opts.Terminal = tui.DetectTerminal(e.getenv, cfg.Hyperlinks)

@@ -144,7 +144,7 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	dash := dashboardFor(e)
 	// One reader of the events for every session: several pullers on one
 	// queue would split its messages.
-	dash.Events = e.startEvents(ctx)
+	dash.Events = eventFeed(e.startEvents(ctx))
 	dash.Source = shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
 	srv, err := serve.New(serve.Config{Dashboard: dash, Hyperlinks: cfg.Hyperlinks, HostKey: hostKey, Keys: keys,
 		Idle: o.idle, MaxSessions: o.maxSessions, MaxPerKey: o.maxPerKey, Log: e.stderr})

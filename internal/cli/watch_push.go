@@ -113,6 +113,12 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 		fmt.Fprintf(e.stderr, "cfbuilds: %s\n", n)
 	}
 	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]model.State{}}
+	// With a queue of build events, a build's start and end come from
+	// them within a pull; the builds are still read, for what events do
+	// not say and when events are late.
+	events := e.startEvents(ctx)
+	var after uint64
+	said := ""
 	on := ""
 	if push.Branch != "" {
 		on = " on " + model.SanitizeInline(push.Branch)
@@ -120,6 +126,15 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, pw.Summary())
 	deadline := time.Now().Add(o.timeout)
 	for {
+		if events != nil {
+			b := events.Since(after)
+			after = b.Next
+			pw.ObserveEvents(b.Events, workers)
+			if p := b.State.Problem; p != "" && p != said {
+				said = p
+				fmt.Fprintf(e.stderr, "cfbuilds: %s; polling meanwhile\n", p)
+			}
+		}
 		if err := pw.Refresh(ctx, e.client); err != nil {
 			if err := retryOrGiveUp(e.stderr)(err); err != nil {
 				return 1, err

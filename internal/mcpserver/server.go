@@ -28,6 +28,9 @@ type Options struct {
 	// Triggers reads a Worker's triggers for the push plan (a cache in
 	// front of the source); default the source's own.
 	Triggers model.TriggerReader
+	// Events is the feed of build events (nil: polling only): watch_commit
+	// learns of builds' starts and ends from it within a pull.
+	Events model.EventFeed
 }
 
 // Server is the MCP server.

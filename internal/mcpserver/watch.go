@@ -133,7 +133,13 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 		return nil, commitOut{}, err
 	}
 	wait, start := waitFor(in.TimeoutSeconds), time.Now()
+	var after uint64
 	for {
+		if s.o.Events != nil {
+			b := s.o.Events.Since(after)
+			after = b.Next
+			pw.ObserveEvents(b.Events, workers)
+		}
 		if err := pw.Refresh(ctx, s.o.Source); err != nil {
 			return nil, commitOut{}, err
 		}
