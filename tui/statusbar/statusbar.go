@@ -190,7 +190,7 @@ func (s Model) fitParts(lead []string, space int) string {
 		return strings.Join(texts, " · ")
 	}
 	parts := s.infoParts(BudgetText(s.info.Budget))
-	for keep := 1; keep < 8 && fit.Width(join(parts)) > space; keep++ {
+	for keep := 1; keep < 9 && fit.Width(join(parts)) > space; keep++ {
 		if keep == 6 {
 			parts = s.dropBelow(s.infoParts(shortBudget(s.info.Budget)), keep)
 		}
