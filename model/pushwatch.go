@@ -79,6 +79,7 @@ type PushWatch struct {
 	Notes  []string
 	builds map[string]Build // Worker tag → the newest build of the commit
 	looked map[string]string
+	live   map[string]Liveness // Worker tag → where its build's version stands (RefreshLive)
 }
 
 // NewPushWatch starts watching a planned push.

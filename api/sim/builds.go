@@ -34,6 +34,10 @@ type build struct {
 	lines []planLine // offsets from runOn, ascending; all <= stopOn-runOn
 
 	emitted uint8 // the events it has put in queues: 1 started, 2 ended
+	// deployMode is how it deploys when it succeeds: "" the whole traffic,
+	// "upload" none, "gradual:P" P% beside the version before, "rollback"
+	// deployed and rolled back.
+	deployMode string
 }
 
 type planLine struct {

@@ -24,16 +24,35 @@ type split struct {
 	pct       float64
 }
 
-// deployBuild records the deployment a successful build makes when it stops.
+// deployBuild records the deployment a successful build makes when it
+// stops: the whole traffic, or as its deploy mode says (a push's Deploy):
+// none (a version upload), a gradual share beside the version before, or
+// a deployment rolled back two seconds later.
 func (s *Sim) deployBuild(w *worker, b *build) {
-	if b.outcome != "success" || b.versionID == "" || s.undeployed(w) {
+	if b.outcome != "success" || b.versionID == "" || s.undeployed(w) || b.deployMode == "upload" {
 		return
 	}
-	w.deploys = append(w.deploys, &deployment{
+	var prev string
+	if n := len(w.deploys); n > 0 && len(w.deploys[n-1].versions) > 0 {
+		prev = w.deploys[n-1].versions[0].versionID
+	}
+	d := &deployment{
 		id: uuid(w.rng), at: b.stopOn, versions: []split{{b.versionID, 100}},
 		source: "wrangler", message: "Automatic deployment by Workers Builds", triggeredBy: "deployment",
 		author: b.author, build: b,
-	})
+	}
+	var pct float64
+	if _, err := fmt.Sscanf(b.deployMode, "gradual:%g", &pct); err == nil && pct > 0 && pct < 100 && prev != "" {
+		d.versions = []split{{b.versionID, pct}, {prev, 100 - pct}}
+	}
+	w.deploys = append(w.deploys, d)
+	if b.deployMode == "rollback" && prev != "" {
+		// Deployed by its deploy step, and rolled back by the time the
+		// build is seen stopped: a watch can only find it rolled back.
+		d.at = b.stopOn.Add(-10 * time.Millisecond)
+		w.deploys = append(w.deploys, &deployment{id: uuid(w.rng), at: b.stopOn, versions: []split{{prev, 100}},
+			source: "dash", message: "Rollback", triggeredBy: "rollback", author: "oncall@acme.dev"})
+	}
 }
 
 // undeployed reports a Worker the options say was never deployed.

@@ -62,6 +62,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.servePush(w, r) // the simulator's own API, outside Cloudflare's
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, "/github/") || strings.HasPrefix(r.URL.Path, "/gitlab/") {
+		s.Forge.ServeHTTP(w, r) // the commit-status stand-in
+		return
+	}
 	s.mu.Lock()
 	now := s.clock.Now()
 	s.requests["total"]++

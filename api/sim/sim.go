@@ -120,6 +120,9 @@ type Options struct {
 type Sim struct {
 	opts  Options
 	clock Clock
+	// Forge is the commit-status stand-in served beside the API
+	// (/github, /gitlab/api/v4).
+	Forge *Forge
 
 	mu      sync.Mutex
 	workers []*worker
@@ -216,6 +219,7 @@ func New(o Options) *Sim {
 		o.History = 6
 	}
 	s := &Sim{
+		Forge:    &Forge{},
 		opts:     o,
 		clock:    o.Clock,
 		builds:   map[string]*build{},

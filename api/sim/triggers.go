@@ -278,6 +278,9 @@ type PushSpec struct {
 	Workers      map[string]time.Duration
 	PathIncludes map[string][]string
 	Outcome      map[string]string // a Worker's outcome (default success; fail, fail:install, fail:deploy, fail:token, terminated)
+	// Deploy is how a Worker's successful build deploys: "" the whole
+	// traffic, "upload" (a version only), "gradual:50", "rollback".
+	Deploy map[string]string
 	// Duration is how long each build runs, queue included (default: a
 	// realistic 25 to 65 s).
 	Duration time.Duration
@@ -324,6 +327,7 @@ func (s *Sim) Push(p PushSpec) map[string]string {
 			b.versionID = uuid(w.rng)
 		}
 		b.useTrigger(w.triggerFor(b.branch))
+		b.deployMode = p.Deploy[name]
 		if p.Duration > 0 {
 			// Queued and initializing for a fifth and a twentieth of it, at
 			// most a few seconds: a long build runs soon, as real ones do.
@@ -381,7 +385,8 @@ func pathsMatch(includes, files []string) bool {
 //
 //	{"repo": "acme/monorepo", "branch": "main", "commit": "<sha>",
 //	 "files": ["apps/web/index.ts"], "workers": {"api-gateway": 0, "docs": 20},
-//	 "path_includes": {"docs": ["docs/*"]}, "outcome": {"docs": "fail"}}
+//	 "path_includes": {"docs": ["docs/*"]}, "outcome": {"docs": "fail"},
+//	 "deploy": {"api-gateway": "gradual:50", "docs": "upload"}}
 //
 // (workers: each Worker's delay in seconds). It answers the builds made.
 func (s *Sim) servePush(w http.ResponseWriter, r *http.Request) {
@@ -395,6 +400,7 @@ func (s *Sim) servePush(w http.ResponseWriter, r *http.Request) {
 		Workers                       map[string]float64
 		PathIncludes                  map[string][]string `json:"path_includes"`
 		Outcome                       map[string]string
+		Deploy                        map[string]string
 		Duration                      float64
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -403,7 +409,7 @@ func (s *Sim) servePush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := PushSpec{Repo: req.Repo, Branch: req.Branch, Commit: req.Commit, Message: req.Message, Files: req.Files,
-		Workers: map[string]time.Duration{}, PathIncludes: req.PathIncludes, Outcome: req.Outcome,
+		Workers: map[string]time.Duration{}, PathIncludes: req.PathIncludes, Outcome: req.Outcome, Deploy: req.Deploy,
 		Duration: time.Duration(req.Duration * float64(time.Second))}
 	for name, delay := range req.Workers {
 		if s.findWorkerLocked(name) == nil {

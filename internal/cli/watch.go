@@ -12,17 +12,20 @@ import (
 )
 
 func watchCommand() command {
-	return command{name: "watch", args: "(BUILD_UUID | --commit SHA|HEAD [--repo OWNER/NAME] [--branch B] [--timeout 30m] [--every 5s]) [--json]",
-		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout",
-		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD",
+	return command{name: "watch", args: "(BUILD_UUID | --commit SHA|HEAD [--repo OWNER/NAME] [--branch B] [--live [--live-percent N]] [--status github|gitlab [--status-context C]] [--timeout 30m] [--every 5s]) [--json]",
+		summary: "follow a build, or every build of a push, until done; exit 0 success (with --live: every Worker serves the commit), 1 failed or cancelled, 3 timeout before the builds ended, 4 with --live: the builds succeeded but not every Worker was live by the timeout",
+		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD\ncfbuilds watch --commit HEAD --live --status github",
 		opts:    func() options { return &watchOptions{} }}
 }
 
 type watchOptions struct {
-	uuid                 string
-	commit, repo, branch string
-	timeout, every       time.Duration
-	asJSON               bool
+	uuid                  string
+	commit, repo, branch  string
+	timeout, every        time.Duration
+	asJSON                bool
+	live                  bool
+	livePercent           float64
+	status, statusContext string
 }
 
 func (o *watchOptions) flags(fs *flag.FlagSet) {
@@ -32,10 +35,24 @@ func (o *watchOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up (exit 3) after this `duration` when builds have not all ended")
 	fs.DurationVar(&o.every, "every", 5*time.Second, "with --commit, how often to look (one call per 20 Workers)")
 	fs.BoolVar(&o.asJSON, "json", false, "write NDJSON events, one a line, for scripts: status, log (one build), end")
+	fs.BoolVar(&o.live, "live", false, "with --commit, wait until every Worker serves the version its build made (exit 4 when the builds succeeded but not all were live by the timeout)")
+	fs.Float64Var(&o.livePercent, "live-percent", 100, "with --live, the share of traffic (`N` percent) that counts as live")
+	fs.StringVar(&o.status, "status", "", "post one commit status for the whole push to `github` (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_SHA in Actions) or gitlab (GITLAB_TOKEN or CI_JOB_TOKEN, CI_PROJECT_PATH)")
+	fs.StringVar(&o.statusContext, "status-context", "cfbuilds", "the commit status's `context` (GitHub) or name (GitLab)")
 }
 
 func (o *watchOptions) validate(args []string) error {
-	if o.commit != "" {
+	switch {
+	case o.status != "" && o.status != "github" && o.status != "gitlab":
+		return usagef("--status wants github or gitlab, got %q", model.SanitizeInline(o.status))
+	case o.livePercent <= 0 || o.livePercent > 100:
+		return usagef("--live-percent wants a share of traffic above 0 and at most 100, got %v", o.livePercent)
+	case (o.live || o.status != "") && len(args) > 0:
+		return usagef("--live and --status watch a push: give --commit SHA|HEAD, not a build uuid")
+	case o.statusContext == "":
+		return usagef("--status-context wants a name")
+	}
+	if o.commit != "" || o.status != "" || o.live {
 		if o.every < 100*time.Millisecond {
 			return usagef("--every wants at least 100ms, got %s (see cfbuilds watch --help)", o.every)
 		}
@@ -55,7 +72,7 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	var code int
 	var err error
 	switch {
-	case o.commit != "":
+	case o.commit != "" || o.live || o.status != "":
 		code, err = o.watchPush(ctx, e)
 	case o.asJSON:
 		code, err = watchJSON(ctx, e.client, o.uuid, e.stdout, e.stderr)

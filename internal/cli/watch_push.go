@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/internal/commitstatus"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -25,6 +26,10 @@ type event struct {
 	Worker    string `json:"worker,omitempty"`
 	Status    string `json:"status,omitempty"`
 	Outcome   string `json:"outcome,omitempty"`
+	// Deployment is where a succeeded build's version stands (--live):
+	// uploaded, gradual or live, with the traffic it serves.
+	Deployment  string   `json:"deployment,omitempty"`
+	LivePercent *float64 `json:"live_percent,omitempty"`
 	Line      string `json:"line,omitempty"`
 	Exit      *int   `json:"exit,omitempty"`
 	Summary   string `json:"summary,omitempty"`
@@ -97,9 +102,16 @@ func repoOf(remote string) (string, bool) {
 // (model.PlanPushFrom), and waits for every build: exit 0 when all
 // succeeded, 1 when one failed or was cancelled, 3 at the timeout. Expected
 // is a floor: before each verdict it looks once more across the account for
-// builds of the commit, and follows any it finds.
+// builds of the commit, and follows any it finds. With --live it then waits
+// for every Worker to serve the commit (exit 4 when the builds succeeded but
+// not every Worker was live by the timeout); with --status it posts the
+// push's one commit status (watch_live.go).
 func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
-	push, err := o.resolvePush(e.dir)
+	push, err := o.resolvePush(e)
+	if err != nil {
+		return 2, err
+	}
+	poster, err := o.statusPoster(e, push)
 	if err != nil {
 		return 2, err
 	}
@@ -112,55 +124,26 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	for _, n := range pw.Notes {
 		fmt.Fprintf(e.stderr, "cfbuilds: %s\n", n)
 	}
-	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]model.State{}}
+	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]string{}, poster: poster}
 	// With a queue of build events, a build's start and end come from
 	// them within a pull; the builds are still read, for what events do
 	// not say and when events are late.
-	events := e.startEvents(ctx)
-	var after uint64
-	said := ""
+	w.events = e.startEvents(ctx)
 	on := ""
 	if push.Branch != "" {
 		on = " on " + model.SanitizeInline(push.Branch)
 	}
 	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, pw.Summary())
+	w.postStatus(ctx, commitstatus.Pending, true)
 	deadline := time.Now().Add(o.timeout)
 	for {
-		if events != nil {
-			b := events.Since(after)
-			after = b.Next
-			pw.ObserveEvents(b.Events, workers)
-			if p := b.State.Problem; p != "" && p != said {
-				said = p
-				fmt.Fprintf(e.stderr, "cfbuilds: %s; polling meanwhile\n", p)
-			}
+		verdict, err := w.round(ctx, workers)
+		if err != nil {
+			return 1, err
 		}
-		if err := pw.Refresh(ctx, e.client); err != nil {
-			if err := retryOrGiveUp(e.stderr)(err); err != nil {
-				return 1, err
-			}
-		}
-		w.report(ctx)
-		verdict := pw.Verdict()
-		if verdict != model.PushRunning {
-			// Look once more before answering: a Worker nobody expected
-			// may be building the commit.
-			if added, err := pw.Sweep(ctx, e.client, workers); err == nil && added > 0 {
-				continue
-			}
-		}
-		switch {
-		case verdict == model.PushNothing:
-			w.say("No Worker builds this push.\n")
-			return w.end(0), nil
-		case verdict == model.PushFailed:
-			return w.end(1), nil
-		case verdict == model.PushSucceeded:
-			return w.end(0), nil
-		case time.Now().After(deadline):
-			t := pw.Tally()
-			w.say("Timed out after %s with %d of %d builds ended.\n", o.timeout, t.Done, t.Expected)
-			return w.end(3), nil
+		code, done := o.exitFor(verdict, time.Now().After(deadline))
+		if done {
+			return w.finish(ctx, verdict, code), nil
 		}
 		select {
 		case <-ctx.Done():
@@ -170,10 +153,95 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	}
 }
 
+// round reads what moved (events, builds, deployments), reports it, and
+// returns the verdict; before a verdict other than running it looks once
+// more across the account for builds of the commit.
+func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.PushVerdict, error) {
+	pw, e := w.pw, w.e
+	for {
+		if w.events != nil {
+			b := w.events.Since(w.after)
+			w.after = b.Next
+			pw.ObserveEvents(b.Events, workers)
+			if p := b.State.Problem; p != "" && p != w.said {
+				w.said = p
+				fmt.Fprintf(e.stderr, "cfbuilds: %s; polling meanwhile\n", p)
+			}
+		}
+		if err := pw.Refresh(ctx, e.client); err != nil {
+			if err := retryOrGiveUp(e.stderr)(err); err != nil {
+				return "", err
+			}
+		}
+		if w.o.live {
+			// Each Worker as soon as its build succeeded: the others may
+			// still be building.
+			if err := pw.RefreshLive(ctx, e.client, w.o.livePercent); err != nil {
+				if err := retryOrGiveUp(e.stderr)(err); err != nil {
+					return "", err
+				}
+			}
+		}
+		w.report(ctx)
+		w.postStatus(ctx, commitstatus.Pending, false)
+		verdict := w.verdict()
+		if verdict != model.PushRunning && verdict != model.PushNotLive {
+			// Look once more before answering: a Worker nobody expected
+			// may be building the commit.
+			if added, err := pw.Sweep(ctx, e.client, workers); err == nil && added > 0 {
+				continue
+			}
+		}
+		return verdict, nil
+	}
+}
+
+// exitFor is the exit code of a verdict, and whether the watch ends: 0
+// succeeded (or every Worker live, with --live), 1 failed, 3 timed out
+// before the builds ended, 4 the builds succeeded but not every Worker was
+// live by the timeout.
+func (o *watchOptions) exitFor(v model.PushVerdict, timedOut bool) (int, bool) {
+	switch {
+	case v == model.PushNothing, v == model.PushLive, v == model.PushSucceeded && !o.live:
+		return 0, true
+	case v == model.PushFailed:
+		return 1, true
+	case !timedOut:
+		return 0, false
+	case v == model.PushNotLive:
+		return 4, true
+	}
+	return 3, true
+}
+
+// finish says the verdict, posts the final status and returns the code.
+func (w *pushWatch) finish(ctx context.Context, v model.PushVerdict, code int) int {
+	t := w.pw.Tally()
+	switch {
+	case v == model.PushNothing:
+		w.say("No Worker builds this push.\n")
+	case code == 3:
+		w.say("Timed out after %s with %d of %d builds ended.\n", w.o.timeout, t.Done, t.Expected)
+	case code == 4:
+		w.say("Timed out after %s: %s.\n", w.o.timeout, w.pw.LiveSummary(w.o.livePercent, 0))
+	}
+	state := commitstatus.Success
+	if code != 0 {
+		state = commitstatus.Failure
+	}
+	w.postStatus(ctx, state, true)
+	return w.end(code)
+}
+
 // resolvePush is the push the flags name; HEAD, the branch and the
 // repository come from the git checkout here when not given.
-func (o *watchOptions) resolvePush(dir string) (model.Push, error) {
+func (o *watchOptions) resolvePush(e *env) (model.Push, error) {
+	dir := e.dir
 	p := model.Push{Commit: o.commit, Repo: o.repo, Branch: o.branch}
+	o.fromCI(e.getenv, &p)
+	if p.Commit == "" {
+		return p, usagef("watch needs a BUILD_UUID or --commit SHA|HEAD (see cfbuilds watch --help)")
+	}
 	if p.Commit == "HEAD" {
 		sha, err := git(dir, "rev-parse", "HEAD")
 		if err != nil {
@@ -206,8 +274,17 @@ type pushWatch struct {
 	o            *watchOptions
 	e            *env
 	pw           *model.PushWatch
-	states       map[string]model.State // Worker tag → the last state printed
+	states       map[string]string // Worker tag → the last state printed
 	shownFailure bool
+
+	events *api.EventReader // nil: no queue configured
+	after  uint64
+	said   string // the last events problem said
+
+	poster     *commitstatus.Poster // nil: no --status
+	posted     string               // the last description posted
+	postedAt   time.Time
+	postFailed bool
 }
 
 func (w *pushWatch) say(format string, a ...any) {
@@ -218,28 +295,56 @@ func (w *pushWatch) say(format string, a ...any) {
 
 // end prints the verdict and returns the exit code.
 func (w *pushWatch) end(code int) int {
+	summary := w.pw.Summary()
+	if w.o.live {
+		summary += " · " + w.pw.LiveSummary(w.o.livePercent, 0)
+	}
 	if w.o.asJSON {
-		writeEvent(w.e.stdout, event{Event: "end", Exit: &code, Summary: w.pw.Summary()})
+		writeEvent(w.e.stdout, event{Event: "end", Exit: &code, Summary: summary})
 	} else {
-		w.say("%s\n", w.pw.Summary())
+		w.say("%s\n", summary)
 	}
 	return code
 }
 
-// report prints each build's change of state and the first failure's log
-// tail.
+// verdict is the builds' verdict, or with --live the Workers'.
+func (w *pushWatch) verdict() model.PushVerdict {
+	if w.o.live {
+		return w.pw.LiveVerdict(w.o.livePercent)
+	}
+	return w.pw.Verdict()
+}
+
+// report prints each Worker's change of state (with --live, of its
+// deployment too) and the first failure's log tail.
 func (w *pushWatch) report(ctx context.Context) {
-	for _, wk := range w.pw.Plan.Expected {
-		b, ok := w.pw.BuildOf(wk.Tag)
-		if !ok {
-			continue // not started yet: a build can start late
+	for _, wl := range w.pw.LiveStates(w.o.livePercent) {
+		b, wk := wl.Build, wl.Worker
+		if b.UUID == "" {
+			continue // not started yet (a build can start late), or skipped by filters
 		}
-		if s := b.State(); s != w.states[wk.Tag] {
-			w.states[wk.Tag] = s
+		deployment := ""
+		if w.o.live && b.Finished() && b.Outcome.OK() {
+			deployment = string(wl.State)
+			if wl.Detail != "" {
+				deployment += " (" + wl.Detail + ")"
+			}
+		}
+		key := string(b.State()) + "|" + deployment
+		if key != w.states[wk.Tag] {
+			w.states[wk.Tag] = key
 			if w.o.asJSON {
-				writeEvent(w.e.stdout, event{Event: "status", BuildUUID: b.UUID, Worker: wk.Name, Status: string(b.Status), Outcome: string(b.Outcome)})
+				ev := event{Event: "status", BuildUUID: b.UUID, Worker: wk.Name, Status: string(b.Status), Outcome: string(b.Outcome)}
+				if deployment != "" {
+					ev.Deployment, ev.LivePercent = string(wl.State), &wl.Percentage
+				}
+				writeEvent(w.e.stdout, ev)
 			} else {
-				fmt.Fprintf(w.e.stdout, "%s  %-20s %s  %s\n", time.Now().Format("15:04:05"), model.SanitizeInline(wk.Name), s, b.UUID)
+				line := string(b.State())
+				if deployment != "" {
+					line += ", " + deployment
+				}
+				fmt.Fprintf(w.e.stdout, "%s  %-20s %s  %s\n", time.Now().Format("15:04:05"), model.SanitizeInline(wk.Name), line, b.UUID)
 			}
 		}
 		if b.Finished() && !b.Outcome.OK() && !w.shownFailure {
