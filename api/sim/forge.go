@@ -22,9 +22,9 @@ const ForgeToken = "forge-token-0123456789"
 
 // ForgeStatus is one posted status.
 type ForgeStatus struct {
-	Kind, Repo, SHA                       string
+	Kind, Repo, SHA                        string
 	State, Context, Description, TargetURL string
-	At                                    time.Time
+	At                                     time.Time
 }
 
 // Forge records the statuses posted to it.

@@ -30,9 +30,9 @@ type event struct {
 	// uploaded, gradual or live, with the traffic it serves.
 	Deployment  string   `json:"deployment,omitempty"`
 	LivePercent *float64 `json:"live_percent,omitempty"`
-	Line      string `json:"line,omitempty"`
-	Exit      *int   `json:"exit,omitempty"`
-	Summary   string `json:"summary,omitempty"`
+	Line        string   `json:"line,omitempty"`
+	Exit        *int     `json:"exit,omitempty"`
+	Summary     string   `json:"summary,omitempty"`
 }
 
 func writeEvent(out io.Writer, ev event) {

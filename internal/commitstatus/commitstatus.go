@@ -36,13 +36,13 @@ type Status struct {
 
 // Poster posts statuses of one commit of one repository.
 type Poster struct {
-	kind    string // github | gitlab
-	base    *url.URL
-	token   string
-	job     bool   // GitLab's CI_JOB_TOKEN (JOB-TOKEN header) rather than PRIVATE-TOKEN
-	repo    string // owner/name (GitHub), group/project (GitLab)
-	sha     string
-	client  *http.Client
+	kind   string // github | gitlab
+	base   *url.URL
+	token  string
+	job    bool   // GitLab's CI_JOB_TOKEN (JOB-TOKEN header) rather than PRIVATE-TOKEN
+	repo   string // owner/name (GitHub), group/project (GitLab)
+	sha    string
+	client *http.Client
 }
 
 // Options say where to post: the kind, the API, the credentials, the
