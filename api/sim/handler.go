@@ -62,6 +62,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.servePush(w, r) // the simulator's own API, outside Cloudflare's
 		return
 	}
+	if r.URL.Path == "/__sim/statuses" {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(s.Forge.Statuses()) // what the stand-in was posted, to look at
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/github/") || strings.HasPrefix(r.URL.Path, "/gitlab/") {
 		s.Forge.ServeHTTP(w, r) // the commit-status stand-in
 		return

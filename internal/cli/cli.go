@@ -104,7 +104,8 @@ cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
 
 Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
 terminated; doctor: a problem found); 2 a usage or configuration error; 3 watch
---commit timed out, or doctor could not check.
+--commit timed out before the builds ended, or doctor could not check; 4 watch
+--commit --live: the builds succeeded but not every Worker was live by the timeout.
 `)
 	return b.String()
 }

@@ -160,6 +160,7 @@ func (o *simOptions) run(ctx context.Context, e *env) error {
 	if o.eventsQueue != "" {
 		fmt.Fprintf(e.stdout, "# its builds' events go to queue %s: read them with\nexport CFBUILDS_EVENTS_QUEUE=%s\n", o.eventsQueue, o.eventsQueue)
 	}
+	fmt.Fprintf(e.stdout, "# a GitHub stand-in takes commit statuses (watch --commit --status github); GET http://%s/__sim/statuses shows them:\n# export GITHUB_API_URL=http://%s/github GITHUB_TOKEN=%s\n", sv.Addr(), sv.Addr(), sim.ForgeToken)
 	fmt.Fprintf(e.stdout, "# simulate a push to several Workers: POST a JSON body of repo, branch, commit, and workers (name: seconds until its build starts):\n# curl -H 'Authorization: Bearer %s' -d '{\"repo\":\"acme/monorepo\",\"branch\":\"main\",\"commit\":\"<sha>\",\"workers\":{\"api-gateway\":0,\"auth-service\":20}}' http://%s/__sim/push\n", o.token, sv.Addr())
 	<-ctx.Done()
 	return nil

@@ -207,3 +207,32 @@ func TestAnswerSizes(t *testing.T) {
 		t.Fatalf("fractional seconds: %s", raw)
 	}
 }
+
+// TestWatchCommitLive (#31): watch_commit with live answers the same
+// verdict as watch --commit --live, per Worker: a gradual deployment is
+// "not live" at 100% and live at 50%.
+func TestWatchCommitLive(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, sim.Options{Workers: 3, PushEvery: -1, History: 1, Seed: 3}, false)
+	ws := r.sim.Workers()
+	const sha = "c0ffee1234567890c0ffee1234567890c0ffee12"
+	r.sim.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Workers: map[string]time.Duration{ws[0][0]: 0, ws[1][0]: 0},
+		Deploy: map[string]string{ws[1][0]: "gradual:50"}, Duration: 100 * time.Millisecond})
+	var out commitOut
+	if text, isErr := r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/monorepo", "live": true, "timeout_seconds": 2}, &out); isErr {
+		t.Fatal(text)
+	}
+	if out.Verdict != "not live" || !strings.Contains(out.Summary, "1/2 Workers live") {
+		t.Fatalf("at 100%%: %+v", out)
+	}
+	for _, w := range out.Workers {
+		if w.Worker == ws[1][0] && (w.Deployment != "gradual" || w.Percent != 50) {
+			t.Fatalf("the gradual Worker: %+v", w)
+		}
+	}
+	out = commitOut{}
+	r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/monorepo", "live": true, "live_percent": 50, "timeout_seconds": 5}, &out)
+	if out.Verdict != "live" {
+		t.Fatalf("at 50%%: %+v", out)
+	}
+}

@@ -92,9 +92,9 @@ func (s *Server) addReadTools() {
 		InputSchema: schemaFor[watchIn](map[string]func(*jsonschema.Schema){"build_uuid": pattern(uuidRE, 64), "timeout_seconds": between(1, 3600)}),
 	}, s.watchBuild)
 	mcp.AddTool(s.srv, &mcp.Tool{Name: "watch_commit", Title: "Wait for a push's builds", Annotations: readOnly("Wait for a push's builds"),
-		Description: "Wait for every build of a pushed commit across the Workers whose triggers take it, at most 45 s unless asked (verdict running: call again); one verdict with each failure's first error.",
+		Description: "Wait for every build of a pushed commit across the Workers whose triggers take it, at most 45 s unless asked (verdict running: call again); one verdict with each failure's first error. With live, also until every Worker serves the commit (verdict live; not live: call again).",
 		InputSchema: schemaFor[commitIn](map[string]func(*jsonschema.Schema){"commit": pattern(commitRE, 40),
-			"repo": pattern(repoRE, 200), "branch": maxLen(255), "timeout_seconds": between(1, 3600)}),
+			"repo": pattern(repoRE, 200), "branch": maxLen(255), "timeout_seconds": between(1, 3600), "live_percent": between(1, 100)}),
 	}, s.watchCommit)
 }
 

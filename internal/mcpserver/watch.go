@@ -96,18 +96,24 @@ type commitIn struct {
 	Commit         string `json:"commit" jsonschema:"the pushed commit's SHA (or a prefix of it, at least 7 hex digits)"`
 	Repo           string `json:"repo,omitempty" jsonschema:"owner/name of the repository; default: the repository of the commit's builds"`
 	Branch         string `json:"branch,omitempty" jsonschema:"the pushed branch, for the triggers' branch filters"`
-	TimeoutSeconds int    `json:"timeout_seconds,omitempty" jsonschema:"answer after at most this many seconds (default 45, at most 3600); call again while the verdict is running"`
+	TimeoutSeconds int     `json:"timeout_seconds,omitempty" jsonschema:"answer after at most this many seconds (default 45, at most 3600); call again while the verdict is running"`
+	Live           bool    `json:"live,omitempty" jsonschema:"also wait until every Worker serves the version its build made (verdict live or not live)"`
+	LivePercent    float64 `json:"live_percent,omitempty" jsonschema:"with live, the share of traffic that counts as live (default 100)"`
 }
 
 type workerVerdict struct {
-	Worker     string `json:"worker"`
-	State      string `json:"state" jsonschema:"expected (not started yet), a build state, or skipped by filters"`
-	BuildUUID  string `json:"build_uuid,omitempty"`
-	FirstError string `json:"first_error,omitempty"`
+	Worker     string  `json:"worker"`
+	State      string  `json:"state" jsonschema:"expected (not started yet), a build state, or skipped by filters"`
+	BuildUUID  string  `json:"build_uuid,omitempty"`
+	FirstError string  `json:"first_error,omitempty"`
+	Deployment string  `json:"deployment,omitempty" jsonschema:"with live: checking, uploaded, gradual or live, for a succeeded build"`
+	Percent    float64 `json:"live_percent,omitempty" jsonschema:"with live: the traffic its version serves"`
+	Detail     string  `json:"detail,omitempty" jsonschema:"with live: not deployed, rolled back or replaced..."`
 }
 
 type commitOut struct {
-	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, running (the wait ended first: call again) or nothing builds it"`
+	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, running (the wait ended first: call again) or nothing builds it; with live: live or not live (call again) instead of succeeded"`
+	Summary  string          `json:"summary"`
 	Expected int             `json:"expected"`
 	Started  int             `json:"started"`
 	Workers  []workerVerdict `json:"workers"`
@@ -133,6 +139,10 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 		return nil, commitOut{}, err
 	}
 	wait, start := waitFor(in.TimeoutSeconds), time.Now()
+	percent := in.LivePercent
+	if percent <= 0 {
+		percent = 100
+	}
 	var after uint64
 	for {
 		if s.o.Events != nil {
@@ -144,14 +154,20 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 			return nil, commitOut{}, err
 		}
 		verdict := pw.Verdict()
-		if verdict != model.PushRunning {
+		if in.Live {
+			if err := pw.RefreshLive(ctx, s.o.Source, percent); err != nil {
+				return nil, commitOut{}, err
+			}
+			verdict = pw.LiveVerdict(percent)
+		}
+		if verdict != model.PushRunning && verdict != model.PushNotLive {
 			if added, err := pw.Sweep(ctx, s.o.Source, workers); err == nil && added > 0 {
 				continue
 			}
 		}
 		t := pw.Tally()
-		if verdict != model.PushRunning || time.Since(start) >= wait {
-			return nil, s.commitAnswer(ctx, pw, verdict), nil
+		if verdict != model.PushRunning && verdict != model.PushNotLive || time.Since(start) >= wait {
+			return nil, s.commitAnswer(ctx, pw, verdict, in.Live, percent), nil
 		}
 		s.progress(ctx, req, float64(t.Done), float64(t.Expected), fmt.Sprintf("%d of %d builds ended", t.Done, t.Expected))
 		if err := sleep(ctx, s.o.Poll); err != nil {
@@ -162,14 +178,24 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 
 // commitAnswer is the push's verdict, a line per Worker: the first error
 // of each failed build, the Workers skipped by their filters last.
-func (s *Server) commitAnswer(ctx context.Context, pw *model.PushWatch, verdict model.PushVerdict) commitOut {
+func (s *Server) commitAnswer(ctx context.Context, pw *model.PushWatch, verdict model.PushVerdict, live bool, percent float64) commitOut {
 	t := pw.Tally()
-	out := commitOut{Verdict: string(verdict), Expected: t.Expected, Started: t.Started, Workers: []workerVerdict{}}
+	out := commitOut{Verdict: string(verdict), Expected: t.Expected, Started: t.Started, Workers: []workerVerdict{}, Summary: pw.Summary()}
+	states := map[string]model.WorkerLive{}
+	if live {
+		out.Summary = pw.LiveSummary(percent, maxLineBytes)
+		for _, wl := range pw.LiveStates(percent) {
+			states[wl.Worker.Tag] = wl
+		}
+	}
 	for _, n := range pw.Notes {
 		out.Notes = append(out.Notes, clip(n, maxLineBytes))
 	}
 	for _, w := range pw.Plan.Expected {
 		v := workerVerdict{Worker: clip(w.Name, 100), State: pw.WorkerState(w)}
+		if wl, ok := states[w.Tag]; ok && wl.Build.Finished() && wl.Build.Outcome.OK() {
+			v.Deployment, v.Percent, v.Detail = string(wl.State), wl.Percentage, wl.Detail
+		}
 		if b, ok := pw.BuildOf(w.Tag); ok {
 			v.BuildUUID = b.UUID
 			if b.Finished() && !b.Outcome.OK() {
