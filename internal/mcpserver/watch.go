@@ -93,9 +93,9 @@ func (s *Server) watchBuild(ctx context.Context, req *mcp.CallToolRequest, in wa
 }
 
 type commitIn struct {
-	Commit         string `json:"commit" jsonschema:"the pushed commit's SHA (or a prefix of it, at least 7 hex digits)"`
-	Repo           string `json:"repo,omitempty" jsonschema:"owner/name of the repository; default: the repository of the commit's builds"`
-	Branch         string `json:"branch,omitempty" jsonschema:"the pushed branch, for the triggers' branch filters"`
+	Commit         string  `json:"commit" jsonschema:"the pushed commit's SHA (or a prefix of it, at least 7 hex digits)"`
+	Repo           string  `json:"repo,omitempty" jsonschema:"owner/name of the repository; default: the repository of the commit's builds"`
+	Branch         string  `json:"branch,omitempty" jsonschema:"the pushed branch, for the triggers' branch filters"`
 	TimeoutSeconds int     `json:"timeout_seconds,omitempty" jsonschema:"answer after at most this many seconds (default 45, at most 3600); call again while the verdict is running"`
 	Live           bool    `json:"live,omitempty" jsonschema:"also wait until every Worker serves the version its build made (verdict live or not live)"`
 	LivePercent    float64 `json:"live_percent,omitempty" jsonschema:"with live, the share of traffic that counts as live (default 100)"`
