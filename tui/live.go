@@ -170,7 +170,32 @@ func (m *Model) refreshLive() {
 		}
 	}
 	m.list.SetLive(marks)
+	m.list.SetNote(m.commitVerdict())
 	m.showSelected()
+}
+
+// commitVerdict is the --commit view's one line: the push's live verdict
+// from the builds of the commit and the deployments read (model.PushWatch,
+// as watch --commit --live says it): "2/3 Workers live: docs uploaded, not
+// deployed". "" without --commit.
+func (m *Model) commitVerdict() string {
+	if m.opts.Commit == "" {
+		return ""
+	}
+	pw := model.NewPushWatch(model.Push{Commit: m.opts.Commit}, model.PushPlan{})
+	for _, b := range m.builds {
+		pw.Observe(model.Worker{Name: b.WorkerName, Tag: b.WorkerTag}, b)
+	}
+	for _, w := range pw.Plan.Expected {
+		b, _ := pw.BuildOf(w.Tag)
+		if ds, known := m.deploys[w.Tag]; known && b.Finished() {
+			pw.SetLiveness(w.Tag, model.LivenessOf(b.UUID, ds, m.buildOf))
+		}
+	}
+	if len(pw.Plan.Expected) == 0 {
+		return ""
+	}
+	return pw.LiveSummary(100, 0)
 }
 
 // liveLine is the detail's sentence on where the build stands, and a note

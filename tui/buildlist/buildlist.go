@@ -50,6 +50,7 @@ type Model struct {
 	// hold is the selected build with active-only on: it stays in the list
 	// after it stops, until the person moves (its log is being watched).
 	hold string
+	note string // said after the count (SetNote)
 }
 
 // New makes an empty list.
@@ -81,6 +82,10 @@ func (l *Model) SetCancelling(uuid string, on bool) {
 
 // SetLive sets the marks of the builds serving traffic.
 func (l *Model) SetLive(marks map[string]string) { l.live = marks }
+
+// SetNote sets a line said after the count in the title (a commit's live
+// verdict), "" none.
+func (l *Model) SetNote(s string) { l.note = s }
 
 // SetEmptyNote sets what the list says when it has no builds.
 func (l *Model) SetEmptyNote(s string) { l.emptyNote = s }
@@ -472,6 +477,9 @@ func (l Model) View() string {
 	}
 	if l.activeOnly {
 		info += " · active only"
+	}
+	if l.note != "" {
+		info += " · " + l.note
 	}
 	lines := []string{l.st.PaneTitleFor("Builds", l.focused) + l.st.Muted.Render("  "+info)}
 	if l.h > 1 {
