@@ -70,7 +70,7 @@ type env struct {
 func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
-		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), eventsCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), statsCommand(), eventsCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
 	}
 }
 
@@ -119,6 +119,7 @@ Global flags (before or after the command):
   --insecure-http    allow a plain-HTTP base URL on another machine
   --events-queue Q   read build events from queue Q, by name or id (else CFBUILDS_EVENTS_QUEUE,
                      [events] queue); see cfbuilds events
+  --no-history       keep no local history of builds ($XDG_STATE_HOME/cfbuilds/history.db)
   --demo             use a simulated account in this process (works with every command)
   --read-only        the dashboard never cancels
   --debug FILE       append a log of every request (never the token) to FILE
@@ -181,6 +182,7 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.apiURL, "api-url", g.apiURL, "")
 	fs.BoolVar(&g.insecure, "insecure-http", g.insecure, "")
 	fs.StringVar(&g.eventsQueue, "events-queue", g.eventsQueue, "")
+	fs.BoolVar(&g.noHistory, "no-history", g.noHistory, "")
 	fs.StringVar(&g.debug, "debug", g.debug, "")
 	fs.BoolVar(&g.showVersion, "version", g.showVersion, "")
 	fs.BoolVar(&g.help, "help", g.help, "")

@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,19 @@ type fileConfig struct {
 	Notify         notifyConfig             `toml:"notify"`
 	Keys           map[string][]string      `toml:"keys"`
 	Events         eventsConfig             `toml:"events"`
+	History        historyConfig            `toml:"history"`
+	Stats          statsConfig              `toml:"stats"`
+}
+
+// historyConfig is the local history of builds.
+type historyConfig struct {
+	Enabled *bool     `toml:"enabled"`
+	Keep    *duration `toml:"keep"`
+}
+
+// statsConfig is what stats compare with.
+type statsConfig struct {
+	IncludedMinutes *float64 `toml:"included_minutes"`
 }
 
 // eventsConfig is the queue of build events to read.
@@ -96,9 +110,9 @@ type uiConfig struct {
 type duration struct{ time.Duration }
 
 func (d *duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
-		return fmt.Errorf("want a duration like \"2s\" or \"1m\", got %q", b)
+		return fmt.Errorf("want a duration like \"2s\", \"1m\" or \"30d\", got %q", b)
 	}
 	if v <= 0 {
 		return fmt.Errorf("want a positive duration, got %q", b)
@@ -129,6 +143,10 @@ type Config struct {
 	Notify        string
 	NotifyBy      map[string][]string
 	Keys          map[string][]string
+	History       bool          // keep the local history of builds
+	HistoryKeep   time.Duration // how long builds are kept in it
+	HistoryPath   string        // where it is ("" none known: no history)
+	IncludedMins  float64       // the plan's included build minutes a month
 	EventsQueue   string        // the queue of build events to read, by name or id ("" none)
 	EventsPull    time.Duration // how often to pull it
 	File          string        // the file read, or ""
@@ -143,7 +161,7 @@ type Config struct {
 // flagValues are the global flags that feed configuration ("" when unset).
 type flagValues struct {
 	configPath, profile, account, apiURL, eventsQueue string
-	insecure                                          bool
+	insecure, noHistory                               bool
 }
 
 // defaultConfigPath is $XDG_CONFIG_HOME/cfbuilds/config.toml (~/.config when unset).
@@ -163,6 +181,18 @@ func xdgPath(getenv func(string) string, env, fallback, file string) string {
 		dir = filepath.Join(home, fallback)
 	}
 	return filepath.Join(dir, "cfbuilds", file)
+}
+
+// parseDuration is time.ParseDuration that also takes days: "30d", "400d".
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
+		n, err := strconv.ParseFloat(days, 64)
+		if err != nil || n < 0 || n > 100*365 {
+			return 0, fmt.Errorf("not a number of days: %q", s)
+		}
+		return time.Duration(n * float64(24*time.Hour)), nil
+	}
+	return time.ParseDuration(s)
 }
 
 // loadConfig merges the sources in rising precedence (defaults, the file,
@@ -205,23 +235,26 @@ func loadConfig(ctx context.Context, fl flagValues, getenv func(string) string) 
 // defaultConfig is every setting's default.
 func defaultConfig() *Config {
 	c := &Config{
-		BaseURL:     api.DefaultBaseURL,
-		PollActive:  3 * time.Second,
-		PollIdle:    30 * time.Second,
-		PollLog:     2 * time.Second,
-		BudgetShare: api.DefaultShare,
-		Theme:       "auto",
-		Glyphs:      "unicode",
-		TimeMode:    "relative",
-		Timezone:    "local",
-		SaveDir:     ".",
-		Hyperlinks:  "auto",
-		Notify:      "selected",
-		NotifyBy:    map[string][]string{"*": {"bell", "osc9"}},
-		EventsPull:  2 * time.Second,
-		Sources:     map[string]string{},
+		BaseURL:      api.DefaultBaseURL,
+		PollActive:   3 * time.Second,
+		PollIdle:     30 * time.Second,
+		PollLog:      2 * time.Second,
+		BudgetShare:  api.DefaultShare,
+		Theme:        "auto",
+		Glyphs:       "unicode",
+		TimeMode:     "relative",
+		Timezone:     "local",
+		SaveDir:      ".",
+		Hyperlinks:   "auto",
+		Notify:       "selected",
+		NotifyBy:     map[string][]string{"*": {"bell", "osc9"}},
+		EventsPull:   2 * time.Second,
+		History:      true,
+		HistoryKeep:  400 * 24 * time.Hour,
+		IncludedMins: 3000,
+		Sources:      map[string]string{},
 	}
-	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels", "events.pull"} {
+	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels", "events.pull", "history.enabled", "history.keep", "stats.included_minutes"} {
 		c.Sources[k] = "default"
 	}
 	return c
@@ -262,7 +295,7 @@ func (c *Config) applyFile(fc fileConfig, path, flagProfile string) (accountConf
 	if err != nil {
 		return acct, err
 	}
-	for _, apply := range []func(fileConfig, string) error{c.applyPoll, c.applyUI, c.applyNotify, c.applyEvents} {
+	for _, apply := range []func(fileConfig, string) error{c.applyPoll, c.applyUI, c.applyNotify, c.applyEvents, c.applyHistory} {
 		if err := apply(fc, path); err != nil {
 			return acct, err
 		}
@@ -349,6 +382,26 @@ func (c *Config) applyEvents(fc fileConfig, path string) error {
 	return nil
 }
 
+// applyHistory takes the [history] and [stats] tables.
+func (c *Config) applyHistory(fc fileConfig, path string) error {
+	if e := fc.History.Enabled; e != nil {
+		c.History, c.Sources["history.enabled"] = *e, "file"
+	}
+	if k := fc.History.Keep; k != nil {
+		if k.Duration < 24*time.Hour {
+			return usagef("%s: history.keep must be at least a day (such as \"400d\"), got %s", path, k.Duration)
+		}
+		c.HistoryKeep, c.Sources["history.keep"] = k.Duration, "file"
+	}
+	if m := fc.Stats.IncludedMinutes; m != nil {
+		if *m < 0 {
+			return usagef("%s: stats.included_minutes must be 0 or more, got %v", path, *m)
+		}
+		c.IncludedMins, c.Sources["stats.included_minutes"] = *m, "file"
+	}
+	return nil
+}
+
 // applyUI takes the [ui] table and notify.builds: each a choice of a few.
 func (c *Config) applyUI(fc fileConfig, path string) error {
 	for _, ch := range []struct {
@@ -410,6 +463,9 @@ func (c *Config) applyFlags(fl flagValues) {
 	c.set("account_id", &c.AccountID, fl.account, "flag")
 	c.set("base_url", &c.BaseURL, fl.apiURL, "flag")
 	c.set("events.queue", &c.EventsQueue, strings.TrimSpace(fl.eventsQueue), "flag")
+	if fl.noHistory {
+		c.History, c.Sources["history.enabled"] = false, "flag"
+	}
 	c.AllowInsecure = c.AllowInsecure || fl.insecure
 }
 

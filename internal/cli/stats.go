@@ -1,0 +1,315 @@
+package cli
+
+// cfbuilds stats: how long builds take, what fails, how long they wait,
+// and whether the month's build minutes will last, from the local history
+// of builds (internal/history), brought up to date from the API first
+// (incrementally: an unchanged account of 23 Workers costs 2 requests).
+// With the API failing it answers from the history, "as of" its newest
+// build, and exits 0.
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api"
+	"github.com/cfbuilds/cfbuilds/internal/history"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+func statsCommand() command {
+	return command{name: "stats", args: "[--worker NAME] [--branch B] [--since 30d] [--json]",
+		summary: "build statistics from the local history: durations (p50/p95), queue waits, failure rates and phases, flaky commits, build minutes this month",
+		example: "cfbuilds stats --since 7d\ncfbuilds stats --worker api-gateway --branch main --json",
+		opts:    func() options { return &statsOptions{} }}
+}
+
+type statsOptions struct {
+	worker, branch, since string
+	asJSON                bool
+}
+
+func (o *statsOptions) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.worker, "worker", "", "only the Worker with this `name`")
+	fs.StringVar(&o.branch, "branch", "", "only this `branch` (the figures then go by Worker and branch)")
+	fs.StringVar(&o.since, "since", "30d", "the builds of this last `span` (30d, 12h; 0: all kept)")
+	fs.BoolVar(&o.asJSON, "json", false, "print the figures as JSON")
+}
+
+func (o *statsOptions) validate(args []string) error {
+	if err := wantArgs("stats", args, 0, ""); err != nil {
+		return err
+	}
+	if o.since != "0" {
+		if d, err := parseDuration(o.since); err != nil || d <= 0 {
+			return usagef("--since wants a span such as 30d or 12h (0: all kept), got %q", model.SanitizeInline(o.since))
+		}
+	}
+	return nil
+}
+
+// historyPath is $XDG_STATE_HOME/cfbuilds/history.db ("" when neither it
+// nor HOME is set).
+func historyPath(getenv func(string) string) string {
+	return xdgPath(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "history.db")
+}
+
+// openHistory opens the history the configuration asks for; a note to say
+// (a file moved aside) goes to stderr once.
+func (e *env) openHistory(ctx context.Context) (*history.DB, error) {
+	if !e.cfg.History {
+		return nil, history.ErrOff
+	}
+	path := historyPath(e.getenv)
+	if e.global.demo {
+		path = "" // the demo's account is new each run: its history too
+	}
+	h, err := history.Open(ctx, path, e.cfg.HistoryKeep)
+	if err != nil {
+		return nil, err
+	}
+	if h.Note != "" {
+		fmt.Fprintf(e.stderr, "cfbuilds: %s\n", h.Note)
+	}
+	return h, nil
+}
+
+// pagerOf reads a Worker's history a page (200 builds) at a time.
+func pagerOf(c *api.Client) history.Pager {
+	return func(ctx context.Context, w model.Worker, page int) ([]model.Build, bool, error) {
+		p, err := c.WorkerBuilds(ctx, w.Tag, page, 200)
+		if err != nil {
+			return nil, false, err
+		}
+		return p.Builds, p.More(), nil
+	}
+}
+
+func (o *statsOptions) run(ctx context.Context, e *env) error {
+	h, err := e.openHistory(ctx)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	asOf := ""
+	if err := o.sync(ctx, e, h); err != nil {
+		if api.Refused(err) || ctx.Err() != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "cfbuilds: %s; the figures come from the history\n", model.SanitizeInline(err.Error()))
+		asOf = "the API is not answering: figures from the history"
+	}
+	f := history.Filter{Worker: o.worker, Branch: o.branch}
+	if o.since != "0" {
+		d, _ := parseDuration(o.since)
+		f.Since = time.Now().Add(-d)
+	}
+	st, _, err := h.Stats(ctx, f, o.branch != "")
+	if err != nil {
+		return fmt.Errorf("read the build history: %w", err)
+	}
+	month, err := h.Rows(ctx, history.Filter{Since: monthStart(time.Now())}, false)
+	if err != nil {
+		return fmt.Errorf("read the build history: %w", err)
+	}
+	minutes := model.MinutesOfRows(month, e.cfg.IncludedMins, time.Now())
+	if asOf == "" {
+		if l, err := e.client.AccountLimits(ctx); err == nil {
+			minutes.LimitReached = l.ReachedBuildMinutes
+		}
+	} else if newest := newestOf(month); !newest.IsZero() {
+		asOf += ", as of " + newest.Local().Format("2006-01-02 15:04")
+	}
+	rep := statsReport{Since: o.since, AsOf: asOf, Workers: make([]workerStats, 0, len(st)), Minutes: minutesJSON(minutes)}
+	for _, s := range st {
+		rep.Workers = append(rep.Workers, workerStatsOf(s))
+	}
+	if o.asJSON {
+		return writeJSON(e.stdout, rep)
+	}
+	printStats(e.stdout, rep)
+	return nil
+}
+
+// sync brings the history up to date, with a progress line on a terminal
+// when it takes a while (a first sync of a large account).
+func (o *statsOptions) sync(ctx context.Context, e *env, h *history.DB) error {
+	ws, err := selectWorkers(ctx, e.client, o.worker)
+	if err != nil {
+		return err
+	}
+	tick := func(int, int) {}
+	if isTerminal(e.stderr) {
+		start := time.Now()
+		tick = func(done, total int) {
+			if time.Since(start) > progressAfter {
+				fmt.Fprintf(e.stderr, "\r\x1b[Kcfbuilds: reading build histories: %d of %d Workers…", done, total)
+			}
+		}
+		defer fmt.Fprint(e.stderr, "\r\x1b[K")
+	}
+	if _, err = h.Sync(ctx, e.client, pagerOf(e.client), ws, tick); err != nil {
+		return err
+	}
+	o.learnFailures(ctx, e, h)
+	return nil
+}
+
+// maxLogsRead bounds the failed builds' logs one stats run reads to learn
+// the phase they failed in: a request each, once per build ever.
+const maxLogsRead = 50
+
+// learnFailures reads the logs of the failed builds whose phase is not
+// known yet (the newest first, at most maxLogsRead a run) and keeps what
+// they say. A log that cannot be read is left for another run.
+func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB) {
+	uuids, err := h.UnexplainedFailures(ctx, maxLogsRead)
+	if err != nil {
+		return
+	}
+	for _, u := range uuids {
+		lines, err := e.client.ReadLog(model.WithPriority(ctx, model.Sweep), u)
+		if err != nil {
+			continue
+		}
+		f := model.FailureOf(func(i int) string { return model.Sanitize(lines[i].Text).Plain() }, len(lines))
+		if f.Phase == "" {
+			f.Phase = "unknown"
+		}
+		_ = h.RecordFailure(ctx, u, f)
+	}
+}
+
+func monthStart(now time.Time) time.Time {
+	now = now.UTC()
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func newestOf(rows []model.StatRow) time.Time {
+	var t int64
+	for _, r := range rows {
+		t = max(t, r.Created)
+	}
+	if t == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(t)
+}
+
+// statsReport is `stats --json`.
+type statsReport struct {
+	Since   string        `json:"since"`
+	AsOf    string        `json:"as_of,omitempty"` // set when the API did not answer
+	Workers []workerStats `json:"workers"`
+	Minutes minutesReport `json:"build_minutes"`
+}
+
+type workerStats struct {
+	Key           string         `json:"worker"`
+	Builds        int            `json:"builds"`
+	SuccessRate   float64        `json:"success_rate"`
+	FailureRate   float64        `json:"failure_rate"`
+	CancelRate    float64        `json:"cancel_rate"`
+	TotalP50      float64        `json:"duration_p50_seconds"`
+	TotalP95      float64        `json:"duration_p95_seconds"`
+	QueueP50      float64        `json:"queue_p50_seconds"`
+	QueueP95      float64        `json:"queue_p95_seconds"`
+	RunP50        float64        `json:"run_p50_seconds"`
+	RunP95        float64        `json:"run_p95_seconds"`
+	FailedPhases  map[string]int `json:"failures_by_phase"`
+	Flaky         []string       `json:"flaky_commits"`
+	RecentSeconds []float64      `json:"recent_durations_seconds"`
+}
+
+func workerStatsOf(s model.Stats) workerStats {
+	sec := func(d time.Duration) float64 { return float64(d.Round(time.Second) / time.Second) }
+	phases := map[string]int{}
+	for p, n := range s.FailedPhases {
+		phases[orWord(p, "unknown")] += n
+	}
+	w := workerStats{Key: s.Key, Builds: s.Builds, SuccessRate: s.Rate(s.Succeeded), FailureRate: s.Rate(s.Failed), CancelRate: s.Rate(s.Cancelled),
+		TotalP50: sec(s.Total.P50), TotalP95: sec(s.Total.P95), QueueP50: sec(s.Queue.P50), QueueP95: sec(s.Queue.P95),
+		RunP50: sec(s.Run.P50), RunP95: sec(s.Run.P95), FailedPhases: phases, Flaky: s.Flaky}
+	if w.Flaky == nil {
+		w.Flaky = []string{}
+	}
+	for _, p := range s.Recent {
+		w.RecentSeconds = append(w.RecentSeconds, sec(p.Duration))
+	}
+	return w
+}
+
+type minutesReport struct {
+	Used         float64 `json:"used"`
+	Included     float64 `json:"included"`
+	Forecast     float64 `json:"forecast_month_end"`
+	LimitReached bool    `json:"limit_reached"`
+	Month        string  `json:"month"`
+}
+
+func minutesJSON(m model.Minutes) minutesReport {
+	r := func(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
+	return minutesReport{Used: r(m.Used), Included: m.Included, Forecast: r(m.Forecast), LimitReached: m.LimitReached, Month: m.MonthStart.Format("2006-01")}
+}
+
+// printStats writes the report as a table, then the slowest, the most
+// failing, failures by phase, flaky commits and the build minutes.
+func printStats(out io.Writer, rep statsReport) {
+	if rep.AsOf != "" {
+		fmt.Fprintf(out, "(%s)\n", rep.AsOf)
+	}
+	if len(rep.Workers) == 0 {
+		fmt.Fprintf(out, "No stopped builds in the last %s.\n", rep.Since)
+	} else {
+		rows := [][]string{{"WORKER", "BUILDS", "OK", "FAIL", "CANCEL", "P50", "P95", "QUEUE P50/P95", "RUN P50/P95"}}
+		pct := func(x float64) string { return fmt.Sprintf("%.0f%%", x*100) }
+		dur := func(s float64) string { return model.FormatDuration(time.Duration(s) * time.Second) }
+		for _, w := range rep.Workers {
+			rows = append(rows, []string{model.SanitizeInline(w.Key), fmt.Sprint(w.Builds), pct(w.SuccessRate), pct(w.FailureRate), pct(w.CancelRate),
+				dur(w.TotalP50), dur(w.TotalP95), dur(w.QueueP50) + "/" + dur(w.QueueP95), dur(w.RunP50) + "/" + dur(w.RunP95)})
+		}
+		_ = writeTable(out, rows)
+		fmt.Fprintln(out)
+		slowest, failing := rep.Workers[0], rep.Workers[0]
+		for _, w := range rep.Workers {
+			if w.TotalP95 > slowest.TotalP95 {
+				slowest = w
+			}
+			if w.FailureRate > failing.FailureRate {
+				failing = w
+			}
+		}
+		fmt.Fprintf(out, "slowest: %s (p95 %s)\n", model.SanitizeInline(slowest.Key), dur(slowest.TotalP95))
+		if failing.FailureRate > 0 {
+			fmt.Fprintf(out, "most failing: %s (%s of %d builds)\n", model.SanitizeInline(failing.Key), pct(failing.FailureRate), failing.Builds)
+		}
+		for _, w := range rep.Workers {
+			if len(w.FailedPhases) > 0 && !(len(w.FailedPhases) == 1 && w.FailedPhases["unknown"] > 0) {
+				var parts []string
+				for p, n := range w.FailedPhases {
+					parts = append(parts, fmt.Sprintf("%s %d", p, n))
+				}
+				sort.Strings(parts)
+				fmt.Fprintf(out, "failures of %s by phase: %s\n", model.SanitizeInline(w.Key), strings.Join(parts, ", "))
+			}
+			if len(w.Flaky) > 0 {
+				short := make([]string, 0, len(w.Flaky))
+				for _, c := range w.Flaky[:min(len(w.Flaky), 5)] {
+					short = append(short, shortHash(model.SanitizeInline(c)))
+				}
+				fmt.Fprintf(out, "flaky commits of %s (failed, then succeeded unchanged): %s\n", model.SanitizeInline(w.Key), strings.Join(short, " "))
+			}
+		}
+	}
+	m := rep.Minutes
+	fmt.Fprintf(out, "\nbuild minutes in %s: %.0f of %.0f included ([stats] included_minutes); at this pace %.0f by the month's end", m.Month, m.Used, m.Included, m.Forecast)
+	if m.LimitReached {
+		fmt.Fprint(out, "; the account's limit is reached: builds wait")
+	}
+	fmt.Fprintln(out)
+}

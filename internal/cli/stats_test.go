@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
+)
+
+// TestStats (#32): the first run fills the history and answers; a second
+// on 23 Workers costs at most 5 requests; with the API gone it answers
+// from the history, "as of", exit 0; --no-history is refused plainly.
+func TestStats(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Now().Add(-time.Hour))
+	s := sim.New(sim.Options{Workers: 23, PushEvery: -1, History: 6, Seed: 12, Clock: clock})
+	sv, err := s.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CLOUDFLARE_API_BASE_URL": sv.URL, "CLOUDFLARE_ACCOUNT_ID": s.AccountID(), "CLOUDFLARE_API_TOKEN": s.Token(),
+		"XDG_CONFIG_HOME": t.TempDir(), "XDG_STATE_HOME": t.TempDir()}
+	code, out, errs := runCLI(t, env, "stats", "--since", "0", "--json")
+	var rep statsReport
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || len(rep.Workers) != 23 || rep.Minutes.Included != 3000 {
+		t.Fatalf("first stats: exit %d %v\n%s%s", code, err, out, errs)
+	}
+	total := 0
+	for _, w := range rep.Workers {
+		total += w.Builds
+	}
+	if total != len(s.Builds()) {
+		t.Fatalf("%d builds counted, the account has %d", total, len(s.Builds()))
+	}
+	before := s.Requests()["total"]
+	code, out, _ = runCLI(t, env, "stats", "--since", "0")
+	if spent := s.Requests()["total"] - before; code != 0 || spent > 5 || !strings.Contains(out, "P95") || !strings.Contains(out, "build minutes in") {
+		t.Fatalf("second stats: exit %d, %d requests\n%s", code, spent, out)
+	}
+	_ = sv.Close()
+	code, out, errs = runCLI(t, env, "stats", "--since", "0")
+	if code != 0 || !strings.Contains(out, "the API is not answering: figures from the history, as of") || !strings.Contains(out, "WORKER") {
+		t.Fatalf("offline: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, env, "--no-history", "stats"); code != 1 || !strings.Contains(errs, "history is off") {
+		t.Fatalf("--no-history: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, env, "stats", "--since", "soon"); code != 2 || !strings.Contains(errs, "--since") {
+		t.Fatalf("bad --since: %d %s", code, errs)
+	}
+}

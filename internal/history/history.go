@@ -1,0 +1,476 @@
+// Package history is the local history of builds: an SQLite database
+// ($XDG_STATE_HOME/cfbuilds/history.db, pure Go through modernc.org/sqlite,
+// so static builds keep working) that every command fills with the builds
+// it sees, and that `cfbuilds stats`, the dashboard's stats view and MCP's
+// get_stats read. It is a cache of Cloudflare's truth, never a second
+// source: a file that cannot be opened or is corrupt is moved aside and
+// started afresh (the API fills it again), never a failure. WAL mode and a
+// busy timeout let serve, a dashboard and stats use it at once.
+package history
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// DefaultKeep is how long builds are kept.
+const DefaultKeep = 400 * 24 * time.Hour
+
+// DB is the history.
+type DB struct {
+	db   *sql.DB
+	path string
+	keep time.Duration
+	// Note is what opening had to do (a corrupt file moved aside), for the
+	// person to read once; "" nothing.
+	Note string
+}
+
+// migrations are the schema's versions, in order: each runs once, in a
+// transaction, and the database records how many ran (user_version).
+var migrations = []string{
+	`CREATE TABLE builds (
+		uuid TEXT PRIMARY KEY,
+		worker TEXT NOT NULL,
+		worker_tag TEXT NOT NULL DEFAULT '',
+		branch TEXT NOT NULL DEFAULT '',
+		commit_hash TEXT NOT NULL DEFAULT '',
+		trigger_name TEXT NOT NULL DEFAULT '',
+		source TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL,
+		outcome TEXT NOT NULL DEFAULT '',
+		created INTEGER NOT NULL,
+		initializing INTEGER,
+		running INTEGER,
+		stopped INTEGER,
+		failed_phase TEXT NOT NULL DEFAULT '',
+		first_error TEXT NOT NULL DEFAULT ''
+	) WITHOUT ROWID;
+	CREATE INDEX builds_worker_created ON builds (worker, created);
+	CREATE INDEX builds_created ON builds (created);`,
+	// A Worker whose whole history was read once: later syncs read only
+	// what is new (an interrupted first read is done again).
+	`CREATE TABLE workers (tag TEXT PRIMARY KEY, name TEXT NOT NULL, complete INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;`,
+	// Stats read through covering indexes: the rows they count, and the
+	// commits that failed and then succeeded, without the table's text.
+	`CREATE INDEX builds_flaky ON builds (worker, commit_hash, outcome, created, status, branch);`,
+}
+
+// Open opens (or makes) the history at path ("" or ":memory:": in memory,
+// for tests). A file that is not a database it can read is moved aside to
+// path + ".corrupt-<time>" and a new one made, said in Note.
+func Open(ctx context.Context, path string, keep time.Duration) (*DB, error) {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	h, err := open(ctx, path, keep)
+	if err == nil || path == "" || path == ":memory:" {
+		return h, err
+	}
+	// Unreadable: keep the file for whoever wants to look, start afresh.
+	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405"))
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("open the build history %s: %v (and it could not be moved aside: %v)", path, err, rerr)
+	}
+	for _, side := range []string{"-wal", "-shm"} {
+		_ = os.Remove(path + side)
+	}
+	h, err2 := open(ctx, path, keep)
+	if err2 != nil {
+		return nil, fmt.Errorf("open the build history %s: %w", path, err2)
+	}
+	h.Note = fmt.Sprintf("the build history %s could not be read (%v); it was moved to %s and is being rebuilt from the API", path, err, aside)
+	return h, nil
+}
+
+// memories numbers the in-memory databases, so two are two.
+var memories atomic.Int64
+
+func open(ctx context.Context, path string, keep time.Duration) (*DB, error) {
+	dsn := fmt.Sprintf("file:cfbuilds-mem-%d?mode=memory&cache=shared", memories.Add(1))
+	if path != "" && path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" || path == ":memory:" {
+		db.SetMaxOpenConns(1) // one connection holds the in-memory database
+	}
+	h := &DB{db: db, path: path, keep: keep}
+	if err := h.migrate(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+// migrate runs the migrations not yet run.
+func (h *DB) migrate(ctx context.Context) error {
+	var version int
+	if err := h.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("the build history is of a newer cfbuilds (schema %d, this one knows %d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := h.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("migrate the build history to %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (h *DB) Close() error { return h.db.Close() }
+
+// Path is where the history lives ("" in memory).
+func (h *DB) Path() string { return h.path }
+
+func unix(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// Record upserts builds as they are seen: a build's later state replaces
+// its earlier one (a stopped build is never made running again), and what
+// its log said is kept.
+func (h *DB) Record(ctx context.Context, builds []model.Build) error {
+	if len(builds) == 0 {
+		return nil
+	}
+	tx, err := h.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO builds (uuid, worker, worker_tag, branch, commit_hash, trigger_name, source, status, outcome, created, initializing, running, stopped)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (uuid) DO UPDATE SET
+			worker = CASE WHEN excluded.worker != '' THEN excluded.worker ELSE worker END,
+			worker_tag = CASE WHEN excluded.worker_tag != '' THEN excluded.worker_tag ELSE worker_tag END,
+			status = CASE WHEN status = 'stopped' THEN status ELSE excluded.status END,
+			outcome = CASE WHEN outcome != '' THEN outcome ELSE excluded.outcome END,
+			initializing = COALESCE(initializing, excluded.initializing),
+			running = COALESCE(running, excluded.running),
+			stopped = COALESCE(stopped, excluded.stopped)`)
+	if err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	defer stmt.Close()
+	for _, b := range builds {
+		if b.UUID == "" || b.CreatedOn.IsZero() {
+			continue
+		}
+		created := b.CreatedOn
+		if _, err := stmt.ExecContext(ctx, b.UUID, b.WorkerName, b.WorkerTag, b.Meta.Branch, b.Meta.CommitHash, b.Trigger.TriggerName,
+			b.Meta.Source, string(b.Status), string(b.Outcome), created.UnixMilli(), unix(b.InitializingOn), unix(b.RunningOn), unix(b.StoppedOn)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("record build %s: %w", b.UUID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// RecordFailure keeps what a failed build's log said: the phase it failed
+// in and its first error line.
+func (h *DB) RecordFailure(ctx context.Context, uuid string, f model.Failure) error {
+	_, err := h.db.ExecContext(ctx, `UPDATE builds SET failed_phase = ?, first_error = ? WHERE uuid = ?`, f.Phase, capText(f.Text, 500), uuid)
+	return err
+}
+
+func capText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// UnexplainedFailures is up to n failed builds, newest first, whose log
+// was never read for the phase it failed in.
+func (h *DB) UnexplainedFailures(ctx context.Context, n int) ([]string, error) {
+	rows, err := h.db.QueryContext(ctx, `SELECT uuid FROM builds WHERE status = 'stopped' AND outcome IN ('fail', 'terminated') AND failed_phase = ''
+		ORDER BY created DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Has reports which of the uuids are stored.
+func (h *DB) Has(ctx context.Context, uuids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for i := 0; i < len(uuids); i += 500 {
+		part := uuids[i:min(i+500, len(uuids))]
+		q := "SELECT uuid FROM builds WHERE uuid IN (?" + strings.Repeat(",?", len(part)-1) + ")"
+		args := make([]any, len(part))
+		for j, u := range part {
+			args[j] = u
+		}
+		rows, err := h.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var u string
+			if err := rows.Scan(&u); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[u] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Filter narrows Builds.
+type Filter struct {
+	Worker, Branch string
+	Since          time.Time // zero: all kept
+	Until          time.Time // zero: up to now (exclusive)
+}
+
+// Builds is the stored builds that match, oldest first.
+func (h *DB) Builds(ctx context.Context, f Filter) ([]model.HistoryBuild, error) {
+	q := `SELECT uuid, worker, worker_tag, branch, commit_hash, trigger_name, source, status, outcome, created, initializing, running, stopped, failed_phase, first_error
+		FROM builds WHERE created >= ?`
+	args := []any{f.Since.UnixMilli()}
+	if f.Worker != "" {
+		q += " AND worker = ?"
+		args = append(args, f.Worker)
+	}
+	if f.Branch != "" {
+		q += " AND branch = ?"
+		args = append(args, f.Branch)
+	}
+	rows, err := h.db.QueryContext(ctx, q+" ORDER BY created", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.HistoryBuild
+	for rows.Next() {
+		var hb model.HistoryBuild
+		var status, outcome string
+		var created int64
+		var ini, run, stop sql.NullInt64
+		if err := rows.Scan(&hb.UUID, &hb.WorkerName, &hb.WorkerTag, &hb.Meta.Branch, &hb.Meta.CommitHash, &hb.Trigger.TriggerName, &hb.Meta.Source,
+			&status, &outcome, &created, &ini, &run, &stop, &hb.FailedPhase, &hb.FirstError); err != nil {
+			return nil, err
+		}
+		hb.Status, hb.Outcome, hb.CreatedOn = model.Status(status), model.Outcome(outcome), time.UnixMilli(created).UTC()
+		hb.InitializingOn, hb.RunningOn, hb.StoppedOn = ptime(ini), ptime(run), ptime(stop)
+		out = append(out, hb)
+	}
+	return out, rows.Err()
+}
+
+func ptime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMilli(v.Int64).UTC()
+	return &t
+}
+
+// where is a Filter as SQL, for the stopped builds that match.
+func (f Filter) where() (string, []any) {
+	q := " WHERE status = 'stopped' AND created >= ?"
+	args := []any{f.Since.UnixMilli()}
+	if f.Worker != "" {
+		q += " AND worker = ?"
+		args = append(args, f.Worker)
+	}
+	if f.Branch != "" {
+		q += " AND branch = ?"
+		args = append(args, f.Branch)
+	}
+	if !f.Until.IsZero() {
+		q += " AND created < ?"
+		args = append(args, f.Until.UnixMilli())
+	}
+	return q, args
+}
+
+// Rows is the stopped builds that match, as stats count them, keyed by
+// the Worker (and the branch when byBranch): the fewest columns, no
+// commit (Flaky finds those in the database), no order (stats sort each
+// group), names interned. A hundred thousand rows cross from SQLite to Go
+// here: each column costs.
+func (h *DB) Rows(ctx context.Context, f Filter, byBranch bool) ([]model.StatRow, error) {
+	where, args := f.where()
+	branchCol := "''" // a constant costs less than a column that crosses
+	if byBranch {
+		branchCol = "branch"
+	}
+	// A wide window reads most of the table: scanned in order it costs
+	// less than a seek into it per row through the index on created.
+	table := "builds"
+	if f.Worker == "" && (f.Since.IsZero() || time.Since(f.Since) > 60*24*time.Hour) {
+		table = "builds NOT INDEXED"
+	}
+	rows, err := h.db.QueryContext(ctx, "SELECT worker, "+branchCol+", outcome, created, initializing, running, stopped, failed_phase FROM "+table+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[string]string{}
+	intern := func(b []byte) string {
+		if s, ok := seen[string(b)]; ok {
+			return s
+		}
+		s := string(b)
+		seen[s] = s
+		return s
+	}
+	var out []model.StatRow
+	var worker, branch, outcome, phase sql.RawBytes
+	var r model.StatRow
+	var ini, run, stop sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&worker, &branch, &outcome, &r.Created, &ini, &run, &stop, &phase); err != nil {
+			return nil, err
+		}
+		r.Key = intern(worker)
+		if byBranch {
+			r.Key = keyOf(r.Key, intern(branch))
+		}
+		r.Outcome, r.FailedPhase = model.Outcome(intern(outcome)), intern(phase)
+		r.Init, r.Run, r.Stop = ini.Int64, run.Int64, stop.Int64
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// keyOf is a group's key by Worker and branch.
+func keyOf(worker, branch string) string { return worker + " · " + branch }
+
+// Flaky is, by group key, the commits that failed and then succeeded with
+// no change (one pass over a covering index).
+func (h *DB) Flaky(ctx context.Context, f Filter, byBranch bool) (map[string][]string, error) {
+	where, args := f.where()
+	rows, err := h.db.QueryContext(ctx, `SELECT worker, MIN(branch), commit_hash FROM builds`+where+` AND commit_hash != ''
+		GROUP BY worker, commit_hash
+		HAVING MIN(CASE WHEN outcome IN ('fail', 'terminated') THEN created END) < MAX(CASE WHEN outcome = 'success' THEN created END)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var w, br, c string
+		if err := rows.Scan(&w, &br, &c); err != nil {
+			return nil, err
+		}
+		k := w
+		if byBranch {
+			k = keyOf(w, br)
+		}
+		out[k] = append(out[k], c)
+	}
+	return out, rows.Err()
+}
+
+// Stats are the figures of the stored builds that match, by Worker (and
+// branch), with their flaky commits. The rows are read in two halves of
+// time and the flaky commits beside them, at once: a hundred thousand
+// rows take SQLite (pure Go) most of the time, and there are cores.
+func (h *DB) Stats(ctx context.Context, f Filter, byBranch bool) ([]model.Stats, []model.StatRow, error) {
+	where, args := f.where()
+	var lo, hi sql.NullInt64
+	if err := h.db.QueryRowContext(ctx, "SELECT MIN(created), MAX(created) FROM builds"+where, args...).Scan(&lo, &hi); err != nil {
+		return nil, nil, err
+	}
+	mid := lo.Int64 + (hi.Int64-lo.Int64)/2 + 1
+	var (
+		wg           sync.WaitGroup
+		early, late  []model.StatRow
+		flaky        map[string][]string
+		e1, e2, e3   error
+		before, from = f, f
+	)
+	before.Until, from.Since = time.UnixMilli(mid), later(f.Since, time.UnixMilli(mid))
+	wg.Go(func() { early, e1 = h.Rows(ctx, before, byBranch) })
+	wg.Go(func() { late, e2 = h.Rows(ctx, from, byBranch) })
+	wg.Go(func() { flaky, e3 = h.Flaky(ctx, f, byBranch) })
+	wg.Wait()
+	if err := errors.Join(e1, e2, e3); err != nil {
+		return nil, nil, err
+	}
+	rows := append(early, late...)
+	st := model.SummarizeRows(rows)
+	for i := range st {
+		st[i].Flaky = flaky[st[i].Key]
+	}
+	return st, rows, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// Count is how many builds are stored.
+func (h *DB) Count(ctx context.Context) (int, error) {
+	var n int
+	err := h.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM builds").Scan(&n)
+	return n, err
+}
+
+// Prune drops builds older than the history keeps.
+func (h *DB) Prune(ctx context.Context, now time.Time) (int64, error) {
+	res, err := h.db.ExecContext(ctx, "DELETE FROM builds WHERE created < ?", now.Add(-h.keep).UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ErrOff is the history turned off (--no-history, [history] enabled = false).
+var ErrOff = errors.New("the build history is off (--no-history or [history] enabled = false)")

@@ -1,0 +1,230 @@
+package model
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// Build statistics over a history of builds: what `cfbuilds stats`, the
+// dashboard's stats view and MCP's get_stats answer. Pure: the history
+// database (internal/history) reads the builds, this counts them.
+
+// Stats are the figures of one group of builds (a Worker, a branch).
+type Stats struct {
+	Key       string // the Worker (and branch) they are of
+	Builds    int
+	Succeeded int
+	Failed    int // failed or terminated
+	Cancelled int
+	Skipped   int
+	// Durations, of stopped builds: the whole (created → stopped), the
+	// queue wait (created → initializing) and the run (running → stopped).
+	Total, Queue, Run Percentiles
+	// FailedPhases counts failures by the phase they failed in, where the
+	// log was read ("" not known).
+	FailedPhases map[string]int
+	// Flaky are commits that failed and then succeeded with no change.
+	Flaky []string
+	// Recent is the newest builds' durations and outcomes, oldest first,
+	// for a chart.
+	Recent []BuildPoint
+}
+
+// BuildPoint is one build on a chart.
+type BuildPoint struct {
+	At       time.Time
+	Duration time.Duration
+	Outcome  Outcome
+}
+
+// Percentiles are p50 and p95 of some durations (zero when none).
+type Percentiles struct {
+	P50, P95 time.Duration
+	N        int
+}
+
+// Rate is a share of the builds, 0 to 1.
+func (s Stats) Rate(n int) float64 {
+	if s.Builds == 0 {
+		return 0
+	}
+	return float64(n) / float64(s.Builds)
+}
+
+// PercentileOf is the p-th percentile (0-100) of ds by the nearest-rank
+// method: the smallest value with at least p% of the values at or under
+// it. ds need not be sorted; it is not changed.
+func PercentileOf(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	rank := int(math.Ceil(p / 100 * float64(len(s))))
+	return s[min(max(rank, 1), len(s))-1]
+}
+
+// percentiles sorts ds (its own) and takes p50 and p95 by nearest rank.
+func percentiles(ds []time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) time.Duration {
+		rank := int(math.Ceil(p / 100 * float64(len(ds))))
+		return ds[min(max(rank, 1), len(ds))-1]
+	}
+	return Percentiles{P50: at(50), P95: at(95), N: len(ds)}
+}
+
+// HistoryBuild is a build as the history keeps it: the times, the outcome,
+// and what its log said when it was read.
+type HistoryBuild struct {
+	Build
+	FailedPhase string // "" not read or not failed
+	FirstError  string
+}
+
+// recentPoints is how many builds a chart shows.
+const recentPoints = 40
+
+// StatRow is a stopped build as stats count it: small, since stats read a
+// hundred thousand of them. Times are Unix milliseconds, 0 not reached.
+type StatRow struct {
+	Key, Commit, FailedPhase string
+	Outcome                  Outcome
+	Created, Init, Run, Stop int64
+}
+
+// RowOf is a history build's row, keyed.
+func RowOf(b HistoryBuild, key string) StatRow {
+	ms := func(t *time.Time) int64 {
+		if t == nil {
+			return 0
+		}
+		return t.UnixMilli()
+	}
+	return StatRow{Key: key, Commit: b.Meta.CommitHash, FailedPhase: b.FailedPhase, Outcome: b.Outcome,
+		Created: b.CreatedOn.UnixMilli(), Init: ms(b.InitializingOn), Run: ms(b.RunningOn), Stop: ms(b.StoppedOn)}
+}
+
+// Summarize counts builds into stats, one group per key (keyOf: the
+// Worker's name, or name and branch). Groups come sorted by key.
+func Summarize(builds []HistoryBuild, keyOf func(HistoryBuild) string) []Stats {
+	rows := make([]StatRow, 0, len(builds))
+	for _, b := range builds {
+		if b.Finished() {
+			rows = append(rows, RowOf(b, keyOf(b)))
+		}
+	}
+	return SummarizeRows(rows)
+}
+
+// SummarizeRows counts stopped builds' rows into stats, one group per key,
+// sorted by key.
+func SummarizeRows(rows []StatRow) []Stats {
+	groups := map[string][]StatRow{}
+	for _, r := range rows {
+		groups[r.Key] = append(groups[r.Key], r)
+	}
+	out := make([]Stats, 0, len(groups))
+	for key, rs := range groups {
+		out = append(out, statsOf(key, rs))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+func statsOf(key string, rs []StatRow) Stats {
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Created < rs[j].Created })
+	s := Stats{Key: key, FailedPhases: map[string]int{}}
+	total, queue, run := make([]time.Duration, 0, len(rs)), make([]time.Duration, 0, len(rs)), make([]time.Duration, 0, len(rs))
+	failedCommits := map[string]bool{}
+	flaky := map[string]bool{}
+	ms := func(d int64) time.Duration { return time.Duration(d) * time.Millisecond }
+	for _, r := range rs {
+		s.Builds++
+		switch r.Outcome {
+		case OutcomeSuccess:
+			s.Succeeded++
+			if r.Commit != "" && failedCommits[r.Commit] && !flaky[r.Commit] {
+				flaky[r.Commit] = true
+				s.Flaky = append(s.Flaky, r.Commit)
+			}
+		case OutcomeFail, OutcomeTerminated:
+			s.Failed++
+			s.FailedPhases[r.FailedPhase]++
+			if r.Commit != "" {
+				failedCommits[r.Commit] = true
+			}
+		case OutcomeCancelled:
+			s.Cancelled++
+		case OutcomeSkipped:
+			s.Skipped++
+		}
+		if r.Stop > 0 {
+			total = append(total, ms(r.Stop-r.Created))
+			if r.Run > 0 {
+				run = append(run, ms(r.Stop-r.Run))
+			}
+		}
+		if r.Init > 0 {
+			queue = append(queue, ms(r.Init-r.Created))
+		}
+	}
+	s.Total, s.Queue, s.Run = percentiles(total), percentiles(queue), percentiles(run)
+	from := max(len(rs)-recentPoints, 0)
+	for _, r := range rs[from:] {
+		if r.Stop > 0 {
+			s.Recent = append(s.Recent, BuildPoint{At: time.UnixMilli(r.Created).UTC(), Duration: ms(r.Stop - r.Created), Outcome: r.Outcome})
+		}
+	}
+	return s
+}
+
+// Minutes is the account's build minutes in a month: used so far (the
+// builds' run time summed), the plan's included minutes, and the month's
+// end at the pace so far.
+type Minutes struct {
+	Used, Included float64
+	Forecast       float64 // at the month's end, at the pace of the month so far
+	MonthStart     time.Time
+	LimitReached   bool // what the API says (non-paid plans)
+}
+
+// MinutesOf sums the run time (running → stopped, else initializing →
+// stopped) of the builds in now's month (UTC) and forecasts the month.
+func MinutesOf(builds []HistoryBuild, included float64, now time.Time) Minutes {
+	rows := make([]StatRow, 0, len(builds))
+	for _, b := range builds {
+		rows = append(rows, RowOf(b, ""))
+	}
+	return MinutesOfRows(rows, included, now)
+}
+
+// MinutesOfRows is MinutesOf over rows.
+func MinutesOfRows(rows []StatRow, included float64, now time.Time) Minutes {
+	now = now.UTC()
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 1, 0)
+	m := Minutes{Included: included, MonthStart: start}
+	lo, hi := start.UnixMilli(), end.UnixMilli()
+	for _, r := range rows {
+		if r.Stop == 0 || r.Created < lo || r.Created >= hi {
+			continue
+		}
+		from := r.Run
+		if from == 0 {
+			from = r.Init
+		}
+		if from == 0 {
+			continue
+		}
+		m.Used += float64(r.Stop-from) / 60000
+	}
+	if elapsed := now.Sub(start); elapsed > 0 {
+		m.Forecast = m.Used * float64(end.Sub(start)) / float64(elapsed)
+	}
+	return m
+}
