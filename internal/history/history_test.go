@@ -194,7 +194,7 @@ func fakeBuilds(n, from int) []model.Build {
 		}
 		out[i] = model.Build{UUID: fmt.Sprintf("%08x-0000-4000-8000-%012x", k, k), WorkerName: fmt.Sprintf("worker-%02d", k%40), WorkerTag: fmt.Sprintf("%032x", k%40),
 			Status: model.StatusStopped, Outcome: o, CreatedOn: created, InitializingOn: &ini, RunningOn: &run, StoppedOn: &stop,
-			Meta: model.TriggerMetadata{Branch: []string{"main", "feature/x", "release"}[k%3], CommitHash: fmt.Sprintf("%040x", k/80), Source: "push"},
+			Meta:    model.TriggerMetadata{Branch: []string{"main", "feature/x", "release"}[k%3], CommitHash: fmt.Sprintf("%040x", k/80), Source: "push"},
 			Trigger: model.Trigger{TriggerName: "Deploy"}}
 	}
 	return out
