@@ -29,6 +29,8 @@ func TestLayers(t *testing.T) {
 		"internal/files":        {},
 		"internal/mcpserver":    {"model"},
 		"internal/triggercache": {"model"},
+		"internal/history":      {"model"},
+		"internal/commitstatus": {},
 	}
 	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"math"
 	"sort"
 	"time"
@@ -227,4 +228,18 @@ func MinutesOfRows(rows []StatRow, included float64, now time.Time) Minutes {
 		m.Forecast = m.Used * float64(end.Sub(start)) / float64(elapsed)
 	}
 	return m
+}
+
+// BuildRecorder keeps the builds a front end sees (the local history):
+// Record and RecordFailure never wait; what they cannot keep now a later
+// sync fills in.
+type BuildRecorder interface {
+	Record(builds []Build)
+	RecordFailure(uuid string, f Failure)
+}
+
+// StatsReader answers the stats view and MCP's get_stats: the figures of
+// the builds since a time, by Worker, and the month's build minutes.
+type StatsReader interface {
+	ReadStats(ctx context.Context, since time.Time) ([]Stats, Minutes, error)
 }

@@ -108,6 +108,9 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 			d.SetBuild(b) // the dialog shows the state as it is now
 		}
 	}
+	if m.opts.Recorder != nil {
+		m.opts.Recorder.Record(bs) // a channel send: the disk is another goroutine's
+	}
 	all := make([]model.Build, 0, len(m.builds)+len(m.sameUUID))
 	for _, b := range m.builds {
 		all = append(all, b)

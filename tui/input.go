@@ -92,6 +92,8 @@ func (m *Model) globalKey(km tea.KeyMsg) (tea.Cmd, bool) {
 		return m.mark(), true
 	case key.Matches(km, g.Compare):
 		return m.compareShown(), true
+	case key.Matches(km, g.Stats):
+		return m.openStats(), true
 	case key.Matches(km, g.Refresh):
 		return tea.Batch(m.refresh(), m.setFlash("refreshing")), true
 	case key.Matches(km, g.Cancel):

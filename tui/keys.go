@@ -18,7 +18,7 @@ import (
 
 // GlobalKeys work in every pane; the root handles them.
 type GlobalKeys struct {
-	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Rebuild, BuildBranch, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back, LastError, Mark, Compare key.Binding
+	Quit, Help, NextPane, PrevPane, Refresh, Cancel, Rebuild, BuildBranch, Open, ActiveOnly, CopyUUID, CopyURL, OpenURL, Back, LastError, Mark, Compare, Stats key.Binding
 }
 
 // KeyMap is every binding: the root's own and each pane's.
@@ -53,6 +53,7 @@ func DefaultKeyMap() KeyMap {
 			LastError:   b("!", "last error in full", "!"),
 			Mark:        b("m", "mark to compare", "m"),
 			Compare:     b("d", "compare builds", "d"),
+			Stats:       b("S", "build stats", "S"),
 		},
 		List:   buildlist.DefaultKeyMap(),
 		Detail: detail.DefaultKeyMap(),
@@ -65,7 +66,7 @@ func (g *GlobalKeys) actions() map[string]*key.Binding {
 		"quit": &g.Quit, "help": &g.Help, "next_pane": &g.NextPane, "prev_pane": &g.PrevPane,
 		"refresh": &g.Refresh, "cancel": &g.Cancel, "rebuild": &g.Rebuild, "build_branch": &g.BuildBranch, "open": &g.Open, "active_only": &g.ActiveOnly,
 		"copy_uuid": &g.CopyUUID, "copy_url": &g.CopyURL, "open_url": &g.OpenURL, "back": &g.Back,
-		"last_error": &g.LastError, "mark": &g.Mark, "compare": &g.Compare,
+		"last_error": &g.LastError, "mark": &g.Mark, "compare": &g.Compare, "stats": &g.Stats,
 	}
 }
 
@@ -195,7 +196,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	g, n, l := k.Global, k.List, k.Log
 	return [][]key.Binding{
 		{n.Up, n.Down, n.Top, n.Bottom, n.HalfUp, n.HalfDown, n.PageUp, n.PageDown},
-		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Rebuild, g.BuildBranch, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Mark, g.Compare, g.LastError, g.Back, g.Help, g.Quit},
+		{g.NextPane, g.PrevPane, g.Open, g.Cancel, g.Rebuild, g.BuildBranch, g.Refresh, g.ActiveOnly, n.Filter, g.CopyUUID, g.CopyURL, g.OpenURL, g.Mark, g.Compare, g.Stats, g.LastError, g.Back, g.Help, g.Quit},
 		{l.Search, l.Next, l.Prev, l.FilterMatches, l.Follow, l.Wrap, l.Timestamps, l.NextError, l.PrevError, l.FirstError, l.NextPhase, l.PrevPhase, l.Save, l.Left, l.Right},
 	}
 }

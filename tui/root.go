@@ -131,6 +131,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case settleMsg:
 		cmd = m.onSettle(msg)
 	case failureMsg:
+		if m.opts.Recorder != nil && msg.f.Line >= 0 {
+			m.opts.Recorder.RecordFailure(msg.uuid, msg.f)
+		}
 		if msg.uuid == m.selUUID {
 			m.detail.SetFailure(msg.uuid, msg.f)
 			m.log.SetFailLine(msg.f.Line)
@@ -181,6 +184,8 @@ func (m *Model) onAction(msg tea.Msg) tea.Cmd {
 		cmd = m.onCopied(msg)
 	case eventsMsg:
 		cmd = m.onEvents(msg)
+	case statsMsg:
+		cmd = m.onStats(msg)
 	case compareMsg:
 		cmd = m.onCompared(msg)
 	}

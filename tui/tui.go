@@ -79,6 +79,10 @@ type Options struct {
 	Renderer *lipgloss.Renderer
 	// Events is the feed of build events (nil: polling only).
 	Events model.EventFeed
+	// Recorder keeps every build seen in the local history (nil: none);
+	// Stats reads it for the stats view (S).
+	Recorder model.BuildRecorder
+	Stats    model.StatsReader
 	// TypedAhead are keys typed before the program started (while the
 	// terminal was asked its background: DetectBackground).
 	TypedAhead []tea.KeyMsg

@@ -89,6 +89,11 @@ type Options struct {
 	// History is how many past builds each Worker starts with (default 6;
 	// negative: none, an account whose Workers never built).
 	History int
+	// HistoryDays spreads the past builds over that many days (0: seven
+	// hours apart), with the texture months of real history have: slow
+	// days, mornings when builds wait in the queue, and one flaky Worker
+	// whose failures pass when run again (Sim.FlakyWorker). The demo's.
+	HistoryDays int
 	// ExtraLogLines pads every new build's log with that many more lines.
 	ExtraLogLines int
 	// RateLimit is the requests allowed per 5 minutes (0: unlimited). Past it
@@ -241,7 +246,15 @@ func New(o Options) *Sim {
 		// Past builds, spread over the last days, all stopped.
 		for h := o.History; h > 0 && !slices.Contains(o.NeverBuilt, w.name); h-- {
 			at := now.Add(-time.Duration(h)*7*time.Hour - time.Duration(rng.IntN(3600))*time.Second)
-			s.addBuild(w, s.plan(w, at, false))
+			if o.HistoryDays > 0 {
+				at = now.Add(-time.Duration(h) * time.Duration(o.HistoryDays) * 24 * time.Hour / time.Duration(o.History))
+				at = at.Add(-time.Duration(rng.IntN(3600)) * time.Second)
+			}
+			b := s.plan(w, at, false)
+			if o.HistoryDays > 0 {
+				s.texture(i, w, b, rng)
+			}
+			s.addBuild(w, b)
 		}
 		s.outsideDeploys(i, w, now)
 		if o.PushEvery > 0 {

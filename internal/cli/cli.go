@@ -562,7 +562,9 @@ func newClient(cfg *Config, debugPath, version string) (*api.Client, func(), err
 // demoConfig starts a simulated account on loopback and returns the
 // configuration that points any command at it; cfg.stop stops it.
 func demoConfig(ctx context.Context, g globalFlags, getenv func(string) string, stderr io.Writer) (*Config, error) {
-	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano())})
+	// Two months of history, with slow days, queue backlogs and a flaky
+	// Worker, so the stats view has something to show.
+	s := sim.New(sim.Options{Seed: uint64(time.Now().UnixNano()), History: 60, HistoryDays: 60})
 	// The demo's account has build events set up, so a newcomer sees the
 	// news come from them (the status bar says so).
 	s.SetupEvents(sim.DefaultQueue)

@@ -40,6 +40,9 @@ func (o *dashboardOptions) run(ctx context.Context, e *env) error {
 	}
 	opts := dashboardFor(e)
 	opts.Events = eventFeed(e.startEvents(ctx))
+	rec, stats, closeHistory := e.historyFor(ctx)
+	defer closeHistory()
+	opts.Recorder, opts.Stats = rec, stats
 	opts.Commit = o.commit
 	opts.AltScreen = !g.noAltScreen
 	opts.Terminal = tui.DetectTerminal(e.getenv, cfg.Hyperlinks)

@@ -31,7 +31,9 @@ func (o *mcpOptions) run(ctx context.Context, e *env) error {
 	src := shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
 	cache := e.triggerCache()
 	defer cache.Save()
-	s := mcpserver.New(mcpserver.Options{Source: src, Triggers: cache.Triggers, Events: eventFeed(e.startEvents(ctx)), AllowWrites: o.allowWrites, Audit: e.stderr, Poll: cfg.PollActive, Version: e.version})
+	_, stats, closeHistory := e.historyFor(ctx)
+	defer closeHistory()
+	s := mcpserver.New(mcpserver.Options{Source: src, Triggers: cache.Triggers, Events: eventFeed(e.startEvents(ctx)), Stats: stats, AllowWrites: o.allowWrites, Audit: e.stderr, Poll: cfg.PollActive, Version: e.version})
 	err := s.RunStdio(ctx, e.stdin, e.stdout)
 	if ctx.Err() != nil {
 		return nil // ended by a signal

@@ -145,6 +145,9 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	// One reader of the events for every session: several pullers on one
 	// queue would split its messages.
 	dash.Events = eventFeed(e.startEvents(ctx))
+	rec, stats, closeHistory := e.historyFor(ctx)
+	defer closeHistory()
+	dash.Recorder, dash.Stats = rec, stats
 	dash.Source = shared.New(ctx, e.client, shared.Fresh{Active: cfg.PollActive, Idle: cfg.PollIdle, Log: cfg.PollLog})
 	srv, err := serve.New(serve.Config{Dashboard: dash, Hyperlinks: cfg.Hyperlinks, HostKey: hostKey, Keys: keys,
 		Idle: o.idle, MaxSessions: o.maxSessions, MaxPerKey: o.maxPerKey, Log: e.stderr})

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/cfbuilds/cfbuilds/api/sim"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // TestStdioSurvivesBadLines (#29.7): a line that is not JSON, a truncated
@@ -234,5 +237,44 @@ func TestWatchCommitLive(t *testing.T) {
 	r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/monorepo", "live": true, "live_percent": 50, "timeout_seconds": 5}, &out)
 	if out.Verdict != "live" {
 		t.Fatalf("at 50%%: %+v", out)
+	}
+}
+
+// statsFake answers get_stats.
+type statsFake struct{}
+
+func (statsFake) ReadStats(context.Context, time.Time) ([]model.Stats, model.Minutes, error) {
+	return []model.Stats{{Key: "api", Builds: 10, Succeeded: 8, Failed: 2, Total: model.Percentiles{P50: 44 * time.Second, P95: 63 * time.Second},
+		FailedPhases: map[string]int{"build": 2}, Flaky: []string{"c0ffee"}}}, model.Minutes{Used: 412.4, Included: 3000, Forecast: 1180.7}, nil
+}
+
+// TestGetStats (#32): get_stats gives the history's figures, in whole
+// seconds, and says plainly when there is no history.
+func TestGetStats(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, sim.Options{Workers: 2, PushEvery: -1, History: 1, Seed: 8}, false)
+	text, isErr := r.call(t, context.Background(), "get_stats", map[string]any{}, nil)
+	if !isErr || !strings.Contains(text, "no build history") {
+		t.Fatalf("without a history: %v %q", isErr, text)
+	}
+	s := New(Options{Source: r.src, Stats: statsFake{}, Version: "test"})
+	st, ct := mcp.NewInMemoryTransports()
+	ctx := context.Background()
+	if _, err := s.MCP().Connect(ctx, st, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "t", Version: "0"}, nil).Connect(ctx, ct, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_stats", Arguments: map[string]any{"since_days": 7}})
+	if err != nil || res.IsError {
+		t.Fatalf("%v %+v", err, res)
+	}
+	raw, _ := json.Marshal(res.StructuredContent)
+	var out statsOut
+	_ = json.Unmarshal(raw, &out)
+	if len(out.Workers) != 1 || out.Workers[0].DurationP95 != 63 || out.Workers[0].FailureRate != 0.2 || out.MinutesUsed != 412 || out.Workers[0].FailuresByPhase["build"] != 2 {
+		t.Fatalf("%s", raw)
 	}
 }

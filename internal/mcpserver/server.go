@@ -31,6 +31,8 @@ type Options struct {
 	// Events is the feed of build events (nil: polling only): watch_commit
 	// learns of builds' starts and ends from it within a pull.
 	Events model.EventFeed
+	// Stats answers get_stats from the build history (nil: none).
+	Stats model.StatsReader
 }
 
 // Server is the MCP server.

@@ -113,7 +113,7 @@ func TestReadTools(t *testing.T) {
 			t.Errorf("%s lacks a description or a schema", tl.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "get_build,get_build_log,list_builds,list_workers,watch_build,watch_commit" {
+	if got := strings.Join(names, ","); got != "get_build,get_build_log,get_stats,list_builds,list_workers,watch_build,watch_commit" {
 		t.Fatalf("tools: %s", got)
 	}
 	var ws listWorkersOut

@@ -96,6 +96,10 @@ func (s *Server) addReadTools() {
 		InputSchema: schemaFor[commitIn](map[string]func(*jsonschema.Schema){"commit": pattern(commitRE, 40),
 			"repo": pattern(repoRE, 200), "branch": maxLen(255), "timeout_seconds": between(1, 3600), "live_percent": between(1, 100)}),
 	}, s.watchCommit)
+	mcp.AddTool(s.srv, &mcp.Tool{Name: "get_stats", Title: "Build statistics", Annotations: readOnly("Build statistics"),
+		Description: "Build statistics from the local history (brought up to date first): per Worker builds, success/failure/cancel rates, p50/p95 of duration, queue wait and run, failures by phase, flaky commits; the month's build minutes with a forecast.",
+		InputSchema: schemaFor[statsIn](map[string]func(*jsonschema.Schema){"since_days": between(1, 400), "worker": maxLen(100)}),
+	}, s.getStats)
 }
 
 func (s *Server) addWriteTools() {

@@ -1,0 +1,44 @@
+package cli
+
+// The local history as the dashboard, serve, watch and mcp use it: a
+// recorder of what they see, and a reader for the stats view and
+// get_stats. The history is a cache: when it cannot be opened these say
+// so once and the command goes on without it.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/cfbuilds/cfbuilds/internal/history"
+	"github.com/cfbuilds/cfbuilds/model"
+)
+
+// historyFor opens the history for a long-running command: its recorder
+// (ended with ctx) and its stats reader; nils when it is off or cannot be
+// opened, and a close to defer.
+func (e *env) historyFor(ctx context.Context) (model.BuildRecorder, model.StatsReader, func()) {
+	h, err := e.openHistory(ctx)
+	if err != nil {
+		if err != history.ErrOff {
+			fmt.Fprintf(e.stderr, "cfbuilds: no build history this run: %v\n", err)
+		}
+		return nil, nil, func() {}
+	}
+	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	rec := h.Recorder(rctx)
+	c := e.client
+	reader := history.Reader{H: h, Included: e.cfg.IncludedMins, Limits: c.AccountLimits,
+		Sync: func(ctx context.Context) error {
+			ws, err := c.Workers(ctx)
+			if err != nil {
+				return err
+			}
+			_, err = h.Sync(model.WithPriority(ctx, model.Sweep), c, pagerOf(c), ws, nil)
+			return err
+		}}
+	return rec, reader, func() {
+		stop()
+		rec.Wait()
+		_ = h.Close()
+	}
+}
