@@ -71,4 +71,3 @@ func (s *Server) getStats(ctx context.Context, _ *mcp.CallToolRequest, in statsI
 	}
 	return nil, out, nil
 }
-
