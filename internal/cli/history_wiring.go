@@ -42,3 +42,17 @@ func (e *env) historyFor(ctx context.Context) (model.BuildRecorder, model.StatsR
 		_ = h.Close()
 	}
 }
+
+// recordBuilds keeps what a short command saw (watch) in the history, at
+// its end; a history that cannot be opened costs nothing but that.
+func (e *env) recordBuilds(ctx context.Context, builds []model.Build) {
+	if len(builds) == 0 || builds[0].UUID == "" || !e.cfg.History || e.global.demo {
+		return
+	}
+	h, err := e.openHistory(ctx)
+	if err != nil {
+		return
+	}
+	defer h.Close()
+	_ = h.Record(context.WithoutCancel(ctx), builds)
+}

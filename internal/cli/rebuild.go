@@ -108,10 +108,11 @@ func startBuild(ctx context.Context, e *env, t model.Trigger, req api.BuildReque
 	if !watch {
 		return nil
 	}
-	code, err := cmdWatch(ctx, c, nb.UUID, e.stdout, e.stderr)
+	code, b, err := cmdWatch(ctx, c, nb.UUID, e.stdout, e.stderr)
 	if err != nil {
 		return err
 	}
+	e.recordBuilds(ctx, []model.Build{b})
 	return exitCodeOrNil(code)
 }
 

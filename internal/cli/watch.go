@@ -75,9 +75,13 @@ func (o *watchOptions) run(ctx context.Context, e *env) error {
 	case o.commit != "" || o.live || o.status != "":
 		code, err = o.watchPush(ctx, e)
 	case o.asJSON:
-		code, err = watchJSON(ctx, e.client, o.uuid, e.stdout, e.stderr)
+		var b model.Build
+		code, b, err = watchJSON(ctx, e.client, o.uuid, e.stdout, e.stderr)
+		e.recordBuilds(ctx, []model.Build{b})
 	default:
-		code, err = cmdWatch(ctx, e.client, o.uuid, e.stdout, e.stderr)
+		var b model.Build
+		code, b, err = cmdWatch(ctx, e.client, o.uuid, e.stdout, e.stderr)
+		e.recordBuilds(ctx, []model.Build{b})
 	}
 	if err != nil {
 		return err
@@ -118,7 +122,7 @@ func describe(b model.Build, names map[string]string, now time.Time) string {
 
 // cmdWatch follows a build until it stops, printing each change of state;
 // it returns the exit code.
-func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, error) {
+func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, model.Build, error) {
 	names := workerNames(ctx, c)
 	var last model.State
 	phases := phasePrinter{w: stderr}
@@ -136,13 +140,13 @@ func cmdWatch(ctx context.Context, c *api.Client, uuid string, out, stderr io.Wr
 		Err: retryOrGiveUp(stderr),
 	})
 	if err != nil {
-		return 1, err
+		return 1, b, err
 	}
 	if b.Outcome.OK() {
-		return 0, nil
+		return 0, b, nil
 	}
 	if b.Outcome == model.OutcomeFail || b.Outcome == model.OutcomeTerminated {
 		_ = printFailure(ctx, c, b, out) // why, as logs --failed says it
 	}
-	return 1, nil
+	return 1, b, nil
 }

@@ -43,7 +43,7 @@ func writeEvent(out io.Writer, ev event) {
 // watchJSON follows one build as NDJSON: a status event per change of
 // state, a log event per line, an end event with the exit code. The
 // stopped status comes after the last log line, just before the end.
-func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, error) {
+func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.Writer) (int, model.Build, error) {
 	names := workerNames(ctx, c)
 	var last model.State
 	status := func(b model.Build) event {
@@ -64,7 +64,7 @@ func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.W
 		Err: retryOrGiveUp(stderr),
 	})
 	if err != nil {
-		return 1, err
+		return 1, b, err
 	}
 	code := 1
 	if b.Outcome.OK() {
@@ -72,7 +72,7 @@ func watchJSON(ctx context.Context, c *api.Client, uuid string, out, stderr io.W
 	}
 	writeEvent(out, status(b))
 	writeEvent(out, event{Event: "end", BuildUUID: uuid, Worker: names[b.WorkerTag], Status: string(b.Status), Outcome: string(b.Outcome), Exit: &code})
-	return code, nil
+	return code, b, nil
 }
 
 // git runs git in dir ("" the current directory) and returns its first line.
@@ -230,6 +230,14 @@ func (w *pushWatch) finish(ctx context.Context, v model.PushVerdict, code int) i
 		state = commitstatus.Failure
 	}
 	w.postStatus(ctx, state, true)
+	var seen []model.Build
+	for _, wl := range w.pw.LiveStates(w.o.livePercent) {
+		if wl.Build.UUID != "" {
+			wl.Build.WorkerName, wl.Build.WorkerTag = wl.Worker.Name, wl.Worker.Tag
+			seen = append(seen, wl.Build)
+		}
+	}
+	w.e.recordBuilds(ctx, seen)
 	return w.end(code)
 }
 

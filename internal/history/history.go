@@ -353,7 +353,7 @@ func (h *DB) Rows(ctx context.Context, f Filter, byBranch bool) ([]model.StatRow
 	if f.Worker == "" && (f.Since.IsZero() || time.Since(f.Since) > 60*24*time.Hour) {
 		table = "builds NOT INDEXED"
 	}
-	rows, err := h.db.QueryContext(ctx, "SELECT worker, "+branchCol+", outcome, created, initializing, running, stopped, failed_phase FROM "+table+where, args...)
+	rows, err := h.db.QueryContext(ctx, "SELECT worker, "+branchCol+", outcome, created, IFNULL(initializing, 0), IFNULL(running, 0), IFNULL(stopped, 0), failed_phase FROM "+table+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -370,9 +370,8 @@ func (h *DB) Rows(ctx context.Context, f Filter, byBranch bool) ([]model.StatRow
 	var out []model.StatRow
 	var worker, branch, outcome, phase sql.RawBytes
 	var r model.StatRow
-	var ini, run, stop sql.NullInt64
 	for rows.Next() {
-		if err := rows.Scan(&worker, &branch, &outcome, &r.Created, &ini, &run, &stop, &phase); err != nil {
+		if err := rows.Scan(&worker, &branch, &outcome, &r.Created, &r.Init, &r.Run, &r.Stop, &phase); err != nil {
 			return nil, err
 		}
 		r.Key = intern(worker)
@@ -380,7 +379,6 @@ func (h *DB) Rows(ctx context.Context, f Filter, byBranch bool) ([]model.StatRow
 			r.Key = keyOf(r.Key, intern(branch))
 		}
 		r.Outcome, r.FailedPhase = model.Outcome(intern(outcome)), intern(phase)
-		r.Init, r.Run, r.Stop = ini.Int64, run.Int64, stop.Int64
 		out = append(out, r)
 	}
 	return out, rows.Err()
