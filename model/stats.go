@@ -139,47 +139,78 @@ func SummarizeRows(rows []StatRow) []Stats {
 
 func statsOf(key string, rs []StatRow) Stats {
 	sort.Slice(rs, func(i, j int) bool { return rs[i].Created < rs[j].Created })
-	s := Stats{Key: key, FailedPhases: map[string]int{}}
-	total, queue, run := make([]time.Duration, 0, len(rs)), make([]time.Duration, 0, len(rs)), make([]time.Duration, 0, len(rs))
+	p := StatsParts{Key: key}
 	failedCommits := map[string]bool{}
 	flaky := map[string]bool{}
 	ms := func(d int64) time.Duration { return time.Duration(d) * time.Millisecond }
 	for _, r := range rs {
-		s.Builds++
-		switch r.Outcome {
-		case OutcomeSuccess:
-			s.Succeeded++
-			if r.Commit != "" && failedCommits[r.Commit] && !flaky[r.Commit] {
-				flaky[r.Commit] = true
-				s.Flaky = append(s.Flaky, r.Commit)
-			}
-		case OutcomeFail, OutcomeTerminated:
-			s.Failed++
-			s.FailedPhases[r.FailedPhase]++
-			if r.Commit != "" {
-				failedCommits[r.Commit] = true
-			}
-		case OutcomeCancelled:
-			s.Cancelled++
-		case OutcomeSkipped:
-			s.Skipped++
+		p.Count(r.Outcome, r.FailedPhase, 1)
+		switch {
+		case r.Outcome == OutcomeSuccess && r.Commit != "" && failedCommits[r.Commit] && !flaky[r.Commit]:
+			flaky[r.Commit] = true
+			p.Flaky = append(p.Flaky, r.Commit)
+		case (r.Outcome == OutcomeFail || r.Outcome == OutcomeTerminated) && r.Commit != "":
+			failedCommits[r.Commit] = true
 		}
 		if r.Stop > 0 {
-			total = append(total, ms(r.Stop-r.Created))
+			p.Total = append(p.Total, ms(r.Stop-r.Created))
 			if r.Run > 0 {
-				run = append(run, ms(r.Stop-r.Run))
+				p.Run = append(p.Run, ms(r.Stop-r.Run))
 			}
 		}
 		if r.Init > 0 {
-			queue = append(queue, ms(r.Init-r.Created))
+			p.Queue = append(p.Queue, ms(r.Init-r.Created))
 		}
 	}
-	s.Total, s.Queue, s.Run = percentiles(total), percentiles(queue), percentiles(run)
-	from := max(len(rs)-recentPoints, 0)
-	for _, r := range rs[from:] {
+	for _, r := range rs[max(len(rs)-recentPoints, 0):] {
 		if r.Stop > 0 {
-			s.Recent = append(s.Recent, BuildPoint{At: time.UnixMilli(r.Created).UTC(), Duration: ms(r.Stop - r.Created), Outcome: r.Outcome})
+			p.Recent = append(p.Recent, BuildPoint{At: time.UnixMilli(r.Created).UTC(), Duration: ms(r.Stop - r.Created), Outcome: r.Outcome})
 		}
+	}
+	return p.Stats()
+}
+
+// StatsParts are a group's figures as a database hands them over in
+// parts (counts by outcome and phase, the durations, the newest builds,
+// the flaky commits); Stats puts them together as statsOf does.
+type StatsParts struct {
+	Key               string
+	counts            Stats
+	Total, Queue, Run []time.Duration
+	Recent            []BuildPoint // oldest first
+	Flaky             []string
+}
+
+// Count adds n stopped builds of an outcome (and, failed, of a phase).
+func (p *StatsParts) Count(o Outcome, phase string, n int) {
+	c := &p.counts
+	if c.FailedPhases == nil {
+		c.FailedPhases = map[string]int{}
+	}
+	c.Builds += n
+	switch o {
+	case OutcomeSuccess:
+		c.Succeeded += n
+	case OutcomeFail, OutcomeTerminated:
+		c.Failed += n
+		c.FailedPhases[phase] += n
+	case OutcomeCancelled:
+		c.Cancelled += n
+	case OutcomeSkipped:
+		c.Skipped += n
+	}
+}
+
+// Stats is the group's figures (the duration slices are sorted in place).
+func (p *StatsParts) Stats() Stats {
+	s := p.counts
+	s.Key, s.Flaky, s.Recent = p.Key, p.Flaky, p.Recent
+	if s.FailedPhases == nil {
+		s.FailedPhases = map[string]int{}
+	}
+	s.Total, s.Queue, s.Run = percentiles(p.Total), percentiles(p.Queue), percentiles(p.Run)
+	if len(s.Recent) > recentPoints {
+		s.Recent = s.Recent[len(s.Recent)-recentPoints:]
 	}
 	return s
 }

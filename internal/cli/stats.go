@@ -109,20 +109,19 @@ func (o *statsOptions) run(ctx context.Context, e *env) error {
 		d, _ := parseDuration(o.since)
 		f.Since = time.Now().Add(-d)
 	}
-	st, _, err := h.Stats(ctx, f, o.branch != "")
+	st, err := h.Stats(ctx, f, o.branch != "")
 	if err != nil {
 		return fmt.Errorf("read the build history: %w", err)
 	}
-	month, err := h.Rows(ctx, history.Filter{Since: monthStart(time.Now())}, false)
+	minutes, err := h.MinutesUsed(ctx, e.cfg.IncludedMins, time.Now())
 	if err != nil {
 		return fmt.Errorf("read the build history: %w", err)
 	}
-	minutes := model.MinutesOfRows(month, e.cfg.IncludedMins, time.Now())
 	if asOf == "" {
 		if l, err := e.client.AccountLimits(ctx); err == nil {
 			minutes.LimitReached = l.ReachedBuildMinutes
 		}
-	} else if newest := newestOf(month); !newest.IsZero() {
+	} else if newest, err := h.Newest(ctx); err == nil && !newest.IsZero() {
 		asOf += ", as of " + newest.Local().Format("2006-01-02 15:04")
 	}
 	rep := statsReport{Since: o.since, AsOf: asOf, Workers: make([]workerStats, 0, len(st)), Minutes: minutesJSON(minutes)}
@@ -183,22 +182,6 @@ func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB)
 		}
 		_ = h.RecordFailure(ctx, u, f)
 	}
-}
-
-func monthStart(now time.Time) time.Time {
-	now = now.UTC()
-	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
-func newestOf(rows []model.StatRow) time.Time {
-	var t int64
-	for _, r := range rows {
-		t = max(t, r.Created)
-	}
-	if t == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(t)
 }
 
 // statsReport is `stats --json`.

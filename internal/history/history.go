@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -319,8 +320,14 @@ func ptime(v sql.NullInt64) *time.Time {
 
 // where is a Filter as SQL, for the stopped builds that match.
 func (f Filter) where() (string, []any) {
-	q := " WHERE status = 'stopped' AND created >= ?"
-	args := []any{f.Since.UnixMilli()}
+	// A stopped build has its stopped time: an integer's test costs less
+	// than a string's on a hundred thousand rows.
+	q := " WHERE stopped IS NOT NULL"
+	var args []any
+	if !f.Since.IsZero() {
+		q += " AND created >= ?"
+		args = append(args, f.Since.UnixMilli())
+	}
 	if f.Worker != "" {
 		q += " AND worker = ?"
 		args = append(args, f.Worker)
@@ -336,54 +343,6 @@ func (f Filter) where() (string, []any) {
 	return q, args
 }
 
-// Rows is the stopped builds that match, as stats count them, keyed by
-// the Worker (and the branch when byBranch): the fewest columns, no
-// commit (Flaky finds those in the database), no order (stats sort each
-// group), names interned. A hundred thousand rows cross from SQLite to Go
-// here: each column costs.
-func (h *DB) Rows(ctx context.Context, f Filter, byBranch bool) ([]model.StatRow, error) {
-	where, args := f.where()
-	branchCol := "''" // a constant costs less than a column that crosses
-	if byBranch {
-		branchCol = "branch"
-	}
-	// A wide window reads most of the table: scanned in order it costs
-	// less than a seek into it per row through the index on created.
-	table := "builds"
-	if f.Worker == "" && (f.Since.IsZero() || time.Since(f.Since) > 60*24*time.Hour) {
-		table = "builds NOT INDEXED"
-	}
-	rows, err := h.db.QueryContext(ctx, "SELECT worker, "+branchCol+", outcome, created, IFNULL(initializing, 0), IFNULL(running, 0), IFNULL(stopped, 0), failed_phase FROM "+table+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	seen := map[string]string{}
-	intern := func(b []byte) string {
-		if s, ok := seen[string(b)]; ok {
-			return s
-		}
-		s := string(b)
-		seen[s] = s
-		return s
-	}
-	var out []model.StatRow
-	var worker, branch, outcome, phase sql.RawBytes
-	var r model.StatRow
-	for rows.Next() {
-		if err := rows.Scan(&worker, &branch, &outcome, &r.Created, &r.Init, &r.Run, &r.Stop, &phase); err != nil {
-			return nil, err
-		}
-		r.Key = intern(worker)
-		if byBranch {
-			r.Key = keyOf(r.Key, intern(branch))
-		}
-		r.Outcome, r.FailedPhase = model.Outcome(intern(outcome)), intern(phase)
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // keyOf is a group's key by Worker and branch.
 func keyOf(worker, branch string) string { return worker + " · " + branch }
 
@@ -391,6 +350,8 @@ func keyOf(worker, branch string) string { return worker + " · " + branch }
 // no change (one pass over a covering index).
 func (h *DB) Flaky(ctx context.Context, f Filter, byBranch bool) (map[string][]string, error) {
 	where, args := f.where()
+	// The covering index has the status, not the stopped time.
+	where = strings.Replace(where, "stopped IS NOT NULL", "status = 'stopped'", 1)
 	rows, err := h.db.QueryContext(ctx, `SELECT worker, MIN(branch), commit_hash FROM builds`+where+` AND commit_hash != ''
 		GROUP BY worker, commit_hash
 		HAVING MIN(CASE WHEN outcome IN ('fail', 'terminated') THEN created END) < MAX(CASE WHEN outcome = 'success' THEN created END)`, args...)
@@ -414,37 +375,172 @@ func (h *DB) Flaky(ctx context.Context, f Filter, byBranch bool) (map[string][]s
 }
 
 // Stats are the figures of the stored builds that match, by Worker (and
-// branch), with their flaky commits. The rows are read in two halves of
-// time and the flaky commits beside them, at once: a hundred thousand
-// rows take SQLite (pure Go) most of the time, and there are cores.
-func (h *DB) Stats(ctx context.Context, f Filter, byBranch bool) ([]model.Stats, []model.StatRow, error) {
+// branch), with their flaky commits. SQLite (pure Go) costs about 2 µs a
+// row that crosses to Go, so little crosses: the counts by outcome and
+// phase are grouped in SQL, the durations come as three integers a row (in
+// two halves of time, at once), the flaky commits and each group's newest
+// builds come from indexes, all in parallel.
+func (h *DB) Stats(ctx context.Context, f Filter, byBranch bool) ([]model.Stats, error) {
+	key := "worker"
+	if byBranch {
+		key = "worker || ' · ' || branch"
+	}
 	where, args := f.where()
 	var lo, hi sql.NullInt64
 	if err := h.db.QueryRowContext(ctx, "SELECT MIN(created), MAX(created) FROM builds"+where, args...).Scan(&lo, &hi); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	mid := lo.Int64 + (hi.Int64-lo.Int64)/2 + 1
-	var (
-		wg           sync.WaitGroup
-		early, late  []model.StatRow
-		flaky        map[string][]string
-		e1, e2, e3   error
-		before, from = f, f
-	)
-	before.Until, from.Since = time.UnixMilli(mid), later(f.Since, time.UnixMilli(mid))
-	wg.Go(func() { early, e1 = h.Rows(ctx, before, byBranch) })
-	wg.Go(func() { late, e2 = h.Rows(ctx, from, byBranch) })
-	wg.Go(func() { flaky, e3 = h.Flaky(ctx, f, byBranch) })
+	mid := time.UnixMilli(lo.Int64 + (hi.Int64-lo.Int64)/2 + 1)
+	before, from := f, f
+	before.Until, from.Since = mid, later(f.Since, mid)
+	parts := map[string]*model.StatsParts{}
+	var mu sync.Mutex
+	part := func(k string) *model.StatsParts { // under mu
+		p, ok := parts[k]
+		if !ok {
+			p = &model.StatsParts{Key: k}
+			parts[k] = p
+		}
+		return p
+	}
+	var flaky map[string][]string
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Go(func() { errs[0] = h.durations(ctx, key, before, &mu, part) })
+	wg.Go(func() { errs[1] = h.durations(ctx, key, from, &mu, part) })
+	wg.Go(func() { flaky, errs[2] = h.Flaky(ctx, f, byBranch) })
 	wg.Wait()
-	if err := errors.Join(e1, e2, e3); err != nil {
-		return nil, nil, err
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
-	rows := append(early, late...)
-	st := model.SummarizeRows(rows)
-	for i := range st {
-		st[i].Flaky = flaky[st[i].Key]
+	out := make([]model.Stats, 0, len(parts))
+	for k, p := range parts {
+		p.Flaky = flaky[k]
+		recent, err := h.recent(ctx, k, f, byBranch)
+		if err != nil {
+			return nil, err
+		}
+		p.Recent = recent
+		out = append(out, p.Stats())
 	}
-	return st, rows, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// durations reads each stopped build's outcome, phase, whole time, queue
+// wait and run, and counts them into the groups' parts (counted here, a
+// GROUP BY in SQLite would sort the table).
+func (h *DB) durations(ctx context.Context, key string, f Filter, mu *sync.Mutex, part func(string) *model.StatsParts) error {
+	where, args := f.where()
+	table := "builds"
+	if f.Worker == "" {
+		table = "builds NOT INDEXED" // most of the table: a scan in order beats a seek a row
+	}
+	rows, err := h.db.QueryContext(ctx, "SELECT "+key+", outcome, failed_phase, IFNULL(stopped - created, -1), IFNULL(initializing - created, -1), IFNULL(stopped - running, -1) FROM "+table+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	type count struct {
+		outcome, phase string
+	}
+	type acc struct {
+		total, queue, run []time.Duration
+		counts            map[count]int
+	}
+	local := map[string]*acc{}
+	words := map[string]string{} // outcomes and phases are few: interned, no allocation a row
+	word := func(b []byte) string {
+		if w, ok := words[string(b)]; ok {
+			return w
+		}
+		w := string(b)
+		words[w] = w
+		return w
+	}
+	var k, outcome, phase sql.RawBytes
+	var total, queue, run int64
+	for rows.Next() {
+		if err := rows.Scan(&k, &outcome, &phase, &total, &queue, &run); err != nil {
+			return err
+		}
+		a, ok := local[string(k)]
+		if !ok {
+			a = &acc{counts: map[count]int{}}
+			local[string(k)] = a
+		}
+		a.counts[count{word(outcome), word(phase)}]++
+		if total >= 0 {
+			a.total = append(a.total, time.Duration(total)*time.Millisecond)
+		}
+		if queue >= 0 {
+			a.queue = append(a.queue, time.Duration(queue)*time.Millisecond)
+		}
+		if run >= 0 {
+			a.run = append(a.run, time.Duration(run)*time.Millisecond)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for k, a := range local {
+		p := part(k)
+		p.Total, p.Queue, p.Run = append(p.Total, a.total...), append(p.Queue, a.queue...), append(p.Run, a.run...)
+		for c, n := range a.counts {
+			p.Count(model.Outcome(c.outcome), c.phase, n)
+		}
+	}
+	return nil
+}
+
+// recent is a group's newest stopped builds for its chart, oldest first.
+func (h *DB) recent(ctx context.Context, k string, f Filter, byBranch bool) ([]model.BuildPoint, error) {
+	g := f
+	if byBranch {
+		g.Worker, g.Branch, _ = strings.Cut(k, " · ")
+	} else {
+		g.Worker = k
+	}
+	where, args := g.where()
+	rows, err := h.db.QueryContext(ctx, "SELECT created, IFNULL(stopped - created, 0), outcome FROM builds"+where+" ORDER BY created DESC LIMIT 40", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.BuildPoint
+	for rows.Next() {
+		var created, d int64
+		var o string
+		if err := rows.Scan(&created, &d, &o); err != nil {
+			return nil, err
+		}
+		out = append(out, model.BuildPoint{At: time.UnixMilli(created).UTC(), Duration: time.Duration(d) * time.Millisecond, Outcome: model.Outcome(o)})
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, rows.Err()
+}
+
+// MinutesUsed is the month's build minutes (the run time of the builds
+// created in now's month, UTC, summed) and the forecast at its pace.
+func (h *DB) MinutesUsed(ctx context.Context, included float64, now time.Time) (model.Minutes, error) {
+	now = now.UTC()
+	start := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, 1, 0)
+	var ms sql.NullInt64
+	err := h.db.QueryRowContext(ctx, `SELECT SUM(stopped - COALESCE(running, initializing)) FROM builds
+		WHERE status = 'stopped' AND created >= ? AND created < ? AND COALESCE(running, initializing) IS NOT NULL`, start.UnixMilli(), end.UnixMilli()).Scan(&ms)
+	if err != nil {
+		return model.Minutes{}, err
+	}
+	m := model.Minutes{Used: float64(ms.Int64) / 60000, Included: included, MonthStart: start}
+	if elapsed := now.Sub(start); elapsed > 0 {
+		m.Forecast = m.Used * float64(end.Sub(start)) / float64(elapsed)
+	}
+	return m, nil
 }
 
 func later(a, b time.Time) time.Time {
@@ -452,6 +548,15 @@ func later(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// Newest is the newest stored build's time (zero: none).
+func (h *DB) Newest(ctx context.Context) (time.Time, error) {
+	var ms sql.NullInt64
+	if err := h.db.QueryRowContext(ctx, "SELECT MAX(created) FROM builds").Scan(&ms); err != nil || !ms.Valid {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(ms.Int64), nil
 }
 
 // Count is how many builds are stored.

@@ -112,16 +112,14 @@ func (r Reader) ReadStats(ctx context.Context, since time.Time) ([]model.Stats, 
 	if r.Sync != nil {
 		_ = r.Sync(ctx)
 	}
-	st, _, err := r.H.Stats(ctx, Filter{Since: since}, false)
+	st, err := r.H.Stats(ctx, Filter{Since: since}, false)
 	if err != nil {
 		return nil, model.Minutes{}, err
 	}
-	now := time.Now()
-	month, err := r.H.Rows(ctx, Filter{Since: time.Date(now.UTC().Year(), now.UTC().Month(), 1, 0, 0, 0, 0, time.UTC)}, false)
+	m, err := r.H.MinutesUsed(ctx, r.Included, time.Now())
 	if err != nil {
 		return nil, model.Minutes{}, err
 	}
-	m := model.MinutesOfRows(month, r.Included, now)
 	if r.Limits != nil {
 		if l, err := r.Limits(ctx); err == nil {
 			m.LimitReached = l.ReachedBuildMinutes
