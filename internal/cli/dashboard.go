@@ -12,7 +12,7 @@ import (
 )
 
 func dashboardCommand() command {
-	return command{name: "", args: "[--demo] [--read-only] [--commit SHA]", summary: "the dashboard (--demo: a simulated account, no network)",
+	return command{name: "", args: "[--demo] [--read-only] [--commit SHA|HEAD]", summary: "the dashboard (--demo: a simulated account, no network)",
 		example: "cfbuilds --demo\ncfbuilds --profile work --read-only",
 		opts:    func() options { return &dashboardOptions{} }}
 }

@@ -13,7 +13,7 @@ import (
 
 func watchCommand() command {
 	return command{name: "watch", args: "(BUILD_UUID | --commit SHA|HEAD [--repo OWNER/NAME] [--branch B] [--live [--live-percent N]] [--status github|gitlab [--status-context C]] [--timeout 30m] [--every 5s]) [--json]",
-		summary: "follow a build, or every build of a push, until done; exit 0 success (with --live: every Worker serves the commit), 1 failed or cancelled, 3 timeout before the builds ended, 4 with --live: the builds succeeded but not every Worker was live by the timeout",
+		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout, 4 (--live) built but not every Worker live by the timeout",
 		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD\ncfbuilds watch --commit HEAD --live --status github",
 		opts:    func() options { return &watchOptions{} }}
 }
