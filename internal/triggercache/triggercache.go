@@ -73,8 +73,11 @@ func (c *Cache) Triggers(ctx context.Context, w model.Worker) ([]model.Trigger, 
 }
 
 // emptyMaxAge is how long "no triggers" is trusted: a Worker just
-// connected to a repository must not be missed for hours.
-const emptyMaxAge = 10 * time.Minute
+// connected to a repository is not missed for hours, and an account of
+// many Workers that do not use Builds is not read again every few minutes
+// (a push's watch also looks across the account for builds of the commit
+// before its verdict, so a Worker missed here is still found building).
+const emptyMaxAge = time.Hour
 
 func (c *Cache) ageFor(e entry) time.Duration {
 	if len(e.Triggers) == 0 {

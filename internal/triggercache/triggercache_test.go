@@ -28,7 +28,7 @@ func TestCacheSpareCalls(t *testing.T) {
 	}
 	ws := []model.Worker{{Name: "a", Tag: "ta"}, {Name: "b", Tag: "tb"}, {Name: "none", Tag: "tn"}}
 	run := func() {
-		c := New(file, read, time.Hour, clock)
+		c := New(file, read, DefaultMaxAge, clock)
 		for _, w := range ws {
 			trs, err := c.Triggers(context.Background(), w)
 			if err != nil || (w.Name != "none" && (len(trs) != 1 || trs[0].TriggerName != "Deploy "+w.Name)) {
@@ -42,15 +42,20 @@ func TestCacheSpareCalls(t *testing.T) {
 	if calls != 3 {
 		t.Fatalf("two runs cost %d calls, want 3", calls)
 	}
-	now = now.Add(15 * time.Minute) // the empty entry is stale, the others not
+	now = now.Add(15 * time.Minute) // nothing stale yet
+	run()
+	if calls != 3 {
+		t.Fatalf("after 15 minutes: %d calls, want 3", calls)
+	}
+	now = now.Add(50 * time.Minute) // the empty entry is stale (an hour), the others not
 	run()
 	if calls != 4 {
-		t.Fatalf("after 15 minutes: %d calls, want 4", calls)
+		t.Fatalf("after 65 minutes: %d calls, want 4", calls)
 	}
-	now = now.Add(2 * time.Hour)
+	now = now.Add(6 * time.Hour)
 	run()
 	if calls != 7 {
-		t.Fatalf("after 2 hours: %d calls, want 7", calls)
+		t.Fatalf("after 7 hours: %d calls, want 7", calls)
 	}
 	if err := os.WriteFile(file, []byte("{garbage"), 0o600); err != nil {
 		t.Fatal(err)
