@@ -274,3 +274,45 @@ type BuildRecorder interface {
 type StatsReader interface {
 	ReadStats(ctx context.Context, since time.Time) ([]Stats, Minutes, error)
 }
+
+// StatsSummary is a group's figures as `stats --json` and MCP's get_stats
+// give them: rates, durations in whole seconds, failures by phase ("unknown"
+// where the log was not read), the flaky commits and the recent durations.
+type StatsSummary struct {
+	Key           string         `json:"worker"`
+	Builds        int            `json:"builds"`
+	SuccessRate   float64        `json:"success_rate"`
+	FailureRate   float64        `json:"failure_rate"`
+	CancelRate    float64        `json:"cancel_rate"`
+	TotalP50      int64          `json:"duration_p50_seconds"`
+	TotalP95      int64          `json:"duration_p95_seconds"`
+	QueueP50      int64          `json:"queue_p50_seconds"`
+	QueueP95      int64          `json:"queue_p95_seconds"`
+	RunP50        int64          `json:"run_p50_seconds"`
+	RunP95        int64          `json:"run_p95_seconds"`
+	FailedPhases  map[string]int `json:"failures_by_phase"`
+	Flaky         []string       `json:"flaky_commits"`
+	RecentSeconds []int64        `json:"recent_durations_seconds,omitempty"`
+}
+
+// Summary is the group's figures in whole seconds, its text sanitized.
+func (s Stats) Summary() StatsSummary {
+	sec := func(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
+	out := StatsSummary{Key: SanitizeInline(s.Key), Builds: s.Builds, SuccessRate: s.Rate(s.Succeeded), FailureRate: s.Rate(s.Failed),
+		CancelRate: s.Rate(s.Cancelled), TotalP50: sec(s.Total.P50), TotalP95: sec(s.Total.P95), QueueP50: sec(s.Queue.P50),
+		QueueP95: sec(s.Queue.P95), RunP50: sec(s.Run.P50), RunP95: sec(s.Run.P95), FailedPhases: map[string]int{}, Flaky: []string{},
+		RecentSeconds: []int64{}}
+	for p, n := range s.FailedPhases {
+		if p == "" {
+			p = "unknown"
+		}
+		out.FailedPhases[SanitizeInline(p)] += n
+	}
+	for _, c := range s.Flaky {
+		out.Flaky = append(out.Flaky, SanitizeInline(c))
+	}
+	for _, p := range s.Recent {
+		out.RecentSeconds = append(out.RecentSeconds, sec(p.Duration))
+	}
+	return out
+}

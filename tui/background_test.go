@@ -35,6 +35,23 @@ func openPTY(t *testing.T) (master, slave *os.File) {
 	return m, s
 }
 
+// terminalSays writes what the terminal (or the person at it) sends once
+// the program has asked its questions: after the terminal is raw.
+func terminalSays(master *os.File, what string) {
+	go func() {
+		var seen []byte
+		buf := make([]byte, 64)
+		for !strings.Contains(string(seen), "\x1b[6n") {
+			n, err := master.Read(buf)
+			if err != nil {
+				return
+			}
+			seen = append(seen, buf[:n]...)
+		}
+		_, _ = master.Write([]byte(what))
+	}()
+}
+
 // TestBackgroundFromASilentTerminal (#29.13): a terminal that answers
 // neither query costs one short wait, the keys typed meanwhile (q, j, an
 // arrow, ctrl+c) come back as keys, and the terminal is left as it was.
@@ -47,18 +64,7 @@ func TestBackgroundFromASilentTerminal(t *testing.T) {
 	}
 	// The queries go unanswered; the person types while the program waits
 	// (after the terminal is raw, as a person's keys come).
-	go func() {
-		var seen []byte
-		buf := make([]byte, 64)
-		for !strings.Contains(string(seen), "\x1b[6n") {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			seen = append(seen, buf[:n]...)
-		}
-		_, _ = master.Write([]byte("qj\x1b[B\x03"))
-	}()
+	terminalSays(master, "qj\x1b[B\x03")
 	bg := DetectBackground(context.Background(), slave, slave, "xterm-256color", 300*time.Millisecond)
 	if bg.Known || !bg.Dark || bg.Err != nil {
 		t.Fatalf("silent terminal: %+v", bg)
@@ -84,18 +90,7 @@ func TestBackgroundFromASilentTerminal(t *testing.T) {
 func TestBackgroundAnswered(t *testing.T) {
 	t.Parallel()
 	master, slave := openPTY(t)
-	go func() {
-		var seen []byte
-		buf := make([]byte, 64)
-		for !strings.Contains(string(seen), "\x1b[6n") {
-			n, err := master.Read(buf)
-			if err != nil {
-				return
-			}
-			seen = append(seen, buf[:n]...)
-		}
-		_, _ = master.Write([]byte("\x1b]11;rgb:ffff/fafa/f0f0\x1b\\\x1b[12;1R"))
-	}()
+	terminalSays(master, "\x1b]11;rgb:ffff/fafa/f0f0\x1b\\\x1b[12;1R")
 	bg := DetectBackground(context.Background(), slave, slave, "xterm-256color", time.Hour)
 	if !bg.Known || bg.Dark || len(bg.Typed) != 0 {
 		t.Fatalf("light terminal: %+v", bg)

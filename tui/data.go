@@ -174,7 +174,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	// and the first cycle reads every Worker again.
 	lp := m.poll[pollLatest]
 	lp.gen++
-	m.latestQueue, m.sweptOnce, m.rotation = nil, false, 0
+	m.cycle.queue, m.cycle.sweptOnce, m.cycle.rotation = nil, false, 0
 	return tea.Batch(m.startLatest(), m.restartSweep())
 }
 
@@ -207,18 +207,18 @@ func (m *Model) onLatest(msg latestMsg) tea.Cmd {
 	cmds = append(cmds, m.store(fresh...))
 	m.syncSelection(&cmds)
 	cmds = append(cmds, m.startHistory())
-	if len(m.latestQueue) > 0 {
+	if len(m.cycle.queue) > 0 {
 		if m.reconciling() {
 			// Events carry the news: the round's calls spread over the
 			// minute instead of a burst.
-			return tea.Batch(append(cmds, p.arm(reconcileEvery/time.Duration(max(m.cycleCalls, 1)), m.now, m.after))...)
+			return tea.Batch(append(cmds, p.arm(reconcileEvery/time.Duration(max(m.cycle.calls, 1)), m.now, m.after))...)
 		}
 		// The cycle goes on: the next batch at once (the budget paces it).
 		return tea.Batch(append(cmds, m.startLatest())...)
 	}
-	m.sweptOnce = true
+	m.cycle.sweptOnce = true
 	// Once per cycle, not per frame: it walks and may sort every tag.
-	m.rotation = m.coldSweep()
+	m.cycle.rotation = m.coldSweep()
 	cmds = append(cmds, p.arm(m.latestInterval(), m.now, m.after))
 	return tea.Batch(cmds...)
 }

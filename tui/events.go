@@ -118,7 +118,7 @@ func (m *Model) reconciling() bool {
 func (m *Model) refreshLatest() tea.Cmd {
 	lp := m.poll[pollLatest]
 	lp.gen++
-	m.latestQueue = nil
+	m.cycle.queue = nil
 	return m.startLatest()
 }
 

@@ -14,6 +14,15 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
+// latestCycle is where the latest-builds poll stands in its cycle.
+type latestCycle struct {
+	queue     [][]string    // the calls left in this cycle
+	calls     int           // the calls the current cycle has
+	coldPos   int           // where the rotation of the Workers that are not hot stands
+	sweptOnce bool          // a first cycle read every Worker
+	rotation  time.Duration // coldSweep as of the last cycle's end, for the status bar
+}
+
 const (
 	batchSize = 20             // Workers a call may ask about
 	hotFor    = 24 * time.Hour // a Worker built this recently is polled every cycle
@@ -27,7 +36,7 @@ const (
 // batch of the others, or everyone when that is no more calls.
 func (m *Model) planCycle() [][]string {
 	all := m.tags()
-	if !m.sweptOnce {
+	if !m.cycle.sweptOnce {
 		return chunk(all)
 	}
 	hot, cold := m.splitHot(all)
@@ -36,9 +45,9 @@ func (m *Model) planCycle() [][]string {
 	}
 	batch := make([]string, 0, batchSize)
 	for i := 0; i < batchSize && i < len(cold); i++ {
-		batch = append(batch, cold[(m.coldPos+i)%len(cold)])
+		batch = append(batch, cold[(m.cycle.coldPos+i)%len(cold)])
 	}
-	m.coldPos = (m.coldPos + len(batch)) % len(cold)
+	m.cycle.coldPos = (m.cycle.coldPos + len(batch)) % len(cold)
 	return append(chunk(hot), batch)
 }
 
@@ -70,7 +79,7 @@ func (m *Model) hot(tag string) bool {
 // coldSweep is how long the rotation takes to read every Worker that is
 // not hot once (0: no rotation, every cycle reads everyone).
 func (m *Model) coldSweep() time.Duration {
-	if !m.sweptOnce {
+	if !m.cycle.sweptOnce {
 		return 0
 	}
 	hot, cold := m.splitHot(m.tags())
@@ -96,16 +105,16 @@ func (m *Model) startLatest() tea.Cmd {
 	if len(m.workers) == 0 {
 		return nil
 	}
-	if len(m.latestQueue) == 0 {
-		m.latestQueue = m.planCycle()
-		m.cycleCalls = len(m.latestQueue)
+	if len(m.cycle.queue) == 0 {
+		m.cycle.queue = m.planCycle()
+		m.cycle.calls = len(m.cycle.queue)
 	}
 	seq, ok := m.poll[pollLatest].start()
-	if !ok || len(m.latestQueue) == 0 {
+	if !ok || len(m.cycle.queue) == 0 {
 		return nil
 	}
-	batch := m.latestQueue[0]
-	m.latestQueue = m.latestQueue[1:]
+	batch := m.cycle.queue[0]
+	m.cycle.queue = m.cycle.queue[1:]
 	return fetchLatest(m.life, m.src, seq, batch)
 }
 
@@ -119,5 +128,5 @@ func (m *Model) latestInterval() time.Duration {
 	if !m.anyActive() {
 		return m.opts.PollIdle
 	}
-	return m.opts.PollActive * time.Duration(max(m.cycleCalls, 1))
+	return m.opts.PollActive * time.Duration(max(m.cycle.calls, 1))
 }

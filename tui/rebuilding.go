@@ -83,7 +83,7 @@ func (m *Model) onStarted(msg startedMsg) tea.Cmd {
 	m.pendingSelect = msg.uuid
 	lp := m.poll[pollLatest]
 	lp.gen++
-	m.latestQueue = nil
+	m.cycle.queue = nil
 	text := fmt.Sprintf("started build %s", msg.uuid)
 	if msg.trigger != "" {
 		text += " with trigger " + model.SanitizeInline(msg.trigger)

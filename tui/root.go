@@ -46,11 +46,7 @@ type Model struct {
 	builds       map[string]model.Build // every known build, by uuid
 	sameUUID     map[string]model.Build // a build whose uuid another Worker's build has, by tag/uuid
 	latestByTag  map[string]string      // the latest build uuid seen per Worker
-	latestQueue  [][]string             // the calls left in this cycle of the latest-builds poll
-	cycleCalls   int                    // the calls the current cycle has
-	coldPos      int                    // where the rotation of the Workers that are not hot stands
-	sweptOnce    bool                   // a first cycle read every Worker
-	rotation     time.Duration          // coldSweep as of the last cycle's end, for the status bar
+	cycle        latestCycle            // the latest-builds poll's cycle (latest.go)
 	historyQueue []string               // Worker tags whose history to fetch
 	deployQueue  []string               // Worker tags whose deployments to read
 	deploys      map[string][]model.Deployment

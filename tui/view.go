@@ -81,7 +81,7 @@ func (m Model) footerView() string {
 	info := statusbar.Info{
 		Account: m.opts.Account, Workers: len(m.workers), Refreshed: m.lastRefresh,
 		NextPoll: m.poll[pollLatest].next, Budget: m.src.Usage(), ReadOnly: m.opts.ReadOnly, Flash: m.flash,
-		Sweep: m.rotation, News: m.news(),
+		Sweep: m.cycle.rotation, News: m.news(),
 	}
 	if b, ok := m.builds[m.marked]; ok {
 		info.Marked = b.ShortCommit() + " of " + b.WorkerName

@@ -35,7 +35,7 @@ func (c *Config) print(out io.Writer) error {
 		if src == "" {
 			src = "default"
 		}
-		fmt.Fprintf(&b, "%-18s %-44s %s\n", k, v, src)
+		fmt.Fprintf(&b, "%-22s %-44s %s\n", k, v, src)
 	}
 	switch {
 	case c.File != "":
@@ -63,6 +63,11 @@ func (c *Config) print(out io.Writer) error {
 	row("ui.save_dir", c.SaveDir, c.Sources["ui.save_dir"])
 	row("ui.hyperlinks", c.Hyperlinks, c.Sources["ui.hyperlinks"])
 	row("notify.builds", c.Notify, c.Sources["notify.builds"])
+	row("events.queue", orDash(c.EventsQueue), c.Sources["events.queue"])
+	row("events.pull", c.EventsPull.String(), c.Sources["events.pull"])
+	row("history.enabled", fmt.Sprint(c.History), c.Sources["history.enabled"])
+	row("history.keep", fmt.Sprintf("%dd", int(c.HistoryKeep.Hours()/24)), c.Sources["history.keep"])
+	row("stats.included_minutes", fmt.Sprint(c.IncludedMins), c.Sources["stats.included_minutes"])
 	for _, k := range sortedKeys(c.NotifyBy) {
 		name := "notify." + k
 		if k == "*" {

@@ -124,9 +124,9 @@ func (o *statsOptions) run(ctx context.Context, e *env) error {
 	} else if newest, err := h.Newest(ctx); err == nil && !newest.IsZero() {
 		asOf += ", as of " + newest.Local().Format("2006-01-02 15:04")
 	}
-	rep := statsReport{Since: o.since, AsOf: asOf, Workers: make([]workerStats, 0, len(st)), Minutes: minutesJSON(minutes)}
+	rep := statsReport{Since: o.since, AsOf: asOf, Workers: make([]model.StatsSummary, 0, len(st)), Minutes: minutesJSON(minutes)}
 	for _, s := range st {
-		rep.Workers = append(rep.Workers, workerStatsOf(s))
+		rep.Workers = append(rep.Workers, s.Summary())
 	}
 	if o.asJSON {
 		return writeJSON(e.stdout, rep)
@@ -186,45 +186,10 @@ func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB)
 
 // statsReport is `stats --json`.
 type statsReport struct {
-	Since   string        `json:"since"`
-	AsOf    string        `json:"as_of,omitempty"` // set when the API did not answer
-	Workers []workerStats `json:"workers"`
-	Minutes minutesReport `json:"build_minutes"`
-}
-
-type workerStats struct {
-	Key           string         `json:"worker"`
-	Builds        int            `json:"builds"`
-	SuccessRate   float64        `json:"success_rate"`
-	FailureRate   float64        `json:"failure_rate"`
-	CancelRate    float64        `json:"cancel_rate"`
-	TotalP50      float64        `json:"duration_p50_seconds"`
-	TotalP95      float64        `json:"duration_p95_seconds"`
-	QueueP50      float64        `json:"queue_p50_seconds"`
-	QueueP95      float64        `json:"queue_p95_seconds"`
-	RunP50        float64        `json:"run_p50_seconds"`
-	RunP95        float64        `json:"run_p95_seconds"`
-	FailedPhases  map[string]int `json:"failures_by_phase"`
-	Flaky         []string       `json:"flaky_commits"`
-	RecentSeconds []float64      `json:"recent_durations_seconds"`
-}
-
-func workerStatsOf(s model.Stats) workerStats {
-	sec := func(d time.Duration) float64 { return float64(d.Round(time.Second) / time.Second) }
-	phases := map[string]int{}
-	for p, n := range s.FailedPhases {
-		phases[orWord(p, "unknown")] += n
-	}
-	w := workerStats{Key: s.Key, Builds: s.Builds, SuccessRate: s.Rate(s.Succeeded), FailureRate: s.Rate(s.Failed), CancelRate: s.Rate(s.Cancelled),
-		TotalP50: sec(s.Total.P50), TotalP95: sec(s.Total.P95), QueueP50: sec(s.Queue.P50), QueueP95: sec(s.Queue.P95),
-		RunP50: sec(s.Run.P50), RunP95: sec(s.Run.P95), FailedPhases: phases, Flaky: s.Flaky}
-	if w.Flaky == nil {
-		w.Flaky = []string{}
-	}
-	for _, p := range s.Recent {
-		w.RecentSeconds = append(w.RecentSeconds, sec(p.Duration))
-	}
-	return w
+	Since   string               `json:"since"`
+	AsOf    string               `json:"as_of,omitempty"` // set when the API did not answer
+	Workers []model.StatsSummary `json:"workers"`
+	Minutes minutesReport        `json:"build_minutes"`
 }
 
 type minutesReport struct {
@@ -251,9 +216,9 @@ func printStats(out io.Writer, rep statsReport) {
 	} else {
 		rows := [][]string{{"WORKER", "BUILDS", "OK", "FAIL", "CANCEL", "P50", "P95", "QUEUE P50/P95", "RUN P50/P95"}}
 		pct := func(x float64) string { return fmt.Sprintf("%.0f%%", x*100) }
-		dur := func(s float64) string { return model.FormatDuration(time.Duration(s) * time.Second) }
+		dur := func(s int64) string { return model.FormatDuration(time.Duration(s) * time.Second) }
 		for _, w := range rep.Workers {
-			rows = append(rows, []string{model.SanitizeInline(w.Key), fmt.Sprint(w.Builds), pct(w.SuccessRate), pct(w.FailureRate), pct(w.CancelRate),
+			rows = append(rows, []string{w.Key, fmt.Sprint(w.Builds), pct(w.SuccessRate), pct(w.FailureRate), pct(w.CancelRate),
 				dur(w.TotalP50), dur(w.TotalP95), dur(w.QueueP50) + "/" + dur(w.QueueP95), dur(w.RunP50) + "/" + dur(w.RunP95)})
 		}
 		_ = writeTable(out, rows)

@@ -277,17 +277,9 @@ type Filter struct {
 
 // Builds is the stored builds that match, oldest first.
 func (h *DB) Builds(ctx context.Context, f Filter) ([]model.HistoryBuild, error) {
+	where, args := f.clauses(" WHERE 1 = 1")
 	q := `SELECT uuid, worker, worker_tag, branch, commit_hash, trigger_name, source, status, outcome, created, initializing, running, stopped, failed_phase, first_error
-		FROM builds WHERE created >= ?`
-	args := []any{f.Since.UnixMilli()}
-	if f.Worker != "" {
-		q += " AND worker = ?"
-		args = append(args, f.Worker)
-	}
-	if f.Branch != "" {
-		q += " AND branch = ?"
-		args = append(args, f.Branch)
-	}
+		FROM builds` + where
 	rows, err := h.db.QueryContext(ctx, q+" ORDER BY created", args...)
 	if err != nil {
 		return nil, err
@@ -322,23 +314,26 @@ func ptime(v sql.NullInt64) *time.Time {
 func (f Filter) where() (string, []any) {
 	// A stopped build has its stopped time: an integer's test costs less
 	// than a string's on a hundred thousand rows.
-	q := " WHERE stopped IS NOT NULL"
+	return f.clauses(" WHERE stopped IS NOT NULL")
+}
+
+// clauses adds the filter's conditions to a WHERE clause.
+func (f Filter) clauses(q string) (string, []any) {
 	var args []any
-	if !f.Since.IsZero() {
-		q += " AND created >= ?"
-		args = append(args, f.Since.UnixMilli())
-	}
-	if f.Worker != "" {
-		q += " AND worker = ?"
-		args = append(args, f.Worker)
-	}
-	if f.Branch != "" {
-		q += " AND branch = ?"
-		args = append(args, f.Branch)
-	}
-	if !f.Until.IsZero() {
-		q += " AND created < ?"
-		args = append(args, f.Until.UnixMilli())
+	for _, c := range []struct {
+		on   bool
+		cond string
+		arg  any
+	}{
+		{!f.Since.IsZero(), " AND created >= ?", f.Since.UnixMilli()},
+		{f.Worker != "", " AND worker = ?", f.Worker},
+		{f.Branch != "", " AND branch = ?", f.Branch},
+		{!f.Until.IsZero(), " AND created < ?", f.Until.UnixMilli()},
+	} {
+		if c.on {
+			q += c.cond
+			args = append(args, c.arg)
+		}
 	}
 	return q, args
 }

@@ -274,7 +274,7 @@ func TestGetStats(t *testing.T) {
 	raw, _ := json.Marshal(res.StructuredContent)
 	var out statsOut
 	_ = json.Unmarshal(raw, &out)
-	if len(out.Workers) != 1 || out.Workers[0].DurationP95 != 63 || out.Workers[0].FailureRate != 0.2 || out.MinutesUsed != 412 || out.Workers[0].FailuresByPhase["build"] != 2 {
+	if len(out.Workers) != 1 || out.Workers[0].TotalP95 != 63 || out.Workers[0].FailureRate != 0.2 || out.MinutesUsed != 412 || out.Workers[0].FailedPhases["build"] != 2 {
 		t.Fatalf("%s", raw)
 	}
 }

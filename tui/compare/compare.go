@@ -54,27 +54,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	page, last := m.rowsShown(), max(len(m.lines)-m.rowsShown(), 0)
-	k := m.keys
-	switch {
-	case key.Matches(km, k.Down):
-		m.offset++
-	case key.Matches(km, k.Up):
-		m.offset--
-	case key.Matches(km, k.HalfDown):
-		m.offset += page / 2
-	case key.Matches(km, k.HalfUp):
-		m.offset -= page / 2
-	case key.Matches(km, k.PageDown):
-		m.offset += page
-	case key.Matches(km, k.PageUp):
-		m.offset -= page
-	case key.Matches(km, k.Top):
-		m.offset = 0
-	case key.Matches(km, k.Bottom):
-		m.offset = last
-	}
-	m.offset = min(max(m.offset, 0), last)
+	m.offset, _ = m.keys.Scroll(km, m.offset, m.rowsShown(), max(len(m.lines)-m.rowsShown(), 0))
 	return m, nil
 }
 

@@ -72,27 +72,7 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	if !ok {
 		return m, nil
 	}
-	last, page := max(len(m.lines())-m.h, 0), max(m.h-1, 1)
-	k := m.keys
-	switch {
-	case key.Matches(km, k.Down):
-		m.offset++
-	case key.Matches(km, k.Up):
-		m.offset--
-	case key.Matches(km, k.HalfDown):
-		m.offset += page / 2
-	case key.Matches(km, k.HalfUp):
-		m.offset -= page / 2
-	case key.Matches(km, k.PageDown):
-		m.offset += page
-	case key.Matches(km, k.PageUp):
-		m.offset -= page
-	case key.Matches(km, k.Top):
-		m.offset = 0
-	case key.Matches(km, k.Bottom):
-		m.offset = last
-	}
-	m.offset = min(max(m.offset, 0), last)
+	m.offset, _ = m.keys.Scroll(km, m.offset, max(m.h-1, 1), max(len(m.lines())-m.h, 0))
 	return m, nil
 }
 

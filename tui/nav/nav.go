@@ -3,7 +3,10 @@
 // changes it wherever it moves.
 package nav
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // KeyMap moves and scrolls.
 type KeyMap struct {
@@ -38,4 +41,32 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 // Bindings is every binding, in the order help lists them.
 func (k KeyMap) Bindings() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfUp, k.HalfDown, k.PageUp, k.PageDown}
+}
+
+// Scroll is where a scroll offset goes for a key: a line, half a page, a
+// page, the top or the bottom (last, the largest offset); ok is false for
+// a key that does not move. The overlays that scroll (help, compare,
+// stats) share it.
+func (k KeyMap) Scroll(km tea.KeyMsg, offset, page, last int) (int, bool) {
+	switch {
+	case key.Matches(km, k.Down):
+		offset++
+	case key.Matches(km, k.Up):
+		offset--
+	case key.Matches(km, k.HalfDown):
+		offset += page / 2
+	case key.Matches(km, k.HalfUp):
+		offset -= page / 2
+	case key.Matches(km, k.PageDown):
+		offset += page
+	case key.Matches(km, k.PageUp):
+		offset -= page
+	case key.Matches(km, k.Top):
+		offset = 0
+	case key.Matches(km, k.Bottom):
+		offset = last
+	default:
+		return offset, false
+	}
+	return min(max(offset, 0), last), true
 }
