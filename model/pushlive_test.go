@@ -45,7 +45,7 @@ func TestLiveVerdict(t *testing.T) {
 		return Deployment{CreatedOn: t0.Add(time.Duration(at) * time.Minute), Versions: vs}
 	}
 	src := &liveSource{calls: map[string]int{}, byVersion: map[string]Build{
-		"v-api": {UUID: "b-api"}, "v-edge": {UUID: "b-edge"}, "v-old": {UUID: "b-old"}, "v-docs": {UUID: "b-docs"}, "v-roll": {UUID: "b-roll"},
+		"v-api": {UUID: "b-api"}, "v-edge": {UUID: "b-edge"}, "v-old": {UUID: "b-old", Meta: TriggerMetadata{CommitHash: "01d01d0ffff"}}, "v-docs": {UUID: "b-docs"}, "v-roll": {UUID: "b-roll"},
 	}, deps: map[string][]Deployment{
 		"api":  {dep(2, VersionSplit{VersionID: "v-api", Percentage: 100})},
 		"edge": {dep(2, VersionSplit{VersionID: "v-edge", Percentage: 50}, VersionSplit{VersionID: "v-old", Percentage: 50})},
@@ -70,7 +70,7 @@ func TestLiveVerdict(t *testing.T) {
 		t.Fatalf("verdict %q", v)
 	}
 	got := pw.LiveSummary(100, 140)
-	if got != "1/4 Workers live: docs uploaded, not deployed; edge 50%; roll uploaded, rolled back or replaced" {
+	if got != "1/4 Workers live: docs uploaded, not deployed; edge 50%; roll uploaded, rolled back to 01d01d0" {
 		t.Fatalf("summary %q", got)
 	}
 	if len(pw.LiveSummary(100, 30)) > 30 {

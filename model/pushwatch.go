@@ -61,10 +61,13 @@ func RepoOfCommit(p Push, builds map[string]Build) string {
 type PushVerdict string
 
 const (
-	PushNothing   PushVerdict = "nothing builds it" // no Worker expected, no build of the commit seen
-	PushRunning   PushVerdict = "running"           // a build is expected or has not stopped
-	PushSucceeded PushVerdict = "succeeded"         // every expected Worker's build succeeded (or skipped)
-	PushFailed    PushVerdict = "failed"            // every build stopped, one failed or was cancelled
+	// PushNothing is no Worker expected and no build of the commit seen:
+	// never a pass (builds start late, a read may have failed, a
+	// repository may be mistyped); NothingReason says why.
+	PushNothing   PushVerdict = "nothing builds it"
+	PushRunning   PushVerdict = "running"   // a build is expected or has not stopped
+	PushSucceeded PushVerdict = "succeeded" // every expected Worker's build succeeded (or skipped)
+	PushFailed    PushVerdict = "failed"    // every build stopped, one failed or was cancelled
 )
 
 // PushWatch is one push followed to its verdict: the plan (which Workers
@@ -74,17 +77,40 @@ const (
 type PushWatch struct {
 	Push Push
 	Plan PushPlan
-	// Notes are what planning could not read (a Worker's triggers), said
-	// once to the person or agent watching.
+	// Notes are what planning could not read (a Worker's triggers) and
+	// where an event and the API disagreed, said once to the person or
+	// agent watching (NewNotes).
 	Notes  []string
+	noted  int
 	builds map[string]Build // Worker tag → the newest build of the commit
 	looked map[string]string
-	live   map[string]Liveness // Worker tag → where its build's version stands (RefreshLive)
+	live   map[string]liveRead // Worker tag → where its build's version stands (RefreshLive)
+
+	// unconfirmed are builds an event moved (by uuid): news, not proof,
+	// until one GET of the build agrees (Refresh).
+	unconfirmed map[string]bool
+	// addedBy is the build that made a Worker expected when the plan did
+	// not: a build the API then says does not exist takes it back.
+	addedBy map[string]string
+
+	// What planning saw, for NothingReason and a replan.
+	triggers  TriggerReader
+	unread    []Worker        // Workers whose triggers could not be read
+	connected int             // Workers with a trigger connected to the repository
+	repos     map[string]bool // repositories seen on builds and triggers
 }
 
 // NewPushWatch starts watching a planned push.
 func NewPushWatch(p Push, plan PushPlan) *PushWatch {
-	return &PushWatch{Push: p, Plan: plan, builds: map[string]Build{}, looked: map[string]string{}}
+	return &PushWatch{Push: p, Plan: plan, builds: map[string]Build{}, looked: map[string]string{},
+		unconfirmed: map[string]bool{}, addedBy: map[string]string{}, repos: map[string]bool{}}
+}
+
+// NewNotes are the notes added since the last call.
+func (pw *PushWatch) NewNotes() []string {
+	n := pw.Notes[pw.noted:]
+	pw.noted = len(pw.Notes)
+	return n
 }
 
 // Observe records a build seen on Worker w; it reports whether the build is
@@ -100,6 +126,7 @@ func (pw *PushWatch) Observe(w Worker, b Build) bool {
 	}
 	pw.builds[w.Tag] = b
 	if !pw.expects(w.Tag) {
+		pw.addedBy[w.Tag] = b.UUID
 		pw.Plan.Expected = append(pw.Plan.Expected, w)
 		sort.Slice(pw.Plan.Expected, func(i, j int) bool { return pw.Plan.Expected[i].Name < pw.Plan.Expected[j].Name })
 		for i, name := range pw.Plan.Skipped {
@@ -124,6 +151,8 @@ func (pw *PushWatch) expects(tag string) bool {
 // ObserveEvents applies build events to the push: an event of a build of
 // the commit is observed as a build (its Worker found by name among
 // workers); one of a build already followed moves it on (model.ApplyEvent).
+// A build an event moved is unconfirmed until Refresh reads it: an event
+// is news, not proof (a forged message, another producer on the queue).
 // It reports whether anything changed.
 func (pw *PushWatch) ObserveEvents(evs []BuildEvent, workers []Worker) bool {
 	byName := make(map[string]Worker, len(workers))
@@ -149,14 +178,64 @@ func (pw *PushWatch) ObserveEvents(evs []BuildEvent, workers []Worker) bool {
 		}
 		if had {
 			pw.builds[w.Tag], changed = b, true
+			pw.unconfirmed[b.UUID] = true
 		} else if pw.Observe(w, b) {
 			changed = true
+			pw.unconfirmed[b.UUID] = true
 		}
 	}
 	return changed
 }
 
-// BuildOf is the build of the commit followed on a Worker.
+// drop forgets a build the API says does not exist, and the Worker it
+// alone made expected.
+func (pw *PushWatch) drop(w Worker, uuid string) {
+	delete(pw.builds, w.Tag)
+	delete(pw.unconfirmed, uuid)
+	if pw.addedBy[w.Tag] != uuid {
+		return
+	}
+	delete(pw.addedBy, w.Tag)
+	for i, e := range pw.Plan.Expected {
+		if e.Tag == w.Tag {
+			pw.Plan.Expected = append(pw.Plan.Expected[:i:i], pw.Plan.Expected[i+1:]...)
+			break
+		}
+	}
+}
+
+// confirm reads a build an event moved, or one not stopped: the API's
+// answer wins, a disagreement with an event is noted once, and a build the
+// API does not know is dropped.
+func (pw *PushWatch) confirm(ctx context.Context, src Source, w Worker, b Build) error {
+	nb, err := src.Build(ctx, b.UUID)
+	if err != nil {
+		if notFound(err) && pw.unconfirmed[b.UUID] {
+			pw.Notes = append(pw.Notes, fmt.Sprintf("an event named build %s of %s, which the API does not know: ignored", SanitizeInline(b.UUID), SanitizeInline(w.Name)))
+			pw.drop(w, b.UUID)
+			return nil
+		}
+		return err
+	}
+	if pw.unconfirmed[b.UUID] && b.Finished() && nb.State() != b.State() {
+		pw.Notes = append(pw.Notes, fmt.Sprintf("an event said build %s of %s %s; the API says %s, which stands", SanitizeInline(b.UUID), SanitizeInline(w.Name), b.State(), nb.State()))
+	}
+	delete(pw.unconfirmed, b.UUID)
+	if nb.WorkerTag == "" {
+		nb.WorkerTag = w.Tag
+	}
+	pw.builds[w.Tag] = nb
+	return nil
+}
+
+func notFound(err error) bool {
+	var nf interface{ NotFound() bool }
+	return errors.As(err, &nf) && nf.NotFound()
+}
+
+// BuildOf is the build of the commit followed on a Worker (a build an
+// event alone says stopped is still shown as stopped: it is confirmed
+// before a verdict rests on it).
 func (pw *PushWatch) BuildOf(tag string) (Build, bool) {
 	b, ok := pw.builds[tag]
 	return b, ok
@@ -171,7 +250,7 @@ func (pw *PushWatch) Tally() PushTally {
 			continue
 		}
 		t.Started++
-		if b.Finished() {
+		if b.Finished() && !pw.unconfirmed[b.UUID] {
 			t.Done++
 			if !b.Outcome.OK() {
 				t.Failed++
@@ -202,7 +281,8 @@ func (pw *PushWatch) Summary() string { return pw.Tally().Summary(pw.Plan.Skippe
 // Workers and their latest builds (a call per 20 Workers), then the
 // triggers of the candidates (PushCandidates) through triggers. Builds of
 // the commit among the latest are observed at once. A push that names no
-// repository takes it from those builds.
+// repository takes it from those builds (and Replan plans again once a
+// build of the commit names one).
 func PlanPushFrom(ctx context.Context, src Source, triggers TriggerReader, p Push) (*PushWatch, []Worker, error) {
 	workers, err := src.Workers(ctx)
 	if err != nil {
@@ -212,52 +292,143 @@ func PlanPushFrom(ctx context.Context, src Source, triggers TriggerReader, p Pus
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.Repo == "" {
-		p.Repo = RepoOfCommit(p, latest)
+	pw := NewPushWatch(p, PushPlan{})
+	pw.triggers = triggers
+	if err := pw.plan(ctx, workers, latest); err != nil {
+		return nil, nil, err
 	}
+	return pw, workers, nil
+}
+
+// plan reads the candidates' triggers and works out the expected Workers,
+// keeping what it saw for NothingReason; the builds of the commit among
+// latest are observed.
+func (pw *PushWatch) plan(ctx context.Context, workers []Worker, latest map[string]Build) error {
+	if pw.Push.Repo == "" {
+		pw.Push.Repo = RepoOfCommit(pw.Push, latest)
+	}
+	for _, b := range latest {
+		if rc := b.Trigger.RepoConnection; rc != nil && rc.RepoName != "" {
+			pw.repos[rc.ProviderAccountName+"/"+rc.RepoName] = true
+		}
+	}
+	pw.unread, pw.connected = nil, 0
 	var connected []WorkerTriggers
-	var notes []string
-	if p.Repo != "" {
-		for _, w := range PushCandidates(p, workers, latest) {
-			trs, err := triggers(ctx, w)
+	if pw.Push.Repo != "" && pw.triggers != nil {
+		for _, w := range PushCandidates(pw.Push, workers, latest) {
+			trs, err := pw.triggers(ctx, w)
 			if err != nil {
 				if ctx.Err() != nil {
-					return nil, nil, ctx.Err()
+					return ctx.Err()
 				}
-				notes = append(notes, fmt.Sprintf("could not read the triggers of %s: %s", SanitizeInline(w.Name), SanitizeInline(err.Error())))
+				pw.unread = append(pw.unread, w)
+				pw.Notes = append(pw.Notes, fmt.Sprintf("could not read the triggers of %s: %s", SanitizeInline(w.Name), SanitizeInline(err.Error())))
 				continue
+			}
+			isConnected := false
+			for _, t := range trs {
+				if rc := t.RepoConnection; rc != nil && rc.RepoName != "" {
+					pw.repos[rc.ProviderAccountName+"/"+rc.RepoName] = true
+				}
+				isConnected = isConnected || pw.Push.Connected(t)
+			}
+			if isConnected {
+				pw.connected++
 			}
 			connected = append(connected, WorkerTriggers{Worker: w, Triggers: trs})
 		}
 	}
-	pw := NewPushWatch(p, PlanPush(p, connected))
-	pw.Notes = notes
+	plan := PlanPush(pw.Push, connected)
+	for _, w := range pw.Plan.Expected { // Workers already seen building the commit stay
+		if _, seen := pw.builds[w.Tag]; seen && !containsWorker(plan.Expected, w.Tag) {
+			plan.Expected = append(plan.Expected, w)
+		}
+	}
+	sort.Slice(plan.Expected, func(i, j int) bool { return plan.Expected[i].Name < plan.Expected[j].Name })
+	pw.Plan = plan
 	for _, w := range workers {
 		if b, ok := latest[w.Tag]; ok {
 			pw.Observe(w, b)
 		}
 	}
-	return pw, workers, nil
+	return nil
+}
+
+func containsWorker(ws []Worker, tag string) bool {
+	for _, w := range ws {
+		if w.Tag == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// Replan plans again while nothing is expected and planning was short of
+// something: triggers that could not be read, or a repository not known
+// until a build of the commit named it. It reads the latest builds again
+// (a call per 20 Workers) and the candidates' triggers; it does nothing
+// when a Worker is already expected.
+func (pw *PushWatch) Replan(ctx context.Context, src Source, workers []Worker) error {
+	if len(pw.Plan.Expected) > 0 || (pw.Push.Repo != "" && len(pw.unread) == 0) {
+		return nil
+	}
+	latest, err := src.LatestBuilds(ctx, tagsOf(workers))
+	if err != nil {
+		return err
+	}
+	return pw.plan(ctx, workers, latest)
+}
+
+// NothingReason says why no Worker is expected: the triggers could not be
+// read, no trigger takes the branch, path filters left the push out, no
+// repository is known, or no Worker builds the repository (with the
+// repositories seen that look like it). "" while a Worker is expected.
+func (pw *PushWatch) NothingReason() string {
+	if len(pw.Plan.Expected) > 0 {
+		return ""
+	}
+	repo := SanitizeInline(pw.Push.Repo)
+	switch {
+	case len(pw.unread) > 0:
+		return fmt.Sprintf("the triggers of %d Worker(s) could not be read, so nothing is known to build %s", len(pw.unread), repo)
+	case pw.Push.Repo == "":
+		return "no build of the commit seen, and no repository named to read triggers for"
+	case len(pw.Plan.Skipped) > 0:
+		return fmt.Sprintf("the path filters of %s leave the push out", strings.Join(pw.Plan.Skipped, ", "))
+	case pw.connected > 0 && pw.Push.Branch != "":
+		return fmt.Sprintf("no trigger of the %d Worker(s) connected to %s takes the branch %s", pw.connected, repo, SanitizeInline(pw.Push.Branch))
+	}
+	s := fmt.Sprintf("no Worker builds the repository %s", repo)
+	var seen []string
+	for r := range pw.repos {
+		if !strings.EqualFold(r, pw.Push.Repo) {
+			seen = append(seen, r)
+		}
+	}
+	sort.Strings(seen)
+	if close := CloseNames(pw.Push.Repo, seen, 3); len(close) > 0 {
+		s += " (did you mean " + SanitizeInline(strings.Join(close, " or ")) + "?)"
+	}
+	return s
 }
 
 // Refresh brings the followed builds up to date: it reads each build of the
-// commit that has not stopped (one call each), and looks for the builds not
-// found yet: the latest builds of those Workers (a call per 20), and, when a
-// Worker's latest is another commit's and has not been looked behind yet,
-// its recent history (a newer push can hide the commit's build).
+// commit that has not stopped or that an event alone moved (one call
+// each), and looks for the builds not found yet: the latest builds of those
+// Workers (a call per 20), and, when a Worker's latest is another commit's
+// and has not been looked behind yet, its recent history (a newer push can
+// hide the commit's build).
 func (pw *PushWatch) Refresh(ctx context.Context, src Source) error {
 	var missing []Worker
-	for _, w := range pw.Plan.Expected {
+	for _, w := range append([]Worker(nil), pw.Plan.Expected...) {
 		b, ok := pw.builds[w.Tag]
 		switch {
 		case !ok:
 			missing = append(missing, w)
-		case !b.Finished():
-			nb, err := src.Build(ctx, b.UUID)
-			if err != nil {
+		case !b.Finished() || pw.unconfirmed[b.UUID]:
+			if err := pw.confirm(ctx, src, w, b); err != nil {
 				return err
 			}
-			pw.builds[w.Tag] = nb
 		}
 	}
 	if len(missing) == 0 {
@@ -284,8 +455,7 @@ func (pw *PushWatch) Refresh(ctx context.Context, src Source) error {
 func (pw *PushWatch) lookBehind(ctx context.Context, src Source, w Worker) error {
 	hist, err := src.WorkerHistory(ctx, w, 20)
 	if err != nil {
-		var nf interface{ NotFound() bool }
-		if errors.As(err, &nf) && nf.NotFound() {
+		if notFound(err) {
 			return nil // the Worker went away: it builds nothing
 		}
 		return err

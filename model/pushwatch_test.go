@@ -198,7 +198,18 @@ func TestPushWatchObserveEvents(t *testing.T) {
 		t.Fatalf("started: %q, expected %v", pw.Verdict(), pw.Plan.Expected)
 	}
 	pw.ObserveEvents([]BuildEvent{ev("failed", "b", "abc1234ff", StatusStopped, OutcomeFail), ev("succeeded", "a", "abc1234", StatusStopped, OutcomeSuccess)}, ws)
-	if pw.Verdict() != PushFailed {
-		t.Fatalf("ended: %q (%+v)", pw.Verdict(), pw.Tally())
+	if pw.Verdict() != PushRunning {
+		t.Fatalf("events alone gave a verdict: %q (%+v)", pw.Verdict(), pw.Tally())
+	}
+	// One GET of each build confirms what the events said.
+	src := &pushSource{calls: map[string]int{}, builds: []Build{
+		{UUID: "u-a", WorkerTag: "ta", Status: StatusStopped, Outcome: OutcomeSuccess, CreatedOn: t0, Meta: TriggerMetadata{CommitHash: "abc1234"}},
+		{UUID: "u-b", WorkerTag: "tb", Status: StatusStopped, Outcome: OutcomeFail, CreatedOn: t0, Meta: TriggerMetadata{CommitHash: "abc1234ff"}},
+	}}
+	if err := pw.Refresh(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if pw.Verdict() != PushFailed || src.calls["build"] != 2 || len(pw.Notes) != 0 {
+		t.Fatalf("ended: %q (%+v), %d reads, notes %q", pw.Verdict(), pw.Tally(), src.calls["build"], pw.Notes)
 	}
 }

@@ -189,13 +189,27 @@ func (m *Model) commitVerdict() string {
 	for _, w := range pw.Plan.Expected {
 		b, _ := pw.BuildOf(w.Tag)
 		if ds, known := m.deploys[w.Tag]; known && b.Finished() {
-			pw.SetLiveness(w.Tag, model.LivenessOf(b.UUID, ds, m.buildOf))
+			pw.SetLiveness(w.Tag, ds, m.buildByVersion)
 		}
 	}
 	if len(pw.Plan.Expected) == 0 {
 		return ""
 	}
 	return pw.LiveSummary(100, 0)
+}
+
+// buildByVersion is the build that made a version, as far as the list
+// knows it (ok false: made outside Builds, or not read).
+func (m *Model) buildByVersion(versionID string) (model.Build, bool) {
+	uuid := m.buildOf(versionID)
+	if uuid == "" {
+		return model.Build{}, false
+	}
+	b, ok := m.builds[uuid]
+	if !ok {
+		b = model.Build{UUID: uuid}
+	}
+	return b, true
 }
 
 // liveLine is the detail's sentence on where the build stands, and a note
