@@ -52,8 +52,12 @@ type liveRead struct {
 	gone bool // the Worker's deployments answered 404: it was deleted
 	// serving is the build whose version serves the largest share now
 	// (zero: nothing serves, or a version made outside Builds: outside).
-	serving Build
-	outside bool
+	serving        Build
+	servingVersion string
+	outside        bool
+	// rolledBack: the version serving now served before the build's
+	// version was first deployed.
+	rolledBack bool
 }
 
 // judgeDeployments reads a build's standing from its Worker's deployments
@@ -74,7 +78,20 @@ func judgeDeployments(b Build, ds []Deployment, byVersion func(versionID string)
 		}
 		best = v.Percentage
 		o, ok := byVersion(v.VersionID)
-		r.serving, r.outside = o, !ok || o.UUID == ""
+		r.serving, r.servingVersion, r.outside = o, v.VersionID, !ok || o.UUID == ""
+	}
+	first := -1 // the oldest deployment that gave the build traffic
+	for i, d := range ds {
+		for _, v := range d.Versions {
+			if o, _ := byVersion(v.VersionID); v.Percentage > 0 && o.UUID == b.UUID && b.UUID != "" {
+				first = i
+			}
+		}
+	}
+	for i := first + 1; first >= 0 && i < len(ds); i++ {
+		for _, v := range ds[i].Versions {
+			r.rolledBack = r.rolledBack || v.Percentage > 0 && v.VersionID == r.servingVersion
+		}
 	}
 	return r
 }
@@ -139,7 +156,9 @@ func (r liveRead) state(b Build, percent float64) (LiveState, string) {
 		return LiveUploaded, "replaced by " + shortName(s) + " of " + SanitizeInline(otherBranch(s.Meta.Branch))
 	case !r.Deployed:
 		return LiveUploaded, "not deployed"
-	case s.UUID != "" && s.UUID != b.UUID:
+	case r.rolledBack && r.outside:
+		return LiveUploaded, "rolled back to version " + SanitizeInline(r.servingVersion[:min(8, len(r.servingVersion))])
+	case r.rolledBack || s.UUID != "" && s.UUID != b.UUID:
 		return LiveUploaded, "rolled back to " + shortName(s)
 	case r.outside:
 		return LiveUploaded, "replaced by a version deployed outside Builds"

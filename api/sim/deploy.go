@@ -26,8 +26,9 @@ type split struct {
 
 // deployBuild records the deployment a successful build makes when it
 // stops: the whole traffic, or as its deploy mode says (a push's Deploy):
-// none (a version upload), a gradual share beside the version before, or
-// a deployment rolled back two seconds later.
+// none (a version upload), a gradual share beside the version before, a
+// deployment rolled back as it is seen ("rollback"), or one rolled back a
+// while after it went live ("rollback-after:2s").
 func (s *Sim) deployBuild(w *worker, b *build) {
 	if b.outcome != "success" || b.versionID == "" || s.undeployed(w) || b.deployMode == "upload" {
 		return
@@ -46,6 +47,15 @@ func (s *Sim) deployBuild(w *worker, b *build) {
 		d.versions = []split{{b.versionID, pct}, {prev, 100 - pct}}
 	}
 	w.deploys = append(w.deploys, d)
+	var after time.Duration
+	if _, err := fmt.Sscanf(b.deployMode, "rollback-after:%s", new(string)); err == nil && prev != "" {
+		// Live at its stop, rolled back later: a watch that saw it live
+		// once must read it again to know.
+		if after, err = time.ParseDuration(b.deployMode[len("rollback-after:"):]); err == nil {
+			w.deploys = append(w.deploys, &deployment{id: uuid(w.rng), at: b.stopOn.Add(after), versions: []split{{prev, 100}},
+				source: "dash", message: "Rollback", triggeredBy: "rollback", author: "oncall@acme.dev"})
+		}
+	}
 	if b.deployMode == "rollback" && prev != "" {
 		// Deployed by its deploy step, and rolled back by the time the
 		// build is seen stopped: a watch can only find it rolled back.

@@ -226,6 +226,40 @@ func (s *Sim) eventBody(b *build, kind string, at time.Time) []byte {
 	return out
 }
 
+// ForgedEvent is an event put on a queue by another producer: it names a
+// Worker, a build uuid (one the account has, or not) and a commit, and
+// says what the build did, whatever the build really did.
+type ForgedEvent struct {
+	Queue, Worker, BuildUUID, Commit string
+	Kind                             string // started, succeeded, failed, canceled
+}
+
+// Forge puts a forged event on a queue, as a producer other than Workers
+// Builds could. It reports false when there is no such queue or Worker.
+func (s *Sim) ForgeEvent(f ForgedEvent) bool {
+	now := s.lockNow()
+	defer s.mu.Unlock()
+	var q *simQueue
+	for _, c := range s.queues {
+		if c.name == f.Queue {
+			q = c
+		}
+	}
+	w := s.findWorker(func(x *worker) bool { return x.name == f.Worker })
+	if q == nil || w == nil {
+		return false
+	}
+	b := &build{uuid: f.BuildUUID, worker: w, commit: f.Commit, branch: "main", created: now, initOn: now, runOn: now, stopOn: now}
+	if real, ok := s.builds[f.BuildUUID]; ok {
+		cp := *real
+		cp.stopOn = now
+		b = &cp
+	}
+	q.next++
+	q.msgs = append(q.msgs, &queueMsg{id: fmt.Sprintf("%032x", q.next), body: s.eventBody(b, f.Kind, now), sent: now, visibleAt: now})
+	return true
+}
+
 func queueJSON(q *simQueue) map[string]any {
 	consumers := []any{}
 	if q.consumer != "" {

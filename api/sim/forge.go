@@ -34,6 +34,27 @@ type Forge struct {
 
 	mu     sync.Mutex
 	posted []ForgeStatus
+	fail   []*forgeFault // nil: take the post
+}
+
+// forgeFault is an answer given instead of taking a post.
+type forgeFault struct {
+	status   int
+	location string
+}
+
+// FailAfter takes the next skip posts, then answers n posts with status
+// instead of taking them; a 3xx carries location (a redirect a status
+// write must not follow).
+func (f *Forge) FailAfter(skip, n, status int, location string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range skip {
+		f.fail = append(f.fail, nil)
+	}
+	for range n {
+		f.fail = append(f.fail, &forgeFault{status, location})
+	}
 }
 
 var (
@@ -64,6 +85,19 @@ func (f *Forge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if m == nil || r.Method != http.MethodPost {
 		forgeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	f.mu.Lock()
+	var ff *forgeFault
+	if len(f.fail) > 0 {
+		ff, f.fail = f.fail[0], f.fail[1:]
+	}
+	f.mu.Unlock()
+	if ff != nil {
+		if ff.location != "" {
+			w.Header().Set("Location", ff.location)
+		}
+		forgeError(w, ff.status, http.StatusText(ff.status))
 		return
 	}
 	repo, _ := url.PathUnescape(m[1])

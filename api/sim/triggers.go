@@ -279,7 +279,8 @@ type PushSpec struct {
 	PathIncludes map[string][]string
 	Outcome      map[string]string // a Worker's outcome (default success; fail, fail:install, fail:deploy, fail:token, terminated)
 	// Deploy is how a Worker's successful build deploys: "" the whole
-	// traffic, "upload" (a version only), "gradual:50", "rollback".
+	// traffic, "upload" (a version only), "gradual:50", "rollback" (rolled
+	// back as it stops), "rollback-after:2s" (live, then rolled back).
 	Deploy map[string]string
 	// Duration is how long each build runs, queue included (default: a
 	// realistic 25 to 65 s).

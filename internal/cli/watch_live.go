@@ -79,18 +79,37 @@ func (w *pushWatch) postStatus(ctx context.Context, state commitstatus.State, fo
 	}
 	err := w.poster.Post(ctx, commitstatus.Status{State: state, Description: desc, TargetURL: w.targetURL(), Context: w.o.statusContext})
 	w.posted, w.postedAt = desc, time.Now()
-	switch {
-	case err != nil && !w.postFailed:
+	if err != nil && !w.postFailed {
 		w.postFailed = true
 		fmt.Fprintf(w.e.stderr, "cfbuilds: %v; the watch goes on and its exit code stands\n", err)
-	case err == nil && state != commitstatus.Pending && !w.o.asJSON:
+	}
+}
+
+// postFinal posts the final status (tried again for up to a minute while
+// the forge fails), and says plainly when it was not posted: the status
+// then stays as it was (pending), and the exit code is the watch's.
+func (w *pushWatch) postFinal(ctx context.Context, state commitstatus.State) {
+	if w.poster == nil {
+		return
+	}
+	desc := w.statusText()
+	err := w.poster.PostFinal(ctx, commitstatus.Status{State: state, Description: desc, TargetURL: w.targetURL(), Context: w.o.statusContext})
+	if err != nil {
+		fmt.Fprintf(w.e.stderr, "cfbuilds: the final commit status %s %q was NOT posted: %v; it stays as last posted, and the exit code is the watch's\n", state, w.o.statusContext, err)
+		return
+	}
+	if !w.o.asJSON {
 		fmt.Fprintf(w.e.stderr, "cfbuilds: posted commit status %s %q: %s\n", state, w.o.statusContext, desc)
 	}
 }
 
-// statusText is the status's description: the Workers live, or without
-// --live the builds that succeeded, and what is not.
+// statusText is the status's description: why nothing is expected, the
+// Workers live, or without --live the builds that succeeded, and what is
+// not.
 func (w *pushWatch) statusText() string {
+	if r := w.pw.NothingReason(); r != "" {
+		return cut("nothing builds it: "+r, 140)
+	}
 	if w.o.live {
 		return w.pw.LiveSummary(w.o.livePercent, 140)
 	}
@@ -105,10 +124,19 @@ func (w *pushWatch) statusText() string {
 	if len(not) > 0 {
 		s += ": " + strings.Join(not, "; ")
 	}
-	if len(s) > 140 {
-		s = s[:139] + "…"
+	return cut(s, 140)
+}
+
+// cut keeps s within max bytes, on a rune boundary, marked with "…".
+func cut(s string, max int) string {
+	if len(s) <= max {
+		return s
 	}
-	return s
+	n := max - len("…")
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // targetURL is the first failure's build in Cloudflare's dashboard, or the

@@ -115,7 +115,7 @@ func TestWatchStatus(t *testing.T) {
 	}
 	env["GITHUB_TOKEN"] = "wrong"
 	code, _, errs = runCLIIn(t, dir, env, "watch", "--live", "--live-percent", "50", "--status", "github", "--branch", "main", "--every", "100ms", "--timeout", "2500ms")
-	if code != 0 || !strings.Contains(errs, "refused the token (HTTP 401): check GITHUB_TOKEN") || strings.Count(errs, "HTTP 401") != 1 {
+	if code != 0 || !strings.Contains(errs, "refused the token (HTTP 401): check GITHUB_TOKEN") || strings.Count(errs, "HTTP 401") != 2 || !strings.Contains(errs, "was NOT posted") {
 		t.Fatalf("wrong token: exit %d %s", code, errs)
 	}
 	env["GITHUB_API_URL"] = "http://example.com"

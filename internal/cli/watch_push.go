@@ -87,6 +87,19 @@ func git(dir string, args ...string) (string, error) {
 	return line, nil
 }
 
+// ciBranch is the branch a CI job runs for, from its environment: GitLab
+// (CI_COMMIT_BRANCH, CI_COMMIT_REF_NAME), GitHub Actions (GITHUB_HEAD_REF
+// for a pull request, else GITHUB_REF_NAME). Both check out a detached
+// HEAD, so git cannot say.
+func ciBranch(getenv func(string) string) string {
+	for _, k := range []string{"CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME", "GITHUB_HEAD_REF", "GITHUB_REF_NAME"} {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 var remoteRepo = regexp.MustCompile(`(?:github\.com|gitlab\.com)[:/]+([^/]+/[^/]+?)(?:\.git)?/?$`)
 
 // repoOf reads owner/name from a remote URL: https and ssh, GitHub and GitLab.
@@ -121,19 +134,20 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	for _, n := range pw.Notes {
-		fmt.Fprintf(e.stderr, "cfbuilds: %s\n", n)
-	}
 	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]string{}, poster: poster}
+	w.sayNotes()
 	// With a queue of build events, a build's start and end come from
 	// them within a pull; the builds are still read, for what events do
 	// not say and when events are late.
 	w.events = e.startEvents(ctx)
-	on := ""
+	on := " on any branch (no branch named: a detached HEAD)"
 	if push.Branch != "" {
 		on = " on " + model.SanitizeInline(push.Branch)
 	}
 	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, pw.Summary())
+	if r := pw.NothingReason(); r != "" {
+		w.say("Nothing is expected yet (%s); looking for builds of the commit until the timeout.\n", r)
+	}
 	w.postStatus(ctx, commitstatus.Pending, true)
 	deadline := time.Now().Add(o.timeout)
 	for {
@@ -141,7 +155,16 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 		if err != nil {
 			return 1, err
 		}
-		code, done := o.exitFor(verdict, time.Now().After(deadline))
+		timedOut := time.Now().After(deadline)
+		if o.live && (verdict == model.PushLive || verdict == model.PushNotLive && timedOut) {
+			// Live once is not live: every Worker read again, and the
+			// verdict is that read's.
+			if verdict, err = pw.ConfirmLive(ctx, e.client, o.livePercent); err != nil {
+				fmt.Fprintf(e.stderr, "cfbuilds: could not confirm the deployments (%v); not live until they are read\n", err)
+			}
+			w.report(ctx)
+		}
+		code, done := o.exitFor(verdict, timedOut, pw.LiveSettled(o.livePercent))
 		if done {
 			return w.finish(ctx, verdict, code), nil
 		}
@@ -159,6 +182,11 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.PushVerdict, error) {
 	pw, e := w.pw, w.e
 	for {
+		if err := pw.Replan(ctx, e.client, workers); err != nil {
+			if err := retryOrGiveUp(e.stderr)(err); err != nil {
+				return "", err
+			}
+		}
 		if w.events != nil {
 			b := w.events.Since(w.after)
 			w.after = b.Next
@@ -182,6 +210,7 @@ func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.Pu
 				}
 			}
 		}
+		w.sayNotes()
 		w.report(ctx)
 		w.postStatus(ctx, commitstatus.Pending, false)
 		verdict := w.verdict()
@@ -196,40 +225,59 @@ func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.Pu
 	}
 }
 
+// Exit codes of watch --commit beyond 0 and 1.
+const (
+	exitTimedOut = 3 // the builds had not all ended by the timeout
+	exitNotLive  = 4 // --live: the builds succeeded, not every Worker was live by the timeout
+	exitNothing  = 5 // no Worker was expected and no build of the commit seen by the timeout
+)
+
 // exitFor is the exit code of a verdict, and whether the watch ends: 0
 // succeeded (or every Worker live, with --live), 1 failed, 3 timed out
 // before the builds ended, 4 the builds succeeded but not every Worker was
-// live by the timeout.
-func (o *watchOptions) exitFor(v model.PushVerdict, timedOut bool) (int, bool) {
+// live by the timeout (or a Worker is gone, which waiting cannot mend), 5
+// nothing builds the push by the timeout. Nothing expected is never 0:
+// builds start late, and until one is seen there is no evidence.
+func (o *watchOptions) exitFor(v model.PushVerdict, timedOut, settled bool) (int, bool) {
 	switch {
-	case v == model.PushNothing, v == model.PushLive, v == model.PushSucceeded && !o.live:
+	case v == model.PushLive, v == model.PushSucceeded && !o.live:
 		return 0, true
 	case v == model.PushFailed:
 		return 1, true
+	case v == model.PushNotLive && settled:
+		return exitNotLive, true
 	case !timedOut:
 		return 0, false
+	case v == model.PushNothing:
+		return exitNothing, true
 	case v == model.PushNotLive:
-		return 4, true
+		return exitNotLive, true
 	}
-	return 3, true
+	return exitTimedOut, true
 }
 
 // finish says the verdict, posts the final status and returns the code.
 func (w *pushWatch) finish(ctx context.Context, v model.PushVerdict, code int) int {
 	t := w.pw.Tally()
 	switch {
-	case v == model.PushNothing:
-		w.say("No Worker builds this push.\n")
-	case code == 3:
+	case code == exitNothing:
+		w.say("No Worker builds this push after %s: %s.\n", w.o.timeout, w.pw.NothingReason())
+	case code == exitTimedOut:
 		w.say("Timed out after %s with %d of %d builds ended.\n", w.o.timeout, t.Done, t.Expected)
-	case code == 4:
+	case code == exitNotLive && w.pw.LiveSettled(w.o.livePercent):
+		w.say("Not live: %s.\n", w.pw.LiveSummary(w.o.livePercent, 0))
+	case code == exitNotLive:
 		w.say("Timed out after %s: %s.\n", w.o.timeout, w.pw.LiveSummary(w.o.livePercent, 0))
 	}
 	state := commitstatus.Success
-	if code != 0 {
+	switch code {
+	case 0:
+	case exitNothing:
+		state = commitstatus.Error
+	default:
 		state = commitstatus.Failure
 	}
-	w.postStatus(ctx, state, true)
+	w.postFinal(ctx, state)
 	var seen []model.Build
 	for _, wl := range w.pw.LiveStates(w.o.livePercent) {
 		if wl.Build.UUID != "" {
@@ -247,6 +295,9 @@ func (o *watchOptions) resolvePush(e *env) (model.Push, error) {
 	dir := e.dir
 	p := model.Push{Commit: o.commit, Repo: o.repo, Branch: o.branch}
 	o.fromCI(e.getenv, &p)
+	if o.commit == "" && p.Commit != "" && p.Branch == "" {
+		p.Branch = ciBranch(e.getenv) // the CI's own commit: its branch too
+	}
 	if p.Commit == "" {
 		return p, usagef("watch needs a BUILD_UUID or --commit SHA|HEAD (see cfbuilds watch --help)")
 	}
@@ -257,8 +308,18 @@ func (o *watchOptions) resolvePush(e *env) (model.Push, error) {
 		}
 		p.Commit = sha
 		if p.Branch == "" {
-			p.Branch, _ = git(dir, "rev-parse", "--abbrev-ref", "HEAD")
+			p.Branch = ciBranch(e.getenv)
 		}
+		if p.Branch == "" {
+			// "HEAD" is a detached checkout (CI's usual), not a branch:
+			// then every branch the builds show is the push's.
+			if b, _ := git(dir, "rev-parse", "--abbrev-ref", "HEAD"); b != "HEAD" {
+				p.Branch = b
+			}
+		}
+	}
+	if p.Branch == "HEAD" {
+		p.Branch = ""
 	}
 	if p.Repo == "" {
 		remote, err := git(dir, "remote", "get-url", "origin")
@@ -295,6 +356,14 @@ type pushWatch struct {
 	postFailed bool
 }
 
+// sayNotes says on stderr, once each, what planning could not read and
+// where an event and the API disagreed.
+func (w *pushWatch) sayNotes() {
+	for _, n := range w.pw.NewNotes() {
+		fmt.Fprintf(w.e.stderr, "cfbuilds: %s\n", n)
+	}
+}
+
 func (w *pushWatch) say(format string, a ...any) {
 	if !w.o.asJSON {
 		fmt.Fprintf(w.e.stdout, format, a...)
@@ -304,7 +373,9 @@ func (w *pushWatch) say(format string, a ...any) {
 // end prints the verdict and returns the exit code.
 func (w *pushWatch) end(code int) int {
 	summary := w.pw.Summary()
-	if w.o.live {
+	if r := w.pw.NothingReason(); r != "" {
+		summary += " · " + r
+	} else if w.o.live {
 		summary += " · " + w.pw.LiveSummary(w.o.livePercent, 0)
 	}
 	if w.o.asJSON {

@@ -24,6 +24,9 @@ const (
 	Pending State = "pending"
 	Success State = "success"
 	Failure State = "failure"
+	// Error is a watch that could not judge: nothing was expected to
+	// build the push (GitLab has no such state: "failed").
+	Error State = "error"
 )
 
 // Status is one post.
@@ -43,6 +46,7 @@ type Poster struct {
 	repo   string // owner/name (GitHub), group/project (GitLab)
 	sha    string
 	client *http.Client
+	sleep  func(ctx context.Context, d time.Duration) error
 }
 
 // Options say where to post: the kind, the API, the credentials, the
@@ -55,7 +59,10 @@ type Options struct {
 	JobToken bool
 	Repo     string
 	SHA      string
-	Client   *http.Client // default a client with a 15 s timeout
+	Client   *http.Client // default a client with a 15 s timeout; never follows a redirect
+	// Sleep waits between the final post's tries (default: a timer);
+	// tests give one that returns at once.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New checks the options: a kind it knows, a token, a repository and a
@@ -91,7 +98,26 @@ func New(o Options) (*Poster, error) {
 	if c == nil {
 		c = &http.Client{Timeout: 15 * time.Second}
 	}
-	return &Poster{kind: o.Kind, base: u, token: o.Token, job: o.JobToken, repo: o.Repo, sha: o.SHA, client: c}, nil
+	// A write is never redirected: a 3xx would turn the POST into a GET
+	// (nothing posted, yet "success") and carry the token elsewhere.
+	nc := *c
+	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	sleep := o.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	return &Poster{kind: o.Kind, base: u, token: o.Token, job: o.JobToken, repo: o.Repo, sha: o.SHA, client: &nc, sleep: sleep}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 func loopback(host string) bool {
@@ -118,7 +144,7 @@ func (p *Poster) Post(ctx context.Context, s Status) error {
 		body["state"], body["context"] = string(s.State), s.Context
 	} else {
 		endpoint = p.base.String() + "/projects/" + url.PathEscape(p.repo) + "/statuses/" + url.PathEscape(p.sha)
-		body["state"], body["name"] = map[State]string{Pending: "running", Success: "success", Failure: "failed"}[s.State], s.Context
+		body["state"], body["name"] = map[State]string{Pending: "running", Success: "success", Failure: "failed", Error: "failed"}[s.State], s.Context
 	}
 	raw, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(raw))
@@ -137,13 +163,17 @@ func (p *Poster) Post(ctx context.Context, s Status) error {
 	}
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("post the commit status to %s: cannot reach %s (%v)", p.kind, p.base.Host, scrub(err, p.token))
+		return &postError{retry: true, err: fmt.Errorf("post the commit status to %s: cannot reach %s (%v)", p.kind, p.base.Host, scrub(err, p.token))}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	switch {
 	case resp.StatusCode/100 == 2:
 		return nil
+	case resp.StatusCode/100 == 3:
+		return fmt.Errorf("post the commit status: %s answered a redirect (HTTP %d to %s), which a status write never follows: nothing was posted; check the API URL", p.kind, resp.StatusCode, redactedLocation(resp))
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode/100 == 5:
+		return &postError{retry: true, err: fmt.Errorf("post the commit status: %s answered HTTP %d", p.kind, resp.StatusCode)}
 	case resp.StatusCode == http.StatusUnauthorized:
 		return fmt.Errorf("post the commit status: %s refused the token (HTTP 401): check %s", p.kind, p.tokenName())
 	case resp.StatusCode == http.StatusForbidden:
@@ -154,6 +184,49 @@ func (p *Poster) Post(ctx context.Context, s Status) error {
 		return fmt.Errorf("post the commit status: %s refused it (HTTP 422): is %s a commit of %s?", p.kind, p.sha, p.repo)
 	}
 	return fmt.Errorf("post the commit status: %s answered HTTP %d", p.kind, resp.StatusCode)
+}
+
+// postError is a post that failed in a way a later try may mend: the
+// forge unreachable, a 5xx or a 429.
+type postError struct {
+	retry bool
+	err   error
+}
+
+func (e *postError) Error() string { return e.err.Error() }
+func (e *postError) Unwrap() error { return e.err }
+
+// finalWithin is how long the final post is tried again.
+const finalWithin = 60 * time.Second
+
+// PostFinal posts the push's final status, trying again with a doubling
+// wait (1 s, 2 s, … at most 15 s) for up to a minute while the forge is
+// unreachable or answers 5xx or 429. A refusal (401, 403, 404, 422, a
+// redirect) is not tried again. The error is the last try's.
+func (p *Poster) PostFinal(ctx context.Context, s Status) error {
+	wait, spent := time.Second, time.Duration(0)
+	for {
+		err := p.Post(ctx, s)
+		var pe *postError
+		if err == nil || !errors.As(err, &pe) || !pe.retry || spent+wait > finalWithin {
+			return err
+		}
+		if serr := p.sleep(ctx, wait); serr != nil {
+			return err
+		}
+		spent += wait
+		wait = min(wait*2, 15*time.Second)
+	}
+}
+
+// redactedLocation is where a redirect pointed, without its query.
+func redactedLocation(resp *http.Response) string {
+	loc, err := resp.Location()
+	if err != nil {
+		return "nowhere said"
+	}
+	loc.RawQuery, loc.User = "", nil
+	return loc.String()
 }
 
 func (p *Poster) tokenName() string {
