@@ -49,3 +49,18 @@ func PriorityOf(ctx context.Context) Priority {
 	}
 	return Interactive
 }
+
+type freshKey struct{}
+
+// WithFresh asks that the reads made under ctx be answered by the API now,
+// not from an answer a shared source kept: a verdict's last look (live
+// once is not live; an event is confirmed by a read of its own).
+func WithFresh(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshKey{}, true)
+}
+
+// WantsFresh reports whether ctx asks for fresh answers.
+func WantsFresh(ctx context.Context) bool {
+	fresh, _ := ctx.Value(freshKey{}).(bool)
+	return fresh
+}

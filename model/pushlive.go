@@ -298,6 +298,7 @@ func (pw *PushWatch) RefreshLive(ctx context.Context, src Source, percent float6
 // not live (a rollback, a newer push). A read that fails leaves the
 // Workers it did not reach "checking", never live.
 func (pw *PushWatch) ConfirmLive(ctx context.Context, src Source, percent float64) (PushVerdict, error) {
+	ctx = WithFresh(ctx)
 	for _, wl := range pw.LiveStates(percent) {
 		if wl.State == LiveLive || wl.State == LiveSuperseded || wl.State == LiveGradual || wl.State == LiveUploaded {
 			delete(pw.live, wl.Worker.Tag)

@@ -208,6 +208,9 @@ func (pw *PushWatch) drop(w Worker, uuid string) {
 // answer wins, a disagreement with an event is noted once, and a build the
 // API does not know is dropped.
 func (pw *PushWatch) confirm(ctx context.Context, src Source, w Worker, b Build) error {
+	if pw.unconfirmed[b.UUID] {
+		ctx = WithFresh(ctx)
+	}
 	nb, err := src.Build(ctx, b.UUID)
 	if err != nil {
 		if notFound(err) && pw.unconfirmed[b.UUID] {

@@ -102,7 +102,7 @@ func share[T any](ctx context.Context, s *Source, key string, ttl func(T) time.D
 	var zero T
 	s.mu.Lock()
 	e, ok := s.entries[key]
-	if !ok || !s.usable(e) {
+	if !ok || !s.usable(e) || model.WantsFresh(ctx) && answered(e) {
 		e = &entry{done: make(chan struct{})}
 		s.entries[key] = e
 		s.trim()
@@ -179,6 +179,17 @@ func (s *Source) usable(e *entry) bool {
 		return e.err == nil && s.now().Sub(e.at) < e.ttl
 	default:
 		return true
+	}
+}
+
+// answered reports whether e's call has come back (a fresh read may join
+// a call in flight, never take a kept answer).
+func answered(e *entry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
 	}
 }
 

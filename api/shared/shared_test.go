@@ -320,3 +320,21 @@ func TestSessionsAtOneLineShareOneTail(t *testing.T) {
 		t.Fatalf("a tail at another line shared a step: %d calls", up.steps.Load())
 	}
 }
+
+// A read that asks for a fresh answer (a verdict's last look) goes
+// upstream although a kept answer is still within its time; the next
+// ordinary read takes that new answer.
+func TestFreshReadsSkipTheKeptAnswer(t *testing.T) {
+	t.Parallel()
+	up := &counting{}
+	s, _ := newShared(up)
+	ctx := context.Background()
+	for _, c := range []context.Context{ctx, ctx, model.WithFresh(ctx), ctx} {
+		if _, err := s.LatestBuilds(c, []string{"t1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := up.latest.Load(); n != 2 {
+		t.Fatalf("%d upstream calls, want 2 (the first and the fresh one)", n)
+	}
+}

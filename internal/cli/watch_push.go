@@ -156,15 +156,16 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 			return 1, err
 		}
 		timedOut := time.Now().After(deadline)
-		if o.live && (verdict == model.PushLive || verdict == model.PushNotLive && timedOut) {
+		code, done := o.exitFor(verdict, timedOut, pw.LiveSettled(o.livePercent))
+		if done && (verdict == model.PushLive || verdict == model.PushNotLive) {
 			// Live once is not live: every Worker read again, and the
 			// verdict is that read's.
 			if verdict, err = pw.ConfirmLive(ctx, e.client, o.livePercent); err != nil {
 				fmt.Fprintf(e.stderr, "cfbuilds: could not confirm the deployments (%v); not live until they are read\n", err)
 			}
 			w.report(ctx)
+			code, done = o.exitFor(verdict, timedOut, pw.LiveSettled(o.livePercent))
 		}
-		code, done := o.exitFor(verdict, timedOut, pw.LiveSettled(o.livePercent))
 		if done {
 			return w.finish(ctx, verdict, code), nil
 		}

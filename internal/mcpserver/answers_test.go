@@ -278,3 +278,75 @@ func TestGetStats(t *testing.T) {
 		t.Fatalf("%s", raw)
 	}
 }
+
+// TestWatchCommitIsPatientAndTruthful (#35): without a repository,
+// watch_commit waits for a build that starts late instead of answering
+// "nothing builds it"; its progress moves only as builds end; with live, a
+// Worker rolled back after it was live is not live, and one deleted
+// mid-watch is gone while the other is judged.
+func TestWatchCommitIsPatientAndTruthful(t *testing.T) {
+	t.Parallel()
+	const sha = "c0ffee1234567890c0ffee1234567890c0ffee12"
+	t.Run("a build that starts late", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t, sim.Options{Workers: 3, PushEvery: -1, History: 1, Seed: 3}, false)
+		ws := r.sim.Workers()
+		r.sim.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha, Workers: map[string]time.Duration{ws[0][0]: 800 * time.Millisecond}, Duration: 300 * time.Millisecond})
+		var out commitOut
+		res, err := r.cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "watch_commit",
+			Arguments: map[string]any{"commit": sha, "timeout_seconds": 20}, Meta: mcp.Meta{"progressToken": "c1"}})
+		if err != nil || res.IsError {
+			t.Fatalf("%v %+v", err, res)
+		}
+		raw, _ := json.Marshal(res.StructuredContent)
+		if err := json.Unmarshal(raw, &out); err != nil {
+			t.Fatal(err)
+		}
+		if out.Verdict != "succeeded" || out.Expected != 1 {
+			t.Fatalf("verdict %q expecting %d: %+v", out.Verdict, out.Expected, out)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for i := 1; i < len(r.progress); i++ {
+			if r.progress[i] == r.progress[i-1] {
+				t.Fatalf("progress repeated: %q", r.progress)
+			}
+		}
+	})
+	t.Run("nothing seen within the wait is running, never a verdict", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t, sim.Options{Workers: 3, PushEvery: -1, History: 1, Seed: 3}, false)
+		var out commitOut
+		r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "timeout_seconds": 1}, &out)
+		if out.Verdict != "running" || !strings.Contains(strings.Join(out.Notes, " "), "call again") {
+			t.Fatalf("%+v", out)
+		}
+		r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/monorepo", "timeout_seconds": 1}, &out)
+		if out.Verdict != "nothing builds it" || !strings.Contains(out.Reason, "no Worker builds the repository acme/monorepo") {
+			t.Fatalf("%+v", out)
+		}
+	})
+	t.Run("rolled back and gone", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t, sim.Options{Workers: 3, PushEvery: -1, History: 1, Seed: 3}, false)
+		ws := r.sim.Workers()
+		r.sim.Deploy(sim.DeploySpec{Worker: ws[0][0], Versions: []sim.DeployVersion{{Percentage: 100}}})
+		r.sim.Push(sim.PushSpec{Repo: "acme/monorepo", Branch: "main", Commit: sha,
+			Workers: map[string]time.Duration{ws[0][0]: 0, ws[1][0]: 0, ws[2][0]: 1200 * time.Millisecond},
+			Deploy:  map[string]string{ws[0][0]: "rollback-after:300ms"}, Duration: 300 * time.Millisecond})
+		if err := r.sim.DeleteMidRead(ws[1][0]); err != nil {
+			t.Fatal(err)
+		}
+		var out commitOut
+		if text, isErr := r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/monorepo", "live": true, "timeout_seconds": 4}, &out); isErr {
+			t.Fatal(text)
+		}
+		got := map[string]string{}
+		for _, w := range out.Workers {
+			got[w.Worker] = w.Deployment + " " + w.Detail
+		}
+		if out.Verdict != "not live" || !strings.HasPrefix(got[ws[0][0]], "uploaded rolled back to") || got[ws[1][0]] != "gone deleted" || got[ws[2][0]] != "live " {
+			t.Fatalf("%q %v", out.Verdict, got)
+		}
+	})
+}

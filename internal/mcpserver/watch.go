@@ -106,23 +106,26 @@ type workerVerdict struct {
 	State      string  `json:"state" jsonschema:"expected (not started yet), a build state, or skipped by filters"`
 	BuildUUID  string  `json:"build_uuid,omitempty"`
 	FirstError string  `json:"first_error,omitempty"`
-	Deployment string  `json:"deployment,omitempty" jsonschema:"with live: checking, uploaded, gradual or live, for a succeeded build"`
+	Deployment string  `json:"deployment,omitempty" jsonschema:"with live, for a succeeded build: checking, uploaded, gradual, live, superseded (a newer build of its branch serves: done) or gone (the Worker was deleted)"`
 	Percent    float64 `json:"live_percent,omitempty" jsonschema:"with live: the traffic its version serves"`
-	Detail     string  `json:"detail,omitempty" jsonschema:"with live: not deployed, rolled back or replaced..."`
+	Detail     string  `json:"detail,omitempty" jsonschema:"with live: not deployed, rolled back to ..., superseded by ..., replaced by ..."`
 }
 
 type commitOut struct {
-	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, running (the wait ended first: call again) or nothing builds it; with live: live or not live (call again) instead of succeeded"`
+	Verdict  string          `json:"verdict" jsonschema:"succeeded, failed, running (the wait ended first: call again) or nothing builds it (no Worker expected and no build of the commit seen within the wait: never a pass; reason says why); with live: live or not live instead of succeeded"`
+	Reason   string          `json:"reason,omitempty" jsonschema:"why nothing is expected: triggers unread, a branch no trigger takes, no Worker of that repository"`
 	Summary  string          `json:"summary"`
 	Expected int             `json:"expected"`
 	Started  int             `json:"started"`
 	Workers  []workerVerdict `json:"workers"`
-	Notes    []string        `json:"notes,omitempty" jsonschema:"what could not be read while planning"`
+	Notes    []string        `json:"notes,omitempty" jsonschema:"what could not be read while planning, and where an event and the API disagreed"`
 }
 
 // watchCommit follows every build of a push with the CLI's push plan
 // (model.PlanPushFrom): the Workers whose triggers take it, whether or not
-// they built before, and any Worker seen building the commit.
+// they built before, and any Worker seen building the commit. As the CLI
+// does: nothing expected is not an answer until the wait ends (builds
+// start late); with live, every Worker is read again before "live".
 func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in commitIn) (*mcp.CallToolResult, commitOut, error) {
 	if err := checkCommit(in.Commit); err != nil {
 		return nil, commitOut{}, err
@@ -133,7 +136,11 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 	if err := checkText("branch", in.Branch, 255); err != nil {
 		return nil, commitOut{}, err
 	}
-	push := model.Push{Commit: strings.ToLower(in.Commit), Repo: strings.TrimSpace(in.Repo), Branch: in.Branch}
+	branch := in.Branch
+	if branch == "HEAD" {
+		branch = "" // a detached checkout: any branch
+	}
+	push := model.Push{Commit: strings.ToLower(in.Commit), Repo: strings.TrimSpace(in.Repo), Branch: branch}
 	pw, workers, err := model.PlanPushFrom(ctx, s.o.Source, s.triggers(), push)
 	if err != nil {
 		return nil, commitOut{}, err
@@ -144,19 +151,59 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 		percent = 100
 	}
 	var after uint64
+	lastStep := -1
 	for {
+		verdict, err := s.commitRound(ctx, pw, workers, &after, in.Live, percent)
+		if err != nil {
+			return nil, commitOut{}, err
+		}
+		waited := time.Since(start) >= wait
+		final := func() bool {
+			return verdict == model.PushSucceeded || verdict == model.PushFailed || verdict == model.PushLive ||
+				verdict == model.PushNotLive && pw.LiveSettled(percent)
+		}
+		if in.Live && (final() || waited) && (verdict == model.PushLive || verdict == model.PushNotLive) {
+			// Live once is not live: every Worker read again first.
+			if verdict, err = pw.ConfirmLive(ctx, s.o.Source, percent); err != nil {
+				return nil, commitOut{}, err
+			}
+		}
+		if final() || waited {
+			if verdict == model.PushNothing && pw.Push.Repo == "" {
+				verdict = model.PushRunning // no build of the commit seen yet: call again
+			}
+			return nil, s.commitAnswer(ctx, pw, verdict, in.Live, percent), nil
+		}
+		if step, total, msg := commitProgress(pw, in.Live, percent); step != lastStep {
+			lastStep = step
+			s.progress(ctx, req, float64(step), float64(total), msg)
+		}
+		if err := sleep(ctx, s.o.Poll); err != nil {
+			return nil, commitOut{}, err
+		}
+	}
+}
+
+// commitRound reads what moved (events, builds, deployments) and returns
+// the verdict; before a verdict other than running it looks once more
+// across the account for builds of the commit.
+func (s *Server) commitRound(ctx context.Context, pw *model.PushWatch, workers []model.Worker, after *uint64, live bool, percent float64) (model.PushVerdict, error) {
+	for {
+		if err := pw.Replan(ctx, s.o.Source, workers); err != nil {
+			return "", err
+		}
 		if s.o.Events != nil {
-			b := s.o.Events.Since(after)
-			after = b.Next
+			b := s.o.Events.Since(*after)
+			*after = b.Next
 			pw.ObserveEvents(b.Events, workers)
 		}
 		if err := pw.Refresh(ctx, s.o.Source); err != nil {
-			return nil, commitOut{}, err
+			return "", err
 		}
 		verdict := pw.Verdict()
-		if in.Live {
+		if live {
 			if err := pw.RefreshLive(ctx, s.o.Source, percent); err != nil {
-				return nil, commitOut{}, err
+				return "", err
 			}
 			verdict = pw.LiveVerdict(percent)
 		}
@@ -165,22 +212,39 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 				continue
 			}
 		}
-		t := pw.Tally()
-		if verdict != model.PushRunning && verdict != model.PushNotLive || time.Since(start) >= wait {
-			return nil, s.commitAnswer(ctx, pw, verdict, in.Live, percent), nil
-		}
-		s.progress(ctx, req, float64(t.Done), float64(t.Expected), fmt.Sprintf("%d of %d builds ended", t.Done, t.Expected))
-		if err := sleep(ctx, s.o.Poll); err != nil {
-			return nil, commitOut{}, err
-		}
+		return verdict, nil
 	}
+}
+
+// commitProgress is how far the push is: a step per build ended, and with
+// live a step per Worker serving; progress is sent only when it moves (the
+// spec wants it to increase).
+func commitProgress(pw *model.PushWatch, live bool, percent float64) (step, total int, msg string) {
+	t := pw.Tally()
+	step, total = t.Done, t.Expected
+	msg = fmt.Sprintf("%d of %d builds ended", t.Done, t.Expected)
+	if t.Expected == 0 {
+		msg = "no build of the commit seen yet"
+	}
+	if live {
+		n := 0
+		for _, wl := range pw.LiveStates(percent) {
+			if wl.State == model.LiveLive || wl.State == model.LiveSuperseded {
+				n++
+			}
+		}
+		step, total = step+n, total*2
+		msg += fmt.Sprintf(", %d of %d Workers live", n, t.Expected)
+	}
+	return step, total, msg
 }
 
 // commitAnswer is the push's verdict, a line per Worker: the first error
 // of each failed build, the Workers skipped by their filters last.
 func (s *Server) commitAnswer(ctx context.Context, pw *model.PushWatch, verdict model.PushVerdict, live bool, percent float64) commitOut {
 	t := pw.Tally()
-	out := commitOut{Verdict: string(verdict), Expected: t.Expected, Started: t.Started, Workers: []workerVerdict{}, Summary: pw.Summary()}
+	out := commitOut{Verdict: string(verdict), Expected: t.Expected, Started: t.Started, Workers: []workerVerdict{}, Summary: pw.Summary(),
+		Reason: pw.NothingReason()}
 	states := map[string]model.WorkerLive{}
 	if live {
 		out.Summary = pw.LiveSummary(percent, maxLineBytes)
@@ -190,6 +254,9 @@ func (s *Server) commitAnswer(ctx context.Context, pw *model.PushWatch, verdict 
 	}
 	for _, n := range pw.Notes {
 		out.Notes = append(out.Notes, clip(n, maxLineBytes))
+	}
+	if verdict == model.PushRunning && t.Expected == 0 {
+		out.Notes = append(out.Notes, "no build of the commit seen yet: builds can start late; call again")
 	}
 	for _, w := range pw.Plan.Expected {
 		v := workerVerdict{Worker: clip(w.Name, 100), State: pw.WorkerState(w)}
