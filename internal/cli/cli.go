@@ -105,7 +105,9 @@ cancel) and Workers Scripts Read; or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY.
 Exit codes: 0 success; 1 a failure (or watch: the build failed, was cancelled or
 terminated; doctor: a problem found); 2 a usage or configuration error; 3 watch
 --commit timed out before the builds ended, or doctor could not check; 4 watch
---commit --live: the builds succeeded but not every Worker was live by the timeout.
+--commit --live: the builds succeeded but not every Worker was live by the timeout;
+5 watch --commit: nothing builds the push (no Worker expected, no build of the
+commit seen by the timeout), never a pass.
 `)
 	return b.String()
 }

@@ -13,7 +13,7 @@ import (
 
 func watchCommand() command {
 	return command{name: "watch", args: "(BUILD_UUID | --commit SHA|HEAD [--repo OWNER/NAME] [--branch B] [--live [--live-percent N]] [--status github|gitlab [--status-context C]] [--timeout 30m] [--every 5s]) [--json]",
-		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout, 4 (--live) built but not every Worker live by the timeout",
+		summary: "follow a build, or every build of a push, until done; exit 0 success, 1 failed or cancelled, 3 timeout, 4 (--live) built but not every Worker live by the timeout, 5 nothing builds the push",
 		example: "cfbuilds watch 5c1f0e2a-6b7d-4e8f-9a0b-1c2d3e4f5a6b && echo deployed\ngit push && cfbuilds watch --commit HEAD\ncfbuilds watch --commit HEAD --live --status github",
 		opts:    func() options { return &watchOptions{} }}
 }
@@ -31,7 +31,7 @@ type watchOptions struct {
 func (o *watchOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.commit, "commit", "", "follow every build of this commit `SHA` (HEAD: the checkout's) across the account")
 	fs.StringVar(&o.repo, "repo", "", "the repository, `owner/name` (default: the checkout's origin remote)")
-	fs.StringVar(&o.branch, "branch", "", "the pushed `branch`, for the triggers' branch filters (default: the checkout's, with HEAD)")
+	fs.StringVar(&o.branch, "branch", "", "the pushed `branch`, for the triggers' branch filters (default: CI_COMMIT_BRANCH, CI_COMMIT_REF_NAME, GITHUB_HEAD_REF or GITHUB_REF_NAME, else the checkout's; a detached HEAD is any branch)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "give up (exit 3) after this `duration` when builds have not all ended")
 	fs.DurationVar(&o.every, "every", 5*time.Second, "with --commit, how often to look (one call per 20 Workers)")
 	fs.BoolVar(&o.asJSON, "json", false, "write NDJSON events, one a line, for scripts: status, log (one build), end")
