@@ -141,7 +141,10 @@ func (r *EventReader) keep(evs []model.BuildEvent, bad int) {
 	was := r.state
 	r.state.Flowing, r.state.Problem = true, ""
 	r.state.Undecodable += bad
-	for _, ev := range evs {
+	now := time.Now()
+	for i, ev := range evs {
+		ev = ev.Clamped(now)
+		evs[i] = ev
 		if ev.At.After(r.state.Last) {
 			r.state.Last = ev.At
 		}

@@ -91,3 +91,15 @@ func TestEventReaderProblems(t *testing.T) {
 		t.Fatalf("missing queue: %+v %v", batch.State, err)
 	}
 }
+
+// An event dated 2099 does not become the feed's "last event": the status
+// bar's age of the news would freeze at 0 s (#35.10).
+func TestAFutureEventIsKeptAsNow(t *testing.T) {
+	t.Parallel()
+	r := NewEventReader(nil, "q", time.Second, func(string, ...any) {})
+	before := time.Now()
+	r.keep([]model.BuildEvent{{At: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), Build: model.Build{UUID: "b"}}}, 0)
+	if last := r.State().Last; last.Before(before) || last.After(time.Now()) {
+		t.Fatalf("last event at %v", last)
+	}
+}

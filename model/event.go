@@ -22,6 +22,25 @@ type BuildEvent struct {
 	At         time.Time // the event's own timestamp
 }
 
+// Clamped is the event with no time later than now: a clock that runs
+// ahead, or a message dated 2099, must not order the news nor freeze
+// "last event 0s ago". The times only ever move back to now.
+func (ev BuildEvent) Clamped(now time.Time) BuildEvent {
+	if ev.At.After(now) {
+		ev.At = now
+	}
+	if ev.Build.CreatedOn.After(now) {
+		ev.Build.CreatedOn = now
+	}
+	for _, t := range []**time.Time{&ev.Build.InitializingOn, &ev.Build.RunningOn, &ev.Build.StoppedOn} {
+		if *t != nil && (*t).After(now) {
+			n := now
+			*t = &n
+		}
+	}
+	return ev
+}
+
 // ErrNotABuildEvent is a message that is not a Workers Builds event.
 var ErrNotABuildEvent = errors.New("not a Workers Builds event")
 

@@ -119,3 +119,19 @@ func TestApplyEvent(t *testing.T) {
 		t.Fatalf("orders disagree: %+v / %+v", x, y)
 	}
 }
+
+// TestEventTimesAreClampedToNow (#35.10): an event dated in the future
+// orders and shows as now; earlier times are kept as they are.
+func TestEventTimesAreClampedToNow(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)
+	future, past := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), now.Add(-time.Minute)
+	ev := BuildEvent{At: future, Build: Build{CreatedOn: past, RunningOn: &future, StoppedOn: &past}}
+	got := ev.Clamped(now)
+	if !got.At.Equal(now) || !got.Build.CreatedOn.Equal(past) || !got.Build.RunningOn.Equal(now) || !got.Build.StoppedOn.Equal(past) {
+		t.Fatalf("clamped %+v", got)
+	}
+	if !ev.Build.RunningOn.Equal(future) {
+		t.Fatal("the original event was changed")
+	}
+}
