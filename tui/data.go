@@ -109,7 +109,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		}
 	}
 	if m.opts.Recorder != nil {
-		m.opts.Recorder.Record(bs) // a channel send: the disk is another goroutine's
+		m.opts.Recorder.Record(m.confirmed(bs)) // a channel send: the disk is another goroutine's
 	}
 	all := make([]model.Build, 0, len(m.builds)+len(m.sameUUID))
 	for _, b := range m.builds {
@@ -132,7 +132,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	}
 	m.list.SetBuilds(kept)
 	m.refreshLive() // and the detail: the build under ▸, fresh
-	notes = append(notes, m.queueOnScreen(), m.selectPending())
+	notes = append(notes, m.queueOnScreen(), m.selectPending(), m.startFollow())
 	// The build under ▸ changed under the user (it left an active-only
 	// list, a filter dropped it): load the one now under ▸, so the detail,
 	// the log and cancel all follow the row.
@@ -257,6 +257,8 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 		return m.startSelected()
 	case pollDeploys:
 		return m.startDeploys()
+	case pollFollow:
+		return m.startFollow()
 	}
 	return nil
 }

@@ -75,6 +75,9 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 		if !moved {
 			continue
 		}
+		if !ok {
+			m.follow.unconfirmed[b.UUID] = true // news until one GET agrees
+		}
 		if b.WorkerTag == "" {
 			b.WorkerTag = tags[ev.WorkerName]
 			if b.WorkerTag == "" {

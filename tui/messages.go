@@ -77,10 +77,11 @@ const (
 	pollHistory
 	pollWorkers
 	pollDeploys
+	pollFollow // active builds the latest-builds poll does not read (follow.go)
 )
 
 // allPolls lists every kind of poll.
-var allPolls = []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected, pollDeploys}
+var allPolls = []pollKind{pollWorkers, pollLatest, pollHistory, pollSelected, pollDeploys, pollFollow}
 
 // deploysMsg answers a Worker's deployments and the builds behind their versions.
 type deploysMsg struct {

@@ -57,6 +57,7 @@ type Model struct {
 	sweepGen     int               // the sweep chain that is current
 	poll         map[pollKind]*poller
 	lastRefresh  time.Time
+	follow       follow // active builds no poll reads, and builds only an event named (follow.go)
 
 	// The loaded selection: the build whose detail and log are shown.
 	selUUID    string
@@ -120,6 +121,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.onSelected(msg)
 	case deploysMsg:
 		cmd = m.onDeploys(msg)
+	case followMsg:
+		cmd = m.onFollow(msg)
 	case pollMsg:
 		cmd = m.onPoll(msg)
 	case sweepMsg:

@@ -164,13 +164,14 @@ func New(o Options) (Model, error) {
 		phaseSpans:  map[string][]model.Span{},
 		workerByTag: map[string]string{},
 		poll:        map[pollKind]*poller{},
+		follow:      follow{unconfirmed: map[string]bool{}},
 		life:        o.Context,
 		after:       lifeTimer(o.Context),
 		term:        o.Terminal,
 	}
 	// The first wait after an error: the poll's own pace.
 	base := map[pollKind]time.Duration{pollWorkers: o.PollActive, pollLatest: o.PollActive, pollHistory: o.PollActive,
-		pollSelected: o.PollLog, pollDeploys: o.PollIdle}
+		pollSelected: o.PollLog, pollDeploys: o.PollIdle, pollFollow: o.PollActive}
 	for _, k := range allPolls {
 		m.poll[k] = &poller{kind: k, base: base[k]}
 	}
