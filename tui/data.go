@@ -138,6 +138,9 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	// the log and cancel all follow the row.
 	if now := m.list.SelectedUUID(); now != before && now != "" && m.selUUID != "" && now != m.selUUID {
 		notes = append(notes, m.loadSelection())
+	} else if now == "" && m.selUUID != "" {
+		m.unloadSelection() // the list shows no build: nor do the detail and the log
+		m.showSelected()
 	}
 	return tea.Batch(notes...)
 }

@@ -46,6 +46,30 @@ func (m *Model) loadSelection() tea.Cmd {
 	return tea.Batch(deploys, fetchSelected(ctx, m.src, seq, m.tail, b.Finished(), false))
 }
 
+// unloadSelection empties the log at once when the build under ▸ is no
+// longer the loaded one: the detail and the log never show two builds
+// while the cursor settles, and show nothing when the list shows nothing.
+func (m *Model) unloadSelection() {
+	if m.selUUID == "" {
+		return
+	}
+	m.stopSelection()
+	m.selUUID, m.tail = "", model.Tail{}
+	m.pagesRead, m.events, m.pace = 0, nil, model.ReadPace{}
+	p := m.poll[pollSelected]
+	p.seq++ // a reply on its way is stale
+	p.gen++ // and so is an armed tick
+	p.inFlight = false
+	if b, ok := m.list.Selected(); ok {
+		m.log.Reset(fmt.Sprintf("%s %s", model.SanitizeInline(b.WorkerName), b.ShortCommit()), b.StartedAt())
+		m.log.SetNote("loading" + m.st.Ellipsis())
+	} else {
+		m.log.Reset("", time.Time{})
+		m.log.SetNote("no build selected")
+	}
+	m.syncPhases()
+}
+
 // stopSelection cancels the loaded selection's requests.
 func (m *Model) stopSelection() {
 	if m.selCancel != nil {
@@ -124,16 +148,18 @@ func (m *Model) startSelected() tea.Cmd {
 }
 
 // shownBuild is the build the detail shows: the one under ▸ (even before
-// its log is loaded), else the loaded one. Cancel, copy and open act on it.
+// its log is loaded), or none when the list shows none (a filter that
+// matches nothing). Cancel, copy and open act on it: never on a build the
+// list no longer shows.
 func (m *Model) shownBuild() (model.Build, bool) {
-	if b, ok := m.list.Selected(); ok {
-		if fresh, known := m.builds[b.UUID]; known {
-			return fresh, true
-		}
-		return b, true
+	b, ok := m.list.Selected()
+	if !ok {
+		return model.Build{}, false
 	}
-	b, ok := m.builds[m.selUUID]
-	return b, ok
+	if fresh, known := m.builds[b.UUID]; known {
+		return fresh, true
+	}
+	return b, true
 }
 
 // paceRead records how far the read of a stopped build's long log is and
@@ -210,6 +236,7 @@ func (m *Model) selectionMoved(before string) tea.Cmd {
 	if m.list.SelectedUUID() == before || m.list.SelectedUUID() == m.selUUID {
 		return nil
 	}
+	m.unloadSelection()
 	m.showSelected()
 	m.dropCompare() // it compared the build the person left
 	m.selGen++
