@@ -107,13 +107,20 @@ func (s Model) infoParts(budget string) []part {
 	if in.Marked != "" {
 		parts = append(parts, part{s.st.Accent.Render(s.st.Mark() + " " + model.SanitizeInline(in.Marked) + " marked (d compares)"), 6})
 	}
+	// Where the news comes from goes after when the list was last
+	// polled: with events, "refreshed 24s ago" alone looks stale while
+	// builds change.
+	refreshedKeep := 5
+	if in.News != "" {
+		refreshedKeep = 4
+	}
 	if !in.Refreshed.IsZero() {
-		parts = append(parts, part{"refreshed " + Ago(s.now.Sub(in.Refreshed)) + " ago", 5})
+		parts = append(parts, part{"refreshed " + Ago(s.now.Sub(in.Refreshed)) + " ago", refreshedKeep})
 	} else {
 		parts = append(parts, part{"loading" + s.st.Ellipsis(), 7})
 	}
 	if in.News != "" {
-		parts = append(parts, part{in.News, 4})
+		parts = append(parts, part{in.News, 5})
 	}
 	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
 		parts = append(parts, part{"next " + Ago(in.NextPoll.Sub(s.now)), 3})
@@ -123,7 +130,7 @@ func (s Model) infoParts(budget string) []part {
 	}
 	parts = append(parts, part{budget, 9})
 	if in.Viewers > 0 {
-		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 4})
+		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 5})
 	}
 	if in.ReadOnly {
 		parts = append(parts, part{"read-only", 7})
@@ -161,10 +168,13 @@ func (s Model) View() string {
 		}
 		lead = append(lead, s.st.Error.Render(head+in.Err))
 	}
-	// Short help from the keymap where there is room, else just the way to it.
+	// Short help from the keymap where there is room (the info keeps
+	// every piece beside it), else just the way to it.
 	hint := s.st.Key.Render("?") + " help"
 	if s.w >= 150 {
-		hint = s.help.ShortHelpView(s.keys.ShortHelp())
+		if full := s.help.ShortHelpView(s.keys.ShortHelp()); s.fitsWhole(lead, s.w-fit.Width(full)-1) {
+			hint = full
+		}
 	}
 	if s.w < 40 {
 		hint = ""
@@ -208,6 +218,15 @@ func (s Model) fitParts(lead []string, space int) string {
 		}
 	}
 	return join(parts)
+}
+
+// fitsWhole reports whether the messages and every info piece fit space.
+func (s Model) fitsWhole(lead []string, space int) bool {
+	texts := append([]string{}, lead...)
+	for _, p := range s.infoParts(BudgetText(s.info.Budget)) {
+		texts = append(texts, p.text)
+	}
+	return fit.Width(strings.Join(texts, " · ")) <= space
 }
 
 // dropBelow keeps the pieces whose keep is above n.

@@ -93,3 +93,39 @@ func TestNarrowKeepsTheBudget(t *testing.T) {
 		t.Errorf("a message pushed the budget out: %q", v)
 	}
 }
+
+// manyKeys is the dashboard's short help: four keys.
+type manyKeys struct{}
+
+func (manyKeys) ShortHelp() []key.Binding {
+	b := func(k, h string) key.Binding { return key.NewBinding(key.WithKeys(k), key.WithHelp(k, h)) }
+	return []key.Binding{b("?", "help"), b("tab", "next pane"), b("c", "cancel build"), b("q", "quit")}
+}
+func (manyKeys) FullHelp() [][]key.Binding { return nil }
+
+// TestServedBarSaysWhoAndWhereFrom (#35.14, #35.15): served over SSH with
+// events, the bar at 160 columns keeps the Workers, the news and how many
+// are connected (the key hint shortens first); at 80 columns it says
+// where the news comes from before when the list was last polled.
+func TestServedBarSaysWhoAndWhereFrom(t *testing.T) {
+	t.Parallel()
+	in := info
+	in.Account, in.Workers, in.Viewers, in.ReadOnly, in.News = "acme production", 6, 2, true, "events, last 2s ago"
+	s := New(styles.New(tuitest.PlainRenderer(), "auto", false), manyKeys{})
+	s.SetSize(160)
+	s.SetInfo(in, tuitest.T0)
+	v := s.View()
+	for _, want := range []string{"6 Workers", "events, last 2s ago", "2 connected", "read-only", "API 830 of 1200 left"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("160 columns lost %q: %q", want, v)
+		}
+	}
+	in.Viewers, in.ReadOnly, in.Account = 0, false, "acme"
+	if v := bar(80, in); !strings.Contains(v, "events, last 2s ago") {
+		t.Errorf("80 columns dropped where the news comes from: %q", v)
+	}
+	s.SetInfo(Info{Account: "acme", Workers: 6, Refreshed: tuitest.T0, Budget: info.Budget}, tuitest.T0)
+	if v := s.View(); !strings.Contains(v, "tab next pane") {
+		t.Errorf("a bar with room lost the key hint: %q", v)
+	}
+}
