@@ -81,7 +81,7 @@ func (m *Model) globalKey(km tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(km, g.LastError):
 		text := m.lastErrorText()
 		if text == "" {
-			return m.setFlash("no error since the last success"), true
+			return m.setFlash("no error since the last success, and no message yet"), true
 		}
 		m.pushOverlay(&errorOverlay{st: m.st, text: text})
 	case key.Matches(km, g.NextPane):

@@ -190,9 +190,11 @@ func (o *errorOverlay) update(km tea.KeyMsg, g GlobalKeys) (tea.Cmd, overlayActi
 }
 
 func (o *errorOverlay) view(w, h int) string {
-	lines := []string{o.st.Title.Render("Last error") + o.st.Muted.Render("  (any key closes)"), ""}
-	for _, l := range strings.Split(ansi.Wrap(o.text, max(w-2, 10), " "), "\n") {
-		lines = append(lines, o.st.Error.Render(l))
+	lines := []string{o.st.Title.Render("What went wrong, and the last message") + o.st.Muted.Render("  (any key closes)"), ""}
+	for _, para := range strings.Split(o.text, "\n") {
+		for _, l := range strings.Split(ansi.Wrap(para, max(w-2, 10), " "), "\n") {
+			lines = append(lines, o.st.Error.Render(l))
+		}
 	}
 	return fit.Block(lines, w, h)
 }

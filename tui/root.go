@@ -77,6 +77,9 @@ type Model struct {
 	clockOn  bool
 	flash    string
 	flashGen int
+	// lastFlash is the last message in full, for ! after it passed or
+	// was cut at the bar's width.
+	lastFlash string
 	quitting bool
 	ev       events // the build events read (events.go)
 }
@@ -245,7 +248,7 @@ func (m *Model) setStyles(st *styles.Styles) {
 
 func (m *Model) setFlash(s string) tea.Cmd {
 	m.flashGen++
-	m.flash = s
+	m.flash, m.lastFlash = s, s
 	gen := m.flashGen
 	return m.after(6*time.Second, flashExpiredMsg{gen: gen})
 }

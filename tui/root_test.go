@@ -776,11 +776,11 @@ func TestRefusedTokenSaysWhy(t *testing.T) {
 	}
 	h.keys("!")
 	v = h.view()
-	if !strings.Contains(v, "Last error") || !strings.Contains(v, "/accounts/"+s.AccountID()+"/workers/scripts") {
+	if !strings.Contains(v, "What went wrong") || !strings.Contains(v, "/accounts/"+s.AccountID()+"/workers/scripts") {
 		t.Fatalf("! does not show the whole error with its request:\n%s", v)
 	}
 	h.keys("x")
-	if strings.Contains(h.view(), "Last error") {
+	if strings.Contains(h.view(), "What went wrong") {
 		t.Fatal("a key did not close the error")
 	}
 }

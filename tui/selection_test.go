@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // TestTheDetailAndLogShowTheListsSelection (#35.13): a filter that matches
@@ -44,5 +46,27 @@ func TestTheDetailAndLogShowTheListsSelection(t *testing.T) {
 	h.advance(time.Second)
 	if _, ok := h.m.shownBuild(); !ok || h.m.selUUID == "" {
 		t.Fatal("esc did not bring a selection back")
+	}
+}
+
+// TestBangShowsWhatTheBarCut (#35.16): a read-only explanation cut at 80
+// columns and a queue that cannot be read are both whole behind !.
+func TestBangShowsWhatTheBarCut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, quiet(), Options{Events: idleFeed{}, ReadOnly: true,
+		ReadOnlyWhy: "your SSH key is not in the server's operators file (cfbuilds serve --operators)"})
+	h.size(80, 24)
+	h.advance(time.Second)
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: model.EventState{Queue: "q", Problem: "events from queue cfbuilds-events not read: no such queue in this account (cfbuilds events setup makes it)"}}})
+	h.keys("c")
+	if strings.Contains(h.view(), "cfbuilds serve --operators") {
+		t.Fatalf("setup: the explanation fits at 80 columns:\n%s", h.view())
+	}
+	h.keys("!")
+	v := strings.Join(strings.Fields(h.view()), " ")
+	for _, want := range []string{"cfbuilds serve --operators", "no such queue in this account (cfbuilds events setup makes it)"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("! does not show %q:\n%s", want, h.view())
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/cfbuilds/cfbuilds/model"
 	"github.com/cfbuilds/cfbuilds/tui/fit"
 	"github.com/cfbuilds/cfbuilds/tui/statusbar"
 )
@@ -131,14 +132,21 @@ func (m Model) lastError() (error, *poller) {
 	return last.err, last
 }
 
-// lastErrorText is the newest unresolved error in full: a poll's, or the
-// calls the client is still retrying.
+// lastErrorText is what ! shows in full: the newest unresolved error (a
+// poll's, or the calls the client is still retrying), why build events are
+// not read, and the last message, which the bar may have cut.
 func (m Model) lastErrorText() string {
+	var parts []string
 	if h := m.src.Health(); h.Failing {
-		return h.Err
+		parts = append(parts, "Error: "+h.Err)
+	} else if err, _ := m.lastError(); err != nil {
+		parts = append(parts, "Error: "+errorText(err))
 	}
-	if err, _ := m.lastError(); err != nil {
-		return errorText(err)
+	if p := m.ev.state.Problem; p != "" && m.opts.Events != nil {
+		parts = append(parts, "Events: "+model.SanitizeInline(p)+"; polling meanwhile")
 	}
-	return ""
+	if m.lastFlash != "" {
+		parts = append(parts, "Last message: "+model.SanitizeInline(m.lastFlash))
+	}
+	return strings.Join(parts, "\n\n")
 }
