@@ -80,8 +80,8 @@ type Model struct {
 	// lastFlash is the last message in full, for ! after it passed or
 	// was cut at the bar's width.
 	lastFlash string
-	quitting bool
-	ev       events // the build events read (events.go)
+	quitting  bool
+	ev        events // the build events read (events.go)
 }
 
 // Init discovers the Workers.
