@@ -25,9 +25,11 @@ import (
 )
 
 // BackgroundWait is how long the dashboard waits for the terminal to say
-// its background colour: long enough for a slow SSH link, short enough
-// that a terminal that never answers costs a blink.
-const BackgroundWait = 400 * time.Millisecond
+// its background colour: long enough for most SSH links, short enough
+// that a terminal that never answers still draws its first frame within
+// half a second (#35.11; a slower one gets dark: theme = "light" in the
+// config says otherwise).
+const BackgroundWait = 300 * time.Millisecond
 
 // Background is what the terminal said of its background.
 type Background struct {

@@ -8,6 +8,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	// Before bubbletea's init: no 5-s question to the terminal at start.
+	_ "github.com/cfbuilds/cfbuilds/internal/quietstart"
 	"github.com/cfbuilds/cfbuilds/tui"
 )
 
@@ -62,17 +64,20 @@ func renderer(ctx context.Context, e *env) (*lipgloss.Renderer, []tea.KeyMsg) {
 	}
 	r := lipgloss.NewRenderer(out)
 	in, _ := e.stdin.(*os.File)
+	dark, typed := true, []tea.KeyMsg(nil)
 	switch theme := e.cfg.Theme; {
 	case theme == "light":
-		r.SetHasDarkBackground(false)
+		dark = false
 	case theme != "auto" && theme != "", e.getenv("NO_COLOR") != "", in == nil:
-		r.SetHasDarkBackground(true)
 	default:
 		bg := tui.DetectBackground(ctx, in, out, e.getenv("TERM"), tui.BackgroundWait)
-		r.SetHasDarkBackground(bg.Dark)
-		return r, bg.Typed
+		dark, typed = bg.Dark, bg.Typed
 	}
-	return r, nil
+	r.SetHasDarkBackground(dark)
+	// The default renderer too (bubbles' own styles draw with it): told,
+	// never left to ask the terminal (internal/quietstart).
+	lipgloss.SetHasDarkBackground(dark)
+	return r, typed
 }
 
 // dashboardFor is the dashboard's options from the configuration: what a
