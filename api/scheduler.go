@@ -288,12 +288,24 @@ func (s *Scheduler) dispatchLocked() {
 			return
 		}
 		need := 1 + s.floor(t.prio)
-		if have := s.limiter.TokensAt(now); have < need && s.base != rate.Inf {
+		have := s.limiter.TokensAt(now)
+		switch {
+		case have >= need || s.base == rate.Inf:
+			s.limiter.AllowN(now, 1)
+		case t.prio == model.Interactive && s.slowed && have >= 0:
+			// A person waits (R, cancel, a command) while Cloudflare's
+			// budget runs low and the pace is slowed to a call every few
+			// seconds: the call goes now, and the calls after it repay
+			// the token (at most one owed at a time, so the pace holds).
+			s.limiter.ReserveN(now, 1)
+		default:
+			if t.prio == model.Interactive && s.slowed {
+				need = 0 // it may go once the token owed is repaid
+			}
 			wait := time.Duration((need - have) / float64(s.limiter.Limit()) * float64(time.Second))
 			s.armLocked(now.Add(max(wait, time.Millisecond)))
 			return
 		}
-		s.limiter.AllowN(now, 1)
 		s.queue[t.prio] = s.queue[t.prio][1:]
 		t.granted = true
 		if s.mustProbe {

@@ -388,3 +388,36 @@ func TestA429HoldsEveryCaller(t *testing.T) {
 		t.Fatalf("%d requests answered 429 before the first good answer (%d good), want at most 3 and then one good", limited, ok)
 	}
 }
+
+// While Cloudflare's budget runs low and the pace is slowed (8 left for
+// 300 s: a call every 75 s, a bucket of 2), a person's request goes at
+// once instead of waiting its turn behind the pace (R took 6 s to open,
+// #35.12); the calls after it repay the token, and a second at once waits:
+// the pace holds.
+func TestSchedulerAPersonDoesNotWaitForTheSlowedPace(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	s := NewScheduler(300, SchedulerClock(clock))
+	h := http.Header{}
+	h.Set("Ratelimit", `"default";r=8;t=300`)
+	h.Set("Ratelimit-Policy", `"default";q=1200;w=300`)
+	s.Answered(nil, http.StatusOK, h, 0)
+	for granted(s, s.enqueue(model.Poll)) { // the polls take what the slowed bucket holds
+	}
+	key := s.enqueue(model.Interactive)
+	if !granted(s, key) {
+		t.Fatal("a key press waited for the slowed pace")
+	}
+	again := s.enqueue(model.Interactive)
+	if granted(s, again) {
+		t.Fatal("more than one token borrowed: the pace does not hold")
+	}
+	clock.Advance(74 * time.Second)
+	if granted(s, again) {
+		t.Fatal("the borrowed token was not repaid")
+	}
+	clock.Advance(2 * time.Second)
+	if !granted(s, again) {
+		t.Fatal("the next key press waited more than a token's refill")
+	}
+}
