@@ -119,13 +119,19 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		all = append(all, b)
 	}
 	model.SortNewestFirst(all)
-	// Trim each Worker to its newest maxPerWorker (never the selection).
+	// Trim each Worker to its newest maxPerWorker (never the selection),
+	// and what is kept beside the builds with them.
 	count := map[string]int{}
 	kept := all[:0]
 	for _, b := range all {
 		count[b.WorkerTag]++
 		if count[b.WorkerTag] > maxPerWorker && b.UUID != m.selUUID {
-			delete(m.builds, b.UUID)
+			if known, ok := m.builds[b.UUID]; ok && known.WorkerTag == b.WorkerTag {
+				delete(m.builds, b.UUID)
+				delete(m.follow.unconfirmed, b.UUID)
+			} else {
+				delete(m.sameUUID, b.WorkerTag+"/"+b.UUID)
+			}
 			continue
 		}
 		kept = append(kept, b)

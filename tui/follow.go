@@ -40,6 +40,11 @@ type followMsg struct {
 // and every active build that is neither its Worker's latest (the poll
 // reads that) nor the selection (its own poll reads it).
 func (m *Model) toFollow() []string {
+	for uuid := range m.follow.unconfirmed {
+		if _, shown := m.builds[uuid]; !shown {
+			delete(m.follow.unconfirmed, uuid) // trimmed away meanwhile
+		}
+	}
 	var out []string
 	for uuid, b := range m.builds {
 		if m.follow.unconfirmed[uuid] || b.Active() && uuid != m.selUUID && m.latestByTag[b.WorkerTag] != uuid {

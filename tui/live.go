@@ -130,6 +130,14 @@ func (m *Model) onDeploys(msg deploysMsg) tea.Cmd {
 		}
 		return retry
 	}
+	// The versions the Worker's deployments named before go with them: the
+	// map holds what the deployments on hand name, not every version ever
+	// read (an hour of pushes would grow it without end).
+	for _, d := range m.deploys[msg.tag] {
+		for _, v := range d.Versions {
+			delete(m.versionOf, v.VersionID)
+		}
+	}
 	m.deploys[msg.tag] = msg.deployments
 	var builds []model.Build
 	for _, d := range msg.deployments {
