@@ -41,7 +41,11 @@ func (m *Model) refuseReadOnly(what string) tea.Cmd {
 	if m.opts.OnRefused != nil {
 		m.opts.OnRefused(what)
 	}
-	return m.setFlash("read-only: " + what + " is off (" + m.opts.ReadOnlyWhy + ")")
+	why := m.opts.ReadOnlyWhy
+	if why == "" {
+		why = "this dashboard is read-only"
+	}
+	return m.setFlash("read-only: " + what + " is off (" + why + ")")
 }
 
 // openCancel opens the dialog for the selected build, or says why not.

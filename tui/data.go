@@ -73,7 +73,7 @@ const maxPerWorker = 50
 // returns the notifications for builds it saw finish.
 func (m *Model) store(bs ...model.Build) tea.Cmd {
 	var notes []tea.Cmd
-	before := m.list.SelectedUUID()
+	before := m.underCursor()
 	for _, b := range bs {
 		if b.UUID == "" {
 			continue
@@ -142,7 +142,7 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 	// The build under ▸ changed under the user (it left an active-only
 	// list, a filter dropped it): load the one now under ▸, so the detail,
 	// the log and cancel all follow the row.
-	if now := m.list.SelectedUUID(); now != before && now != "" && m.selUUID != "" && now != m.selUUID {
+	if now := m.underCursor(); now != before && now != "" && m.selUUID != "" && now != m.selUUID {
 		notes = append(notes, m.loadSelection())
 	} else if now == "" && m.selUUID != "" {
 		m.unloadSelection() // the list shows no build: nor do the detail and the log

@@ -125,7 +125,7 @@ func (m *Model) paneKey(km tea.KeyMsg) tea.Cmd {
 		if m.logOnly(km) && !m.list.Typing() {
 			return m.logKeyElsewhere(km)
 		}
-		before := m.list.SelectedUUID()
+		before := m.underCursor()
 		m.list, cmd = m.list.Update(km)
 		return tea.Batch(cmd, m.selectionMoved(before))
 	case PaneDetail:
@@ -171,7 +171,7 @@ func (m *Model) logKeyElsewhere(km tea.KeyMsg) tea.Cmd {
 }
 
 func (m *Model) toggleActiveOnly() tea.Cmd {
-	before := m.list.SelectedUUID()
+	before := m.underCursor()
 	text := "showing all builds"
 	if m.list.ToggleActiveOnly() {
 		text = "showing active builds only"
@@ -203,7 +203,7 @@ func (m *Model) back() tea.Cmd {
 	}
 	switch m.focus {
 	case PaneList:
-		before := m.list.SelectedUUID()
+		before := m.underCursor()
 		if m.list.ClearFilter() {
 			return m.selectionMoved(before)
 		}

@@ -147,6 +147,16 @@ func (m *Model) startSelected() tea.Cmd {
 	return fetchSelected(ctx, m.src, seq, m.tail, known && b.Finished(), fresh)
 }
 
+// underCursor is the uuid of the build under ▸ as the list shows it now:
+// "" when it shows none (the list remembers its selection through a filter
+// that hides it, but the detail and the log follow what is shown).
+func (m *Model) underCursor() string {
+	if b, ok := m.list.Selected(); ok {
+		return b.UUID
+	}
+	return ""
+}
+
 // shownBuild is the build the detail shows: the one under ▸ (even before
 // its log is loaded), or none when the list shows none (a filter that
 // matches nothing). Cancel, copy and open act on it: never on a build the
@@ -233,7 +243,7 @@ func (m *Model) showSelected() {
 // selectionMoved starts the settle timer when the list's selection changed:
 // flicking through the list loads only where it stops.
 func (m *Model) selectionMoved(before string) tea.Cmd {
-	if m.list.SelectedUUID() == before || m.list.SelectedUUID() == m.selUUID {
+	if m.underCursor() == before || m.underCursor() == m.selUUID {
 		return nil
 	}
 	m.unloadSelection()

@@ -89,6 +89,7 @@ func dashboardFor(e *env) tui.Options {
 		Account:      e.account,
 		AccountID:    cfg.AccountID,
 		ReadOnly:     e.global.readOnly,
+		ReadOnlyWhy:  "started with --read-only; run cfbuilds without it to act",
 		PollActive:   cfg.PollActive,
 		PollIdle:     cfg.PollIdle,
 		PollLog:      cfg.PollLog,

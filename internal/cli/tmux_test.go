@@ -462,3 +462,39 @@ func TestServeOverSSH(t *testing.T) {
 	alice.keys("j")
 	alice.waitFor("alice still served", shows("1 connected"))
 }
+
+// TestTerminalSaysWhatIsTrue (#35.12-16) in a real terminal at 80x24 with
+// build events: the bar says the news comes from events; R opens its
+// dialog; a cut explanation is whole behind !; a filter that matches
+// nothing leaves no log of the build that was shown.
+func TestTerminalSaysWhatIsTrue(t *testing.T) {
+	t.Parallel()
+	needTmux(t)
+	bin := buildBinary(t)
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, History: 2})
+	s.SetupEvents("cfbuilds-events")
+	env["CFBUILDS_EVENTS_QUEUE"] = "cfbuilds-events"
+	env["XDG_CONFIG_HOME"], env["XDG_STATE_HOME"], env["XDG_CACHE_HOME"] = t.TempDir(), t.TempDir(), t.TempDir()
+	s.Inject(sim.Spec{Worker: "auth-service", CommitMessage: "The newest", Lines: []string{"a-line-only-this-build-has"}, RunFor: time.Hour, QueueFor: 100 * time.Millisecond})
+	ts := startTmux(t, 80, 24, env, bin+" --read-only")
+	ts.waitFor("the log of the newest build", shows("a-line-only-this-build-has"))
+	ts.waitFor("the news from events in the bar", shows("events"))
+	ts.keys("R")
+	ts.waitFor("R's refusal", shows("read-only"))
+	ts.keys("!")
+	scr := ts.waitFor("the whole explanation", shows("without it to act"))
+	if !strings.Contains(strings.Join(strings.Fields(scr), " "), "read-only: rebuild is off (started with --read-only; run cfbuilds without it to act)") {
+		t.Fatalf("! does not show the explanation whole:\n%s", scr)
+	}
+	ts.keys("Escape")
+	ts.keys("/")
+	ts.tmux("send-keys", "-t", ts.name, "-l", "no-such-build-anywhere")
+	ts.keys("Enter")
+	ts.waitFor("an empty log", func(s string) bool { return !strings.Contains(s, "a-line-only-this-build-has") })
+	ts.keys("c")
+	scr = ts.waitFor("c with no build", shows("no build selected"))
+	if strings.Contains(scr, "Cancel this build?") {
+		t.Fatalf("c opened a dialog for a build the list does not show:\n%s", scr)
+	}
+	ts.keys("q")
+}

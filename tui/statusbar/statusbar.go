@@ -94,7 +94,8 @@ func gateText(left time.Duration) string {
 }
 
 // part is one piece of the bar and how soon it goes when the bar is
-// narrow: the lowest keep first; the budget and the account stay longest.
+// narrow: the lowest keep first; the budget, where the news comes from and
+// the account stay longest.
 type part struct {
 	text string
 	keep int
@@ -120,7 +121,9 @@ func (s Model) infoParts(budget string) []part {
 		parts = append(parts, part{"loading" + s.st.Ellipsis(), 7})
 	}
 	if in.News != "" {
-		parts = append(parts, part{in.News, 5})
+		// Where the news comes from says whether the screen is live: it
+		// outlasts everything but the budget.
+		parts = append(parts, part{in.News, 9})
 	}
 	if !in.NextPoll.IsZero() && in.NextPoll.After(s.now) {
 		parts = append(parts, part{"next " + Ago(in.NextPoll.Sub(s.now)), 3})
@@ -128,12 +131,12 @@ func (s Model) infoParts(budget string) []part {
 	if in.Sweep > 0 {
 		parts = append(parts, part{"all Workers every " + Ago(in.Sweep), 1})
 	}
-	parts = append(parts, part{budget, 9})
+	parts = append(parts, part{budget, 10})
 	if in.Viewers > 0 {
 		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 5})
 	}
 	if in.ReadOnly {
-		parts = append(parts, part{"read-only", 7})
+		parts = append(parts, part{"read-only", 6}) // the header says it too
 	}
 	return parts
 }
@@ -200,7 +203,7 @@ func (s Model) fitParts(lead []string, space int) string {
 		return strings.Join(texts, " · ")
 	}
 	parts := s.infoParts(BudgetText(s.info.Budget))
-	for keep := 1; keep < 9 && fit.Width(join(parts)) > space; keep++ {
+	for keep := 1; keep < 10 && fit.Width(join(parts)) > space; keep++ {
 		if keep == 6 {
 			parts = s.dropBelow(s.infoParts(shortBudget(s.info.Budget)), keep)
 		}
@@ -209,7 +212,7 @@ func (s Model) fitParts(lead []string, space int) string {
 	if len(lead) > 0 && fit.Width(join(parts)) > space {
 		// The messages matter now: the info keeps only the budget, and a
 		// message too long for the rest is cut before it.
-		parts = s.dropBelow(parts, 8)
+		parts = s.dropBelow(parts, 9)
 		if len(parts) == 0 {
 			return join(parts)
 		}
