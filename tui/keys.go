@@ -50,7 +50,7 @@ func DefaultKeyMap() KeyMap {
 			CopyURL:     b("Y", "copy URL", "Y"),
 			OpenURL:     b("o", "open in browser", "o"),
 			Back:        b("esc", "back/clear", "esc"),
-			LastError:   b("!", "last error in full", "!"),
+			LastError:   b("!", "last error and message in full", "!"),
 			Mark:        b("m", "mark to compare", "m"),
 			Compare:     b("d", "compare builds", "d"),
 			Stats:       b("S", "build stats", "S"),
