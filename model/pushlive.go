@@ -158,8 +158,11 @@ func (r liveRead) state(b Build, percent float64) (LiveState, string) {
 		return LiveUploaded, "not deployed"
 	case r.rolledBack && r.outside:
 		return LiveUploaded, "rolled back to version " + SanitizeInline(r.servingVersion[:min(8, len(r.servingVersion))])
-	case r.rolledBack || s.UUID != "" && s.UUID != b.UUID:
+	case r.rolledBack, s.UUID != "" && s.UUID != b.UUID && !s.CreatedOn.IsZero() && s.CreatedOn.Before(b.CreatedOn):
 		return LiveUploaded, "rolled back to " + shortName(s)
+	case s.UUID != "" && s.UUID != b.UUID:
+		// A build known by its uuid alone: its age unknown, say no more.
+		return LiveUploaded, "replaced by " + shortName(s)
 	case r.outside:
 		return LiveUploaded, "replaced by a version deployed outside Builds"
 	}

@@ -45,7 +45,7 @@ func TestLiveVerdict(t *testing.T) {
 		return Deployment{CreatedOn: t0.Add(time.Duration(at) * time.Minute), Versions: vs}
 	}
 	src := &liveSource{calls: map[string]int{}, byVersion: map[string]Build{
-		"v-api": {UUID: "b-api"}, "v-edge": {UUID: "b-edge"}, "v-old": {UUID: "b-old", Meta: TriggerMetadata{CommitHash: "01d01d0ffff"}}, "v-docs": {UUID: "b-docs"}, "v-roll": {UUID: "b-roll"},
+		"v-api": {UUID: "b-api"}, "v-edge": {UUID: "b-edge"}, "v-old": {UUID: "b-old", CreatedOn: t0.Add(-time.Hour), Meta: TriggerMetadata{CommitHash: "01d01d0ffff"}}, "v-docs": {UUID: "b-docs"}, "v-roll": {UUID: "b-roll"},
 	}, deps: map[string][]Deployment{
 		"api":  {dep(2, VersionSplit{VersionID: "v-api", Percentage: 100})},
 		"edge": {dep(2, VersionSplit{VersionID: "v-edge", Percentage: 50}, VersionSplit{VersionID: "v-old", Percentage: 50})},

@@ -160,13 +160,15 @@ func TestLiveIsConfirmedBeforeTheVerdict(t *testing.T) {
 		{"replaced from outside Builds", append(dep(9, "v-wrangler"), dep(1, "v-ours")...), LiveUploaded, "replaced by a version deployed outside Builds", PushNotLive,
 			"0/1 Workers live: api uploaded, replaced by a version deployed outside Builds"},
 		{"never deployed", dep(-60, "v-old"), LiveUploaded, "not deployed", PushNotLive, "0/1 Workers live: api uploaded, not deployed"},
+		{"replaced by a build of unknown age", append(dep(9, "v-bare"), dep(1, "v-ours")...), LiveUploaded, "replaced by build b-bare", PushNotLive,
+			"0/1 Workers live: api uploaded, replaced by build b-bare"},
 		{"deleted", nil, LiveGone, "deleted", PushNotLive, "0/1 Workers live: api gone (deleted)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			api := Worker{Name: "api", Tag: "tapi"}
 			src := &truthSource{pushSource: &pushSource{calls: map[string]int{}}, deps: map[string][]Deployment{"api": dep(1, "v-ours")},
-				byVersion: map[string]Build{"v-ours": ours("api"), "v-old": older, "v-new": newer, "v-feat": feature}}
+				byVersion: map[string]Build{"v-ours": ours("api"), "v-old": older, "v-new": newer, "v-feat": feature, "v-bare": {UUID: "b-bare"}}}
 			pw := NewPushWatch(Push{Commit: sha}, PushPlan{Expected: []Worker{api}})
 			pw.Observe(api, ours("api"))
 			ctx := context.Background()

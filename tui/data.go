@@ -96,12 +96,17 @@ func (m *Model) store(bs ...model.Build) tea.Cmd {
 		if !b.Active() {
 			m.list.SetCancelling(b.UUID, false)
 		}
-		if old, ok := m.builds[b.UUID]; ok && old.Active() && b.Finished() {
+		old, had := m.builds[b.UUID]
+		if had && old.Active() && b.Finished() {
 			notes = append(notes, m.finished(b))
 			if b.Outcome == model.OutcomeSuccess {
 				// A successful build deploys: look at its Worker soon.
 				notes = append(notes, m.queueDeploys(b.WorkerTag, true))
 			}
+		} else if !had && b.Outcome == model.OutcomeSuccess && m.opts.Commit != "" && (model.Push{Commit: m.opts.Commit}).Builds(b) {
+			// A build of the --commit view first seen done: its Worker's
+			// deployments are read after it, not judged from an older read.
+			notes = append(notes, m.queueDeploys(b.WorkerTag, true))
 		}
 		m.builds[b.UUID] = b
 		if d := m.cancelDialog(); d != nil {
