@@ -133,7 +133,7 @@ func (s Model) infoParts(budget string) []part {
 	}
 	parts = append(parts, part{budget, 10})
 	if in.Viewers > 0 {
-		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 5})
+		parts = append(parts, part{fmt.Sprintf("%d connected", in.Viewers), 7})
 	}
 	if in.ReadOnly {
 		parts = append(parts, part{"read-only", 6}) // the header says it too

@@ -129,3 +129,18 @@ func TestServedBarSaysWhoAndWhereFrom(t *testing.T) {
 		t.Errorf("a bar with room lost the key hint: %q", v)
 	}
 }
+
+// TestServedBarAt80SaysWhoIsConnected (#35.14): a read-only viewer's bar
+// at 80 columns keeps how many are connected and where the news comes
+// from (the header already says read-only).
+func TestServedBarAt80SaysWhoIsConnected(t *testing.T) {
+	t.Parallel()
+	in := info
+	in.Account, in.Workers, in.Viewers, in.ReadOnly, in.News = "acme production", 6, 2, true, "events, last 2s ago"
+	v := bar(80, in)
+	for _, want := range []string{"2 connected", "events, last 2s ago", "API "} {
+		if !strings.Contains(v, want) {
+			t.Errorf("80 columns lost %q: %q", want, v)
+		}
+	}
+}
