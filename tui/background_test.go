@@ -3,37 +3,19 @@ package tui
 import (
 	"context"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"golang.org/x/sys/unix"
+
+	"github.com/cfbuilds/cfbuilds/internal/ptytest"
 )
 
 // openPTY opens a pseudo-terminal: the master is the terminal's side, the
 // slave the program's.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlock the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("pseudo-terminal number: %v", err)
-	}
-	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("open the pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close(); _ = m.Close() })
-	return m, s
-}
+func openPTY(t *testing.T) (master, slave *os.File) { return ptytest.Open(t) }
 
 // terminalSays writes what the terminal (or the person at it) sends once
 // the program has asked its questions: after the terminal is raw.

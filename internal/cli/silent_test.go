@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
-	"strconv"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cfbuilds/cfbuilds/internal/ptytest"
 )
 
 // A terminal that answers no queries (#35.11): the dashboard asks its
@@ -28,21 +29,7 @@ type silentPTY struct {
 
 func openSilentPTY(t *testing.T) *silentPTY {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlock the pseudo-terminal: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("pseudo-terminal number: %v", err)
-	}
-	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("open the pseudo-terminal: %v", err)
-	}
+	m, s := ptytest.Open(t)
 	_ = unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 30, Col: 100})
 	p := &silentPTY{master: m, slave: s}
 	go func() {
@@ -57,7 +44,6 @@ func openSilentPTY(t *testing.T) *silentPTY {
 			}
 		}
 	}()
-	t.Cleanup(func() { _ = s.Close(); _ = m.Close() })
 	return p
 }
 

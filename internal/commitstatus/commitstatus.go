@@ -46,7 +46,7 @@ type Poster struct {
 	repo   string // owner/name (GitHub), group/project (GitLab)
 	sha    string
 	client *http.Client
-	sleep  func(ctx context.Context, d time.Duration) error
+	after  func(d time.Duration) <-chan time.Time
 }
 
 // Options say where to post: the kind, the API, the credentials, the
@@ -60,9 +60,9 @@ type Options struct {
 	Repo     string
 	SHA      string
 	Client   *http.Client // default a client with a 15 s timeout; never follows a redirect
-	// Sleep waits between the final post's tries (default: a timer);
-	// tests give one that returns at once.
-	Sleep func(ctx context.Context, d time.Duration) error
+	// After times the waits between the final post's tries (default
+	// time.After); tests give one that fires at once.
+	After func(d time.Duration) <-chan time.Time
 }
 
 // New checks the options: a kind it knows, a token, a repository and a
@@ -102,22 +102,11 @@ func New(o Options) (*Poster, error) {
 	// (nothing posted, yet "success") and carry the token elsewhere.
 	nc := *c
 	nc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	sleep := o.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
+	after := o.After
+	if after == nil {
+		after = time.After
 	}
-	return &Poster{kind: o.Kind, base: u, token: o.Token, job: o.JobToken, repo: o.Repo, sha: o.SHA, client: &nc, sleep: sleep}, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return &Poster{kind: o.Kind, base: u, token: o.Token, job: o.JobToken, repo: o.Repo, sha: o.SHA, client: &nc, after: after}, nil
 }
 
 func loopback(host string) bool {
@@ -211,8 +200,10 @@ func (p *Poster) PostFinal(ctx context.Context, s Status) error {
 		if err == nil || !errors.As(err, &pe) || !pe.retry || spent+wait > finalWithin {
 			return err
 		}
-		if serr := p.sleep(ctx, wait); serr != nil {
+		select {
+		case <-ctx.Done():
 			return err
+		case <-p.after(wait):
 		}
 		spent += wait
 		wait = min(wait*2, 15*time.Second)

@@ -45,7 +45,12 @@ func TestPostFinal(t *testing.T) {
 			defer srv.Close()
 			var slept time.Duration
 			p, err := New(Options{Kind: "github", APIURL: srv.URL, Token: "t0ken", Repo: "acme/api", SHA: strings.Repeat("a", 40),
-				Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
+				After: func(d time.Duration) <-chan time.Time {
+					slept += d
+					c := make(chan time.Time, 1)
+					c <- time.Time{}
+					return c
+				}})
 			if err != nil {
 				t.Fatal(err)
 			}
