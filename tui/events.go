@@ -104,18 +104,9 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 }
 
 // reconciling reports that events carry the news: the latest-builds poll
-// only reconciles. A queued build has no event: its Worker needs polling.
-func (m *Model) reconciling() bool {
-	if !m.ev.state.Flowing {
-		return false
-	}
-	for _, b := range m.builds {
-		if b.Status == model.StatusQueued {
-			return false
-		}
-	}
-	return true
-}
+// only reconciles. A queued build has no event until it starts: it is read
+// by itself (follow.go), never by polling the whole account (#36.3).
+func (m *Model) reconciling() bool { return m.ev.state.Flowing }
 
 // refreshLatest starts a latest-builds round now.
 func (m *Model) refreshLatest() tea.Cmd {

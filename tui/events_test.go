@@ -97,6 +97,30 @@ func TestAQuietMinuteAt2000Workers(t *testing.T) {
 	}
 }
 
+// TestAQueuedBuildCostsOnlyItself (#36.3): with events flowing, one build
+// queued for an hour on an account of 2,000 Workers does not make the whole
+// account poll: a quiet minute costs at most 10 latest-builds calls (here
+// five minutes, at most 50), and the queued build is read by itself every
+// 10 s.
+func TestAQueuedBuildCostsOnlyItself(t *testing.T) {
+	// Not parallel, as TestAQuietMinuteAt2000Workers.
+	h := newHarness(t, sim.Options{Workers: 2000, PushEvery: -1, History: 1, Quota: 1 << 30}, Options{Events: idleFeed{}})
+	h.size(160, 40)
+	h.advance(time.Second)
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: model.EventState{Queue: "q", Flowing: true}}})
+	h.advance(3 * time.Minute) // the first sweep of every Worker, then reconciliation
+	h.sim.Inject(sim.Spec{Worker: h.sim.Workers()[7][0], Lines: []string{"Cloning repository..."}, QueueFor: time.Hour})
+	h.keys("r")            // (a queued build has no event: a cold Worker's is found by the rotation, or r)
+	h.advance(time.Minute) // the round of r finds it queued
+	latest, reads := h.sim.Requests()["latest"], h.sim.Requests()["build"]
+	h.advance(5 * time.Minute)
+	n, r := h.sim.Requests()["latest"]-latest, h.sim.Requests()["build"]-reads
+	if !h.m.anyActive() || n > 50 || n == 0 || r > 35 || r == 0 {
+		t.Fatalf("five quiet minutes with a build queued: %d latest-builds calls (want 1 to 50), %d reads of the build (want 1 to 35)", n, r)
+	}
+	t.Logf("five quiet minutes at 2,000 Workers, one build queued: %d latest-builds calls, %d reads of the queued build", n, r)
+}
+
 // TestCommitViewSaysWhatIsLive (#31): the dashboard's --commit view says
 // the push's live verdict from the same code as watch --commit --live.
 func TestCommitViewSaysWhatIsLive(t *testing.T) {

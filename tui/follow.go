@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -36,9 +37,14 @@ type followMsg struct {
 	err    error
 }
 
+// queuedEvery is how often a queued build is read while events carry the
+// news: its start comes as an event; the read is for an event lost.
+const queuedEvery = 10 * time.Second
+
 // toFollow is the builds to read this round: those first seen in an event,
-// and every active build that is neither its Worker's latest (the poll
-// reads that) nor the selection (its own poll reads it).
+// every active build that is neither its Worker's latest (the poll reads
+// that) nor the selection (its own poll reads it), and while events carry
+// the news the queued builds (no event says a build is queued).
 func (m *Model) toFollow() []string {
 	for uuid := range m.follow.unconfirmed {
 		if _, shown := m.builds[uuid]; !shown {
@@ -47,7 +53,8 @@ func (m *Model) toFollow() []string {
 	}
 	var out []string
 	for uuid, b := range m.builds {
-		if m.follow.unconfirmed[uuid] || b.Active() && uuid != m.selUUID && m.latestByTag[b.WorkerTag] != uuid {
+		hidden := b.Active() && uuid != m.selUUID && m.latestByTag[b.WorkerTag] != uuid
+		if m.follow.unconfirmed[uuid] || hidden || b.Status == model.StatusQueued && m.reconciling() {
 			out = append(out, uuid)
 		}
 	}
@@ -123,18 +130,36 @@ func (m *Model) onFollow(msg followMsg) tea.Cmd {
 	for _, b := range msg.builds {
 		delete(m.follow.unconfirmed, b.UUID)
 	}
-	var cmds []tea.Cmd
 	if len(msg.gone) > 0 {
 		m.forget(msg.gone)
 	}
+	// The next round is armed before the builds are stored: storing must
+	// not start another round at once.
+	next := retry
+	if ok {
+		next = p.arm(m.followPace(msg.builds), m.now, m.after)
+	}
+	cmds := []tea.Cmd{next}
 	if len(msg.builds) > 0 || len(msg.gone) > 0 {
 		cmds = append(cmds, m.store(msg.builds...))
 		m.syncSelection(&cmds)
 	}
-	if !ok {
-		return tea.Batch(append(cmds, retry)...)
+	return tea.Batch(cmds...)
+}
+
+// followPace is the wait before the next round: the active pace, or
+// queuedEvery when all the round read were queued builds whose start an
+// event will tell.
+func (m *Model) followPace(read []model.Build) time.Duration {
+	if len(read) == 0 {
+		return m.opts.PollActive
 	}
-	return tea.Batch(append(cmds, p.arm(m.opts.PollActive, m.now, m.after))...)
+	for _, b := range read {
+		if b.Status != model.StatusQueued || !m.reconciling() {
+			return m.opts.PollActive
+		}
+	}
+	return max(queuedEvery, m.opts.PollActive)
 }
 
 // forget drops builds the API says do not exist; a Worker whose latest was
