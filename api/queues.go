@@ -25,26 +25,33 @@ type Queue struct {
 	ConsumerID   string
 }
 
-// Queues lists the account's queues.
+// Queues lists the account's queues, every page (API.md: paged; an
+// account with 105 queues has a second page).
 func (c *Client) Queues(ctx context.Context) ([]Queue, error) {
-	var res []struct {
-		ID        flexString `json:"queue_id"`
-		Name      flexString `json:"queue_name"`
-		Consumers []struct {
-			ID   flexString `json:"consumer_id"`
-			Type flexString `json:"type"`
-		} `json:"consumers"`
-	}
-	if _, err := c.do(ctx, http.MethodGet, c.accountPath()+"/queues", url.Values{"per_page": {"100"}}, &res); err != nil {
-		return nil, fmt.Errorf("list queues: %w", err)
-	}
-	out := make([]Queue, 0, len(res))
-	for _, q := range res {
-		qq := Queue{ID: string(q.ID), Name: string(q.Name)}
-		if len(q.Consumers) > 0 {
-			qq.ConsumerType, qq.ConsumerID = string(q.Consumers[0].Type), string(q.Consumers[0].ID)
+	var out []Queue
+	for page := 1; page <= 100; page++ {
+		var res []struct {
+			ID        flexString `json:"queue_id"`
+			Name      flexString `json:"queue_name"`
+			Consumers []struct {
+				ID   flexString `json:"consumer_id"`
+				Type flexString `json:"type"`
+			} `json:"consumers"`
 		}
-		out = append(out, qq)
+		info, err := c.do(ctx, http.MethodGet, c.accountPath()+"/queues", url.Values{"page": {strconv.Itoa(page)}, "per_page": {"100"}}, &res)
+		if err != nil {
+			return nil, fmt.Errorf("list queues: %w", err)
+		}
+		for _, q := range res {
+			qq := Queue{ID: string(q.ID), Name: string(q.Name)}
+			if len(q.Consumers) > 0 {
+				qq.ConsumerType, qq.ConsumerID = string(q.Consumers[0].Type), string(q.Consumers[0].ID)
+			}
+			out = append(out, qq)
+		}
+		if info == nil || len(res) == 0 || info.TotalPages <= page {
+			break
+		}
 	}
 	return out, nil
 }

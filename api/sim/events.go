@@ -67,7 +67,7 @@ var (
 
 // eventRoutes are the Queues and event-subscription endpoints.
 var eventRoutes = []route{
-	{"GET", "/queues", nil, func(s *Sim, w http.ResponseWriter, _ *http.Request, _ string) { s.serveQueues(w) }},
+	{"GET", "/queues", nil, func(s *Sim, w http.ResponseWriter, r *http.Request, _ string) { s.serveQueues(w, r) }},
 	{"POST", "/queues", nil, func(s *Sim, w http.ResponseWriter, r *http.Request, _ string) { s.serveCreateQueue(w, r) }},
 	{"POST", "", reQueueConsumers, (*Sim).serveCreateConsumer},
 	{"DELETE", "", reQueueConsumer, func(s *Sim, w http.ResponseWriter, r *http.Request, id string) { s.serveDeleteConsumer(w, r) }},
@@ -270,14 +270,32 @@ func queueJSON(q *simQueue) map[string]any {
 		"producers_total_count": 0, "producers": []any{}, "consumers_total_count": len(consumers), "consumers": consumers}
 }
 
-func (s *Sim) serveQueues(w http.ResponseWriter) {
+// serveQueues lists the queues a page at a time, as Cloudflare does
+// (per_page at most 100): an account with more queues than a page must be
+// read to its last page.
+func (s *Sim) serveQueues(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	page, per := max(intParam(r, "page", 1), 1), min(max(intParam(r, "per_page", 20), 1), 100)
+	from := min((page-1)*per, len(s.queues))
+	to := min(from+per, len(s.queues))
 	out := []any{}
-	for _, q := range s.queues {
+	for _, q := range s.queues[from:to] {
 		out = append(out, queueJSON(q))
 	}
-	writeEnvelope(w, http.StatusOK, true, nil, out, map[string]any{"page": 1, "per_page": 100, "count": len(out), "total_count": len(out), "total_pages": 1})
+	pages := (len(s.queues) + per - 1) / per
+	writeEnvelope(w, http.StatusOK, true, nil, out, map[string]any{"page": page, "per_page": per, "count": len(out), "total_count": len(s.queues), "total_pages": pages})
+}
+
+// AddQueues makes n queues of other uses (named other-1, other-2, …)
+// before the ones the test cares about: an account of many queues.
+func (s *Sim) AddQueues(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	for i := range n {
+		s.newQueue(fmt.Sprintf("other-%d", i+1), now)
+	}
 }
 
 // readJSON reads a small request body into v; false (and an answer
@@ -313,9 +331,21 @@ func (s *Sim) serveCreateQueue(w http.ResponseWriter, r *http.Request) {
 	writeEnvelope(w, http.StatusOK, true, nil, queueJSON(s.newQueue(req.Name, s.clock.Now())), nil)
 }
 
+// BreakQueueDelete makes a queue's DELETE answer 404 and keep the queue,
+// as a proxy or a stale cache in front of the API can.
+func (s *Sim) BreakQueueDelete() {
+	s.mu.Lock()
+	s.queueDelete404 = true
+	s.mu.Unlock()
+}
+
 func (s *Sim) serveDeleteQueue(w http.ResponseWriter, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.queueDelete404 {
+		writeError(w, http.StatusNotFound, 11000, "Queue not found")
+		return
+	}
 	for i, q := range s.queues {
 		if q.id == id {
 			s.queues = append(s.queues[:i], s.queues[i+1:]...)

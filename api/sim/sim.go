@@ -147,6 +147,7 @@ type Sim struct {
 	queues         []*simQueue
 	subs           []*subscription
 	eventFaults    EventFaults
+	queueDelete404 bool // a queue's DELETE answers 404 and keeps the queue
 }
 
 // maxLog bounds the request log: hours of demo must not grow memory.

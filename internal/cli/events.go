@@ -23,7 +23,7 @@ import (
 
 func eventsCommand() command {
 	return command{name: "events", args: "[status | setup | teardown] [--queue NAME] [--yes] [--json]",
-		summary: "the queue of build events: status (default), setup (queue, pull consumer, a subscription per Worker), teardown",
+		summary: "the queue of build events: status (default; exit 1 when the queue is missing or cannot be read), setup (queue, pull consumer, a subscription per Worker), teardown",
 		example: "cfbuilds events setup --queue cfbuilds-events\ncfbuilds events --json",
 		opts:    func() options { return &eventsOptions{} }}
 }
@@ -143,9 +143,15 @@ func (o *eventsOptions) status(ctx context.Context, e *env, name string) error {
 		}
 	}
 	if o.asJSON {
-		return writeJSON(e.stdout, st)
+		if err := writeJSON(e.stdout, st); err != nil {
+			return err
+		}
+	} else {
+		printEventsStatus(e.stdout, st)
 	}
-	printEventsStatus(e.stdout, st)
+	if !st.Found || st.Consumer != "http_pull" {
+		return exitCode(1) // a script can tell: no events can be read from it
+	}
 	return nil
 }
 
@@ -259,8 +265,16 @@ func (o *eventsOptions) teardown(ctx context.Context, e *env, name string) error
 			return fmt.Errorf("%w (%d of %d removed; run teardown again to go on)", err, i, len(s.subs))
 		}
 	}
-	if err := e.client.DeleteQueue(ctx, s.queue.ID); err != nil && !errorsIsNotFound(err) {
-		return err
+	if err := e.client.DeleteQueue(ctx, s.queue.ID); err != nil {
+		if !errorsIsNotFound(err) {
+			return err
+		}
+		// A 404 to the DELETE says nothing for sure: look.
+		if _, ferr := e.client.FindQueue(ctx, s.queue.ID); ferr == nil {
+			return fmt.Errorf("the queue %s is still there: its DELETE answered %v; nothing was removed (run teardown again, or remove it in the dashboard)", model.SanitizeInline(name), err)
+		} else if !errorsIsNotFound(ferr) {
+			return fmt.Errorf("could not tell whether the queue %s was removed: %w", model.SanitizeInline(name), ferr)
+		}
 	}
 	fmt.Fprintf(e.stdout, "Removed queue %s and its %d subscriptions.\n", model.SanitizeInline(name), len(s.subs))
 	return nil

@@ -52,7 +52,29 @@ func TestEventsSetupStatusTeardown(t *testing.T) {
 		t.Fatalf("teardown: %d %s", code, out)
 	}
 	code, out, _ = runCLI(t, env, "events")
-	if code != 0 || !strings.Contains(out, "not in this account") || !strings.Contains(out, "0 of 5 Workers subscribed") {
-		t.Fatalf("after teardown: %s", out)
+	if code != 1 || !strings.Contains(out, "not in this account") || !strings.Contains(out, "0 of 5 Workers subscribed") {
+		t.Fatalf("after teardown (exit 1: no queue to read): %d %s", code, out)
+	}
+}
+
+// TestEventsAmongManyQueues (#36.5): with 105 other queues in the account
+// the queue is found past the first page (setup twice changes nothing);
+// a DELETE that answers 404 while the queue stays is never "Removed".
+func TestEventsAmongManyQueues(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1})
+	s.AddQueues(105)
+	for i, want := range []string{"create the queue cfbuilds-events", "Nothing to do"} {
+		if code, out, errs := runCLI(t, env, "events", "setup", "--yes"); code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("setup %d: exit %d, want %q:\n%s%s", i+1, code, want, out, errs)
+		}
+	}
+	if code, out, errs := runCLI(t, env, "events", "--queue", "cfbuilds-events"); code != 0 || !strings.Contains(out, "3 of 3 Workers subscribed") {
+		t.Fatalf("status: %d\n%s%s", code, out, errs)
+	}
+	s.BreakQueueDelete()
+	code, out, errs := runCLI(t, env, "events", "teardown", "--queue", "cfbuilds-events", "--yes")
+	if code == 0 || strings.Contains(out, "Removed") || !strings.Contains(errs, "still there") {
+		t.Fatalf("a DELETE answering 404 said removed: %d\n%s%s", code, out, errs)
 	}
 }
