@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -485,5 +486,28 @@ func TestOneOddFieldCostsOnlyThatField(t *testing.T) {
 	}
 	if b := bs[realTag]; b.UUID != realRunning || b.Status != model.StatusRunning || b.Trigger.TriggerUUID != realTrigger || b.Meta.Branch != "" {
 		t.Fatalf("build %+v", b)
+	}
+}
+
+// TestRealBuildWithPreviewURL (#36.6): the real build answer with the
+// preview_url Cloudflare's notifications template reads: a string is kept,
+// null or a number is none, and the rest of the build is read as before.
+func TestRealBuildWithPreviewURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ value, want string }{
+		{`"https://feature-x-example-site.acme.workers.dev"`, "https://feature-x-example-site.acme.workers.dev"},
+		{`null`, ""},
+		{`42`, ""},
+	} {
+		body := strings.Replace(realFile(t, "build-get-running.json"), `"build_uuid"`, `"preview_url": `+tc.value+`, "build_uuid"`, 1)
+		c, _ := routed(t, map[string]route{"GET /accounts/acct/builds/builds/" + realRunning: {200, body}})
+		b, err := c.Build(context.Background(), realRunning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRealBuild(t, b)
+		if b.PreviewURL != tc.want || !bytes.Contains(b.Source, []byte(`"preview_url"`)) {
+			t.Fatalf("preview_url %s: %q, and kept as sent: %v", tc.value, b.PreviewURL, bytes.Contains(b.Source, []byte(`"preview_url"`)))
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -280,6 +281,7 @@ type wireBuild struct {
 	Meta           *wireMeta        `json:"build_trigger_metadata"`
 	Trigger        *wireTrigger     `json:"trigger"`
 	PullRequest    *wirePullRequest `json:"pull_request"`
+	PreviewURL     flexString       `json:"preview_url"` // new in 2026, absent on most answers
 
 	raw  []byte
 	skip bool // the item was not a JSON object
@@ -316,6 +318,7 @@ func (w wireBuild) model() model.Build {
 		RunningOn:      w.RunningOn.t,
 		StoppedOn:      w.StoppedOn.t,
 		Source:         w.raw,
+		PreviewURL:     webURL(string(w.PreviewURL)),
 	}
 	if m := w.Meta; m != nil {
 		b.Meta = model.TriggerMetadata{
@@ -336,6 +339,15 @@ func (w wireBuild) model() model.Build {
 		b.PullRequest = &model.PullRequest{CreatedOn: p.CreatedOn.value(), URL: string(p.URL)}
 	}
 	return b
+}
+
+// webURL is s when it is an http(s) URL, else "": a field that should
+// hold a link and holds a number or a word is no link.
+func webURL(s string) string {
+	if u, err := url.Parse(s); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return s
+	}
+	return ""
 }
 
 // wireLogLine is [timestamp, "text"]. The schema types both items as

@@ -138,6 +138,9 @@ type Build struct {
 	Meta           TriggerMetadata
 	Trigger        Trigger
 	PullRequest    *PullRequest
+	// PreviewURL is where a non-production build can be seen, when the API
+	// says (API.md: preview_url, a string, absent or null): untrusted.
+	PreviewURL string
 
 	// WorkerTag and WorkerName are filled by the client from the call's context
 	// (the tag asked for) and the Workers list; the build itself only carries the

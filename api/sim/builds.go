@@ -24,6 +24,7 @@ type build struct {
 
 	source, branch, commit, message, author string
 	prURL                                   string
+	previewURL                              string // preview_url, when a test sets it (SetPreviewURL)
 	versionID                               string
 
 	// The trigger it ran with, and that trigger's settings at the time.

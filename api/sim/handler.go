@@ -315,7 +315,7 @@ func (s *Sim) buildJSON(b *build, now time.Time) map[string]any {
 		pr = map[string]any{"created_on": ts(b.created.Add(-time.Minute)), "pull_request_url": b.prURL}
 	}
 	w := b.worker
-	return map[string]any{
+	out := map[string]any{
 		"build_uuid":      b.uuid,
 		"status":          status,
 		"build_outcome":   oc,
@@ -342,6 +342,22 @@ func (s *Sim) buildJSON(b *build, now time.Time) map[string]any {
 		"trigger":      triggerJSON(b.trigger, w, false),
 		"pull_request": pr,
 	}
+	if b.previewURL != "" {
+		out["preview_url"] = b.previewURL // new in 2026 (API.md); absent from the corpus's answers
+	}
+	return out
+}
+
+// SetPreviewURL gives a build the preview_url its answers carry from now
+// on. It reports false when there is no such build.
+func (s *Sim) SetPreviewURL(buildUUID, url string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.builds[buildUUID]
+	if ok {
+		b.previewURL = url
+	}
+	return ok
 }
 
 // envVarsJSON writes a build's environment variables in the shape

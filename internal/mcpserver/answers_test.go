@@ -350,3 +350,23 @@ func TestWatchCommitIsPatientAndTruthful(t *testing.T) {
 		}
 	})
 }
+
+// TestGetBuildPreviewURL (#36.6): get_build gives the build's preview_url
+// when Cloudflare sends one, and nothing when it does not.
+func TestGetBuildPreviewURL(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, sim.Options{Workers: 2, PushEvery: -1, History: 1, Seed: 4}, false)
+	plain := r.sim.Inject(sim.Spec{Branch: "feature/y", Outcome: "success", Lines: []string{"done"}, QueueFor: time.Millisecond})
+	id := r.sim.Inject(sim.Spec{Branch: "feature/x", Outcome: "success", Lines: []string{"done"}, QueueFor: time.Millisecond})
+	r.sim.SetPreviewURL(id, "https://feature-x-api.acme.workers.dev")
+	var out getBuildOut
+	r.call(t, context.Background(), "get_build", map[string]any{"build_uuid": plain}, &out)
+	if out.PreviewURL != "" {
+		t.Fatalf("a preview URL from nowhere: %q", out.PreviewURL)
+	}
+	out = getBuildOut{}
+	r.call(t, context.Background(), "get_build", map[string]any{"build_uuid": id}, &out)
+	if out.PreviewURL != "https://feature-x-api.acme.workers.dev" {
+		t.Fatalf("preview_url %q", out.PreviewURL)
+	}
+}

@@ -118,6 +118,7 @@ type getBuildOut struct {
 	RootDir      string   `json:"root_directory,omitempty"`
 	Live         bool     `json:"live" jsonschema:"whether a version this build made serves traffic now"`
 	LivePercent  float64  `json:"live_percent,omitempty"`
+	PreviewURL   string   `json:"preview_url,omitempty" jsonschema:"where a non-production build can be seen, when Cloudflare says"`
 }
 
 type logIn struct {
@@ -275,7 +276,8 @@ func (s *Server) getBuild(ctx context.Context, _ *mcp.CallToolRequest, in buildI
 		Trigger:      clip(strings.TrimSpace(b.Trigger.TriggerName+" ("+b.Meta.Source+")"), 200),
 		BuildCommand: clip(orWord(b.Meta.BuildCommand, b.Trigger.BuildCommand), maxLineBytes),
 		DeployCmd:    clip(orWord(b.Meta.DeployCommand, b.Trigger.DeployCommand), maxLineBytes),
-		RootDir:      clip(orWord(b.Meta.RootDirectory, b.Trigger.RootDirectory), 200)}
+		RootDir:      clip(orWord(b.Meta.RootDirectory, b.Trigger.RootDirectory), 200),
+		PreviewURL:   clip(model.SanitizeInline(b.PreviewURL), 2000)}
 	if b.Finished() || b.Active() {
 		if lines, err := s.plainLog(ctx, b.UUID); err == nil {
 			var tr model.PhaseTracker

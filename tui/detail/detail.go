@@ -299,6 +299,9 @@ func (d *Model) links(b model.Build, w int) []string {
 	if b.PullRequest != nil && b.PullRequest.URL != "" {
 		ls = append(ls, link{"Pull request", model.SanitizeInline(b.PullRequest.URL)})
 	}
+	if u := model.SanitizeInline(b.PreviewURL); strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		ls = append(ls, link{"Preview", u})
+	}
 	if b.WorkerName != "" && d.accountID != "" {
 		ls = append(ls, link{"Dashboard", model.DashboardURL(d.accountID, b.WorkerName, b.UUID)})
 	}

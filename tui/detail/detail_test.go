@@ -134,3 +134,21 @@ func TestHugeFieldsAreBounded(t *testing.T) {
 		tuitest.CheckFrame(t, d.View(), 80, 30)
 	}
 }
+
+// TestPreviewLink (#36.6): a build's preview URL is shown whole beside the
+// dashboard link; a preview_url that is no web URL is not shown.
+func TestPreviewLink(t *testing.T) {
+	t.Parallel()
+	d := newDetail(120, 60)
+	b := tuitest.Builds(3)[1]
+	b.PreviewURL = "https://feature-x-web.acme.workers.dev"
+	d.SetBuild(b, true)
+	if v := d.View(); !strings.Contains(v, "Preview") || !strings.Contains(v, "https://feature-x-web.acme.workers.dev") {
+		t.Fatalf("no preview link:\n%s", v)
+	}
+	b.PreviewURL = "javascript:alert(1)"
+	d.SetBuild(b, true)
+	if v := d.View(); strings.Contains(v, "javascript:") {
+		t.Fatalf("a link that is no web URL:\n%s", v)
+	}
+}
