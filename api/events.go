@@ -24,6 +24,7 @@ const (
 	pullVisibility = 30 * time.Second // how long a pulled message stays hidden
 	keptEvents     = 1024             // events kept for readers behind the others (about 1.2 MB: 4,096 held 4.9 MB, the creep of #35.17)
 	maxEventWait   = 5 * time.Minute  // the longest wait before trying the queue again
+	coveredEvery   = 10 * time.Minute // how often the queue's subscriptions are read again (new Workers, changes)
 )
 
 // EventReader reads one queue's events. Its methods are safe for
@@ -40,6 +41,9 @@ type EventReader struct {
 	first   uint64 // the number of kept[0]
 	state   model.EventState
 	said    bool // an undecodable message was said once
+
+	covered   map[string]bool // Workers subscribed to the queue (nil: not read)
+	coveredAt time.Time
 }
 
 // NewEventReader reads the queue named nameOrID every every (default 2 s);
@@ -97,6 +101,7 @@ func (r *EventReader) pullOnce(ctx context.Context, q *Queue) (full bool, err er
 		}
 		*q = found
 	}
+	r.readCovered(ctx, q.ID)
 	msgs, err := r.c.Pull(ctx, q.ID, pullBatch, pullVisibility)
 	if err != nil {
 		return false, err
@@ -123,6 +128,36 @@ func (r *EventReader) pullOnce(ctx context.Context, q *Queue) (full bool, err er
 		}
 	}
 	return len(msgs) >= pullBatch, nil
+}
+
+// readCovered learns which Workers send their build events to the queue:
+// when the queue is first read and every coveredEvery after. A read that
+// fails keeps what was known (or nothing: every Worker taken as covered,
+// as before) and is said in the debug log.
+func (r *EventReader) readCovered(ctx context.Context, queueID string) {
+	r.mu.Lock()
+	due := time.Since(r.coveredAt) >= coveredEvery
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	subs, err := r.c.Subscriptions(model.WithPriority(ctx, model.Sweep))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.coveredAt = time.Now()
+	if err != nil {
+		r.logf("events: could not read which Workers send to the queue (%v); every Worker is taken as covered", err)
+		return
+	}
+	covered := map[string]bool{}
+	for _, s := range subs {
+		if s.QueueID == queueID {
+			covered[s.Worker] = true
+		}
+	}
+	r.covered = covered // replaced whole: readers hold the old one safely
+	r.state.Covered, r.state.CoveredKnown = len(covered), true
+	r.signal()
 }
 
 func (r *EventReader) sayUndecodable(m QueueMessage, err error) {
@@ -195,7 +230,7 @@ func (r *EventReader) Next(ctx context.Context, after uint64) (model.EventBatch,
 	for {
 		end := r.first + uint64(len(r.kept))
 		if after+1 < end || r.state != seen {
-			b := model.EventBatch{Next: end - 1, State: r.state}
+			b := model.EventBatch{Next: end - 1, State: r.state, Covered: r.covered}
 			from := max(after+1, r.first)
 			b.Gap = after+1 < r.first
 			b.Events = append([]model.BuildEvent(nil), r.kept[from-r.first:]...)
@@ -220,7 +255,7 @@ func (r *EventReader) Since(after uint64) model.EventBatch {
 	defer r.mu.Unlock()
 	end := r.first + uint64(len(r.kept))
 	from := max(after+1, r.first)
-	b := model.EventBatch{Next: end - 1, State: r.state, Gap: after != 0 && after+1 < r.first}
+	b := model.EventBatch{Next: end - 1, State: r.state, Gap: after != 0 && after+1 < r.first, Covered: r.covered}
 	if from < end {
 		b.Events = append([]model.BuildEvent(nil), r.kept[from-r.first:]...)
 	}

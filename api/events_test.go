@@ -119,3 +119,22 @@ func TestKeptEventsAreBounded(t *testing.T) {
 		t.Fatalf("kept %d, gap %v, %d events", len(r.kept), b.Gap, len(b.Events))
 	}
 }
+
+// TestReaderKnowsWhichWorkersItCovers (#36.2): two of three Workers send
+// their events to a queue a Worker consumes; the reader learns, on its
+// first pull, that its queue covers the third alone.
+func TestReaderKnowsWhichWorkersItCovers(t *testing.T) {
+	t.Parallel()
+	s, _, c := eventRig(t, sim.EventFaults{})
+	ws := s.Workers()
+	s.AddForeignQueue("builds-notify", "builds-notifications", ws[0][0], ws[1][0])
+	r := NewEventReader(c, sim.DefaultQueue, time.Second, nil)
+	var q Queue
+	if _, err := r.pullOnce(context.Background(), &q); err != nil {
+		t.Fatal(err)
+	}
+	b := r.Since(0)
+	if st := r.State(); !st.CoveredKnown || st.Covered != 1 || len(b.Covered) != 1 || !b.Covered[ws[2][0]] {
+		t.Fatalf("covered %+v, state %+v", b.Covered, st)
+	}
+}

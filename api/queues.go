@@ -23,6 +23,22 @@ type Queue struct {
 	ID, Name     string
 	ConsumerType string // "http_pull", "worker", or "" none
 	ConsumerID   string
+	// ConsumerScript is the Worker that consumes the queue, for a "worker"
+	// consumer (Cloudflare's build-notifications template has one).
+	ConsumerScript string
+}
+
+// Consumer says what reads the queue, in a few words.
+func (q Queue) Consumer() string {
+	switch {
+	case q.ConsumerType == "worker" && q.ConsumerScript != "":
+		return "consumed by the Worker " + model.SanitizeInline(q.ConsumerScript)
+	case q.ConsumerType == "http_pull":
+		return "read by an HTTP pull consumer"
+	case q.ConsumerType != "":
+		return "consumed by a " + model.SanitizeInline(q.ConsumerType) + " consumer"
+	}
+	return "no consumer"
 }
 
 // Queues lists the account's queues, every page (API.md: paged; an
@@ -34,8 +50,10 @@ func (c *Client) Queues(ctx context.Context) ([]Queue, error) {
 			ID        flexString `json:"queue_id"`
 			Name      flexString `json:"queue_name"`
 			Consumers []struct {
-				ID   flexString `json:"consumer_id"`
-				Type flexString `json:"type"`
+				ID         flexString `json:"consumer_id"`
+				Type       flexString `json:"type"`
+				Script     flexString `json:"script"`
+				ScriptName flexString `json:"script_name"`
 			} `json:"consumers"`
 		}
 		info, err := c.do(ctx, http.MethodGet, c.accountPath()+"/queues", url.Values{"page": {strconv.Itoa(page)}, "per_page": {"100"}}, &res)
@@ -45,7 +63,12 @@ func (c *Client) Queues(ctx context.Context) ([]Queue, error) {
 		for _, q := range res {
 			qq := Queue{ID: string(q.ID), Name: string(q.Name)}
 			if len(q.Consumers) > 0 {
-				qq.ConsumerType, qq.ConsumerID = string(q.Consumers[0].Type), string(q.Consumers[0].ID)
+				c := q.Consumers[0]
+				qq.ConsumerType, qq.ConsumerID = string(c.Type), string(c.ID)
+				qq.ConsumerScript = string(c.Script)
+				if qq.ConsumerScript == "" {
+					qq.ConsumerScript = string(c.ScriptName)
+				}
 			}
 			out = append(out, qq)
 		}
@@ -213,12 +236,22 @@ func (c *Client) Subscriptions(ctx context.Context) ([]Subscription, error) {
 
 // Subscribe sends a Worker's four build events to a queue.
 func (c *Client) Subscribe(ctx context.Context, worker, queueID string) error {
-	body := map[string]any{"name": "cfbuilds-" + worker, "enabled": true,
-		"source":      map[string]string{"type": "workersBuilds.worker", "worker_name": worker},
-		"destination": map[string]string{"type": "queues.queue", "queue_id": queueID},
-		"events":      []string{"build.started", "build.succeeded", "build.failed", "build.canceled"}}
+	return c.SubscribeTo(ctx, Subscription{Name: "cfbuilds-" + worker, Worker: worker, QueueID: queueID})
+}
+
+// SubscribeTo makes a subscription as given (its name and events; the
+// four build events when none): to put back one a take-over replaced.
+func (c *Client) SubscribeTo(ctx context.Context, s Subscription) error {
+	events := s.Events
+	if len(events) == 0 {
+		events = []string{"build.started", "build.succeeded", "build.failed", "build.canceled"}
+	}
+	body := map[string]any{"name": s.Name, "enabled": true,
+		"source":      map[string]string{"type": "workersBuilds.worker", "worker_name": s.Worker},
+		"destination": map[string]string{"type": "queues.queue", "queue_id": s.QueueID},
+		"events":      events}
 	if _, err := c.doBody(ctx, http.MethodPost, c.accountPath()+"/event_subscriptions/subscriptions", body, nil); err != nil {
-		return fmt.Errorf("subscribe %s: %w", worker, err)
+		return fmt.Errorf("subscribe %s: %w", s.Worker, err)
 	}
 	return nil
 }

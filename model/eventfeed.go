@@ -17,6 +17,10 @@ type EventState struct {
 	// Undecodable counts messages that were not build events (acknowledged
 	// all the same, never retried).
 	Undecodable int
+	// Covered is how many Workers send their build events to the queue
+	// (CoveredKnown: the subscriptions were read). The others are polled.
+	Covered      int
+	CoveredKnown bool
 }
 
 // EventBatch is what a feed hands on: the events after a sequence number,
@@ -28,6 +32,11 @@ type EventBatch struct {
 	// Gap says events were missed between the asked number and these (the
 	// asker was too far behind): reconcile by polling.
 	Gap bool
+	// Covered is the names of the Workers whose build events go to the
+	// queue read (nil: not known; then every Worker is taken as covered).
+	// A Worker that sends them elsewhere, or nowhere, is polled as
+	// without events. Shared: read it, never change it.
+	Covered map[string]bool
 }
 
 // EventFeed is the events of every Worker's builds, read once for a

@@ -184,6 +184,7 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 	for _, w := range ws {
 		m.workerByTag[w.Tag] = w.Name
 	}
+	m.countUncovered() // a Worker made since the queue's subscriptions were read is polled
 	// A fresh start of the latest-builds loop: ticks armed before are void,
 	// and the first cycle reads every Worker again.
 	lp := m.poll[pollLatest]

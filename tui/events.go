@@ -9,6 +9,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -32,6 +33,11 @@ type events struct {
 	state model.EventState // where the news comes from
 	seen  bool             // the feed said anything yet
 	said  string           // the last problem flashed
+	// covered is the Workers (by name) whose events the queue gets (nil:
+	// not known, every Worker taken as covered); uncovered counts the
+	// account's others, polled as without events (#36.2).
+	covered   map[string]bool
+	uncovered int
 }
 
 // waitEvents asks the feed for what comes after the last event applied.
@@ -57,8 +63,10 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	if msg.err != nil {
 		return nil // the dashboard is closing
 	}
-	wasFlowing := m.ev.state.Flowing
+	wasFlowing, wasUncovered := m.ev.state.Flowing, m.ev.uncovered
 	m.ev.after, m.ev.state, m.ev.seen = msg.batch.Next, msg.batch.State, true
+	m.ev.covered = msg.batch.Covered
+	m.countUncovered()
 	var cmds []tea.Cmd
 	if p := msg.batch.State.Problem; p != "" && p != m.ev.said {
 		m.ev.said = p
@@ -95,7 +103,7 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 		m.syncSelection(&cmds)
 		cmds = append(cmds, m.armClock())
 	}
-	if msg.batch.Gap || wasFlowing != m.ev.state.Flowing {
+	if msg.batch.Gap || wasFlowing != m.ev.state.Flowing || wasUncovered != m.ev.uncovered {
 		// Events were missed, or the news changed its source: one round
 		// now puts the list right and re-paces the poll.
 		cmds = append(cmds, m.refreshLatest())
@@ -103,10 +111,32 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	return tea.Batch(append(cmds, waitEvents(m.life, m.opts.Events, m.ev.after))...)
 }
 
-// reconciling reports that events carry the news: the latest-builds poll
-// only reconciles. A queued build has no event until it starts: it is read
-// by itself (follow.go), never by polling the whole account (#36.3).
-func (m *Model) reconciling() bool { return m.ev.state.Flowing }
+// reconciling reports that events carry the news of every Worker: the
+// latest-builds poll only reconciles. A queued build has no event until it
+// starts: it is read by itself (follow.go), never by polling the whole
+// account (#36.3). Where some Workers send their events elsewhere (or
+// nowhere), they are polled at the usual pace and the others reconciled
+// once a minute (planCycle).
+func (m *Model) reconciling() bool { return m.ev.state.Flowing && m.ev.uncovered == 0 }
+
+// covers reports whether events carry the news of a Worker's builds.
+func (m *Model) covers(tag string) bool {
+	return m.ev.state.Flowing && (m.ev.covered == nil || m.ev.covered[m.workerByTag[tag]])
+}
+
+// countUncovered counts the Workers whose events the queue does not get;
+// called when the Workers or the covered set change.
+func (m *Model) countUncovered() {
+	m.ev.uncovered = 0
+	if m.ev.covered == nil {
+		return
+	}
+	for _, w := range m.workers {
+		if !m.ev.covered[w.Name] {
+			m.ev.uncovered++
+		}
+	}
+}
 
 // refreshLatest starts a latest-builds round now.
 func (m *Model) refreshLatest() tea.Cmd {
@@ -125,8 +155,13 @@ func (m *Model) news() string {
 		return "events: connecting"
 	case !m.ev.state.Flowing:
 		return "polling (events not read)"
-	case m.ev.state.Last.IsZero():
-		return "events"
 	}
-	return "events, last " + statusbar.Ago(m.now.Sub(m.ev.state.Last)) + " ago"
+	word := "events"
+	if m.ev.covered != nil && m.ev.uncovered > 0 {
+		word = fmt.Sprintf("events (%d/%d Workers)", len(m.workers)-m.ev.uncovered, len(m.workers))
+	}
+	if m.ev.state.Last.IsZero() {
+		return word
+	}
+	return word + ", last " + statusbar.Ago(m.now.Sub(m.ev.state.Last)) + " ago"
 }

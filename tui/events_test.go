@@ -121,6 +121,41 @@ func TestAQueuedBuildCostsOnlyItself(t *testing.T) {
 	t.Logf("five quiet minutes at 2,000 Workers, one build queued: %d latest-builds calls, %d reads of the queued build", n, r)
 }
 
+// TestWorkersEventsDoNotCoverArePolled (#36.2): 5 of 23 Workers send
+// their events to another queue. A push to one of them reaches the screen
+// at the idle poll's pace (30 s), not the once-a-minute reconciliation,
+// and the bar says how many Workers events cover.
+func TestWorkersEventsDoNotCoverArePolled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sim.Options{Workers: 23, PushEvery: -1, History: 1}, Options{Events: idleFeed{}})
+	h.size(160, 40)
+	h.advance(time.Second)
+	covered := map[string]bool{}
+	ws := h.sim.Workers()
+	for _, w := range ws[5:] {
+		covered[w[0]] = true
+	}
+	state := model.EventState{Queue: "q", Flowing: true, Last: h.clock.Now(), Covered: len(covered), CoveredKnown: true}
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: state, Covered: covered}})
+	h.advance(2 * time.Minute) // settled into the mixed rhythm
+	uuid := h.sim.Inject(sim.Spec{Worker: ws[2][0], Lines: []string{"Cloning repository..."}, RunFor: time.Hour, QueueFor: time.Millisecond})
+	start := h.clock.Now()
+	for h.clock.Now().Sub(start) < 2*time.Minute {
+		if _, ok := h.m.builds[uuid]; ok {
+			break
+		}
+		h.advance(time.Second)
+	}
+	if took := h.clock.Now().Sub(start); took > 31*time.Second {
+		t.Fatalf("a push to a Worker events do not cover took %s to show, want at most the idle poll (30 s)", took)
+	} else {
+		t.Logf("a push to a Worker events do not cover showed after %s (virtual)", took)
+	}
+	if !strings.Contains(h.view(), "events (18/23 Workers)") {
+		t.Fatalf("the bar does not say how many Workers events cover:\n%s", h.view())
+	}
+}
+
 // TestCommitViewSaysWhatIsLive (#31): the dashboard's --commit view says
 // the push's live verdict from the same code as watch --commit --live.
 func TestCommitViewSaysWhatIsLive(t *testing.T) {

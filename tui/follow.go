@@ -54,7 +54,7 @@ func (m *Model) toFollow() []string {
 	var out []string
 	for uuid, b := range m.builds {
 		hidden := b.Active() && uuid != m.selUUID && m.latestByTag[b.WorkerTag] != uuid
-		if m.follow.unconfirmed[uuid] || hidden || b.Status == model.StatusQueued && m.reconciling() {
+		if m.follow.unconfirmed[uuid] || hidden || b.Status == model.StatusQueued && m.covers(b.WorkerTag) {
 			out = append(out, uuid)
 		}
 	}
@@ -155,7 +155,7 @@ func (m *Model) followPace(read []model.Build) time.Duration {
 		return m.opts.PollActive
 	}
 	for _, b := range read {
-		if b.Status != model.StatusQueued || !m.reconciling() {
+		if b.Status != model.StatusQueued || !m.covers(b.WorkerTag) {
 			return m.opts.PollActive
 		}
 	}

@@ -21,6 +21,9 @@ type latestCycle struct {
 	coldPos   int           // where the rotation of the Workers that are not hot stands
 	sweptOnce bool          // a first cycle read every Worker
 	rotation  time.Duration // coldSweep as of the last cycle's end, for the status bar
+	// reconciled is when the Workers events cover were last polled with
+	// the others, while some are not covered (#36.2).
+	reconciled time.Time
 }
 
 const (
@@ -38,6 +41,21 @@ func (m *Model) planCycle() [][]string {
 	all := m.tags()
 	if !m.cycle.sweptOnce {
 		return chunk(all)
+	}
+	if m.ev.state.Flowing && m.ev.uncovered > 0 {
+		// Mixed: the Workers events do not cover are polled as without
+		// events; those they cover join a cycle once a minute.
+		if m.now.Sub(m.cycle.reconciled) < reconcileEvery {
+			polled := all[:0:0]
+			for _, t := range all {
+				if !m.covers(t) {
+					polled = append(polled, t)
+				}
+			}
+			all = polled
+		} else {
+			m.cycle.reconciled = m.now
+		}
 	}
 	hot, cold := m.splitHot(all)
 	if calls(len(all)) <= calls(len(hot))+1 {

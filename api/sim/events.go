@@ -32,6 +32,9 @@ type simQueue struct {
 	id, name string
 	created  time.Time
 	consumer string // the HTTP pull consumer's id ("" none)
+	// workerConsumer is the Worker script that consumes the queue instead
+	// ("" none): Cloudflare's build-notifications template sets one up.
+	workerConsumer string
 	msgs     []*queueMsg
 	next     int
 	maxTries int
@@ -90,6 +93,29 @@ func (s *Sim) SetupEvents(queueName string) string {
 	q.consumer = hex32(s.faultRng)
 	for _, w := range s.workers {
 		s.subscribe(w.name, q.id, now)
+	}
+	return q.id
+}
+
+// AddForeignQueue makes a queue consumed by a Worker (as Cloudflare's
+// build-notifications template does) and subscribes the named Workers to
+// it, moving any subscription they had: their events go there, not to a
+// queue cfbuilds reads. It returns the queue's id.
+func (s *Sim) AddForeignQueue(name, consumerScript string, workers ...string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	q := s.newQueue(name, now)
+	q.workerConsumer = consumerScript
+	for _, w := range workers {
+		kept := s.subs[:0]
+		for _, sub := range s.subs {
+			if sub.worker != w {
+				kept = append(kept, sub)
+			}
+		}
+		s.subs = kept
+		s.subscribe(w, q.id, now).name = name + "-" + w
 	}
 	return q.id
 }
@@ -173,6 +199,9 @@ func (s *Sim) emit(now time.Time) {
 
 // enqueue adds one event, loosened by the faults. Called under s.mu.
 func (s *Sim) enqueue(q *simQueue, body []byte, at, now time.Time) {
+	if q.workerConsumer != "" {
+		return // its Worker consumes it at once
+	}
 	f := s.eventFaults
 	if f.Drop > 0 && s.faultRng.Float64() < f.Drop {
 		return
@@ -262,6 +291,10 @@ func (s *Sim) ForgeEvent(f ForgedEvent) bool {
 
 func queueJSON(q *simQueue) map[string]any {
 	consumers := []any{}
+	if q.workerConsumer != "" {
+		consumers = append(consumers, map[string]any{"consumer_id": "w-" + q.id[:8], "type": "worker", "script": q.workerConsumer, "queue_id": q.id,
+			"settings": map[string]any{"batch_size": 10, "max_retries": 3, "max_wait_time_ms": 5000}, "created_on": ts(q.created)})
+	}
 	if q.consumer != "" {
 		consumers = append(consumers, map[string]any{"consumer_id": q.consumer, "type": "http_pull", "queue_id": q.id,
 			"settings": map[string]any{"batch_size": 100, "max_retries": q.maxTries, "visibility_timeout_ms": 30000}, "created_on": ts(q.created)})
@@ -576,7 +609,8 @@ func (s *Sim) serveSubscribe(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, sub := range s.subs {
 		if sub.worker == req.Source.WorkerName {
-			writeError(w, http.StatusConflict, 10027, "A subscription for this source already exists")
+			// Cloudflare's words (API.md): one subscription per source.
+			writeError(w, http.StatusBadRequest, 10026, "We currently do not support multiple subscriptions on the same resource.")
 			return
 		}
 	}

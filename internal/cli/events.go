@@ -11,18 +11,22 @@ package cli
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
 func eventsCommand() command {
-	return command{name: "events", args: "[status | setup | teardown] [--queue NAME] [--yes] [--json]",
+	return command{name: "events", args: "[status | setup [--take-over] | teardown [--restore FILE]] [--queue NAME] [--yes] [--json]",
 		summary: "the queue of build events: status (default; exit 1 when the queue is missing or cannot be read), setup (queue, pull consumer, a subscription per Worker), teardown",
 		example: "cfbuilds events setup --queue cfbuilds-events\ncfbuilds events --json",
 		opts:    func() options { return &eventsOptions{} }}
@@ -31,12 +35,16 @@ func eventsCommand() command {
 type eventsOptions struct {
 	action, queue string
 	yes, asJSON   bool
+	takeOver      bool   // setup: move Workers' subscriptions from other queues here
+	restore       string // teardown: put back the subscriptions a take-over saved
 }
 
 func (o *eventsOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.queue, "queue", "", "the queue, by `name` or id (default: [events] queue, CFBUILDS_EVENTS_QUEUE, --events-queue; setup: cfbuilds-events)")
 	fs.BoolVar(&o.yes, "yes", false, "do not ask (needed when stdin is not a terminal)")
 	fs.BoolVar(&o.asJSON, "json", false, "status as JSON")
+	fs.BoolVar(&o.takeOver, "take-over", false, "setup: move the Workers that send their events to another queue here (that queue's consumer stops receiving them; the subscriptions replaced are saved to a file)")
+	fs.StringVar(&o.restore, "restore", "", "teardown: put back the subscriptions a take-over saved in `FILE`")
 }
 
 func (o *eventsOptions) validate(args []string) error {
@@ -46,6 +54,12 @@ func (o *eventsOptions) validate(args []string) error {
 	o.action = "status"
 	if len(args) == 1 {
 		o.action = args[0]
+	}
+	switch {
+	case o.takeOver && o.action != "setup":
+		return usagef("--take-over goes with events setup")
+	case o.restore != "" && o.action != "teardown":
+		return usagef("--restore goes with events teardown")
 	}
 	switch o.action {
 	case "status", "setup", "teardown":
@@ -66,6 +80,9 @@ func (o *eventsOptions) run(ctx context.Context, e *env) error {
 		if name == "" {
 			return usagef("events teardown: name the queue with --queue (or [events] queue)")
 		}
+		if o.restore != "" {
+			return o.restoreSubscriptions(ctx, e, name)
+		}
 		return o.teardown(ctx, e, name)
 	}
 	if name == "" {
@@ -84,26 +101,46 @@ type eventsStatus struct {
 	Workers       int      `json:"workers"`
 	Subscribed    int      `json:"subscribed"`
 	NotSubscribed []string `json:"not_subscribed"`
+	// SubscribedElsewhere are the Workers whose events go to another
+	// queue (one subscription per Worker: they cannot also come here).
+	SubscribedElsewhere []elsewhereOut `json:"subscribed_elsewhere"`
 }
 
-// survey is what there is: the queue, the account's Workers, and which of
-// them send their events to the queue.
+type elsewhereOut struct {
+	Worker   string `json:"worker"`
+	Queue    string `json:"queue"`
+	Consumer string `json:"consumer"`
+}
+
+// survey is what there is: the queue, the account's Workers, and where
+// each sends its events: to the queue, to another one, or nowhere.
 type survey struct {
-	queue   api.Queue
-	found   bool
-	workers []model.Worker
-	subs    []api.Subscription // to this queue
-	missing []model.Worker     // Workers with no subscription at all
+	queue     api.Queue
+	found     bool
+	workers   []model.Worker
+	subs      []api.Subscription // to this queue
+	missing   []model.Worker     // Workers with no subscription at all
+	elsewhere []foreignSub       // Workers subscribed to another queue
+}
+
+// foreignSub is a Worker's subscription to a queue cfbuilds does not read.
+type foreignSub struct {
+	Sub   api.Subscription
+	Queue api.Queue // ID alone when the queue is not listed
 }
 
 func surveyEvents(ctx context.Context, c *api.Client, name string) (survey, error) {
 	var s survey
-	q, err := c.FindQueue(ctx, name)
-	switch {
-	case err == nil:
-		s.queue, s.found = q, true
-	case !errorsIsNotFound(err):
+	qs, err := c.Queues(ctx)
+	if err != nil {
 		return s, err
+	}
+	byID := map[string]api.Queue{}
+	for _, q := range qs {
+		byID[q.ID] = q
+		if !s.found && (q.Name == name || strings.EqualFold(q.ID, name)) {
+			s.queue, s.found = q, true
+		}
 	}
 	if s.workers, err = c.Workers(ctx); err != nil {
 		return s, err
@@ -115,8 +152,13 @@ func surveyEvents(ctx context.Context, c *api.Client, name string) (survey, erro
 	subscribed := map[string]bool{}
 	for _, sub := range subs {
 		subscribed[sub.Worker] = true
-		if s.found && sub.QueueID == s.queue.ID {
+		switch q, listed := byID[sub.QueueID]; {
+		case s.found && sub.QueueID == s.queue.ID:
 			s.subs = append(s.subs, sub)
+		case listed:
+			s.elsewhere = append(s.elsewhere, foreignSub{Sub: sub, Queue: q})
+		default:
+			s.elsewhere = append(s.elsewhere, foreignSub{Sub: sub, Queue: api.Queue{ID: sub.QueueID, Name: sub.QueueID}})
 		}
 	}
 	for _, w := range s.workers {
@@ -127,15 +169,54 @@ func surveyEvents(ctx context.Context, c *api.Client, name string) (survey, erro
 	return s, nil
 }
 
+// elsewhereLines says, a line per other queue, which Workers send there
+// and what consumes it: "5 send to builds-notify (consumed by the Worker
+// builds-notifications): api, auth, …".
+func elsewhereLines(fs []foreignSub) []string {
+	byQueue := map[string][]string{}
+	queues := map[string]api.Queue{}
+	var order []string
+	for _, f := range fs {
+		if _, seen := queues[f.Queue.ID]; !seen {
+			order = append(order, f.Queue.ID)
+			queues[f.Queue.ID] = f.Queue
+		}
+		byQueue[f.Queue.ID] = append(byQueue[f.Queue.ID], f.Sub.Worker)
+	}
+	var out []string
+	for _, id := range order {
+		q, ws := queues[id], byQueue[id]
+		shown, more := ws[:min(len(ws), 8)], ""
+		if len(ws) > 8 {
+			more = fmt.Sprintf(" and %d more", len(ws)-8)
+		}
+		out = append(out, fmt.Sprintf("%d send to %s (%s): %s%s", len(ws), model.SanitizeInline(q.Name), q.Consumer(),
+			model.SanitizeInline(strings.Join(shown, ", ")), more))
+	}
+	return out
+}
+
+// refusedAsElsewhere reports Cloudflare's refusal of a second
+// subscription for one Worker (API.md: HTTP 400 "We currently do not
+// support multiple subscriptions on the same resource.", or 405): the
+// Worker was subscribed elsewhere meanwhile, not a failed setup.
+func refusedAsElsewhere(err error) bool {
+	var ae *api.Error
+	return errors.As(err, &ae) && (ae.Status == 400 || ae.Status == 405) && strings.Contains(strings.ToLower(ae.Error()), "multiple subscriptions")
+}
+
 func (o *eventsOptions) status(ctx context.Context, e *env, name string) error {
 	s, err := surveyEvents(ctx, e.client, name)
 	if err != nil {
 		return err
 	}
 	st := eventsStatus{Queue: name, QueueID: s.queue.ID, Found: s.found, Consumer: s.queue.ConsumerType, Workers: len(s.workers),
-		Subscribed: len(s.subs), NotSubscribed: []string{}}
+		Subscribed: len(s.subs), NotSubscribed: []string{}, SubscribedElsewhere: []elsewhereOut{}}
 	for _, w := range s.missing {
 		st.NotSubscribed = append(st.NotSubscribed, w.Name)
+	}
+	for _, f := range s.elsewhere {
+		st.SubscribedElsewhere = append(st.SubscribedElsewhere, elsewhereOut{Worker: f.Sub.Worker, Queue: f.Queue.Name, Consumer: f.Queue.Consumer()})
 	}
 	if s.found {
 		if n := e.client.Backlog(ctx, s.queue.ID); n >= 0 {
@@ -147,7 +228,7 @@ func (o *eventsOptions) status(ctx context.Context, e *env, name string) error {
 			return err
 		}
 	} else {
-		printEventsStatus(e.stdout, st)
+		printEventsStatus(e.stdout, st, elsewhereLines(s.elsewhere))
 	}
 	if !st.Found || st.Consumer != "http_pull" {
 		return exitCode(1) // a script can tell: no events can be read from it
@@ -155,7 +236,7 @@ func (o *eventsOptions) status(ctx context.Context, e *env, name string) error {
 	return nil
 }
 
-func printEventsStatus(out io.Writer, st eventsStatus) {
+func printEventsStatus(out io.Writer, st eventsStatus, elsewhere []string) {
 	if !st.Found {
 		fmt.Fprintf(out, "queue %s: not in this account (cfbuilds events setup --queue %s makes it)\n", model.SanitizeInline(st.Queue), model.SanitizeInline(st.Queue))
 	} else {
@@ -178,6 +259,9 @@ func printEventsStatus(out io.Writer, st eventsStatus) {
 			more = fmt.Sprintf(" and %d more", n-10)
 		}
 		fmt.Fprintf(out, "not subscribed: %s%s (cfbuilds events setup subscribes them)\n", model.SanitizeInline(strings.Join(shown, ", ")), more)
+	}
+	for _, l := range elsewhere {
+		fmt.Fprintf(out, "%s; they stay polled (events setup --take-over moves them here)\n", l)
 	}
 	fmt.Fprintln(out, "last event: the dashboard's status bar says how old the last one is (reading here would take them from the dashboards)")
 }
@@ -202,8 +286,22 @@ func (o *eventsOptions) setup(ctx context.Context, e *env, name string) error {
 	if n := len(s.missing); n > 0 {
 		plan, cost = append(plan, fmt.Sprintf("subscribe %d Workers to their build events (one request each)", n)), cost+n
 	}
-	if len(plan) == 0 {
-		fmt.Fprintf(e.stdout, "Nothing to do: queue %s has its pull consumer and all %d Workers are subscribed.\n", model.SanitizeInline(name), len(s.workers))
+	takeOver := o.takeOver && len(s.elsewhere) > 0
+	for _, l := range elsewhereLines(s.elsewhere) {
+		if takeOver {
+			plan = append(plan, "take over: "+l+"; that consumer stops receiving their build events")
+		} else {
+			plan = append(plan, "leave alone: "+l+"; they stay polled (--take-over moves them here)")
+		}
+	}
+	var saveTo string
+	if takeOver {
+		cost += 2 * len(s.elsewhere)
+		saveTo = replacedFile(e)
+		plan = append(plan, "save the subscriptions replaced to "+saveTo+" (events teardown --restore puts them back)")
+	}
+	if len(s.missing) == 0 && !takeOver && s.found && s.queue.ConsumerType == "http_pull" {
+		fmt.Fprintf(e.stdout, "Nothing to do: queue %s has its pull consumer; %s.\n", model.SanitizeInline(name), whereEventsGo(len(s.subs), len(s.workers), s.elsewhere))
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "Set up build events on queue %s:\n", model.SanitizeInline(name))
@@ -226,16 +324,135 @@ func (o *eventsOptions) setup(ctx context.Context, e *env, name string) error {
 			return err
 		}
 	}
+	here := len(s.subs)
+	var refused []string
 	for i, w := range s.missing {
-		if err := c.Subscribe(ctx, w.Name, q.ID); err != nil {
+		err := c.Subscribe(ctx, w.Name, q.ID)
+		switch {
+		case refusedAsElsewhere(err):
+			refused = append(refused, w.Name) // subscribed elsewhere meanwhile: not a failure
+		case err != nil:
 			return fmt.Errorf("%w (%d of %d Workers subscribed; run setup again to go on)", err, i, len(s.missing))
+		default:
+			here++
 		}
 		if (i+1)%20 == 0 && i+1 < len(s.missing) {
 			fmt.Fprintf(e.stderr, "cfbuilds: subscribed %d of %d Workers\n", i+1, len(s.missing))
 		}
 	}
-	fmt.Fprintf(e.stdout, "Done: queue %s (%s) gets every Worker's build events. Read them with [events] queue = %q in the configuration, or CFBUILDS_EVENTS_QUEUE.\n",
-		model.SanitizeInline(name), q.ID, name)
+	elsewhere := s.elsewhere
+	if takeOver {
+		moved, err := o.takeOverSubscriptions(ctx, e, q, s.elsewhere, saveTo)
+		here += moved
+		elsewhere = s.elsewhere[moved:]
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stdout, "Done: queue %s (%s): %s.", model.SanitizeInline(name), q.ID, whereEventsGo(here, len(s.workers), elsewhere))
+	if len(refused) > 0 {
+		fmt.Fprintf(e.stdout, " %d were refused as subscribed elsewhere meanwhile (%s): cfbuilds events says where.", len(refused), model.SanitizeInline(strings.Join(refused[:min(len(refused), 5)], ", ")))
+	}
+	fmt.Fprintf(e.stdout, " Read them with [events] queue = %q in the configuration, or CFBUILDS_EVENTS_QUEUE.\n", name)
+	return nil
+}
+
+// whereEventsGo is the one honest sentence on coverage: "all 23 Workers
+// now send here", or "18 of 23 Workers now send here; 5 send to
+// builds-notify (consumed by the Worker builds-notifications): they stay
+// polled".
+func whereEventsGo(here, workers int, elsewhere []foreignSub) string {
+	if here >= workers {
+		return fmt.Sprintf("all %d Workers now send here", workers)
+	}
+	s := fmt.Sprintf("%d of %d Workers now send here", here, workers)
+	for _, l := range elsewhereLines(elsewhere) {
+		s += "; " + l + ": they stay polled"
+	}
+	return s
+}
+
+// replacedFile is where a take-over saves the subscriptions it replaces:
+// in the state directory, named by the time, never overwritten.
+func replacedFile(e *env) string {
+	dir := xdgPath(e.getenv, "XDG_STATE_HOME", filepath.Join(".local", "state"), "")
+	return filepath.Join(dir, "subscriptions-replaced-"+time.Now().UTC().Format("20060102T150405Z")+".json")
+}
+
+// savedSubscription is one replaced subscription in the take-over's file.
+type savedSubscription struct {
+	Worker    string   `json:"worker"`
+	Name      string   `json:"name"`
+	QueueID   string   `json:"queue_id"`
+	QueueName string   `json:"queue_name"`
+	Consumer  string   `json:"consumer"`
+	Events    []string `json:"events"`
+}
+
+// takeOverSubscriptions saves the subscriptions first, then moves each
+// Worker here (delete, then subscribe: one per Worker). It returns how
+// many moved; the ones after a failure are left where they were.
+func (o *eventsOptions) takeOverSubscriptions(ctx context.Context, e *env, q api.Queue, fs []foreignSub, file string) (int, error) {
+	saved := make([]savedSubscription, 0, len(fs))
+	for _, f := range fs {
+		saved = append(saved, savedSubscription{Worker: f.Sub.Worker, Name: f.Sub.Name, QueueID: f.Queue.ID, QueueName: f.Queue.Name,
+			Consumer: f.Queue.Consumer(), Events: f.Sub.Events})
+	}
+	raw, _ := json.MarshalIndent(saved, "", "  ")
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return 0, fmt.Errorf("save the subscriptions to replace: %w (nothing was moved)", err)
+	}
+	if err := os.WriteFile(file, append(raw, '\n'), 0o600); err != nil {
+		return 0, fmt.Errorf("save the subscriptions to replace: %w (nothing was moved)", err)
+	}
+	fmt.Fprintf(e.stdout, "Saved the %d subscriptions to replace in %s.\n", len(saved), file)
+	for i, f := range fs {
+		if err := e.client.Unsubscribe(ctx, f.Sub.ID); err != nil && !errorsIsNotFound(err) {
+			return i, fmt.Errorf("%w (%d of %d moved; %s has them all: events teardown --restore %s puts them back)", err, i, len(fs), file, file)
+		}
+		if err := e.client.Subscribe(ctx, f.Sub.Worker, q.ID); err != nil {
+			return i, fmt.Errorf("%w: %s now sends its events nowhere (%d of %d moved; events teardown --restore %s puts them back)",
+				err, model.SanitizeInline(f.Sub.Worker), i, len(fs), file)
+		}
+	}
+	return len(fs), nil
+}
+
+// restoreSubscriptions puts back what a take-over replaced: each Worker's
+// subscription to this queue removed, its old one made again.
+func (o *eventsOptions) restoreSubscriptions(ctx context.Context, e *env, name string) error {
+	raw, err := os.ReadFile(o.restore)
+	if err != nil {
+		return usagef("--restore: %v", err)
+	}
+	var saved []savedSubscription
+	if err := json.Unmarshal(raw, &saved); err != nil {
+		return usagef("--restore: %s is not a file events setup --take-over saved: %v", o.restore, err)
+	}
+	s, err := surveyEvents(ctx, e.client, name)
+	if err != nil {
+		return err
+	}
+	ours := map[string]api.Subscription{}
+	for _, sub := range s.subs {
+		ours[sub.Worker] = sub
+	}
+	fmt.Fprintf(e.stdout, "Put back %d subscriptions (%d requests): each Worker's events go to the queue they went to before.\n", len(saved), 2*len(saved))
+	if ok, err := confirm(e, o.yes, "Go on", "Nothing changed."); !ok || err != nil {
+		return err
+	}
+	for i, sv := range saved {
+		if sub, ok := ours[sv.Worker]; ok {
+			if err := e.client.Unsubscribe(ctx, sub.ID); err != nil && !errorsIsNotFound(err) {
+				return fmt.Errorf("%w (%d of %d put back; run it again to go on)", err, i, len(saved))
+			}
+		}
+		err := e.client.SubscribeTo(ctx, api.Subscription{Name: sv.Name, Worker: sv.Worker, QueueID: sv.QueueID, Events: sv.Events})
+		if err != nil && !refusedAsElsewhere(err) {
+			return fmt.Errorf("%w (%d of %d put back; run it again to go on)", err, i, len(saved))
+		}
+	}
+	fmt.Fprintf(e.stdout, "Put back %d subscriptions from %s.\n", len(saved), o.restore)
 	return nil
 }
 

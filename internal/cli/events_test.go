@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
 )
 
@@ -76,5 +80,69 @@ func TestEventsAmongManyQueues(t *testing.T) {
 	code, out, errs := runCLI(t, env, "events", "teardown", "--queue", "cfbuilds-events", "--yes")
 	if code == 0 || strings.Contains(out, "Removed") || !strings.Contains(errs, "still there") {
 		t.Fatalf("a DELETE answering 404 said removed: %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestEventsBesideCloudflaresNotifications (#36.1): 2 of 5 Workers already
+// send their events to builds-notify, consumed by a Worker. setup says so
+// and never "every Worker"; status lists them apart; --take-over moves them
+// after saving what it replaced, and teardown --restore puts them back.
+func TestEventsBesideCloudflaresNotifications(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 5, PushEvery: -1})
+	env["XDG_STATE_HOME"], env["CFBUILDS_EVENTS_QUEUE"] = t.TempDir(), "cfbuilds-events"
+	ws := s.Workers()
+	s.AddForeignQueue("builds-notify", "builds-notifications", ws[0][0], ws[1][0])
+	code, out, errs := runCLI(t, env, "events", "setup", "--yes")
+	if code != 0 || !strings.Contains(out, "leave alone: 2 send to builds-notify (consumed by the Worker builds-notifications)") ||
+		!strings.Contains(out, "3 of 5 Workers now send here; 2 send to builds-notify (consumed by the Worker builds-notifications)") ||
+		strings.Contains(out, "every Worker") {
+		t.Fatalf("setup: %d\n%s%s", code, out, errs)
+	}
+	var st eventsStatus
+	code, out, _ = runCLI(t, env, "events", "--json")
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || st.Subscribed != 3 || len(st.NotSubscribed) != 0 ||
+		len(st.SubscribedElsewhere) != 2 || st.SubscribedElsewhere[0].Queue != "builds-notify" || !strings.Contains(st.SubscribedElsewhere[0].Consumer, "builds-notifications") {
+		t.Fatalf("status: %d %v %s", code, err, out)
+	}
+	if code, out, _ := runCLI(t, env, "events"); code != 0 || !strings.Contains(out, "3 of 5 Workers subscribed") || !strings.Contains(out, "2 send to builds-notify") {
+		t.Fatalf("status text: %d %s", code, out)
+	}
+	code, out, errs = runCLI(t, env, "events", "setup", "--take-over", "--yes")
+	if code != 0 || !strings.Contains(out, "that consumer stops receiving their build events") || !strings.Contains(out, "all 5 Workers now send here") {
+		t.Fatalf("take-over: %d\n%s%s", code, out, errs)
+	}
+	m := regexp.MustCompile(`Saved the 2 subscriptions to replace in (\S+)\.`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("take-over named no file:\n%s", out)
+	}
+	code, out, errs = runCLI(t, env, "events", "teardown", "--restore", m[1], "--yes")
+	if code != 0 || !strings.Contains(out, "Put back 2 subscriptions") {
+		t.Fatalf("restore: %d\n%s%s", code, out, errs)
+	}
+	st = eventsStatus{}
+	_, out, _ = runCLI(t, env, "events", "--json")
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Subscribed != 3 || len(st.SubscribedElsewhere) != 2 {
+		t.Fatalf("after restore: %v %s", err, out)
+	}
+}
+
+// Cloudflare's refusal of a second subscription for one Worker is known
+// for what it is: subscribed elsewhere, not a failed setup (#36.1).
+func TestASecondSubscriptionIsRefusedAsElsewhere(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 2, PushEvery: -1})
+	q := s.AddForeignQueue("builds-notify", "builds-notifications", s.Workers()[0][0])
+	c, err := api.New(env["CLOUDFLARE_ACCOUNT_ID"], env["CLOUDFLARE_API_TOKEN"], api.WithBaseURL(env["CLOUDFLARE_API_BASE_URL"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Subscribe(context.Background(), s.Workers()[0][0], q)
+	if err == nil || !refusedAsElsewhere(err) {
+		t.Fatalf("a second subscription: %v", err)
+	}
+	if refusedAsElsewhere(errors.New("HTTP 400: invalid body")) {
+		t.Fatal("any 400 taken as subscribed elsewhere")
 	}
 }
