@@ -95,9 +95,11 @@ type PushWatch struct {
 
 	// What planning saw, for NothingReason and a replan.
 	triggers  TriggerReader
-	unread    []Worker        // Workers whose triggers could not be read
-	connected int             // Workers with a trigger connected to the repository
-	repos     map[string]bool // repositories seen on builds and triggers
+	read      []WorkerTriggers // the candidates' triggers read so far
+	pending   []Worker         // candidates whose triggers are not read yet (ReadPending)
+	unread    []Worker         // Workers whose triggers could not be read
+	connected int              // Workers with a trigger connected to the repository
+	repos     map[string]bool  // repositories seen on builds and triggers
 }
 
 // NewPushWatch starts watching a planned push.
@@ -277,8 +279,15 @@ func (pw *PushWatch) Verdict() PushVerdict {
 	return PushSucceeded
 }
 
-// Summary is the one-line verdict: expected, started, skipped.
-func (pw *PushWatch) Summary() string { return pw.Tally().Summary(pw.Plan.Skipped) }
+// Summary is the one-line verdict: expected, started, skipped, and how
+// many candidates were not checked (their triggers not read yet).
+func (pw *PushWatch) Summary() string {
+	s := pw.Tally().Summary(pw.Plan.Skipped)
+	if n := len(pw.pending); n > 0 {
+		s += fmt.Sprintf(" · %d Workers not checked yet (never built: their triggers not read)", n)
+	}
+	return s
+}
 
 // PlanPushFrom reads which Workers should build the push: the account's
 // Workers and their latest builds (a call per 20 Workers), then the
@@ -315,40 +324,30 @@ func (pw *PushWatch) plan(ctx context.Context, workers []Worker, latest map[stri
 			pw.repos[rc.ProviderAccountName+"/"+rc.RepoName] = true
 		}
 	}
-	pw.unread, pw.connected = nil, 0
-	var connected []WorkerTriggers
+	pw.unread, pw.connected, pw.read, pw.pending = nil, 0, nil, nil
 	if pw.Push.Repo != "" && pw.triggers != nil {
+		// The Workers whose latest build shows the repository are read
+		// now (few); those that never built, or built unconnected, are
+		// read a few at a time (ReadPending): on an account of 2,000
+		// mostly unbuilt Workers they would hold the watch for minutes.
+		var now []Worker
 		for _, w := range PushCandidates(pw.Push, workers, latest) {
-			trs, err := pw.triggers(ctx, w)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				pw.unread = append(pw.unread, w)
-				pw.Notes = append(pw.Notes, fmt.Sprintf("could not read the triggers of %s: %s", SanitizeInline(w.Name), SanitizeInline(err.Error())))
-				continue
+			if b, ok := latest[w.Tag]; ok && b.Trigger.RepoConnection != nil {
+				now = append(now, w)
+			} else {
+				pw.pending = append(pw.pending, w)
 			}
-			isConnected := false
-			for _, t := range trs {
-				if rc := t.RepoConnection; rc != nil && rc.RepoName != "" {
-					pw.repos[rc.ProviderAccountName+"/"+rc.RepoName] = true
-				}
-				isConnected = isConnected || pw.Push.Connected(t)
-			}
-			if isConnected {
-				pw.connected++
-			}
-			connected = append(connected, WorkerTriggers{Worker: w, Triggers: trs})
+		}
+		if err := pw.readTriggers(ctx, now); err != nil {
+			return err
+		}
+		// A few at the caller's priority (a person waits for the plan),
+		// the rest at the Sweep's, round by round.
+		if _, err := pw.readPending(ctx, planInline); err != nil {
+			return err
 		}
 	}
-	plan := PlanPush(pw.Push, connected)
-	for _, w := range pw.Plan.Expected { // Workers already seen building the commit stay
-		if _, seen := pw.builds[w.Tag]; seen && !containsWorker(plan.Expected, w.Tag) {
-			plan.Expected = append(plan.Expected, w)
-		}
-	}
-	sort.Slice(plan.Expected, func(i, j int) bool { return plan.Expected[i].Name < plan.Expected[j].Name })
-	pw.Plan = plan
+	pw.replan()
 	for _, w := range workers {
 		if b, ok := latest[w.Tag]; ok {
 			pw.Observe(w, b)
@@ -356,6 +355,76 @@ func (pw *PushWatch) plan(ctx context.Context, workers []Worker, latest map[stri
 	}
 	return nil
 }
+
+// planInline is how many pending Workers' triggers planning reads at once:
+// a small account is planned whole before the first round.
+const planInline = 20
+
+// readTriggers reads the triggers of ws through the reader; a read that
+// fails is noted and its Worker left unread.
+func (pw *PushWatch) readTriggers(ctx context.Context, ws []Worker) error {
+	for _, w := range ws {
+		trs, err := pw.triggers(ctx, w)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			pw.unread = append(pw.unread, w)
+			pw.Notes = append(pw.Notes, fmt.Sprintf("could not read the triggers of %s: %s", SanitizeInline(w.Name), SanitizeInline(err.Error())))
+			continue
+		}
+		isConnected := false
+		for _, t := range trs {
+			if rc := t.RepoConnection; rc != nil && rc.RepoName != "" {
+				pw.repos[rc.ProviderAccountName+"/"+rc.RepoName] = true
+			}
+			isConnected = isConnected || pw.Push.Connected(t)
+		}
+		if isConnected {
+			pw.connected++
+		}
+		pw.read = append(pw.read, WorkerTriggers{Worker: w, Triggers: trs})
+	}
+	return nil
+}
+
+// replan works the plan out again from the triggers read; Workers already
+// seen building the commit stay expected.
+func (pw *PushWatch) replan() {
+	plan := PlanPush(pw.Push, pw.read)
+	for _, w := range pw.Plan.Expected {
+		if _, seen := pw.builds[w.Tag]; seen && !containsWorker(plan.Expected, w.Tag) {
+			plan.Expected = append(plan.Expected, w)
+		}
+	}
+	sort.Slice(plan.Expected, func(i, j int) bool { return plan.Expected[i].Name < plan.Expected[j].Name })
+	pw.Plan = plan
+}
+
+// ReadPending reads the triggers of up to n Workers not read yet (the
+// Sweep priority: a person's request goes first) and plans again; it
+// returns how many are left. A watch calls it each round, so its own time
+// bound holds whatever the account's size.
+func (pw *PushWatch) ReadPending(ctx context.Context, n int) (int, error) {
+	return pw.readPending(WithPriority(ctx, Sweep), n)
+}
+
+func (pw *PushWatch) readPending(ctx context.Context, n int) (int, error) {
+	if len(pw.pending) == 0 || n <= 0 {
+		return len(pw.pending), nil
+	}
+	take := pw.pending[:min(n, len(pw.pending))]
+	pw.pending = pw.pending[len(take):]
+	if err := pw.readTriggers(ctx, take); err != nil {
+		pw.pending = append(take, pw.pending...) // interrupted: read again later
+		return len(pw.pending), err
+	}
+	pw.replan()
+	return len(pw.pending), nil
+}
+
+// Pending is how many candidate Workers' triggers are not read yet.
+func (pw *PushWatch) Pending() int { return len(pw.pending) }
 
 func containsWorker(ws []Worker, tag string) bool {
 	for _, w := range ws {
@@ -394,6 +463,8 @@ func (pw *PushWatch) NothingReason() string {
 	switch {
 	case len(pw.unread) > 0:
 		return fmt.Sprintf("the triggers of %d Worker(s) could not be read, so nothing is known to build %s", len(pw.unread), repo)
+	case len(pw.pending) > 0:
+		return fmt.Sprintf("the triggers of %d Worker(s) are not read yet", len(pw.pending))
 	case pw.Push.Repo == "":
 		return "no build of the commit seen, and no repository named to read triggers for"
 	case len(pw.Plan.Skipped) > 0:

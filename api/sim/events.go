@@ -35,9 +35,9 @@ type simQueue struct {
 	// workerConsumer is the Worker script that consumes the queue instead
 	// ("" none): Cloudflare's build-notifications template sets one up.
 	workerConsumer string
-	msgs     []*queueMsg
-	next     int
-	maxTries int
+	msgs           []*queueMsg
+	next           int
+	maxTries       int
 }
 
 type queueMsg struct {

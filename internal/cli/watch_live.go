@@ -89,10 +89,14 @@ func (w *pushWatch) postStatus(ctx context.Context, state commitstatus.State, fo
 // the forge fails), and says plainly when it was not posted: the status
 // then stays as it was (pending), and the exit code is the watch's.
 func (w *pushWatch) postFinal(ctx context.Context, state commitstatus.State) {
+	w.postFinalText(ctx, state, w.statusText())
+}
+
+// postFinalText is postFinal with its own description.
+func (w *pushWatch) postFinalText(ctx context.Context, state commitstatus.State, desc string) {
 	if w.poster == nil {
 		return
 	}
-	desc := w.statusText()
 	err := w.poster.PostFinal(ctx, commitstatus.Status{State: state, Description: desc, TargetURL: w.targetURL(), Context: w.o.statusContext})
 	if err != nil {
 		fmt.Fprintf(w.e.stderr, "cfbuilds: the final commit status %s %q was NOT posted: %v; it stays as last posted, and the exit code is the watch's\n", state, w.o.statusContext, err)

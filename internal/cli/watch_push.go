@@ -16,6 +16,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/internal/commitstatus"
+	"github.com/cfbuilds/cfbuilds/internal/triggercache"
 	"github.com/cfbuilds/cfbuilds/model"
 )
 
@@ -128,13 +129,26 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	if err != nil {
 		return 2, err
 	}
+	// The bound holds from the start, planning included: on an account of
+	// 2,000 Workers the plan's reads alone could outlast it.
+	deadline := time.Now().Add(o.timeout)
 	cache := e.triggerCache()
-	pw, workers, err := model.PlanPushFrom(ctx, e.client, cache.Triggers, push)
+	planCtx, cancelPlan := within(ctx, o.timeout)
+	pw, workers, err := model.PlanPushFrom(planCtx, e.client, cache.Triggers, push)
+	cancelPlan()
 	cache.Save()
 	if err != nil {
+		if ctx.Err() == nil && planCtx.Err() != nil {
+			fmt.Fprintf(e.stderr, "cfbuilds: timed out after %s while reading the account's Workers and latest builds; nothing was judged\n", o.timeout)
+			if poster != nil {
+				w := &pushWatch{o: o, e: e, pw: model.NewPushWatch(push, model.PushPlan{}), poster: poster}
+				w.postFinalText(ctx, commitstatus.Failure, "timed out reading the account's Workers and latest builds: nothing judged")
+			}
+			return exitTimedOut, nil
+		}
 		return 1, err
 	}
-	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]string{}, poster: poster}
+	w := &pushWatch{o: o, e: e, pw: pw, states: map[string]string{}, poster: poster, cache: cache}
 	w.sayNotes()
 	// With a queue of build events, a build's start and end come from
 	// them within a pull; the builds are still read, for what events do
@@ -145,11 +159,14 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 		on = " on " + model.SanitizeInline(push.Branch)
 	}
 	w.say("Push %s of %s%s: %s\n", shortHash(push.Commit), model.SanitizeInline(push.Repo), on, pw.Summary())
+	if n := pw.Pending(); n > 0 {
+		w.say("%d Workers have no build yet: reading their triggers costs %d requests%s; they are watched as they are read, and builds of the commit anywhere from now.\n",
+			n, n, budgetNote(n, e.client.Usage()))
+	}
 	if r := pw.NothingReason(); r != "" {
 		w.say("Nothing is expected yet (%s); looking for builds of the commit until the timeout.\n", r)
 	}
 	w.postStatus(ctx, commitstatus.Pending, true)
-	deadline := time.Now().Add(o.timeout)
 	for {
 		verdict, err := w.round(ctx, workers)
 		if err != nil {
@@ -182,6 +199,22 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 // more across the account for builds of the commit.
 func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.PushVerdict, error) {
 	pw, e := w.pw, w.e
+	if pw.Pending() > 0 {
+		// A round's share of the triggers not read yet, within the round's
+		// time: the watch's bound holds whatever is left.
+		rctx, cancel := within(ctx, w.o.every)
+		before := pw.Pending()
+		_, err := pw.ReadPending(rctx, pendingPerRound)
+		cancel()
+		if pw.Pending() != before {
+			w.cache.Save()
+		}
+		if err != nil && ctx.Err() == nil && rctx.Err() == nil {
+			if err := retryOrGiveUp(e.stderr)(err); err != nil {
+				return "", err
+			}
+		}
+	}
 	for {
 		if err := pw.Replan(ctx, e.client, workers); err != nil {
 			if err := retryOrGiveUp(e.stderr)(err); err != nil {
@@ -225,6 +258,18 @@ func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.Pu
 		return verdict, nil
 	}
 }
+
+// within is ctx cancelled after d: a cancel, not a deadline, because the
+// client lets a deadline run on while a request waits for the budget
+// (pacing is not failure) and only a cancel ends that wait.
+func within(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	t := time.AfterFunc(d, cancel)
+	return c, func() { t.Stop(); cancel() }
+}
+
+// pendingPerRound is how many never-built Workers' triggers a round reads.
+const pendingPerRound = 20
 
 // Exit codes of watch --commit beyond 0 and 1.
 const (
@@ -350,6 +395,8 @@ type pushWatch struct {
 	events *api.EventReader // nil: no queue configured
 	after  uint64
 	said   string // the last events problem said
+
+	cache *triggercache.Cache // the triggers read, kept for the next watch
 
 	poster     *commitstatus.Poster // nil: no --status
 	posted     string               // the last description posted

@@ -222,3 +222,41 @@ func TestDetachedHeadIsNoBranch(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchKeepsItsBoundAt2000Workers (#36.4): 2,000 Workers, all but 23
+// never built, no event queue. The watch does not read 1,977 Workers'
+// triggers before its deadline starts: it says their cost, posts pending
+// at once, follows the commit's builds from the first round, and ends at
+// its timeout (exit 3 here: one build runs on) with what it knows.
+func TestWatchKeepsItsBoundAt2000Workers(t *testing.T) {
+	t.Parallel()
+	setupStart := time.Now()
+	probe := sim.New(sim.Options{Workers: 2000, PushEvery: -1}).Workers()
+	var never []string
+	for _, w := range probe[23:] {
+		never = append(never, w[0])
+	}
+	s, env := simEnvFor(t, sim.Options{Workers: 2000, PushEvery: -1, History: 1, Seed: 5, NeverBuilt: never, Quota: 1 << 30})
+	env["XDG_CACHE_HOME"] = t.TempDir()
+	const sha = "c0ffee2c0ffee2c0ffee2c0ffee2c0ffee2c0ffe"
+	s.Push(sim.PushSpec{Repo: "acme/billing-api", Branch: "main", Commit: sha,
+		Workers: map[string]time.Duration{probe[0][0]: 0, probe[1][0]: 0}, Outcome: map[string]string{probe[1][0]: "fail"},
+		Duration: time.Hour})
+	env["GITHUB_API_URL"] = strings.TrimSuffix(env["CLOUDFLARE_API_BASE_URL"], "/client/v4") + "/github"
+	env["GITHUB_TOKEN"] = sim.ForgeToken
+	start := time.Now()
+	code, out, errs := runCLI(t, env, "watch", "--commit", sha, "--repo", "acme/billing-api", "--branch", "main",
+		"--status", "github", "--every", "500ms", "--timeout", "4s")
+	t.Logf("the watch took %s; setup before it %s; %v\n%s%s", time.Since(start), start.Sub(setupStart), s.Requests(), out, errs)
+	if code != exitTimedOut || !strings.Contains(out, "Workers have no build yet: reading their triggers costs") ||
+		!strings.Contains(out, "Timed out after 4s") || !strings.Contains(out, "not checked yet") {
+		t.Fatalf("exit %d, want %d with the cost said and what was not checked:\n%s%s", code, exitTimedOut, out, errs)
+	}
+	if n := s.Requests()["triggers"]; n > 1000 {
+		t.Fatalf("%d trigger reads in a 4-s watch", n)
+	}
+	sts := s.Forge.Statuses()
+	if len(sts) < 2 || sts[0].State != "pending" || sts[len(sts)-1].State != "failure" {
+		t.Fatalf("statuses %+v", sts)
+	}
+}
