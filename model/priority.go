@@ -1,6 +1,9 @@
 package model
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Priority says who is waiting for a request, so the one request scheduler
 // of a process (api.Scheduler) can serve a person before a background poll.
@@ -63,4 +66,14 @@ func WithFresh(ctx context.Context) context.Context {
 func WantsFresh(ctx context.Context) bool {
 	fresh, _ := ctx.Value(freshKey{}).(bool)
 	return fresh
+}
+
+// Within is ctx cancelled after d: a bound for a wait that includes waits
+// for the request budget. It is a cancel, not a deadline, because the
+// client lets a deadline run on while a request waits its turn (pacing is
+// not failure) and only a cancel ends that wait.
+func Within(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancel(ctx)
+	t := time.AfterFunc(d, cancel)
+	return c, func() { t.Stop(); cancel() }
 }

@@ -133,7 +133,7 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	// 2,000 Workers the plan's reads alone could outlast it.
 	deadline := time.Now().Add(o.timeout)
 	cache := e.triggerCache()
-	planCtx, cancelPlan := within(ctx, o.timeout)
+	planCtx, cancelPlan := model.Within(ctx, o.timeout)
 	pw, workers, err := model.PlanPushFrom(planCtx, e.client, cache.Triggers, push)
 	cancelPlan()
 	cache.Save()
@@ -168,16 +168,27 @@ func (o *watchOptions) watchPush(ctx context.Context, e *env) (int, error) {
 	}
 	w.postStatus(ctx, commitstatus.Pending, true)
 	for {
-		verdict, err := w.round(ctx, workers)
-		if err != nil {
+		// A round is bound by what is left of the timeout: reads waiting
+		// for the budget must not carry the watch past it.
+		rctx, cancel := model.Within(ctx, max(time.Until(deadline), 0)+2*time.Second)
+		verdict, err := w.round(rctx, workers)
+		cut := rctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		switch {
+		case cut:
+			verdict = model.PushRunning // what it knows; the timeout has come
+		case err != nil:
 			return 1, err
 		}
-		timedOut := time.Now().After(deadline)
+		timedOut := cut || time.Now().After(deadline)
 		code, done := o.exitFor(verdict, timedOut, pw.LiveSettled(o.livePercent))
 		if done && (verdict == model.PushLive || verdict == model.PushNotLive) {
 			// Live once is not live: every Worker read again, and the
 			// verdict is that read's.
-			if verdict, err = pw.ConfirmLive(ctx, e.client, o.livePercent); err != nil {
+			cctx, cancel := model.Within(ctx, confirmWithin)
+			verdict, err = pw.ConfirmLive(cctx, e.client, o.livePercent)
+			cancel()
+			if err != nil {
 				fmt.Fprintf(e.stderr, "cfbuilds: could not confirm the deployments (%v); not live until they are read\n", err)
 			}
 			w.report(ctx)
@@ -202,7 +213,7 @@ func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.Pu
 	if pw.Pending() > 0 {
 		// A round's share of the triggers not read yet, within the round's
 		// time: the watch's bound holds whatever is left.
-		rctx, cancel := within(ctx, w.o.every)
+		rctx, cancel := model.Within(ctx, w.o.every)
 		before := pw.Pending()
 		_, err := pw.ReadPending(rctx, pendingPerRound)
 		cancel()
@@ -259,14 +270,10 @@ func (w *pushWatch) round(ctx context.Context, workers []model.Worker) (model.Pu
 	}
 }
 
-// within is ctx cancelled after d: a cancel, not a deadline, because the
-// client lets a deadline run on while a request waits for the budget
-// (pacing is not failure) and only a cancel ends that wait.
-func within(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	c, cancel := context.WithCancel(ctx)
-	t := time.AfterFunc(d, cancel)
-	return c, func() { t.Stop(); cancel() }
-}
+// confirmWithin bounds the last read of every Worker's deployments: a
+// read that does not come back in time leaves the Worker unconfirmed,
+// never live.
+const confirmWithin = 10 * time.Second
 
 // pendingPerRound is how many never-built Workers' triggers a round reads.
 const pendingPerRound = 20

@@ -370,3 +370,28 @@ func TestGetBuildPreviewURL(t *testing.T) {
 		t.Fatalf("preview_url %q", out.PreviewURL)
 	}
 }
+
+// TestWatchCommitAnswersWithinItsBoundAt2000Workers (#36.4): 2,000
+// Workers, all but 23 never built: watch_commit answers within its bound,
+// with what it knows so far (the builds of the commit it found at once).
+func TestWatchCommitAnswersWithinItsBoundAt2000Workers(t *testing.T) {
+	t.Parallel()
+	probe := sim.New(sim.Options{Workers: 2000, PushEvery: -1}).Workers()
+	var never []string
+	for _, w := range probe[23:] {
+		never = append(never, w[0])
+	}
+	r := newRig(t, sim.Options{Workers: 2000, PushEvery: -1, History: 1, Seed: 5, NeverBuilt: never, Quota: 1 << 30}, false)
+	const sha = "c0ffee1234567890c0ffee1234567890c0ffee12"
+	r.sim.Push(sim.PushSpec{Repo: "acme/billing-api", Branch: "main", Commit: sha, Workers: map[string]time.Duration{probe[0][0]: 0}, Duration: time.Hour})
+	var out commitOut
+	start := time.Now()
+	if text, isErr := r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/billing-api", "timeout_seconds": 3}, &out); isErr {
+		t.Fatal(text)
+	}
+	took := time.Since(start)
+	if out.Verdict != "running" || out.Expected < 1 {
+		t.Fatalf("after %s: %+v", took, out)
+	}
+	t.Logf("watch_commit at 2,000 Workers answered in %s: %s", took, out.Summary)
+}

@@ -141,11 +141,18 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 		branch = "" // a detached checkout: any branch
 	}
 	push := model.Push{Commit: strings.ToLower(in.Commit), Repo: strings.TrimSpace(in.Repo), Branch: branch}
-	pw, workers, err := model.PlanPushFrom(ctx, s.o.Source, s.triggers(), push)
+	wait, start := waitFor(in.TimeoutSeconds), time.Now()
+	// The bound holds from the start, planning included.
+	planCtx, cancelPlan := model.Within(ctx, wait)
+	pw, workers, err := model.PlanPushFrom(planCtx, s.o.Source, s.triggers(), push)
+	cancelPlan()
 	if err != nil {
+		if ctx.Err() == nil && planCtx.Err() != nil {
+			return nil, commitOut{Verdict: string(model.PushRunning), Workers: []workerVerdict{},
+				Summary: "reading the account's Workers and latest builds took the whole wait: call again"}, nil
+		}
 		return nil, commitOut{}, err
 	}
-	wait, start := waitFor(in.TimeoutSeconds), time.Now()
 	percent := in.LivePercent
 	if percent <= 0 {
 		percent = 100
@@ -153,20 +160,29 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 	var after uint64
 	lastStep := -1
 	for {
-		verdict, err := s.commitRound(ctx, pw, workers, &after, in.Live, percent)
-		if err != nil {
+		rctx, cancel := model.Within(ctx, max(wait-time.Since(start), 0)+time.Second)
+		verdict, err := s.commitRound(rctx, pw, workers, &after, in.Live, percent)
+		cut := rctx.Err() != nil && ctx.Err() == nil
+		cancel()
+		switch {
+		case cut:
+			verdict = model.PushRunning // the wait is over: what is known so far
+		case err != nil:
 			return nil, commitOut{}, err
 		}
-		waited := time.Since(start) >= wait
+		waited := cut || time.Since(start) >= wait
 		final := func() bool {
 			return verdict == model.PushSucceeded || verdict == model.PushFailed || verdict == model.PushLive ||
 				verdict == model.PushNotLive && pw.LiveSettled(percent)
 		}
 		if in.Live && (final() || waited) && (verdict == model.PushLive || verdict == model.PushNotLive) {
 			// Live once is not live: every Worker read again first.
-			if verdict, err = pw.ConfirmLive(ctx, s.o.Source, percent); err != nil {
+			cctx, cancel := model.Within(ctx, 10*time.Second)
+			verdict, err = pw.ConfirmLive(cctx, s.o.Source, percent)
+			cancel()
+			if err != nil && ctx.Err() != nil {
 				return nil, commitOut{}, err
-			}
+			} // else: a Worker not read again is not live, and the answer says so
 		}
 		if final() || waited {
 			if verdict == model.PushNothing && pw.Push.Repo == "" {
@@ -188,6 +204,16 @@ func (s *Server) watchCommit(ctx context.Context, req *mcp.CallToolRequest, in c
 // the verdict; before a verdict other than running it looks once more
 // across the account for builds of the commit.
 func (s *Server) commitRound(ctx context.Context, pw *model.PushWatch, workers []model.Worker, after *uint64, live bool, percent float64) (model.PushVerdict, error) {
+	if pw.Pending() > 0 {
+		// A round's share of the never-built Workers' triggers, within the
+		// round's time.
+		rctx, cancel := model.Within(ctx, max(s.o.Poll, time.Second))
+		_, err := pw.ReadPending(rctx, 20)
+		cancel()
+		if err != nil && ctx.Err() == nil && rctx.Err() == nil {
+			return "", err
+		}
+	}
 	for {
 		if err := pw.Replan(ctx, s.o.Source, workers); err != nil {
 			return "", err
