@@ -15,7 +15,24 @@ func (m *Model) startWorkers() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	return fetchWorkers(m.life, m.src, seq)
+	return fetchWorkers(m.life, m.src, seq, nil)
+}
+
+// lookForWorkers is the periodic listing: the Workers known now go with
+// it, so the answer adds the new ones without starting the loop again.
+func (m *Model) lookForWorkers() tea.Cmd {
+	if !m.cycle.sweptOnce {
+		return m.startWorkers() // the first cycle is not done: nothing to keep
+	}
+	seq, ok := m.poll[pollWorkers].start()
+	if !ok {
+		return nil
+	}
+	known := make(map[string]bool, len(m.workers))
+	for _, w := range m.workers {
+		known[w.Tag] = true
+	}
+	return fetchWorkers(m.life, m.src, seq, known)
 }
 
 func (m *Model) tags() []string {
@@ -185,12 +202,36 @@ func (m *Model) onWorkers(msg workersMsg) tea.Cmd {
 		m.workerByTag[w.Tag] = w.Name
 	}
 	m.countUncovered() // a Worker made since the queue's subscriptions were read is polled
+	next := m.poll[pollWorkers].arm(workersEvery, m.now, m.after)
+	if added, periodic := m.newTags(msg.known), msg.known != nil; periodic {
+		// The periodic look: the loop goes on; a Worker made since is
+		// read in the next call, then polled like the others.
+		if len(added) > 0 {
+			m.cycle.queue = append(chunk(added), m.cycle.queue...)
+		}
+		return tea.Batch(next, m.startLatest())
+	}
 	// A fresh start of the latest-builds loop: ticks armed before are void,
 	// and the first cycle reads every Worker again.
 	lp := m.poll[pollLatest]
 	lp.gen++
 	m.cycle.queue, m.cycle.sweptOnce, m.cycle.rotation = nil, false, 0
-	return tea.Batch(m.startLatest(), m.restartSweep())
+	return tea.Batch(next, m.startLatest(), m.restartSweep())
+}
+
+// workersEvery is how often the Workers are listed again (one call): a
+// Worker made since shows and is polled, and one deleted goes.
+const workersEvery = 10 * time.Minute
+
+// newTags is the Workers' tags not in known.
+func (m *Model) newTags(known map[string]bool) []string {
+	var out []string
+	for _, w := range m.workers {
+		if !known[w.Tag] {
+			out = append(out, w.Tag)
+		}
+	}
+	return out
 }
 
 func (m *Model) onLatest(msg latestMsg) tea.Cmd {
@@ -263,7 +304,7 @@ func (m *Model) onPoll(msg pollMsg) tea.Cmd {
 	}
 	switch msg.kind {
 	case pollWorkers:
-		return m.startWorkers()
+		return m.lookForWorkers()
 	case pollLatest:
 		return m.startLatest()
 	case pollHistory:

@@ -156,6 +156,33 @@ func TestWorkersEventsDoNotCoverArePolled(t *testing.T) {
 	}
 }
 
+// TestAWorkerMadeLaterIsPolled (#36.2): a Worker made after the queue's
+// subscriptions were set up is found by the periodic listing of Workers,
+// polled (events do not cover it), and its push shows.
+func TestAWorkerMadeLaterIsPolled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, sim.Options{Workers: 4, PushEvery: -1, History: 1}, Options{Events: idleFeed{}})
+	h.size(160, 40)
+	h.advance(time.Second)
+	covered := map[string]bool{}
+	for _, w := range h.sim.Workers() {
+		covered[w[0]] = true
+	}
+	h.send(eventsMsg{batch: model.EventBatch{Next: 1, State: model.EventState{Queue: "q", Flowing: true, Covered: 4, CoveredKnown: true}, Covered: covered}})
+	h.advance(2 * time.Minute)
+	name := h.sim.AddWorker()
+	listed := h.sim.Requests()["workers"]
+	h.advance(workersEvery)
+	if h.sim.Requests()["workers"] != listed+1 || len(h.m.workers) != 5 || h.m.ev.uncovered != 1 {
+		t.Fatalf("after %s: %d listings, %d Workers, %d uncovered", workersEvery, h.sim.Requests()["workers"]-listed, len(h.m.workers), h.m.ev.uncovered)
+	}
+	uuid := h.sim.Inject(sim.Spec{Worker: name, Lines: []string{"Cloning repository..."}, RunFor: time.Hour, QueueFor: time.Millisecond})
+	h.advance(31 * time.Second)
+	if _, ok := h.m.builds[uuid]; !ok {
+		t.Fatalf("a push to the new Worker did not show within the idle poll:\n%s", h.view())
+	}
+}
+
 // TestCommitViewSaysWhatIsLive (#31): the dashboard's --commit view says
 // the push's live verdict from the same code as watch --commit --live.
 func TestCommitViewSaysWhatIsLive(t *testing.T) {

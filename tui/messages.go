@@ -12,6 +12,7 @@ type workersMsg struct {
 	seq     int
 	workers []model.Worker
 	err     error
+	known   map[string]bool // the periodic look: the tags known when it went (nil: a first or asked-for listing)
 }
 
 // latestMsg answers a latest-builds poll.

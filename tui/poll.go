@@ -16,12 +16,12 @@ import (
 // callTimeout bounds one command: a hanging server cannot wedge a kind of poll.
 const callTimeout = 45 * time.Second
 
-func fetchWorkers(life context.Context, src model.Source, seq int) tea.Cmd {
+func fetchWorkers(life context.Context, src model.Source, seq int, known map[string]bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(life, callTimeout)
 		defer cancel()
 		ws, err := src.Workers(ctx)
-		return workersMsg{seq: seq, workers: ws, err: err}
+		return workersMsg{seq: seq, workers: ws, err: err, known: known}
 	}
 }
 

@@ -271,6 +271,20 @@ func New(o Options) *Sim {
 	return s
 }
 
+// AddWorker makes a Worker now (with its triggers, no build yet), as a
+// team does after events were set up; it returns its name.
+func (s *Sim) AddWorker() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := len(s.workers)
+	rng := rand.New(rand.NewPCG(s.opts.Seed, uint64(i)+1))
+	w := &worker{name: workerName(i), tag: hex32(rng), rng: rng, created: s.clock.Now()}
+	w.repo = "acme/" + w.name
+	w.triggers = newTriggers(i, w)
+	s.workers = append(s.workers, w)
+	return w.name
+}
+
 func (s *Sim) pushGap(rng *rand.Rand) time.Duration {
 	mean := float64(s.opts.PushEvery) * float64(s.opts.Workers)
 	return time.Duration(rng.ExpFloat64()*mean) + 2*time.Second
