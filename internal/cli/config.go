@@ -64,8 +64,9 @@ type statsConfig struct {
 
 // eventsConfig is the queue of build events to read.
 type eventsConfig struct {
-	Queue string    `toml:"queue"`
-	Pull  *duration `toml:"pull"`
+	Queue        string    `toml:"queue"`
+	Pull         *duration `toml:"pull"`
+	SubscribeNew *bool     `toml:"subscribe_new"`
 }
 
 // notifyConfig: which finished builds notify, and how, per outcome.
@@ -149,8 +150,11 @@ type Config struct {
 	IncludedMins  float64       // the plan's included build minutes a month
 	EventsQueue   string        // the queue of build events to read, by name or id ("" none)
 	EventsPull    time.Duration // how often to pull it
-	File          string        // the file read, or ""
-	LookedFor     string        // the default path looked for when no file was read ("" none known)
+	// EventsSubscribeNew: serve subscribes Workers that send their events
+	// nowhere (made since setup) to the queue, when the token may.
+	EventsSubscribeNew bool
+	File               string // the file read, or ""
+	LookedFor          string // the default path looked for when no file was read ("" none known)
 
 	stop func() // stops the demo's simulated account (nil otherwise)
 
@@ -254,7 +258,7 @@ func defaultConfig() *Config {
 		IncludedMins: 3000,
 		Sources:      map[string]string{},
 	}
-	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels", "events.pull", "history.enabled", "history.keep", "stats.included_minutes"} {
+	for _, k := range []string{"base_url", "poll.active", "poll.idle", "poll.log", "poll.budget_share", "ui.theme", "ui.glyphs", "ui.time", "ui.timezone", "ui.save_dir", "ui.hyperlinks", "notify.builds", "notify.channels", "events.pull", "events.subscribe_new", "history.enabled", "history.keep", "stats.included_minutes"} {
 		c.Sources[k] = "default"
 	}
 	return c
@@ -378,6 +382,9 @@ func (c *Config) applyEvents(fc fileConfig, path string) error {
 			return usagef("%s: events.pull must be at least 500ms (each pull is a request of the budget), got %s", path, p.Duration)
 		}
 		c.EventsPull, c.Sources["events.pull"] = p.Duration, "file"
+	}
+	if v := fc.Events.SubscribeNew; v != nil {
+		c.EventsSubscribeNew, c.Sources["events.subscribe_new"] = *v, "file"
 	}
 	return nil
 }

@@ -65,6 +65,7 @@ func (c *Config) print(out io.Writer) error {
 	row("notify.builds", c.Notify, c.Sources["notify.builds"])
 	row("events.queue", orDash(c.EventsQueue), c.Sources["events.queue"])
 	row("events.pull", c.EventsPull.String(), c.Sources["events.pull"])
+	row("events.subscribe_new", fmt.Sprint(c.EventsSubscribeNew), c.Sources["events.subscribe_new"])
 	row("history.enabled", fmt.Sprint(c.History), c.Sources["history.enabled"])
 	row("history.keep", fmt.Sprintf("%dd", int(c.HistoryKeep.Hours()/24)), c.Sources["history.keep"])
 	row("stats.included_minutes", fmt.Sprint(c.IncludedMins), c.Sources["stats.included_minutes"])

@@ -498,3 +498,65 @@ func (o *eventsOptions) teardown(ctx context.Context, e *env, name string) error
 }
 
 func errorsIsNotFound(err error) bool { return errors.Is(err, api.ErrNotFound) }
+
+// subscribeNewEvery is how often serve looks for Workers to subscribe.
+const subscribeNewEvery = 10 * time.Minute
+
+// subscribeNewWorkers is serve's [events] subscribe_new: now and every
+// every, the Workers whose build events go nowhere are subscribed to the
+// queue. Workers subscribed elsewhere are left alone; a token that may not
+// subscribe is said once and the loop ends; other failures are said once
+// each and tried again next time.
+func subscribeNewWorkers(ctx context.Context, c *api.Client, queue string, every time.Duration, log io.Writer) {
+	ctx = model.WithPriority(ctx, model.Sweep)
+	said := map[string]bool{}
+	say := func(format string, a ...any) {
+		if msg := fmt.Sprintf(format, a...); !said[msg] {
+			said[msg] = true
+			fmt.Fprintf(log, "cfbuilds serve: %s\n", msg)
+		}
+	}
+	for {
+		n, err := subscribeMissing(ctx, c, queue)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrUnauthorized):
+			say("events.subscribe_new is off: the token may not subscribe Workers (%v); give it Queues Write, or subscribe them with cfbuilds events setup", err)
+			return
+		case err != nil:
+			say("could not subscribe new Workers to %s: %v; trying again in %s", model.SanitizeInline(queue), err, every)
+		case n > 0:
+			fmt.Fprintf(log, "cfbuilds serve: subscribed %d new Workers to %s\n", n, model.SanitizeInline(queue))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// subscribeMissing subscribes to queue the Workers that send their events
+// nowhere; it returns how many it subscribed.
+func subscribeMissing(ctx context.Context, c *api.Client, queue string) (int, error) {
+	s, err := surveyEvents(ctx, c, queue)
+	if err != nil {
+		return 0, err
+	}
+	if !s.found {
+		return 0, fmt.Errorf("no queue %s in this account", model.SanitizeInline(queue))
+	}
+	n := 0
+	for _, w := range s.missing {
+		err := c.Subscribe(ctx, w.Name, s.queue.ID)
+		switch {
+		case refusedAsElsewhere(err):
+		case err != nil:
+			return n, err
+		default:
+			n++
+		}
+	}
+	return n, nil
+}

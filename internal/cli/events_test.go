@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfbuilds/cfbuilds/api"
 	"github.com/cfbuilds/cfbuilds/api/sim"
@@ -144,5 +145,38 @@ func TestASecondSubscriptionIsRefusedAsElsewhere(t *testing.T) {
 	}
 	if refusedAsElsewhere(errors.New("HTTP 400: invalid body")) {
 		t.Fatal("any 400 taken as subscribed elsewhere")
+	}
+}
+
+// TestServeSubscribesNewWorkers (#36.2): with [events] subscribe_new, a
+// Worker made after setup is subscribed to the queue; one subscribed to
+// another queue is left alone; a read-only token is said once and stops.
+func TestServeSubscribesNewWorkers(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1})
+	s.SetupEvents("cfbuilds-events")
+	fresh, elsewhere := s.AddWorker(), s.AddWorker()
+	s.AddForeignQueue("builds-notify", "builds-notifications", elsewhere)
+	c, err := api.New(env["CLOUDFLARE_ACCOUNT_ID"], env["CLOUDFLARE_API_TOKEN"], api.WithBaseURL(env["CLOUDFLARE_API_BASE_URL"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n, err := subscribeMissing(context.Background(), c, "cfbuilds-events"); err != nil || n != 1 {
+		t.Fatalf("subscribed %d (%v), want the one new Worker, %s", n, err, fresh)
+	}
+	if n, err := subscribeMissing(context.Background(), c, "cfbuilds-events"); err != nil || n != 0 {
+		t.Fatalf("a second look subscribed %d (%v)", n, err)
+	}
+	ro, err := api.New(env["CLOUDFLARE_ACCOUNT_ID"], sim.DefaultReadOnlyToken, api.WithBaseURL(env["CLOUDFLARE_API_BASE_URL"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	s.AddWorker()
+	var log strings.Builder
+	subscribeNewWorkers(context.Background(), ro, "cfbuilds-events", time.Hour, &log) // returns: the token may not
+	if strings.Count(log.String(), "subscribe_new is off") != 1 {
+		t.Fatalf("log: %q", log.String())
 	}
 }

@@ -145,6 +145,9 @@ func (o *serveOptions) run(ctx context.Context, e *env) error {
 	// One reader of the events for every session: several pullers on one
 	// queue would split its messages.
 	dash.Events = eventFeed(e.startEvents(ctx))
+	if cfg.EventsSubscribeNew && cfg.EventsQueue != "" {
+		go subscribeNewWorkers(ctx, e.client, cfg.EventsQueue, subscribeNewEvery, e.stderr)
+	}
 	rec, stats, closeHistory := e.historyFor(ctx)
 	defer closeHistory()
 	dash.Recorder, dash.Stats = rec, stats
