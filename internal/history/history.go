@@ -4,8 +4,10 @@
 // it sees, and that `cfbuilds stats`, the dashboard's stats view and MCP's
 // get_stats read. It is a cache of Cloudflare's truth, never a second
 // source: a file that cannot be opened or is corrupt is moved aside and
-// started afresh (the API fills it again), never a failure. WAL mode and a
-// busy timeout let serve, a dashboard and stats use it at once.
+// started afresh (the API fills it again), never a failure; a file it
+// cannot write, a full disk or a newer schema is left alone and said.
+// WAL mode and a busy timeout let serve, a dashboard and stats use it at
+// once.
 package history
 
 import (
@@ -21,7 +23,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // the database/sql driver "sqlite", and its errors
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/cfbuilds/cfbuilds/model"
 )
@@ -69,20 +72,46 @@ var migrations = []string{
 	`CREATE INDEX builds_flaky ON builds (worker, commit_hash, outcome, created, status, branch);`,
 }
 
+// ErrNewer is a history made by a newer cfbuilds (a schema this one does
+// not know): left as it is, never moved aside; the history is off for
+// this run.
+var ErrNewer = errors.New("made by a newer cfbuilds")
+
 // Open opens (or makes) the history at path ("" or ":memory:": in memory,
-// for tests). A file that is not a database it can read is moved aside to
-// path + ".corrupt-<time>" and a new one made, said in Note.
+// for tests). Only a file that is not a database (or is damaged) is moved
+// aside, to a name of its own (path + ".corrupt-<time>-<n>", never
+// overwritten), and a new one made, said in Note; any other failure (a
+// directory it may not write, a full disk, a newer schema) is returned and
+// the file left alone. Processes opening one file at once take turns (a
+// lock beside it), so a migration runs once and a healthy file is never
+// taken for a broken one.
 func Open(ctx context.Context, path string, keep time.Duration) (*DB, error) {
 	if keep <= 0 {
 		keep = DefaultKeep
 	}
+	if path == "" || path == ":memory:" {
+		return open(ctx, path, keep)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open the build history %s: %w", path, err)
+	}
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, fmt.Errorf("open the build history %s: lock it: %w", path, err)
+	}
+	defer unlock()
 	h, err := open(ctx, path, keep)
-	if err == nil || path == "" || path == ":memory:" {
-		return h, err
+	switch {
+	case err == nil:
+		return h, nil
+	case errors.Is(err, ErrNewer):
+		return nil, fmt.Errorf("the build history %s was %w; history is off for this run (the file is left as it is)", path, err)
+	case !corrupt(err):
+		return nil, fmt.Errorf("open the build history %s: %w", path, err)
 	}
 	// Unreadable: keep the file for whoever wants to look, start afresh.
-	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405"))
-	if rerr := os.Rename(path, aside); rerr != nil {
+	aside, rerr := moveAside(path)
+	if rerr != nil {
 		return nil, fmt.Errorf("open the build history %s: %v (and it could not be moved aside: %v)", path, err, rerr)
 	}
 	for _, side := range []string{"-wal", "-shm"} {
@@ -94,6 +123,35 @@ func Open(ctx context.Context, path string, keep time.Duration) (*DB, error) {
 	}
 	h.Note = fmt.Sprintf("the build history %s could not be read (%v); it was moved to %s and is being rebuilt from the API", path, err, aside)
 	return h, nil
+}
+
+// corrupt reports SQLite's "not a database" and "malformed": what moving
+// the file aside mends. Locks, permissions and a full disk are not.
+func corrupt(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff
+		return code == sqlite3.SQLITE_CORRUPT || code == sqlite3.SQLITE_NOTADB
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "file is not a database") || strings.Contains(msg, "malformed")
+}
+
+// moveAside renames the file to a name no other copy has: the time to the
+// nanosecond and a number, tried until one is free.
+func moveAside(path string) (string, error) {
+	stamp := time.Now().UTC().Format("20060102T150405.000000000")
+	for n := 1; n < 1000; n++ {
+		aside := fmt.Sprintf("%s.corrupt-%s-%d", path, stamp, n)
+		if _, err := os.Lstat(aside); err == nil {
+			continue
+		}
+		if err := os.Rename(path, aside); err != nil {
+			return "", err
+		}
+		return aside, nil
+	}
+	return "", errors.New("no free name beside it")
 }
 
 // memories numbers the in-memory databases, so two are two.
@@ -122,32 +180,52 @@ func open(ctx context.Context, path string, keep time.Duration) (*DB, error) {
 	return h, nil
 }
 
-// migrate runs the migrations not yet run.
+// migrate runs the migrations not yet run, under SQLite's write lock
+// (BEGIN IMMEDIATE) with the version read again inside it: two processes
+// that found the same old version migrate once, one after the other.
 func (h *DB) migrate(ctx context.Context) error {
 	var version int
 	if err := h.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
 	if version > len(migrations) {
-		return fmt.Errorf("the build history is of a newer cfbuilds (schema %d, this one knows %d)", version, len(migrations))
+		return fmt.Errorf("%w (schema %d; this one knows %d)", ErrNewer, version, len(migrations))
+	}
+	if version == len(migrations) {
+		return nil
+	}
+	conn, err := h.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return err
+	}
+	commit := false
+	defer func() {
+		if !commit {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("%w (schema %d; this one knows %d)", ErrNewer, version, len(migrations))
 	}
 	for i := version; i < len(migrations); i++ {
-		tx, err := h.db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			_ = tx.Rollback()
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migrate the build history to %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
-			_ = tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
 			return err
 		}
 	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	commit = true
 	return nil
 }
 
