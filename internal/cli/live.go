@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -113,7 +112,7 @@ func selectWorkers(ctx context.Context, c *api.Client, name string) ([]model.Wor
 	if close := model.CloseNames(name, names, 5); len(close) > 0 {
 		msg += "; did you mean " + model.SanitizeInline(strings.Join(close, ", ")) + "?"
 	}
-	return nil, errors.New(msg + " (cfbuilds list names them)")
+	return nil, usagef("%s (cfbuilds list names them)", msg) // a typo: exit 2
 }
 
 // liveJSON is one Worker in `live --json`.

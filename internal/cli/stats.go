@@ -9,6 +9,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -96,13 +97,21 @@ func (o *statsOptions) run(ctx context.Context, e *env) error {
 		return err
 	}
 	defer h.Close()
-	asOf := ""
+	note := ""
 	if err := o.sync(ctx, e, h); err != nil {
-		if api.Refused(err) || ctx.Err() != nil {
-			return err
+		var ue usageError
+		var we *history.WriteError
+		switch {
+		case errors.As(err, &ue), api.Refused(err), ctx.Err() != nil:
+			return err // a typo (exit 2 with what it may have meant), a refusal
+		case errors.As(err, &we):
+			return err // the history's own trouble, with its file: not the API's
+		}
+		if n, cerr := h.Count(ctx); cerr == nil && n == 0 {
+			return fmt.Errorf("no build history yet, and the API could not be reached to make one: %s", model.SanitizeInline(err.Error()))
 		}
 		fmt.Fprintf(e.stderr, "cfbuilds: %s; the figures come from the history\n", model.SanitizeInline(err.Error()))
-		asOf = "the API is not answering: figures from the history"
+		note = "the API could not be reached: figures from the history"
 	}
 	f := history.Filter{Worker: o.worker, Branch: o.branch}
 	if o.since != "0" {
@@ -117,14 +126,16 @@ func (o *statsOptions) run(ctx context.Context, e *env) error {
 	if err != nil {
 		return fmt.Errorf("read the build history: %w", err)
 	}
-	if asOf == "" {
+	asOf := ""
+	if note == "" {
 		if l, err := e.client.AccountLimits(ctx); err == nil {
 			minutes.LimitReached = l.ReachedBuildMinutes
 		}
 	} else if newest, err := h.Newest(ctx); err == nil && !newest.IsZero() {
-		asOf += ", as of " + newest.Local().Format("2006-01-02 15:04")
+		asOf = newest.UTC().Format(time.RFC3339)
+		note += ", as of " + newest.Local().Format("2006-01-02 15:04")
 	}
-	rep := statsReport{Since: o.since, AsOf: asOf, Workers: make([]model.StatsSummary, 0, len(st)), Minutes: minutesJSON(minutes)}
+	rep := statsReport{Since: o.since, AsOf: asOf, Note: note, Workers: make([]model.StatsSummary, 0, len(st)), Minutes: minutesJSON(minutes)}
 	for _, s := range st {
 		rep.Workers = append(rep.Workers, s.Summary())
 	}
@@ -187,7 +198,8 @@ func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB)
 // statsReport is `stats --json`.
 type statsReport struct {
 	Since   string               `json:"since"`
-	AsOf    string               `json:"as_of,omitempty"` // set when the API did not answer
+	AsOf    string               `json:"as_of,omitempty"` // the newest build's time, when the API did not answer (RFC 3339)
+	Note    string               `json:"note,omitempty"`  // why the figures are the history's alone
 	Workers []model.StatsSummary `json:"workers"`
 	Minutes minutesReport        `json:"build_minutes"`
 }
@@ -208,8 +220,8 @@ func minutesJSON(m model.Minutes) minutesReport {
 // printStats writes the report as a table, then the slowest, the most
 // failing, failures by phase, flaky commits and the build minutes.
 func printStats(out io.Writer, rep statsReport) {
-	if rep.AsOf != "" {
-		fmt.Fprintf(out, "(%s)\n", rep.AsOf)
+	if rep.Note != "" {
+		fmt.Fprintf(out, "(%s)\n", rep.Note)
 	}
 	if len(rep.Workers) == 0 {
 		fmt.Fprintf(out, "No stopped builds in the last %s.\n", rep.Since)

@@ -42,7 +42,7 @@ func TestStats(t *testing.T) {
 	}
 	_ = sv.Close()
 	code, out, errs = runCLI(t, env, "stats", "--since", "0")
-	if code != 0 || !strings.Contains(out, "the API is not answering: figures from the history, as of") || !strings.Contains(out, "WORKER") {
+	if code != 0 || !strings.Contains(out, "the API could not be reached: figures from the history, as of") || !strings.Contains(out, "WORKER") {
 		t.Fatalf("offline: exit %d\n%s%s", code, out, errs)
 	}
 	if code, _, errs := runCLI(t, env, "--no-history", "stats"); code != 1 || !strings.Contains(errs, "history is off") {
@@ -50,5 +50,25 @@ func TestStats(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, env, "stats", "--since", "soon"); code != 2 || !strings.Contains(errs, "--since") {
 		t.Fatalf("bad --since: %d %s", code, errs)
+	}
+}
+
+// TestStatsSaysTheRealReason (#37.1): a mistyped --worker is exit 2 with
+// the names it may have meant, never "the API is not answering"; with no
+// history and no API, it says there is no history yet, never "0 builds".
+func TestStatsSaysTheRealReason(t *testing.T) {
+	t.Parallel()
+	s, env := simEnvFor(t, sim.Options{Workers: 3, PushEvery: -1, History: 2})
+	env["XDG_STATE_HOME"] = t.TempDir()
+	name := s.Workers()[0][0]
+	code, out, errs := runCLI(t, env, "stats", "--worker", name[:len(name)-1], "--json")
+	if code != 2 || !strings.Contains(errs, "did you mean "+name) || strings.Contains(out+errs, "not answering") || strings.Contains(out, "as_of") {
+		t.Fatalf("a typo: exit %d\n%s%s", code, out, errs)
+	}
+	env["CLOUDFLARE_API_BASE_URL"] = "http://127.0.0.1:1/client/v4"
+	env["XDG_STATE_HOME"] = t.TempDir()
+	code, out, errs = runCLI(t, env, "stats")
+	if code != 1 || !strings.Contains(errs, "no build history yet") || strings.Contains(out, "0 builds") {
+		t.Fatalf("no history, no API: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -229,6 +229,26 @@ func (h *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// WriteError is the history's own failure to keep what it read (a full
+// disk, a file it may not write): not the API's. It names the file.
+type WriteError struct {
+	Path string
+	Err  error
+}
+
+func (e *WriteError) Error() string {
+	return fmt.Sprintf("write the build history %s: %v", e.Path, e.Err)
+}
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// record is Record for Sync: a failure is the history's, said as such.
+func (h *DB) record(ctx context.Context, builds []model.Build) error {
+	if err := h.Record(ctx, builds); err != nil && ctx.Err() == nil {
+		return &WriteError{Path: h.path, Err: err}
+	}
+	return nil
+}
+
 // Close closes the database.
 func (h *DB) Close() error { return h.db.Close() }
 

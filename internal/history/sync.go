@@ -78,7 +78,7 @@ func (h *DB) Sync(ctx context.Context, src model.Source, pages Pager, workers []
 	}
 	// The latest builds last: recorded before their Worker's history was,
 	// a Worker interrupted mid-read would look up to date.
-	if err := h.Record(ctx, fresh); err != nil {
+	if err := h.record(ctx, fresh); err != nil {
 		return res, err
 	}
 	_, _ = h.Prune(ctx, time.Now())
@@ -111,7 +111,7 @@ func (h *DB) syncWorker(ctx context.Context, pages Pager, w model.Worker, latest
 			}
 			sawLatest = sawLatest || u == latest
 		}
-		if err := h.Record(ctx, bs); err != nil {
+		if err := h.record(ctx, bs); err != nil {
 			return recorded, requests, err
 		}
 		recorded += news
