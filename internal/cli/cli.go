@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -254,6 +255,48 @@ func Run(ctx context.Context, pe Env) int {
 	return 1
 }
 
+// describeBuild is what --version says: the version set at build time
+// (-ldflags), else the module's version as go install recorded it, with
+// the commit it was built from and whether it had local changes, and the
+// Go that built it.
+func describeBuild(set string, info func() (*debug.BuildInfo, bool)) string {
+	bi, ok := info()
+	if !ok {
+		return set
+	}
+	v := set
+	if v == "" || v == "dev" {
+		v = bi.Main.Version // v1.2.3 from go install …@v1.2.3; (devel) from a checkout
+		if v == "" {
+			v = "(devel)"
+		}
+	}
+	var rev, at string
+	modified := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	var parts []string
+	if rev != "" {
+		parts = append(parts, "commit "+rev[:min(12, len(rev))])
+	}
+	if at != "" {
+		parts = append(parts, at)
+	}
+	if modified {
+		parts = append(parts, "with local changes")
+	}
+	parts = append(parts, bi.GoVersion)
+	return v + " (" + strings.Join(parts, ", ") + ")"
+}
+
 // exitCode ends the program with a code and no message.
 type exitCode int
 
@@ -294,7 +337,7 @@ func (e *env) parse(args []string) (command, options, error) {
 		name, rest = rest[0], rest[1:]
 	}
 	if e.global.showVersion {
-		fmt.Fprintf(e.stdout, "cfbuilds %s\n", e.version)
+		fmt.Fprintf(e.stdout, "cfbuilds %s\n", describeBuild(e.version, debug.ReadBuildInfo))
 		return command{}, nil, nil
 	}
 	if name == "help" {

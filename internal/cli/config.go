@@ -191,7 +191,7 @@ func xdgPath(getenv func(string) string, env, fallback, file string) string {
 func parseDuration(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(strings.TrimSpace(s), "d"); ok {
 		n, err := strconv.ParseFloat(days, 64)
-		if err != nil || n < 0 || n > 100*365 {
+		if err != nil || !(n >= 0 && n <= 100*365) { // NaN and Inf too
 			return 0, fmt.Errorf("not a number of days: %q", s)
 		}
 		return time.Duration(n * float64(24*time.Hour)), nil

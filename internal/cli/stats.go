@@ -46,10 +46,11 @@ func (o *statsOptions) validate(args []string) error {
 	if err := wantArgs("stats", args, 0, ""); err != nil {
 		return err
 	}
-	if o.since != "0" {
-		if d, err := parseDuration(o.since); err != nil || d <= 0 {
-			return usagef("--since wants a span such as 30d or 12h (0: all kept), got %q", model.SanitizeInline(o.since))
-		}
+	switch d, err := parseDuration(o.since); {
+	case o.since == "0" || err == nil && d == 0:
+		o.since = "0" // 0, 0d, 0h: all kept
+	case err != nil || d < 0:
+		return usagef("--since wants a span such as 30d or 12h (0: all kept), got %q", model.SanitizeInline(o.since))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -70,5 +71,48 @@ func TestStatsSaysTheRealReason(t *testing.T) {
 	code, out, errs = runCLI(t, env, "stats")
 	if code != 1 || !strings.Contains(errs, "no build history yet") || strings.Contains(out, "0 builds") {
 		t.Fatalf("no history, no API: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestFlagsThatAreNoNumbers (#37.11): NaN is no share of traffic nor a
+// number of days; 0d is all kept, as 0 is.
+func TestFlagsThatAreNoNumbers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"watch", "--commit", "HEAD", "--live", "--live-percent", "NaN"}, 2},
+		{[]string{"stats", "--since", "NaNd"}, 2},
+		{[]string{"stats", "--since", "Infd"}, 2},
+		{[]string{"stats", "--since", "-1d"}, 2},
+	} {
+		if code, _, errs := runCLI(t, map[string]string{"XDG_CONFIG_HOME": t.TempDir()}, tc.args...); code != tc.code {
+			t.Errorf("%v: exit %d, want %d: %s", tc.args, code, tc.code, errs)
+		}
+	}
+	o := &statsOptions{since: "0d"}
+	if err := o.validate(nil); err != nil || o.since != "0" {
+		t.Fatalf("--since 0d: %v, %q", err, o.since)
+	}
+}
+
+// TestVersionSaysTheBuild (#37.5): --version names the module version,
+// the commit and the Go that built it, from the build's own record.
+func TestVersionSaysTheBuild(t *testing.T) {
+	t.Parallel()
+	info := func() (*debug.BuildInfo, bool) {
+		return &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v1.4.0"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, true
+	}
+	if got := describeBuild("dev", info); got != "v1.4.0 (commit 0123456789ab, with local changes, go1.26.0)" {
+		t.Fatalf("%q", got)
+	}
+	if got := describeBuild("v2.0.0", info); !strings.HasPrefix(got, "v2.0.0 (commit") {
+		t.Fatalf("a version set at build time: %q", got)
+	}
+	code, out, _ := runCLI(t, map[string]string{"XDG_CONFIG_HOME": t.TempDir()}, "--version")
+	if code != 0 || !strings.HasPrefix(out, "cfbuilds ") || !strings.Contains(out, "go1.") {
+		t.Fatalf("--version: %d %q", code, out)
 	}
 }

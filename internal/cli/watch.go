@@ -45,7 +45,7 @@ func (o *watchOptions) validate(args []string) error {
 	switch {
 	case o.status != "" && o.status != "github" && o.status != "gitlab":
 		return usagef("--status wants github or gitlab, got %q", model.SanitizeInline(o.status))
-	case o.livePercent <= 0 || o.livePercent > 100:
+	case !(o.livePercent > 0 && o.livePercent <= 100): // NaN too
 		return usagef("--live-percent wants a share of traffic above 0 and at most 100, got %v", o.livePercent)
 	case (o.live || o.status != "") && len(args) > 0:
 		return usagef("--live and --status watch a push: give --commit SHA|HEAD, not a build uuid")
