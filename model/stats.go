@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -279,11 +280,17 @@ type StatsReader interface {
 // give them: rates, durations in whole seconds, failures by phase ("unknown"
 // where the log was not read), the flaky commits and the recent durations.
 type StatsSummary struct {
-	Key           string         `json:"worker"`
-	Builds        int            `json:"builds"`
+	Key    string `json:"-"` // "worker · branch", for the table
+	Worker string `json:"worker"`
+	Branch string `json:"branch,omitempty"` // by branch (--branch)
+	Builds int    `json:"builds"`
+	// The rates add up to 1: a failure counts terminated builds too, and
+	// an outcome no word here names is "other".
 	SuccessRate   float64        `json:"success_rate"`
 	FailureRate   float64        `json:"failure_rate"`
 	CancelRate    float64        `json:"cancel_rate"`
+	SkipRate      float64        `json:"skip_rate"`
+	OtherRate     float64        `json:"other_rate"`
 	TotalP50      int64          `json:"duration_p50_seconds"`
 	TotalP95      int64          `json:"duration_p95_seconds"`
 	QueueP50      int64          `json:"queue_p50_seconds"`
@@ -295,11 +302,39 @@ type StatsSummary struct {
 	RecentSeconds []int64        `json:"recent_durations_seconds,omitempty"`
 }
 
+// StatsReport is `cfbuilds stats --json` and MCP's get_stats alike: the
+// span ("30d", "0" for all kept), where the figures come from, a summary
+// per Worker (and branch), and the month's build minutes.
+type StatsReport struct {
+	Since   string         `json:"since"`
+	AsOf    string         `json:"as_of,omitempty"` // the newest build's time, when the API did not answer (RFC 3339)
+	Note    string         `json:"note,omitempty"`  // why the figures are the history's alone
+	Workers []StatsSummary `json:"workers"`
+	Minutes MinutesReport  `json:"build_minutes"`
+}
+
+// MinutesReport is the month's build minutes in a report.
+type MinutesReport struct {
+	Used         float64 `json:"used"`
+	Included     float64 `json:"included"`
+	Forecast     float64 `json:"forecast_month_end"`
+	LimitReached bool    `json:"limit_reached"`
+	Month        string  `json:"month"`
+}
+
+// Report is the minutes as a report says them: tenths of a minute.
+func (m Minutes) Report() MinutesReport {
+	r := func(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
+	return MinutesReport{Used: r(m.Used), Included: m.Included, Forecast: r(m.Forecast), LimitReached: m.LimitReached, Month: m.MonthStart.Format("2006-01")}
+}
+
 // Summary is the group's figures in whole seconds, its text sanitized.
 func (s Stats) Summary() StatsSummary {
 	sec := func(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
-	out := StatsSummary{Key: SanitizeInline(s.Key), Builds: s.Builds, SuccessRate: s.Rate(s.Succeeded), FailureRate: s.Rate(s.Failed),
-		CancelRate: s.Rate(s.Cancelled), TotalP50: sec(s.Total.P50), TotalP95: sec(s.Total.P95), QueueP50: sec(s.Queue.P50),
+	worker, branch, _ := strings.Cut(s.Key, " · ")
+	out := StatsSummary{Key: SanitizeInline(s.Key), Worker: SanitizeInline(worker), Branch: SanitizeInline(branch), Builds: s.Builds,
+		SuccessRate: s.Rate(s.Succeeded), FailureRate: s.Rate(s.Failed), CancelRate: s.Rate(s.Cancelled), SkipRate: s.Rate(s.Skipped),
+		OtherRate: s.Rate(s.Builds - s.Succeeded - s.Failed - s.Cancelled - s.Skipped), TotalP50: sec(s.Total.P50), TotalP95: sec(s.Total.P95), QueueP50: sec(s.Queue.P50),
 		QueueP95: sec(s.Queue.P95), RunP50: sec(s.Run.P50), RunP95: sec(s.Run.P95), FailedPhases: map[string]int{}, Flaky: []string{},
 		RecentSeconds: []int64{}}
 	for p, n := range s.FailedPhases {

@@ -78,3 +78,23 @@ func TestSummarize(t *testing.T) {
 		t.Fatal("last month's builds counted in this month")
 	}
 }
+
+// TestEveryOutcomeHasItsRate (#37.3): success, failure (terminated
+// included), cancel, skip and other add up to 1; by branch, the Worker
+// and the branch are fields of their own.
+func TestEveryOutcomeHasItsRate(t *testing.T) {
+	t.Parallel()
+	var p StatsParts
+	p.Key = "api-gateway · main"
+	for o, n := range map[Outcome]int{OutcomeSuccess: 12, OutcomeFail: 5, OutcomeTerminated: 1, OutcomeCancelled: 2, OutcomeSkipped: 3, "odd": 1} {
+		p.Count(o, "", n)
+	}
+	s := p.Stats().Summary()
+	sum := s.SuccessRate + s.FailureRate + s.CancelRate + s.SkipRate + s.OtherRate
+	if s.Builds != 24 || sum < 0.9999 || sum > 1.0001 || s.FailureRate != 6.0/24 || s.SkipRate != 3.0/24 || s.OtherRate != 1.0/24 {
+		t.Fatalf("rates %+v sum to %v", s, sum)
+	}
+	if s.Worker != "api-gateway" || s.Branch != "main" {
+		t.Fatalf("worker %q branch %q", s.Worker, s.Branch)
+	}
+}

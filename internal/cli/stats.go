@@ -136,7 +136,7 @@ func (o *statsOptions) run(ctx context.Context, e *env) error {
 		asOf = newest.UTC().Format(time.RFC3339)
 		note += ", as of " + newest.Local().Format("2006-01-02 15:04")
 	}
-	rep := statsReport{Since: o.since, AsOf: asOf, Note: note, Workers: make([]model.StatsSummary, 0, len(st)), Minutes: minutesJSON(minutes)}
+	rep := model.StatsReport{Since: o.since, AsOf: asOf, Note: note, Workers: make([]model.StatsSummary, 0, len(st)), Minutes: minutes.Report()}
 	for _, s := range st {
 		rep.Workers = append(rep.Workers, s.Summary())
 	}
@@ -197,42 +197,35 @@ func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB)
 }
 
 // statsReport is `stats --json`.
-type statsReport struct {
-	Since   string               `json:"since"`
-	AsOf    string               `json:"as_of,omitempty"` // the newest build's time, when the API did not answer (RFC 3339)
-	Note    string               `json:"note,omitempty"`  // why the figures are the history's alone
-	Workers []model.StatsSummary `json:"workers"`
-	Minutes minutesReport        `json:"build_minutes"`
-}
-
-type minutesReport struct {
-	Used         float64 `json:"used"`
-	Included     float64 `json:"included"`
-	Forecast     float64 `json:"forecast_month_end"`
-	LimitReached bool    `json:"limit_reached"`
-	Month        string  `json:"month"`
-}
-
-func minutesJSON(m model.Minutes) minutesReport {
-	r := func(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
-	return minutesReport{Used: r(m.Used), Included: m.Included, Forecast: r(m.Forecast), LimitReached: m.LimitReached, Month: m.MonthStart.Format("2006-01")}
-}
 
 // printStats writes the report as a table, then the slowest, the most
 // failing, failures by phase, flaky commits and the build minutes.
-func printStats(out io.Writer, rep statsReport) {
+func printStats(out io.Writer, rep model.StatsReport) {
 	if rep.Note != "" {
 		fmt.Fprintf(out, "(%s)\n", rep.Note)
 	}
 	if len(rep.Workers) == 0 {
 		fmt.Fprintf(out, "No stopped builds in the last %s.\n", rep.Since)
 	} else {
-		rows := [][]string{{"WORKER", "BUILDS", "OK", "FAIL", "CANCEL", "P50", "P95", "QUEUE P50/P95", "RUN P50/P95"}}
+		// The rates add up to 100%: FAIL counts terminated builds too, and
+		// OTHER (shown only when some build has it) outcomes no word names.
+		other := false
+		for _, w := range rep.Workers {
+			other = other || w.OtherRate > 0
+		}
+		head := []string{"WORKER", "BUILDS", "OK", "FAIL", "CANCEL", "SKIP"}
+		if other {
+			head = append(head, "OTHER")
+		}
+		rows := [][]string{append(head, "P50", "P95", "QUEUE P50/P95", "RUN P50/P95")}
 		pct := func(x float64) string { return fmt.Sprintf("%.0f%%", x*100) }
 		dur := func(s int64) string { return model.FormatDuration(time.Duration(s) * time.Second) }
 		for _, w := range rep.Workers {
-			rows = append(rows, []string{w.Key, fmt.Sprint(w.Builds), pct(w.SuccessRate), pct(w.FailureRate), pct(w.CancelRate),
-				dur(w.TotalP50), dur(w.TotalP95), dur(w.QueueP50) + "/" + dur(w.QueueP95), dur(w.RunP50) + "/" + dur(w.RunP95)})
+			row := []string{w.Key, fmt.Sprint(w.Builds), pct(w.SuccessRate), pct(w.FailureRate), pct(w.CancelRate), pct(w.SkipRate)}
+			if other {
+				row = append(row, pct(w.OtherRate))
+			}
+			rows = append(rows, append(row, dur(w.TotalP50), dur(w.TotalP95), dur(w.QueueP50)+"/"+dur(w.QueueP95), dur(w.RunP50)+"/"+dur(w.RunP95)))
 		}
 		_ = writeTable(out, rows)
 		fmt.Fprintln(out)

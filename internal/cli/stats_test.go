@@ -9,6 +9,7 @@ import (
 
 	"github.com/cfbuilds/cfbuilds/api/sim"
 	"github.com/cfbuilds/cfbuilds/api/sim/simtest"
+	"github.com/cfbuilds/cfbuilds/model"
 )
 
 // TestStats (#32): the first run fills the history and answers; a second
@@ -25,7 +26,7 @@ func TestStats(t *testing.T) {
 	env := map[string]string{"CLOUDFLARE_API_BASE_URL": sv.URL, "CLOUDFLARE_ACCOUNT_ID": s.AccountID(), "CLOUDFLARE_API_TOKEN": s.Token(),
 		"XDG_CONFIG_HOME": t.TempDir(), "XDG_STATE_HOME": t.TempDir()}
 	code, out, errs := runCLI(t, env, "stats", "--since", "0", "--json")
-	var rep statsReport
+	var rep model.StatsReport
 	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || len(rep.Workers) != 23 || rep.Minutes.Included != 3000 {
 		t.Fatalf("first stats: exit %d %v\n%s%s", code, err, out, errs)
 	}

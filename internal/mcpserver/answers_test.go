@@ -274,8 +274,17 @@ func TestGetStats(t *testing.T) {
 	raw, _ := json.Marshal(res.StructuredContent)
 	var out statsOut
 	_ = json.Unmarshal(raw, &out)
-	if len(out.Workers) != 1 || out.Workers[0].TotalP95 != 63 || out.Workers[0].FailureRate != 0.2 || out.MinutesUsed != 412 || out.Workers[0].FailedPhases["build"] != 2 {
+	if len(out.Workers) != 1 || out.Workers[0].TotalP95 != 63 || out.Workers[0].FailureRate != 0.2 || out.Minutes.Used != 412.4 || out.Since != "7d" || out.Workers[0].FailedPhases["build"] != 2 {
 		t.Fatalf("%s", raw)
+	}
+	// A mistyped Worker is refused with what it may have meant (#37.3).
+	name := r.sim.Workers()[0][0]
+	res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_stats", Arguments: map[string]any{"worker": name + "x"}})
+	if err != nil || !res.IsError {
+		t.Fatalf("a typo answered: %v %+v", err, res)
+	}
+	if tc, _ := res.Content[0].(*mcp.TextContent); tc == nil || !strings.Contains(tc.Text, "did you mean "+name) {
+		t.Fatalf("a typo: %+v", res.Content)
 	}
 }
 
