@@ -84,7 +84,7 @@ func TestListJSON(t *testing.T) {
 		}
 	}
 	code, out, _ = runCLI(t, env, "list", "--worker", "webhooks")
-	if code != 1 || out != "" {
+	if code != 2 || out != "" { // a typo is a usage error
 		t.Fatalf("unknown Worker: exit %d", code)
 	}
 	code, out, _ = runCLI(t, env, "list", "--worker", all[0].Worker)
@@ -1218,7 +1218,7 @@ func TestSmallAnswers(t *testing.T) {
 	t.Parallel()
 	_, env := simEnvFor(t, sim.Options{Workers: 300, PushEvery: -1, History: -1})
 	code, _, errs := runCLI(t, env, "list", "--worker", "worker-1000")
-	if code != 1 || !strings.Contains(errs, `no Worker named "worker-1000" in this account of 300 Workers; did you mean`) || len(errs) > 400 {
+	if code != 2 || !strings.Contains(errs, `no Worker named "worker-1000" in this account of 300 Workers; did you mean`) || len(errs) > 400 {
 		t.Fatalf("unknown worker: exit %d, %d bytes: %s", code, len(errs), errs)
 	}
 	env["HOME"] = t.TempDir()
