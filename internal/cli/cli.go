@@ -72,6 +72,7 @@ func commands() []command {
 	return []command{
 		dashboardCommand(), listCommand(), logsCommand(), watchCommand(), cancelCommand(),
 		rebuildCommand(), buildCommand(), diffCommand(), doctorCommand(), liveCommand(), statsCommand(), eventsCommand(), mcpCommand(), versionCommand(), configCommand(), serveCommand(), simCommand(),
+		completionCommand(), completeCommand(),
 	}
 }
 
@@ -89,6 +90,9 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("cfbuilds: watch Cloudflare Workers Builds live from a terminal.\n\nUsage:\n")
 	for _, c := range commands() {
+		if strings.HasPrefix(c.name, "__") {
+			continue // for completion scripts, not for people
+		}
 		line := strings.Join(strings.Fields("cfbuilds "+c.name+" "+c.args), " ")
 		if len(line) > 40 {
 			fmt.Fprintf(&b, "  %s\n  %-40s %s\n", line, "", c.summary)
