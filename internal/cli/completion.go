@@ -141,7 +141,7 @@ const workersCacheFor = time.Hour
 
 func completeCommand() command {
 	return command{name: "__complete", args: "workers", summary: "(for completion scripts) the Worker names, from the cache",
-		opts: func() options { return &completeOptions{} }}
+		example: "cfbuilds __complete workers", opts: func() options { return &completeOptions{} }}
 }
 
 type completeOptions struct{}
