@@ -287,6 +287,33 @@ type PushSpec struct {
 	Duration time.Duration
 }
 
+// pushLog is a pushed build's short log as its outcome writes it: a
+// failure fails in its phase, with that phase's first error, as real logs
+// do (logs --failed finds it).
+func pushLog(b *build, name string) []string {
+	texts := []string{"Cloning repository..."}
+	switch {
+	case b.outcome == "fail" && b.failKind == "install":
+		return append(texts, "Installing project dependencies: npm ci", "npm ERR! code ERESOLVE",
+			"npm ERR! ERESOLVE unable to resolve dependency tree", "Failed: error occurred while installing tools or dependencies")
+	case b.outcome == "fail" && b.failKind == "build":
+		return append(texts, "Executing user build command: "+b.buildCmd, `✘ [ERROR] Could not resolve "./routes/missing"`,
+			"Failed: error occurred while running build command")
+	case b.outcome == "terminated":
+		return append(texts, "Executing user build command: "+b.buildCmd, "Build terminated: it ran past the time limit")
+	}
+	texts = append(texts, "Executing user build command: "+b.buildCmd, "Success: Build command completed", "Executing user deploy command: "+b.deployCmd)
+	switch {
+	case b.outcome == "fail" && b.failKind == "token":
+		return append(texts, "✘ [ERROR] Authentication error [code: 10000]: the build token was deleted or lacks permission",
+			"Failed: error occurred while running deploy command")
+	case b.outcome == "fail":
+		return append(texts, "✘ [ERROR] A request to the Cloudflare API failed: deploy refused",
+			"Failed: error occurred while running deploy command")
+	}
+	return append(texts, "Uploaded "+name+" (1.00 sec)", "Current Version ID: "+b.versionID)
+}
+
 // Push connects the Workers to the repository (with their path filters) and
 // creates their builds of the commit, late ones later. A Worker whose path
 // filter takes none of the files gets no build, as Cloudflare does.
@@ -335,11 +362,7 @@ func (s *Sim) Push(p PushSpec) map[string]string {
 			b.initOn = b.created.Add(min(p.Duration/5, 2*time.Second))
 			b.runOn = b.initOn.Add(min(p.Duration/20, 2*time.Second))
 			b.stopOn = b.created.Add(p.Duration)
-			texts := []string{"Cloning repository...", "Executing user build command: " + b.buildCmd, "Success: Build command completed"}
-			if b.outcome == "success" {
-				texts = append(texts, "Executing user deploy command: "+b.deployCmd, "Uploaded "+name+" (1.00 sec)", "Current Version ID: "+b.versionID)
-			}
-			b.lines = spread(texts, p.Duration*3/4)
+			b.lines = spread(pushLog(b, name), p.Duration*3/4)
 		}
 		out[name] = b.uuid
 		if delay > 0 {
