@@ -404,3 +404,30 @@ func TestWatchCommitAnswersWithinItsBoundAt2000Workers(t *testing.T) {
 	}
 	t.Logf("watch_commit at 2,000 Workers answered in %s: %s", took, out.Summary)
 }
+
+// TestSmallMCPThings (#37.9): a filtered list_builds reads on until its
+// limit, or says why fewer came back; cancel_build twice answers the
+// second time that the build already stopped.
+func TestSmallMCPThings(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, sim.Options{Workers: 12, PushEvery: -1, History: 4, Seed: 8}, true)
+	ctx := context.Background()
+	var few, many listBuildsOut
+	r.call(t, ctx, "list_builds", map[string]any{"status": "succeeded", "limit": 15}, &many)
+	if len(many.Builds) != 15 && many.Note == "" {
+		t.Fatalf("%d builds of 15 asked, and no note", len(many.Builds))
+	}
+	r.call(t, ctx, "list_builds", map[string]any{"status": "cancelled", "limit": 200}, &few)
+	if len(few.Builds) == 200 || !strings.Contains(few.Note, "only these match") {
+		t.Fatalf("fewer than asked: %d, note %q", len(few.Builds), few.Note)
+	}
+	id := r.sim.Inject(sim.Spec{Lines: []string{"Cloning repository..."}, RunFor: time.Hour, QueueFor: time.Millisecond})
+	var out writeOut
+	if text, isErr := r.call(t, ctx, "cancel_build", map[string]any{"build_uuid": id}, &out); isErr {
+		t.Fatal(text)
+	}
+	out = writeOut{}
+	if text, isErr := r.call(t, ctx, "cancel_build", map[string]any{"build_uuid": id}, &out); isErr || !strings.Contains(out.Message, "already stopped") {
+		t.Fatalf("a second cancel: %v %q %+v", isErr, text, out)
+	}
+}

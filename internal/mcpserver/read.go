@@ -98,6 +98,8 @@ type listBuildsIn struct {
 
 type listBuildsOut struct {
 	Builds []Build `json:"builds"`
+	// Note says why fewer builds than the limit came back with a filter.
+	Note string `json:"note,omitempty"`
 }
 
 type buildIn struct {
@@ -207,12 +209,21 @@ func (s *Server) listBuilds(ctx context.Context, _ *mcp.CallToolRequest, in list
 	sort.SliceStable(ws, func(i, j int) bool { return latest[ws[i].Tag].CreatedOn.After(latest[ws[j].Tag].CreatedOn) })
 	seen := map[string]bool{}
 	var all []model.Build
+	// With a filter, histories are read until the limit is met (newest
+	// Workers first, at most maxFilterReads of them); without one, the ten
+	// newest Workers' hold the newest builds.
+	filtering := in.Status != "" || in.Branch != ""
+	reads, readable := 0, min(limit, 10)
+	if filtering {
+		readable = min(len(ws), maxFilterReads)
+	}
 	for i, w := range ws {
 		if _, ok := latest[w.Tag]; !ok {
 			continue
 		}
 		bs := []model.Build{latest[w.Tag]}
-		if i < min(limit, 10) {
+		if reads < readable && (i < min(limit, 10) || filtering && len(all) < limit) {
+			reads++
 			if h, err := s.o.Source.WorkerHistory(ctx, w, limit); err == nil {
 				bs = append(bs, h...)
 			}
@@ -231,8 +242,15 @@ func (s *Server) listBuilds(ctx context.Context, _ *mcp.CallToolRequest, in list
 	for _, b := range all[:min(len(all), limit)] {
 		out.Builds = append(out.Builds, buildOf(b, names, now))
 	}
+	if filtering && len(all) < limit {
+		out.Note = fmt.Sprintf("%d of the %d asked: only these match among the last %d builds of the %d Workers read (of %d); name a worker to look further back",
+			len(all), limit, limit, reads, len(ws))
+	}
 	return nil, out, nil
 }
+
+// maxFilterReads bounds the histories a filtered list_builds reads.
+const maxFilterReads = 50
 
 func matches(b model.Build, in listBuildsIn) bool {
 	if in.Branch != "" && b.Meta.Branch != in.Branch {

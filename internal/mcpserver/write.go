@@ -57,6 +57,11 @@ func (s *Server) cancelBuild(ctx context.Context, _ *mcp.CallToolRequest, in bui
 	res, err := s.o.Source.Cancel(ctx, in.BuildUUID)
 	s.audit("cancel build %s: %s", model.SanitizeInline(in.BuildUUID), outcome(err, "outcome "+orWord(string(res.Outcome), "pending")))
 	if err != nil {
+		// Idempotent as its hint says: a build that has stopped (a second
+		// call, or it ended meanwhile) is answered, not an error.
+		if b, gerr := s.o.Source.Build(model.WithFresh(ctx), in.BuildUUID); gerr == nil && b.Finished() {
+			return nil, writeOut{BuildUUID: in.BuildUUID, Message: "already stopped (" + string(b.State()) + "): nothing to cancel"}, nil
+		}
 		return nil, writeOut{}, err
 	}
 	return nil, writeOut{BuildUUID: in.BuildUUID, Message: "cancel requested"}, nil
