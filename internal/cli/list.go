@@ -18,36 +18,61 @@ import (
 )
 
 func listCommand() command {
-	return command{name: "list", args: "[--worker NAME] [--json] [--limit N]", summary: "recent builds, newest first",
-		example: "cfbuilds list --worker api-gateway --limit 50\ncfbuilds list --json | jq '.[0].build_trigger_metadata'",
-		opts:    func() options { return &listOptions{} }}
+	return command{name: "list", args: "[--worker NAME] [--status S] [--branch B] [--commit SHA] [--since 7d] [--author A] [--json [FIELDS]] [--jq EXPR] [--limit N]",
+		summary: "recent builds, newest first",
+		example: "cfbuilds list --worker api-gateway --limit 50\ncfbuilds list --status failed --branch main --since 7d\n" +
+			"cfbuilds list --json worker,state,commit,duration_seconds\ncfbuilds list --json --jq '.[] | select(.build_outcome == \"fail\") | .build_uuid'",
+		opts: func() options { return &listOptions{} }}
 }
 
 type listOptions struct {
 	worker string
 	asJSON bool
 	limit  int
+	filter listFilter
+	fields []string // --json FIELDS: these flattened fields only
+	jq     string
 }
 
 func (o *listOptions) flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.worker, "worker", "", "only the builds of the Worker with this `name`")
-	fs.BoolVar(&o.asJSON, "json", false, "print the builds as the API sent them, as JSON")
+	fs.BoolVar(&o.asJSON, "json", false, "print the builds as the API sent them, as JSON; --json FIELDS (comma-separated) prints only those: "+strings.Join(listFields, ", "))
 	fs.IntVar(&o.limit, "limit", 20, "at most `N` builds (1 to 1000)")
+	fs.StringVar(&o.filter.status, "status", "", "only builds in this `state`: "+strings.Join(listStates, ", "))
+	fs.StringVar(&o.filter.branch, "branch", "", "only builds of this `branch`")
+	fs.StringVar(&o.filter.commit, "commit", "", "only builds of this commit (`SHA` or its prefix)")
+	fs.StringVar(&o.filter.sinceText, "since", "", "only builds created in this last `span` (7d, 12h)")
+	fs.StringVar(&o.filter.author, "author", "", "only builds whose commit author contains this `text`")
+	fs.StringVar(&o.jq, "jq", "", "filter the JSON with this jq `expression` (gojq); implies --json")
 }
 
 func (o *listOptions) validate(args []string) error {
+	if o.asJSON && len(args) == 1 && fieldList.MatchString(args[0]) {
+		o.fields, args = strings.Split(args[0], ","), nil // --json FIELDS
+	}
 	if err := wantArgs("list", args, 0, ""); err != nil {
 		return err
 	}
 	if o.limit < 1 || o.limit > 1000 {
 		return usagef("--limit must be between 1 and 1000, got %d", o.limit)
 	}
-	return nil
+	if o.jq != "" {
+		o.asJSON = true
+	}
+	for _, f := range o.fields {
+		if !contains(listFields, f) {
+			return usagef("--json: no field %q; the fields are %s", model.SanitizeInline(f), strings.Join(listFields, ", "))
+		}
+	}
+	return o.filter.check()
 }
 
 func (o *listOptions) run(ctx context.Context, e *env) error {
 	defer progress(e.stderr, isTerminal(e.stderr), progressAfter, "reading the latest builds")()
-	return cmdList(ctx, e.client, o.worker, o.limit, o.asJSON, e.stdout, time.Now())
+	if o.asJSON && (o.fields != nil || o.jq != "") {
+		return o.listJSON(ctx, e)
+	}
+	return cmdList(ctx, e.client, o.worker, o.limit, o.asJSON, o.filter.keep(), e.stdout, time.Now())
 }
 
 // listBuilds gathers the newest builds of every Worker (or one), newest
@@ -55,17 +80,27 @@ func (o *listOptions) run(ctx context.Context, e *env) error {
 // reads the histories only of the Workers whose builds can be among the
 // newest limit: a Worker whose latest build is older than the limit-th
 // found so far has nothing newer to add.
-func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([]model.Build, error) {
+// With keep (a filter), only the builds it keeps count, and each Worker's
+// history is read deeper (a filter can skip its newest builds).
+func listBuilds(ctx context.Context, c *api.Client, worker string, limit int, keep func(model.Build) bool) ([]model.Build, error) {
 	workers, err := selectWorkers(ctx, c, worker)
 	if err != nil {
 		return nil, err
 	}
+	page := limit
+	if keep != nil {
+		page = min(max(limit*3, 50), 200)
+	}
 	if worker != "" {
-		bs, err := c.WorkerHistory(ctx, workers[0], limit)
-		for i := range bs {
-			bs[i].WorkerName, bs[i].WorkerTag = workers[0].Name, workers[0].Tag
+		bs, err := c.WorkerHistory(ctx, workers[0], page)
+		var out []model.Build
+		for _, b := range bs {
+			b.WorkerName, b.WorkerTag = workers[0].Name, workers[0].Tag
+			if keep == nil || keep(b) {
+				out = append(out, b)
+			}
 		}
-		return bs, err
+		return out[:min(len(out), limit)], err
 	}
 	tags := make([]string, len(workers))
 	for i, w := range workers {
@@ -75,7 +110,7 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 	if err != nil {
 		return nil, err
 	}
-	var found builds
+	found := builds{keep: keep}
 	var order []model.Worker // Workers with a build, the newest latest first
 	for _, w := range workers {
 		if b, ok := latest[w.Tag]; ok {
@@ -85,9 +120,12 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return latest[order[i].Tag].CreatedOn.After(latest[order[j].Tag].CreatedOn) })
-	// Past the limit-th Worker, a Worker's latest build is older than limit
-	// latest builds already found: none of its builds can be shown.
-	order = order[:min(len(order), limit)]
+	if keep == nil {
+		// Past the limit-th Worker, a Worker's latest build is older than
+		// limit latest builds already found: none of its builds can be
+		// shown. (With a filter, a latest build may not count.)
+		order = order[:min(len(order), limit)]
+	}
 	const together = 8 // histories read at once
 	for i := 0; i < len(order); i += together {
 		if found.full(limit) && !latest[order[i].Tag].CreatedOn.After(found.nth(limit).CreatedOn) {
@@ -97,7 +135,7 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 		histories, errs := make([][]model.Build, len(batch)), make([]error, len(batch))
 		var wg sync.WaitGroup
 		for k, w := range batch {
-			wg.Go(func() { histories[k], errs[k] = c.WorkerHistory(ctx, w, limit) })
+			wg.Go(func() { histories[k], errs[k] = c.WorkerHistory(ctx, w, page) })
 		}
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -113,17 +151,19 @@ func listBuilds(ctx context.Context, c *api.Client, worker string, limit int) ([
 	return found.newest(limit), nil
 }
 
-// builds is a set of builds by uuid, kept newest first.
+// builds is a set of builds by uuid, kept newest first (those keep
+// keeps, when set).
 type builds struct {
 	list []model.Build
 	seen map[string]bool
+	keep func(model.Build) bool
 }
 
 func (bs *builds) add(b model.Build) {
 	if bs.seen == nil {
 		bs.seen = map[string]bool{}
 	}
-	if bs.seen[b.UUID] {
+	if bs.seen[b.UUID] || bs.keep != nil && !bs.keep(b) {
 		return
 	}
 	bs.seen[b.UUID] = true
@@ -136,8 +176,8 @@ func (bs *builds) nth(n int) model.Build { return bs.list[n-1] }
 
 func (bs *builds) newest(n int) []model.Build { return bs.list[:min(n, len(bs.list))] }
 
-func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSON bool, out io.Writer, now time.Time) error {
-	builds, err := listBuilds(ctx, c, worker, limit)
+func cmdList(ctx context.Context, c *api.Client, worker string, limit int, asJSON bool, keep func(model.Build) bool, out io.Writer, now time.Time) error {
+	builds, err := listBuilds(ctx, c, worker, limit, keep)
 	if err != nil {
 		return err
 	}
