@@ -199,10 +199,12 @@ func (l *Model) matches(b model.Build) bool {
 	if l.filter.Empty() {
 		return true
 	}
-	// ":commit SHA" narrows the list to one commit's builds, every Worker's.
-	if sha, ok := strings.CutPrefix(l.filter.Query(), ":commit "); ok {
-		sha = strings.TrimSpace(sha)
-		return sha != "" && strings.HasPrefix(b.Meta.CommitHash, sha)
+	// ":commit SHA" narrows the list to one commit's builds, every Worker's;
+	// another ":" word is a command the filter does not know: nothing.
+	if cmd, ok := FilterCommand(l.filter.Query()); ok {
+		sha, valid := strings.CutPrefix(cmd, ":commit ")
+		sha = strings.ToLower(strings.TrimSpace(sha))
+		return valid && CommitProblem(sha) == "" && strings.HasPrefix(b.Meta.CommitHash, sha)
 	}
 	for _, f := range []string{b.WorkerName, b.Meta.Branch, b.Meta.Author, b.Meta.CommitMessage, string(b.State()), b.ShortCommit()} {
 		if l.filter.Match(f) {
@@ -210,6 +212,41 @@ func (l *Model) matches(b model.Build) bool {
 		}
 	}
 	return false
+}
+
+// FilterCommand reports a filter that is a ":" command rather than text.
+func FilterCommand(q string) (string, bool) {
+	q = strings.TrimSpace(q)
+	return q, strings.HasPrefix(q, ":")
+}
+
+// CommitProblem says what is wrong with a commit for ":commit" ("" none):
+// a SHA or its prefix, in hex; HEAD is the checkout's, known only to the
+// command line (cfbuilds --commit HEAD).
+func CommitProblem(sha string) string {
+	switch {
+	case sha == "":
+		return ":commit wants a commit SHA or a prefix of it"
+	case strings.EqualFold(sha, "HEAD"):
+		return ":commit wants a SHA: HEAD is your checkout's, known to cfbuilds --commit HEAD only"
+	case strings.Trim(strings.ToLower(sha), "0123456789abcdef") != "":
+		return fmt.Sprintf(":commit wants a SHA in hex digits, not %q", model.SanitizeInline(sha))
+	}
+	return ""
+}
+
+// FilterProblem says why a ":" filter cannot match ("" when it is plain
+// text or a command that is right): the commands it knows are named.
+func FilterProblem(q string) string {
+	cmd, ok := FilterCommand(q)
+	if !ok {
+		return ""
+	}
+	if sha, isCommit := strings.CutPrefix(cmd+" ", ":commit "); isCommit {
+		return CommitProblem(strings.TrimSpace(sha))
+	}
+	word, _, _ := strings.Cut(cmd, " ")
+	return fmt.Sprintf("no filter command %s: the filter knows :commit SHA; other text matches Worker, branch, author, message, state and commit", model.SanitizeInline(word))
 }
 
 func (l *Model) refilter() {
@@ -492,6 +529,9 @@ func (l Model) View() string {
 		}
 		if !l.filter.Empty() || l.activeOnly {
 			msg = "no builds match (esc clears the filter)"
+		}
+		if p := FilterProblem(l.filter.Query()); p != "" {
+			msg = p + " (esc clears the filter)"
 		}
 		lines = append(lines, l.st.Muted.Render(msg))
 	}

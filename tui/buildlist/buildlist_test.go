@@ -152,3 +152,23 @@ func TestFilterPromptReplacesTheLastOne(t *testing.T) {
 		t.Fatalf("%s", l.View())
 	}
 }
+
+// TestFilterCommandsSayWhatIsWrong (#37.10): ":commit HEAD", ":commit zz"
+// and an unknown ":foo" match nothing and say why, naming what the filter
+// knows; ":commit" with a prefix still works.
+func TestFilterCommandsSayWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]string{
+		":commit HEAD": "HEAD is your checkout's",
+		":commit zz":   "hex digits",
+		":foo bar":     "no filter command :foo: the filter knows :commit SHA",
+		"plain text":   "",
+	} {
+		if got := FilterProblem(q); want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%q: %q, want %q", q, got, want)
+		}
+	}
+	if CommitProblem("0f1e2d3") != "" {
+		t.Error("a SHA prefix refused")
+	}
+}
