@@ -502,7 +502,7 @@ func (c *Client) request(ctx context.Context, method, path, rawURL string, body 
 func (c *Client) decode(method, path string, resp *http.Response, body []byte, out any) (*ResultInfo, *Error) {
 	env, resultErr, jsonErr := decodeEnvelopeInto(body, out)
 	if jsonErr != nil || env.Success == nil {
-		kind, _ := classify(method, path, resp.StatusCode, nil)
+		_, kind := classify(method, path, resp.StatusCode, nil)
 		if resp.StatusCode < 300 || kind == ErrRequest {
 			kind = ErrBadResponse
 		}
@@ -514,7 +514,7 @@ func (c *Client) decode(method, path string, resp *http.Response, body []byte, o
 		return nil, e
 	}
 	if resp.StatusCode >= 300 || !*env.Success {
-		kind, hint := classify(method, path, resp.StatusCode, env.Errors)
+		hint, kind := classify(method, path, resp.StatusCode, env.Errors)
 		msgs := make([]Message, len(env.Errors))
 		for i, m := range env.Errors {
 			msgs[i] = Message{Code: m.Code, Message: model.SanitizeInline(m.Message)}

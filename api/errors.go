@@ -22,7 +22,7 @@ var (
 	// further calls until RetryAfter.
 	ErrRateLimited = errors.New("rate limited by Cloudflare")
 	// ErrServer: 5xx.
-	ErrServer = errors.New("Cloudflare's API failed")
+	ErrServer = errors.New("Cloudflare's API failed") //lint:ignore ST1005 Cloudflare is a name
 	// ErrBadResponse: a body that is not the JSON envelope (HTML, garbage, truncated).
 	ErrBadResponse = errors.New("unreadable answer")
 	// ErrRequest: any other 4xx or success:false (e.g. cancelling a stopped build).
@@ -125,7 +125,7 @@ func permissionFor(method, path string) string {
 // classify picks the error kind by HTTP status first, then by code: a 429 is
 // a rate limit whatever code it carries, and code 10000 means a refused
 // token on a 401 but a missing permission on a 403.
-func classify(method, path string, status int, msgs []Message) (error, string) {
+func classify(method, path string, status int, msgs []Message) (string, error) {
 	has := func(c int) bool {
 		for _, m := range msgs {
 			if m.Code == c {
@@ -136,23 +136,23 @@ func classify(method, path string, status int, msgs []Message) (error, string) {
 	}
 	switch {
 	case status == 429:
-		return ErrRateLimited, "the account's budget of requests is spent and every call is blocked until it resets"
+		return "the account's budget of requests is spent and every call is blocked until it resets", ErrRateLimited
 	case status == 401:
-		return ErrUnauthorized, hintAuth
+		return hintAuth, ErrUnauthorized
 	case status == 403:
-		return ErrForbidden, "add " + permissionFor(method, path) + " to the API token (My Profile › API Tokens)"
+		return "add " + permissionFor(method, path) + " to the API token (My Profile › API Tokens)", ErrForbidden
 	case has(codeNoRoute) && strings.HasPrefix(path, "/accounts/"):
 		// Only a path with an account id in it can be wrong for that.
-		return ErrNotFound, "check the account id (CLOUDFLARE_ACCOUNT_ID or --account): it is the hex id in your dashboard URL"
+		return "check the account id (CLOUDFLARE_ACCOUNT_ID or --account): it is the hex id in your dashboard URL", ErrNotFound
 	case status == 404, has(codeNotFound):
-		return ErrNotFound, ""
+		return "", ErrNotFound
 	case status >= 500:
-		return ErrServer, ""
+		return "", ErrServer
 	case has(codeAuth):
 		// success:false with 10000 on a 2xx or another 4xx.
-		return ErrUnauthorized, hintAuth
+		return hintAuth, ErrUnauthorized
 	}
-	return ErrRequest, ""
+	return "", ErrRequest
 }
 
 func asError(err error, target **Error) bool { return errors.As(err, target) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,8 +43,6 @@ func TestParseRateLimit(t *testing.T) {
 		}
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // TestClientSeesTheSharedBudget: another client spends from the same user's
 // budget; this client's next answer reports what remains, and slows down.

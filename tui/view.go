@@ -90,7 +90,7 @@ func (m Model) footerView() string {
 	if m.opts.Viewers != nil {
 		info.Viewers = m.opts.Viewers()
 	}
-	if err, p := m.lastError(); err != nil {
+	if p, err := m.lastError(); err != nil {
 		info.Err = errorText(err)
 		if !p.next.IsZero() {
 			info.Retry = m.clock(p.next)
@@ -118,7 +118,7 @@ func (m Model) clock(t time.Time) string {
 }
 
 // lastError is the most recent unresolved poll error.
-func (m Model) lastError() (error, *poller) {
+func (m Model) lastError() (*poller, error) {
 	var last *poller
 	for _, k := range allPolls {
 		p := m.poll[k]
@@ -129,7 +129,7 @@ func (m Model) lastError() (error, *poller) {
 	if last == nil {
 		return nil, nil
 	}
-	return last.err, last
+	return last, last.err
 }
 
 // lastErrorText is what ! shows in full: the newest unresolved error (a
@@ -139,7 +139,7 @@ func (m Model) lastErrorText() string {
 	var parts []string
 	if h := m.src.Health(); h.Failing {
 		parts = append(parts, "Error: "+h.Err)
-	} else if err, _ := m.lastError(); err != nil {
+	} else if _, err := m.lastError(); err != nil {
 		parts = append(parts, "Error: "+errorText(err))
 	}
 	if p := m.ev.state.Problem; p != "" && m.opts.Events != nil {

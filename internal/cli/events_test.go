@@ -21,8 +21,8 @@ func TestEventsSetupStatusTeardown(t *testing.T) {
 	t.Parallel()
 	s, env := simEnvFor(t, sim.Options{Workers: 5, PushEvery: -1, History: 1, Seed: 2})
 	code, out, errs := runCLI(t, env, "events")
-	if code != 2 || !strings.Contains(errs, "no queue of build events is configured") {
-		t.Fatalf("status without a queue: %d %s", code, errs)
+	if code != 2 || out != "" || !strings.Contains(errs, "no queue of build events is configured") {
+		t.Fatalf("status without a queue: %d %q %s", code, out, errs)
 	}
 	ro := map[string]string{}
 	for k, v := range env {
