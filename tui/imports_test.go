@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestImportRules holds the layers to DESIGN.md: the panes import model,
+// TestImportRules holds the layers ARCHITECTURE.md draws: the panes import model,
 // styles and their helpers, never the root, api or the simulator; the root
 // reaches api only for its error kinds (in poller.go) and never imports the
 // simulator.

@@ -29,7 +29,7 @@ type KeyMap struct {
 	Log    logview.KeyMap
 }
 
-// DefaultKeyMap is DESIGN.md's table: one key, one meaning, everywhere.
+// DefaultKeyMap is the README's key table: one key, one meaning, everywhere.
 func DefaultKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))

@@ -12,7 +12,7 @@ type KeyMap struct {
 	Filter key.Binding
 }
 
-// DefaultKeyMap is DESIGN.md's table for the list pane.
+// DefaultKeyMap is the README's key table for the list pane.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{KeyMap: nav.DefaultKeyMap(), Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter"))}
 }

@@ -11,7 +11,7 @@ type KeyMap struct {
 	nav.KeyMap
 }
 
-// DefaultKeyMap is DESIGN.md's table for the detail pane.
+// DefaultKeyMap is the README's key table for the detail pane.
 func DefaultKeyMap() KeyMap { return KeyMap{nav.DefaultKeyMap()} }
 
 // Actions names each binding for configuration ([keys] in the file).

@@ -13,7 +13,7 @@ type KeyMap struct {
 	Search, Next, Prev, FilterMatches, Follow, Wrap, Timestamps, NextError, PrevError, FirstError, NextPhase, PrevPhase, Save, Left, Right key.Binding
 }
 
-// DefaultKeyMap is DESIGN.md's table for the log pane.
+// DefaultKeyMap is the README's key table for the log pane.
 func DefaultKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))

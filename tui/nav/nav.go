@@ -13,7 +13,7 @@ type KeyMap struct {
 	Up, Down, Top, Bottom, HalfUp, HalfDown, PageUp, PageDown key.Binding
 }
 
-// DefaultKeyMap is DESIGN.md's table: vi keys and their plain equivalents.
+// DefaultKeyMap is the README's key table: vi keys and their plain equivalents.
 func DefaultKeyMap() KeyMap {
 	b := func(help, desc string, keys ...string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
