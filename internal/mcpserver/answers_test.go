@@ -395,7 +395,7 @@ func TestWatchCommitAnswersWithinItsBoundAt2000Workers(t *testing.T) {
 	r.sim.Push(sim.PushSpec{Repo: "acme/billing-api", Branch: "main", Commit: sha, Workers: map[string]time.Duration{probe[0][0]: 0}, Duration: time.Hour})
 	var out commitOut
 	start := time.Now()
-	if text, isErr := r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/billing-api", "timeout_seconds": 3}, &out); isErr {
+	if text, isErr := r.call(t, context.Background(), "watch_commit", map[string]any{"commit": sha, "repo": "acme/billing-api", "timeout_seconds": 8}, &out); isErr {
 		t.Fatal(text)
 	}
 	took := time.Since(start)
