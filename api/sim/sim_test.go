@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -33,4 +34,34 @@ func TestPushedFailuresFailInTheirPhase(t *testing.T) {
 			t.Fatalf("%s's log:\n%s\nwant %q", name, text, want)
 		}
 	}
+}
+
+// TestABuildOfABranchThatIsNotThereFails (#37.12): a manual build of a
+// branch the repository does not have is taken, and fails cloning.
+func TestABuildOfABranchThatIsNotThereFails(t *testing.T) {
+	t.Parallel()
+	clock := simtest.NewManualClock(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	s := New(Options{Workers: 2, PushEvery: -1, History: 2, Seed: 2, Clock: clock})
+	var trigger string
+	s.mu.Lock()
+	trigger = s.workers[0].triggers[0].uuid
+	s.mu.Unlock()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "/client/v4/accounts/"+s.AccountID()+"/builds/triggers/"+trigger+"/builds", strings.NewReader(`{"branch":"no-such-branch"}`))
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		t.Fatalf("the request: %d %s", rec.Code, rec.Body)
+	}
+	clock.Advance(time.Minute)
+	for _, b := range s.Builds() {
+		if b.Branch == "no-such-branch" {
+			lines, _ := s.LogText(b.UUID)
+			if b.Outcome != "fail" || !strings.Contains(strings.Join(lines, "\n"), "couldn't find remote ref") {
+				t.Fatalf("outcome %q, log %q", b.Outcome, lines)
+			}
+			return
+		}
+	}
+	t.Fatal("no build of the branch")
 }

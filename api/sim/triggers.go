@@ -136,6 +136,20 @@ func (s *Sim) findTrigger(id string) (*trigger, *worker) {
 
 // serveManualBuild starts a build of a trigger: {"branch"} or
 // {"commit_hash"} (or both), as the API takes; an empty body is 400/12002.
+// hasBranch reports whether the Worker's repository has the branch: main,
+// or one its builds were made from. Called under s.mu.
+func (s *Sim) hasBranch(w *worker, branch string) bool {
+	if branch == "main" {
+		return true
+	}
+	for _, b := range w.builds {
+		if b.branch == branch {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Sim) serveManualBuild(w http.ResponseWriter, r *http.Request, id string) {
 	var req struct {
 		Branch     string `json:"branch"`
@@ -167,6 +181,15 @@ func (s *Sim) serveManualBuild(w http.ResponseWriter, r *http.Request, id string
 		}
 	}
 	b.useTrigger(t)
+	if req.Branch != "" && !s.hasBranch(wk, req.Branch) {
+		// Cloudflare takes the request and the build fails cloning: the
+		// repository has no such branch (#37.12).
+		b.outcome, b.failKind, b.versionID = "fail", "clone", ""
+		b.stopOn = b.runOn.Add(4 * time.Second)
+		b.lines = spread([]string{"Cloning repository...",
+			"fatal: couldn't find remote ref refs/heads/" + req.Branch,
+			"Failed: error occurred while cloning the repository"}, 3*time.Second)
+	}
 	s.manual++
 	s.addBuild(wk, b)
 	writeEnvelope(w, http.StatusOK, true, nil, map[string]any{"build_uuid": b.uuid, "created_on": ts(b.created)}, nil)
