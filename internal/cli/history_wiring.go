@@ -33,8 +33,11 @@ func (e *env) historyFor(ctx context.Context) (model.BuildRecorder, model.StatsR
 			if err != nil {
 				return err
 			}
-			_, err = h.Sync(model.WithPriority(ctx, model.Sweep), c, pagerOf(c), ws, nil)
-			return err
+			if _, err = h.Sync(model.WithPriority(ctx, model.Sweep), c, pagerOf(c), ws, nil); err != nil {
+				return err
+			}
+			learnFailures(ctx, c, h) // the phases get_build would say, not "unknown"
+			return nil
 		}}
 	return rec, reader, func() {
 		stop()

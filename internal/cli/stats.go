@@ -179,12 +179,19 @@ const maxLogsRead = 50
 // known yet (the newest first, at most maxLogsRead a run) and keeps what
 // they say. A log that cannot be read is left for another run.
 func (o *statsOptions) learnFailures(ctx context.Context, e *env, h *history.DB) {
+	learnFailures(ctx, e.client, h)
+}
+
+// learnFailures reads the logs of up to maxLogsRead failures whose phase
+// the history does not know, once each, so every reader of the history
+// (stats, the stats view, get_stats) says the phase get_build would.
+func learnFailures(ctx context.Context, c *api.Client, h *history.DB) {
 	uuids, err := h.UnexplainedFailures(ctx, maxLogsRead)
 	if err != nil {
 		return
 	}
 	for _, u := range uuids {
-		lines, err := e.client.ReadLog(model.WithPriority(ctx, model.Sweep), u)
+		lines, err := c.ReadLog(model.WithPriority(ctx, model.Sweep), u)
 		if err != nil {
 			continue
 		}
