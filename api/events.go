@@ -44,6 +44,7 @@ type EventReader struct {
 
 	covered   map[string]bool // Workers subscribed to the queue (nil: not read)
 	coveredAt time.Time
+	reading   bool // a read of the subscriptions is under way
 }
 
 // NewEventReader reads the queue named nameOrID every every (default 2 s);
@@ -101,7 +102,7 @@ func (r *EventReader) pullOnce(ctx context.Context, q *Queue) (full bool, err er
 		}
 		*q = found
 	}
-	r.readCovered(ctx, q.ID)
+	r.startReadCovered(ctx, q.ID)
 	msgs, err := r.c.Pull(ctx, q.ID, pullBatch, pullVisibility)
 	if err != nil {
 		return false, err
@@ -128,6 +129,27 @@ func (r *EventReader) pullOnce(ctx context.Context, q *Queue) (full bool, err er
 		}
 	}
 	return len(msgs) >= pullBatch, nil
+}
+
+// startReadCovered reads the queue's subscriptions beside the pulls when
+// due: at the Sweep priority it may wait for the budget, and the news
+// must not wait with it.
+func (r *EventReader) startReadCovered(ctx context.Context, queueID string) {
+	r.mu.Lock()
+	due := !r.reading && time.Since(r.coveredAt) >= coveredEvery
+	if due {
+		r.reading = true
+	}
+	r.mu.Unlock()
+	if !due {
+		return
+	}
+	go func() {
+		r.readCovered(ctx, queueID)
+		r.mu.Lock()
+		r.reading = false
+		r.mu.Unlock()
+	}()
 }
 
 // readCovered learns which Workers send their build events to the queue:

@@ -133,6 +133,20 @@ func TestReaderKnowsWhichWorkersItCovers(t *testing.T) {
 	if _, err := r.pullOnce(context.Background(), &q); err != nil {
 		t.Fatal(err)
 	}
+	// The subscriptions are read beside the pull (the news does not wait
+	// for them): the feed's state changes when they are known.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for !r.State().CoveredKnown {
+		if ctx.Err() != nil {
+			t.Fatal("the covered Workers never came")
+		}
+		// A short wait each time: the change may land between the look
+		// and the wait.
+		wctx, stop := context.WithTimeout(ctx, 100*time.Millisecond)
+		_, _ = r.Next(wctx, r.Since(0).Next)
+		stop()
+	}
 	b := r.Since(0)
 	if st := r.State(); !st.CoveredKnown || st.Covered != 1 || len(b.Covered) != 1 || !b.Covered[ws[2][0]] {
 		t.Fatalf("covered %+v, state %+v", b.Covered, st)
